@@ -1,0 +1,3 @@
+from netlab.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The thin typer layer: parse options, call an engine, render the result."""

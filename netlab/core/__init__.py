@@ -1,0 +1,1 @@
+"""The socket-inspection core every command shares (a Python API for scripts)."""

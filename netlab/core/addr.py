@@ -1,0 +1,78 @@
+"""Addresses and ports: parsing user input, printing like ss, byte order.
+
+Everything here raises ``UsageError`` with a clear message on bad input, so
+each command validates its arguments the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import struct
+
+from netlab.errors import UsageError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_port(text: str | int, what: str = "port") -> int:
+    """A port number 0..65535 (or a service name such as 'http')."""
+    if isinstance(text, int):
+        value = text
+    else:
+        text = text.strip()
+        if text.isdigit():
+            value = int(text)
+        else:
+            try:
+                return socket.getservbyname(text)
+            except OSError:
+                raise UsageError(f"invalid {what} {text!r}", "a number 0-65535 or a service name") from None
+    if not 0 <= value <= 65535:
+        raise UsageError(f"invalid {what} {value}", "ports are 0-65535")
+    return value
+
+
+def parse_network(text: str) -> Network:
+    """ADDR or ADDR/PREFIX, IPv4 or IPv6 (brackets allowed: [::1])."""
+    raw = text.strip()
+    if raw.startswith("[") and "]" in raw:
+        inner, _, rest = raw[1:].partition("]")
+        raw = inner + rest
+    try:
+        return ipaddress.ip_network(raw, strict=False)
+    except ValueError:
+        raise UsageError(f"invalid address {text!r}", "expected ADDR or ADDR/PREFIX, e.g. 10.0.0.0/8 or ::1") from None
+
+
+def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        raise UsageError(f"invalid address {text!r}", "expected an IPv4 or IPv6 address") from None
+
+
+def format_endpoint(addr: str, port: int | str | None, family: str = "inet") -> str:
+    """``addr:port`` as ss prints it: IPv6 in brackets, '*' for wildcard port."""
+    port_text = "*" if port in (None, 0) else str(port)
+    if family == "inet6" and addr not in ("*",):
+        return f"[{addr}]:{port_text}"
+    return f"{addr}:{port_text}"
+
+
+# Byte order, as in the notes: network order is big-endian.
+
+def htons(value: int) -> int:
+    return struct.unpack("=H", struct.pack("!H", value))[0]
+
+
+def ntohs(value: int) -> int:
+    return htons(value)
+
+
+def htonl(value: int) -> int:
+    return struct.unpack("=I", struct.pack("!I", value))[0]
+
+
+def ntohl(value: int) -> int:
+    return htonl(value)

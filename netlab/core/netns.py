@@ -1,0 +1,278 @@
+"""Private network namespaces and veth pairs: made, used, always deleted.
+
+Tests, benchmarks and experiments put their traffic here, never on the host's
+networks. Every namespace this module makes is named ``netlab-<pid>-<n>`` and
+deleted in a ``finally`` (also on exceptions and Ctrl-C); namespaces left by a
+process that died without cleaning up are removed the next time one is made.
+
+Two ways to work inside a namespace:
+  * ``ns.exec([...])`` / ``ns.popen([...])`` run a program there (ip netns exec);
+  * ``with ns.inside(): socket.socket(...)`` switches this thread into it, so a
+    socket created in the block lives in the namespace (a socket keeps the
+    namespace it was created in, whatever the thread does afterwards).
+
+Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); ``available()`` tells.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from netlab.core import privilege
+from netlab.errors import EnvironmentProblem, PrivilegeError
+
+CLONE_NEWNET = 0x40000000
+NETNS_RUN_DIR = "/run/netns"
+PREFIX = "netlab"
+
+_counter = itertools.count(1)
+_libc = None
+
+
+def _setns(fd: int) -> None:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def available() -> bool:
+    """True when this process may make namespaces (root with the capabilities) and `ip` exists."""
+    return privilege.can_admin_net() and _ip_exists()
+
+
+def _ip_exists() -> bool:
+    return any(os.access(os.path.join(d, "ip"), os.X_OK) for d in ("/usr/sbin", "/sbin", "/usr/bin", "/bin"))
+
+
+def _run(argv: Sequence[str], input: str | None = None, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+    proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise EnvironmentProblem(f"{' '.join(argv)} failed: {proc.stderr.strip() or proc.returncode}")
+    return proc
+
+
+@dataclass
+class Namespace:
+    """One private network namespace, with loopback up."""
+
+    name: str
+    _procs: list[subprocess.Popen] = field(default_factory=list, repr=False)
+
+    @property
+    def path(self) -> str:
+        return os.path.join(NETNS_RUN_DIR, self.name)
+
+    def exec(self, argv: Sequence[str], check: bool = True, input: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+        """Run a program inside the namespace and wait for it (text output captured)."""
+        return _run(["ip", "netns", "exec", self.name, *argv], input=input, check=check, timeout=timeout)
+
+    def popen(self, argv: Sequence[str], **kwargs) -> subprocess.Popen:
+        """Start a program inside the namespace; it is ended when the namespace is deleted."""
+        proc = subprocess.Popen(["ip", "netns", "exec", self.name, *argv], **kwargs)
+        self._procs.append(proc)
+        return proc
+
+    def ip(self, *args: str) -> subprocess.CompletedProcess:
+        return _run(["ip", "-n", self.name, *args])
+
+    def nft(self, ruleset: str) -> None:
+        """Load an nftables ruleset inside the namespace (it dies with the namespace)."""
+        self.exec(["nft", "-f", "-"], input=ruleset)
+
+    @contextlib.contextmanager
+    def inside(self) -> Iterator["Namespace"]:
+        """Switch the calling thread into the namespace for the block, then back."""
+        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        target = os.open(self.path, os.O_RDONLY)
+        try:
+            _setns(target)
+            try:
+                yield self
+            finally:
+                _setns(home)
+        finally:
+            os.close(target)
+            os.close(home)
+
+    def sysctl(self, key: str, value: str | int | None = None) -> str:
+        """Read (and with a value, first write) a sysctl inside the namespace.
+
+        The net.* sysctls are per namespace: writing here never touches the host.
+        """
+        path = "/proc/sys/" + key.replace(".", "/")
+        with self.inside():
+            if value is not None:
+                with open(path, "w") as f:
+                    f.write(str(value))
+            with open(path) as f:
+                return f.read().strip()
+
+    def _stop_processes(self) -> None:
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 2
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=2)
+        self._procs.clear()
+        # Anything else still running in the namespace was started inside it,
+        # that is by us (it is private): end it by PID so the namespace can go.
+        pids = _run(["ip", "netns", "pids", self.name], check=False).stdout.split()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+
+    def delete(self) -> None:
+        self._stop_processes()
+        _run(["ip", "netns", "del", self.name], check=False)
+
+
+def _require() -> None:
+    if not privilege.can_admin_net():
+        raise PrivilegeError("network namespaces need root", "run as root, or with CAP_SYS_ADMIN and CAP_NET_ADMIN")
+    if not _ip_exists():
+        raise EnvironmentProblem("the 'ip' command (iproute2) is not installed", "apt-get install iproute2")
+
+
+def remove_stale() -> list[str]:
+    """Delete namespaces named netlab-<pid>-* whose creating process is gone."""
+    removed = []
+    try:
+        names = os.listdir(NETNS_RUN_DIR)
+    except OSError:
+        return removed
+    for name in names:
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+            continue
+        if not os.path.exists(f"/proc/{parts[1]}"):
+            Namespace(name).delete()
+            removed.append(name)
+    return removed
+
+
+def create() -> Namespace:
+    """Make a namespace with loopback up. Prefer the ``namespace()`` context manager."""
+    _require()
+    remove_stale()
+    name = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
+    _run(["ip", "netns", "add", name])
+    ns = Namespace(name)
+    try:
+        ns.ip("link", "set", "lo", "up")
+        # No duplicate address detection: addresses (link-local ones too) are
+        # usable at once instead of after a second of "tentative".
+        with ns.inside():
+            for scope in ("all", "default"):
+                with open(f"/proc/sys/net/ipv6/conf/{scope}/accept_dad", "w") as f:
+                    f.write("0")
+    except BaseException:
+        ns.delete()
+        raise
+    return ns
+
+
+@contextlib.contextmanager
+def namespace() -> Iterator[Namespace]:
+    """A private namespace for the block, deleted afterwards whatever happens."""
+    ns = create()
+    try:
+        yield ns
+    finally:
+        ns.delete()
+
+
+@dataclass
+class Link:
+    """The two ends of a veth pair: namespaces, interface names and addresses."""
+
+    a: Namespace
+    b: Namespace
+    a_if: str
+    b_if: str
+    a4: str
+    b4: str
+    a6: str
+    b6: str
+
+
+def add_veth(a: Namespace, b: Namespace, a_if: str, b_if: str, a4: str, b4: str, a6: str, b6: str, prefix4: int = 24, prefix6: int = 64) -> Link:
+    """Join two namespaces by a veth pair and address both ends (IPv6 without DAD wait)."""
+    _run(["ip", "link", "add", a_if, "netns", a.name, "type", "veth", "peer", "name", b_if, "netns", b.name])
+    for ns, ifname, v4, v6 in ((a, a_if, a4, a6), (b, b_if, b4, b6)):
+        ns.ip("addr", "add", f"{v4}/{prefix4}", "dev", ifname)
+        ns.ip("-6", "addr", "add", f"{v6}/{prefix6}", "dev", ifname, "nodad")
+        ns.ip("link", "set", ifname, "up")
+    for ns, ifname in ((a, a_if), (b, b_if)):
+        _wait_link_local(ns, ifname)
+    return Link(a, b, a_if, b_if, a4, b4, a6, b6)
+
+
+def _wait_link_local(ns: Namespace, ifname: str, timeout: float = 3.0) -> None:
+    """Wait (bounded) until the interface has its IPv6 link-local address.
+
+    Neighbour discovery speaks from that address; a probe sent before it exists
+    is silently lost, which would make the first IPv6 packet of a test vanish.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = ns.ip("-6", "addr", "show", "dev", ifname, "scope", "link").stdout
+        if "fe80" in out and "tentative" not in out:
+            return
+        time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def veth_pair() -> Iterator[Link]:
+    """Two namespaces joined by veth: a is 10.77.0.1 / fd77::1, b is 10.77.0.2 / fd77::2."""
+    with contextlib.ExitStack() as stack:
+        a = stack.enter_context(namespace())
+        b = stack.enter_context(namespace())
+        yield add_veth(a, b, "veth0", "veth0", "10.77.0.1", "10.77.0.2", "fd77::1", "fd77::2")
+
+
+@dataclass
+class RoutedPath:
+    """client -- router -- server, with the router forwarding IPv4 and IPv6."""
+
+    client: Namespace
+    router: Namespace
+    server: Namespace
+    client_link: Link  # a = client, b = router
+    server_link: Link  # a = router, b = server
+
+
+@contextlib.contextmanager
+def routed_path() -> Iterator[RoutedPath]:
+    """Three namespaces: client 10.77.1.1 -> router (10.77.1.254 / 10.77.2.254) -> server 10.77.2.1.
+
+    IPv6: client fd77:1::1, router fd77:1::fe / fd77:2::fe, server fd77:2::1.
+    """
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(namespace())
+        router = stack.enter_context(namespace())
+        server = stack.enter_context(namespace())
+        left = add_veth(client, router, "veth0", "veth-c", "10.77.1.1", "10.77.1.254", "fd77:1::1", "fd77:1::fe")
+        right = add_veth(router, server, "veth-s", "veth0", "10.77.2.254", "10.77.2.1", "fd77:2::fe", "fd77:2::1")
+        router.sysctl("net.ipv4.ip_forward", 1)
+        router.sysctl("net.ipv6.conf.all.forwarding", 1)
+        client.ip("route", "add", "default", "via", "10.77.1.254")
+        client.ip("-6", "route", "add", "default", "via", "fd77:1::fe")
+        server.ip("route", "add", "default", "via", "10.77.2.254")
+        server.ip("-6", "route", "add", "default", "via", "fd77:2::fe")
+        yield RoutedPath(client, router, server, left, right)

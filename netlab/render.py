@@ -1,0 +1,113 @@
+"""Turn plain records into text: table (tabulate), json, jsonl or csv.
+
+One place for every command, so all of them print the same way. Records are
+dicts (or objects with ``as_dict()``); a ``Column`` says which key to show under
+which header in a table, and how to format the value. JSON and CSV always carry
+every key of the record: they are the contract for scripts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence, TextIO
+
+FORMATS = ("table", "json", "csv")
+STREAM_FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: Callable[[Any], str] | None = None
+    align: str = "left"  # or "right"
+
+    def cell(self, record: dict) -> str:
+        value = record.get(self.key)
+        if self.fmt is not None:
+            return self.fmt(value)
+        return "" if value is None else str(value)
+
+
+def as_dict(record: Any) -> dict:
+    if isinstance(record, dict):
+        return record
+    return record.as_dict()
+
+
+def use_color(stream: TextIO = sys.stdout) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (no-color.org)."""
+    if "NO_COLOR" in os.environ:
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def table(records: Iterable[Any], columns: Sequence[Column]) -> str:
+    """A plain, ss-like table: headers, then one row per record, no rules."""
+    from tabulate import tabulate  # only the table path pays for the import
+
+    rows = [[c.cell(as_dict(r)) for c in columns] for r in records]
+    if not rows:
+        return "  ".join(c.header for c in columns)
+    return tabulate(
+        rows,
+        headers=[c.header for c in columns],
+        tablefmt="plain",
+        colalign=[c.align for c in columns],
+        disable_numparse=True,
+    )
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, default=_json_default)
+
+
+def to_jsonl_line(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def to_csv(records: Iterable[Any], keys: Sequence[str] | None = None) -> str:
+    dicts = [as_dict(r) for r in records]
+    if keys is None:
+        keys = list(dicts[0].keys()) if dicts else []
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for d in dicts:
+        writer.writerow({k: _csv_cell(d.get(k)) for k in keys})
+    return out.getvalue().rstrip("\n")
+
+
+def render(records: Sequence[Any], fmt: str, columns: Sequence[Column], keys: Sequence[str] | None = None) -> str:
+    """Render a listing in one of table, json, jsonl, csv."""
+    if fmt == "table":
+        return table(records, columns)
+    if fmt == "json":
+        return to_json([as_dict(r) for r in records])
+    if fmt == "jsonl":
+        return "\n".join(to_jsonl_line(as_dict(r)) for r in records)
+    if fmt == "csv":
+        return to_csv(records, keys)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return "" if value is None else value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up netlab on a fresh Debian machine, as root: a virtualenv in .venv with
+# netlab installed. With --test, also the test tools: pytest, and the Debian
+# packages the tests compare netlab with (ss, tcpdump, iputils ping, fping,
+# nftables for loss injection, man-db for the man page check).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+apt_packages=()
+need() { command -v "$1" >/dev/null 2>&1 || apt_packages+=("$2"); }
+need ip iproute2
+if [ "$want_tests" = 1 ]; then
+    need ss iproute2
+    need tcpdump tcpdump
+    need ping iputils-ping
+    need fping fping
+    need nft nftables
+    need man man-db
+    need lsof lsof
+    need netstat net-tools
+fi
+python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "install.sh: need root to apt-get install ${apt_packages[*]}" >&2
+        exit 3
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+if [ "$want_tests" = 1 ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+else
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
