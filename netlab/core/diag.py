@@ -248,7 +248,10 @@ def _unix_dump(sock, states: int, seq: int) -> Iterator[Socket]:
         for kind, value in _attrs(msg, _UNIX_MSG.size):
             if kind == UNIX_DIAG_NAME:
                 raw = bytes(value)
-                path = "@" + raw[1:].decode(errors="replace") if raw[:1] == b"\0" else raw.decode(errors="replace")
+                if raw[:1] == b"\0":  # abstract: the name is every byte after the NUL
+                    path = "@" + raw[1:].decode(errors="replace")
+                else:  # a file system path, NUL-terminated when bound with its terminator
+                    path = raw.split(b"\0", 1)[0].decode(errors="replace")
             elif kind == UNIX_DIAG_PEER:
                 peer = struct.unpack_from("=I", value)[0]
             elif kind == UNIX_DIAG_RQLEN:

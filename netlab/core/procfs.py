@@ -155,7 +155,10 @@ def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = N
         for fd in fds:
             try:
                 target = readlink(fd_dir + fd)
-            except OSError:
+            except PermissionError:  # listable (CAP_DAC_READ_SEARCH) but not ours to read
+                result.hidden_processes += 1
+                break
+            except OSError:  # the fd was closed mid-walk
                 continue
             if not target.startswith("socket:["):
                 continue

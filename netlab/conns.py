@@ -1,0 +1,338 @@
+"""The engine of `netlab conns`: select sockets, join their owners, summarize.
+
+    from netlab.conns import Query, list_connections
+    for conn in list_connections(Query(protocols=("tcp",), states=parse_states(["listening"]))):
+        print(conn.local_port, conn.pid, conn.process)
+
+Sockets come from netlab.core.diag (sock_diag, filtered by state and port in
+the kernel), owners from netlab.core.procfs (a walk of /proc/*/fd), process
+details (user, command line) from psutil where asked for.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import os
+import pwd
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from netlab.core import diag, procfs
+from netlab.core.addr import Network
+from netlab.errors import UsageError
+
+# ss's state filter names (and our display names) -> display state names.
+_ALL_STATES = frozenset(
+    {"ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE", "UNCONN",
+     "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"}
+)
+_STATE_ALIASES = {
+    "established": {"ESTAB"},
+    "estab": {"ESTAB"},
+    "syn-sent": {"SYN-SENT"},
+    "syn-recv": {"SYN-RECV"},
+    "fin-wait-1": {"FIN-WAIT-1"},
+    "fin-wait-2": {"FIN-WAIT-2"},
+    "time-wait": {"TIME-WAIT"},
+    "closed": {"CLOSE", "UNCONN"},
+    "close": {"CLOSE", "UNCONN"},
+    "unconn": {"UNCONN"},
+    "close-wait": {"CLOSE-WAIT"},
+    "last-ack": {"LAST-ACK"},
+    "listening": {"LISTEN"},
+    "listen": {"LISTEN"},
+    "closing": {"CLOSING"},
+    # ss's groups
+    "all": set(_ALL_STATES),
+    "connected": set(_ALL_STATES - {"LISTEN", "CLOSE", "UNCONN"}),
+    "synchronized": set(_ALL_STATES - {"LISTEN", "CLOSE", "UNCONN", "SYN-SENT"}),
+    "bucket": {"SYN-RECV", "TIME-WAIT"},
+    "big": set(_ALL_STATES - {"SYN-RECV", "TIME-WAIT"}),
+}
+STATE_NAMES = tuple(_STATE_ALIASES)
+# What -l selects: listening TCP/UNIX sockets and unconnected UDP/RAW ones, as ss -l.
+LISTENING = frozenset({"LISTEN", "UNCONN"})
+
+
+def parse_states(names: Iterable[str]) -> frozenset[str]:
+    """ss state names and groups (case-insensitive) -> the display names they select."""
+    selected: set[str] = set()
+    for name in names:
+        key = name.strip().lower()
+        if key not in _STATE_ALIASES:
+            raise UsageError(f"unknown state {name!r}", "states: " + ", ".join(STATE_NAMES))
+        selected |= _STATE_ALIASES[key]
+    return frozenset(selected)
+
+
+def parse_user(text: str) -> int:
+    """A user name or uid -> uid."""
+    if text.isdigit():
+        return int(text)
+    try:
+        return pwd.getpwnam(text).pw_uid
+    except KeyError:
+        raise UsageError(f"unknown user {text!r}", "give a user name or a numeric uid") from None
+
+
+def check_pid(pid: int) -> int:
+    if pid <= 0 or not os.path.exists(f"/proc/{pid}"):
+        raise UsageError(f"no process with pid {pid}", "see ps or pgrep for running processes")
+    return pid
+
+
+@dataclass
+class Query:
+    """Which sockets to list. Empty selections mean 'all'."""
+
+    protocols: Sequence[str] = ("tcp", "udp")
+    families: Sequence[str] = ("inet", "inet6")
+    states: frozenset[str] | None = None
+    sport: int | None = None
+    dport: int | None = None
+    port: int | None = None
+    src: Sequence[Network] = ()
+    dst: Sequence[Network] = ()
+    pid: int | None = None
+    process: str | None = None
+    uid: int | None = None
+    tcp_info: bool = False
+    owners: bool = True  # look up owning processes (the /proc walk)
+    details: bool = False  # command line and process user, via psutil
+
+
+@dataclass(slots=True)
+class Conn:
+    """One socket with its owner. ``as_dict()`` keys are the JSON contract."""
+
+    proto: str
+    family: str
+    state: str
+    local_addr: str | None
+    local_port: int | None
+    remote_addr: str | None
+    remote_port: int | None
+    recv_q: int
+    send_q: int
+    uid: int | None
+    inode: int
+    pid: int | None = None
+    process: str | None = None
+    user: str | None = None
+    fd: int | None = None
+    other_owners: int = 0  # further processes sharing the socket (after fork)
+    cookie: int | None = None
+    interface: str | None = None
+    unix_type: str | None = None
+    peer_inode: int | None = None
+    timer: int = 0
+    expires_ms: int = 0
+    cmdline: list[str] | None = None
+    tcp_info: dict | None = None
+
+    BASE_KEYS = ("proto", "family", "state", "local_addr", "local_port", "remote_addr", "remote_port",
+                 "recv_q", "send_q", "uid", "inode", "pid", "process", "user")
+
+    def as_dict(self, extended: bool = False, info: bool = False) -> dict:
+        d = {k: getattr(self, k) for k in self.BASE_KEYS}
+        if self.proto == "unix":
+            d["unix_type"] = self.unix_type
+            d["peer_inode"] = self.peer_inode
+        if extended:
+            d.update(fd=self.fd, cookie=self.cookie, interface=self.interface, timer=self.timer,
+                     expires_ms=self.expires_ms, cmdline=self.cmdline)
+        if info and self.proto == "tcp":
+            d["tcp_info"] = self.tcp_info
+        return d
+
+
+@dataclass
+class Listing:
+    conns: list[Conn]
+    hidden_processes: int = 0  # processes whose sockets we could not see (not root)
+    notes: list[str] = field(default_factory=list)
+
+
+_user_names: dict[int, str | None] = {}
+
+
+def user_name(uid: int | None) -> str | None:
+    if uid is None:
+        return None
+    if uid not in _user_names:
+        try:
+            _user_names[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            _user_names[uid] = str(uid)
+    return _user_names[uid]
+
+
+def _in_any(addr: str | None, networks: Sequence[Network]) -> bool:
+    if addr is None:
+        return False
+    ip = ipaddress.ip_address(addr)
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        mapped = ip.ipv4_mapped
+        return any(mapped in net or ip in net for net in networks if net.version == 4) or any(
+            ip in net for net in networks if net.version == 6)
+    return any(ip in net for net in networks if net.version == ip.version)
+
+
+def _ifname(index: int) -> str | None:
+    if not index:
+        return None
+    try:
+        import socket
+
+        return socket.if_indextoname(index)
+    except OSError:
+        return str(index)
+
+
+def list_connections(query: Query) -> Listing:
+    """The sockets the query selects, with their owners."""
+    protocols = query.protocols
+    if any(p is not None for p in (query.sport, query.dport, query.port)) or query.src or query.dst:
+        protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
+    sockets = diag.dump(protocols, query.families, query.states, query.sport, query.dport, query.port,
+                        tcp_info=query.tcp_info)
+    if query.src:
+        sockets = [s for s in sockets if _in_any(s.local_addr, query.src)]
+    if query.dst:
+        sockets = [s for s in sockets if _in_any(s.remote_addr, query.dst)]
+    if query.uid is not None:
+        sockets = [s for s in sockets if s.uid == query.uid]
+
+    owner_map = procfs.OwnerMap()
+    if query.owners or query.pid is not None or query.process:
+        pids = [query.pid] if query.pid is not None else None
+        wanted = {s.inode for s in sockets if s.inode}
+        owner_map = procfs.socket_owners(wanted, pids=pids)
+    by_inode = owner_map.by_inode
+    if query.pid is not None:
+        sockets = [s for s in sockets if s.inode in by_inode]
+    if query.process:
+        pattern = query.process
+        sockets = [s for s in sockets if any(fnmatch.fnmatchcase(o.name, pattern) for o in by_inode.get(s.inode, ()))]
+
+    conns = []
+    append = conns.append
+    for s in sockets:
+        owners = by_inode.get(s.inode) if s.inode else None
+        first = min(owners, key=lambda o: (o.pid, o.fd)) if owners else None
+        is_unix = s.proto == "unix"
+        append(Conn(
+            s.proto, s.family, s.state,
+            s.local_addr, None if is_unix else s.local_port,
+            None if is_unix else s.remote_addr, None if is_unix else s.remote_port,
+            s.recv_q, s.send_q, s.uid, s.inode,
+            first.pid if first else None, first.name if first else None, user_name(s.uid),
+            first.fd if first else None, len(owners) - 1 if owners else 0,
+            s.cookie, _ifname(s.interface), s.unix_type, s.remote_port if is_unix else None,
+            s.timer, s.expires_ms, None, s.tcp_info,
+        ))
+    if query.details:
+        _add_details(conns)
+    listing = Listing(conns, owner_map.hidden_processes)
+    if owner_map.hidden_processes and os.geteuid() != 0:
+        listing.notes.append(
+            f"{owner_map.hidden_processes} processes of other users are hidden; their sockets show no pid "
+            "(run as root to see every owner)")
+    return listing
+
+
+def _add_details(conns: list[Conn]) -> None:
+    """Command lines via psutil (one lookup per process, not per socket)."""
+    import psutil
+
+    cache: dict[int, list[str] | None] = {}
+    for conn in conns:
+        if conn.pid is None:
+            continue
+        if conn.pid not in cache:
+            try:
+                cache[conn.pid] = psutil.Process(conn.pid).cmdline()
+            except (psutil.Error, OSError):
+                cache[conn.pid] = None
+        conn.cmdline = cache[conn.pid]
+
+
+# ---------------------------------------------------------------- sorting
+
+
+def _addr_key(addr: str | None) -> tuple:
+    if not addr:
+        return (2, b"")
+    try:
+        ip = ipaddress.ip_address(addr)
+        return (ip.version, ip.packed)
+    except ValueError:
+        return (3, addr.encode())
+
+
+SORT_KEYS = {
+    "proto": lambda c: c.proto,
+    "family": lambda c: c.family,
+    "state": lambda c: c.state,
+    "recv_q": lambda c: c.recv_q,
+    "send_q": lambda c: c.send_q,
+    "local": lambda c: (_addr_key(c.local_addr), c.local_port or 0),
+    "remote": lambda c: (_addr_key(c.remote_addr), c.remote_port or 0),
+    "local_addr": lambda c: _addr_key(c.local_addr),
+    "remote_addr": lambda c: _addr_key(c.remote_addr),
+    "local_port": lambda c: c.local_port or 0,
+    "remote_port": lambda c: c.remote_port or 0,
+    "uid": lambda c: -1 if c.uid is None else c.uid,
+    "inode": lambda c: c.inode,
+    "pid": lambda c: -1 if c.pid is None else c.pid,
+    "process": lambda c: c.process or "",
+    "user": lambda c: c.user or "",
+    "rtt": lambda c: (c.tcp_info or {}).get("rtt_us", -1),
+}
+_SORT_ALIASES = {"recv-q": "recv_q", "send-q": "send_q", "sport": "local_port", "dport": "remote_port",
+                 "src": "local", "dst": "remote", "peer": "remote"}
+
+
+def sort_connections(conns: list[Conn], spec: str) -> list[Conn]:
+    """Sort by a comma-separated list of keys; '-key' sorts that key descending."""
+    keys = [k.strip() for k in spec.split(",") if k.strip()]
+    if not keys:
+        raise UsageError("empty --sort", "keys: " + ", ".join(SORT_KEYS))
+    for key in reversed(keys):  # stable sorts, last key first
+        descending = key.startswith("-")
+        name = _SORT_ALIASES.get(key.lstrip("-").lower(), key.lstrip("-").lower())
+        if name not in SORT_KEYS:
+            raise UsageError(f"unknown sort key {key!r}", "keys: " + ", ".join(SORT_KEYS))
+        conns = sorted(conns, key=SORT_KEYS[name], reverse=descending)
+    return conns
+
+
+# ---------------------------------------------------------------- summary
+
+
+@dataclass
+class ProtoSummary:
+    proto: str
+    total: int = 0
+    inet: int = 0
+    inet6: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"proto": self.proto, "total": self.total, "inet": self.inet, "inet6": self.inet6,
+                "states": dict(sorted(self.states.items()))}
+
+
+def summarize(conns: Iterable[Conn], protocols: Sequence[str]) -> list[ProtoSummary]:
+    """Counts by protocol, family and state (what ss -s tells, from the same dump)."""
+    table = {p: ProtoSummary(p) for p in protocols}
+    for c in conns:
+        s = table.setdefault(c.proto, ProtoSummary(c.proto))
+        s.total += 1
+        if c.family == "inet":
+            s.inet += 1
+        elif c.family == "inet6":
+            s.inet6 += 1
+        s.states[c.state] = s.states.get(c.state, 0) + 1
+    return list(table.values())

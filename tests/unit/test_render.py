@@ -1,0 +1,48 @@
+"""render.py: the fast table path prints exactly what tabulate prints; formats."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+from tabulate import tabulate
+
+from netlab import render
+from netlab.render import Column
+
+
+def _random_cell(rng: random.Random) -> str:
+    return "".join(rng.choice(string.ascii_letters + ":.[]*/-") for _ in range(rng.randint(0, 14)))
+
+
+def test_plain_table_matches_tabulate():
+    rng = random.Random(7)
+    for _ in range(50):
+        ncols = rng.randint(1, 7)
+        headers = [_random_cell(rng) or "H" for _ in range(ncols)]
+        aligns = [rng.choice(["left", "right"]) for _ in range(ncols)]
+        rows = [[_random_cell(rng) for _ in range(ncols)] for _ in range(rng.randint(1, 30))]
+        expected = tabulate(rows, headers=headers, tablefmt="plain", colalign=aligns, disable_numparse=True)
+        assert render.plain_table(rows, headers, aligns) == expected
+
+
+def test_large_table_takes_the_fast_path_with_the_same_text():
+    columns = [Column("a", "Proto"), Column("b", "Recv-Q", align="right")]
+    records = [{"a": "tcp", "b": str(i)} for i in range(render.FAST_TABLE_ROWS + 5)]
+    expected = tabulate([["tcp", str(i)] for i in range(len(records))], headers=["Proto", "Recv-Q"],
+                        tablefmt="plain", colalign=["left", "right"], disable_numparse=True)
+    assert render.table(records, columns) == expected
+
+
+def test_json_csv_jsonl():
+    records = [{"x": 1, "y": None, "z": {"k": 2}}, {"x": 2, "y": "a", "z": None}]
+    assert json.loads(render.render(records, "json", [])) == records
+    lines = render.render(records, "jsonl", []).splitlines()
+    assert [json.loads(line) for line in lines] == records
+    csv_text = render.render(records, "csv", [])
+    assert csv_text.splitlines() == ["x,y,z", '1,,"{""k"":2}"', "2,a,"]
+
+
+def test_empty_table_prints_headers():
+    assert render.table([], [Column("a", "Proto"), Column("b", "State")]) == "Proto  State"
