@@ -76,7 +76,11 @@ def parse_user(text: str) -> int:
         raise UsageError(f"unknown user {text!r}", "give a user name or a numeric uid") from None
 
 
-def check_pid(pid: int) -> int:
+def check_pid(text: str | int) -> int:
+    """A pid given by the user, which must name a running process."""
+    if isinstance(text, str) and not text.strip().isdigit():
+        raise UsageError(f"invalid pid {text!r}", "a pid is a positive number")
+    pid = int(text)
     if pid <= 0 or not os.path.exists(f"/proc/{pid}"):
         raise UsageError(f"no process with pid {pid}", "see ps or pgrep for running processes")
     return pid

@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from netlab import __version__
@@ -53,6 +52,27 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"netlab.cli.{_name}").register(app)
 
 
+def _click_classes(name: str) -> tuple[type, ...]:
+    """click's exception class ``name`` as the installed typer raises it.
+
+    typer >= 0.20 ships its own copy of click (typer._click, with Abort and Exit
+    in typer.exceptions); older ones use click itself.
+    """
+    try:
+        importlib.import_module("typer._click")
+        modules = ("typer._click.exceptions", "typer.exceptions")
+    except ImportError:
+        modules = ("click.exceptions",)
+    found = [getattr(importlib.import_module(m), name, None) for m in modules]
+    return tuple(cls for cls in found if cls is not None)
+
+
+_NO_ARGS_IS_HELP = _click_classes("NoArgsIsHelpError")
+_USAGE_ERROR = _click_classes("UsageError")
+_CLICK_EXCEPTION = _click_classes("ClickException")
+_ABORT = _click_classes("Abort")
+
+
 def _command_name(argv: list[str]) -> str | None:
     for arg in argv:
         if not arg.startswith("-"):
@@ -69,18 +89,18 @@ def main(argv: list[str] | None = None) -> None:
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code
-    except click.exceptions.NoArgsIsHelpError as err:
+    except _NO_ARGS_IS_HELP as err:
         print(err.format_message())
         rc = EXIT_USAGE
-    except click.exceptions.UsageError as err:
+    except _USAGE_ERROR as err:
         rc = EXIT_USAGE
         sub = _command_name(argv)
         hint = f"see 'netlab {sub} --help'" if sub and err.ctx and err.ctx.info_name != "netlab" else "see 'netlab --help'"
         _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
-    except click.exceptions.ClickException as err:
+    except _CLICK_EXCEPTION as err:
         _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
         rc = err.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (*_ABORT, KeyboardInterrupt):
         rc = EXIT_INTERRUPTED
     except BrokenPipeError:
         rc = _quiet_pipe()

@@ -42,7 +42,7 @@ def conns(
     port: Optional[str] = typer.Option(None, "--port", metavar="PORT", help="Either port."),
     src: Optional[List[str]] = typer.Option(None, "--src", metavar="ADDR[/PREFIX]", help="Local address in this network (repeatable)."),
     dst: Optional[List[str]] = typer.Option(None, "--dst", metavar="ADDR[/PREFIX]", help="Remote address in this network (repeatable)."),
-    pid: Optional[int] = typer.Option(None, "--pid", help="Only sockets held by this process."),
+    pid: Optional[str] = typer.Option(None, "--pid", metavar="PID", help="Only sockets held by this process."),
     process: Optional[str] = typer.Option(None, "--process", metavar="NAME", help="Only sockets of processes with this name (shell wildcards allowed)."),
     user: Optional[str] = typer.Option(None, "--user", metavar="NAME", help="Only sockets of this user (name or uid)."),
     extended: bool = typer.Option(False, "-e", "--extended", help="Also uid, inode, cookie, fd, timer, command line."),

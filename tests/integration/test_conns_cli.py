@@ -1,0 +1,122 @@
+"""netlab conns as a user meets it: bad input, non-root, watch, pipes, start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, run_netlab
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--state", "sleeping"], "unknown state 'sleeping'"),
+    (["--port", "70000"], "invalid --port 70000"),
+    (["--sport", "-3"], "invalid --sport"),
+    (["--src", "300.1.1.1"], "invalid address '300.1.1.1'"),
+    (["--dst", "10.0.0.0/99"], "invalid address"),
+    (["--user", "no-such-user-x"], "unknown user 'no-such-user-x'"),
+    (["--pid", "0"], "no process with pid 0"),
+    (["--pid", "abc"], "abc"),
+    (["--process", "no-such-process-x"], "no process named"),
+    (["--format", "yaml"], "unknown format 'yaml'"),
+    (["--sort", "colour"], "unknown sort key 'colour'"),
+    (["--watch", "0"], "invalid --watch"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle):
+    proc = run_netlab("conns", *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("netlab: error: ") and needle in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_muscle_memory_flags_combine():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        proc = run_netlab("conns", "-tanp")
+        assert proc.returncode == 0
+        assert f"127.0.0.1:{listener.getsockname()[1]}" in proc.stdout
+        assert run_netlab("conns", "-tlnp").returncode == 0
+    finally:
+        listener.close()
+
+
+def test_csv_has_header_and_rows():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        proc = run_netlab("conns", "-tl", "--format", "csv", "--sport", str(listener.getsockname()[1]))
+        lines = proc.stdout.splitlines()
+        assert lines[0].startswith("proto,family,state,local_addr,local_port")
+        assert lines[1].startswith("tcp,inet,LISTEN,127.0.0.1,")
+    finally:
+        listener.close()
+
+
+def test_watch_redraws_and_stops():
+    proc = run_netlab("conns", "-tl", "--watch", "0.1", "--iterations", "3")
+    assert proc.returncode == 0
+    assert proc.stdout.count("netlab conns, every 0.1s") == 3
+
+
+def test_watch_ends_with_exit_0_on_ctrl_c():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "conns", "-tl", "--watch", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("netlab conns, every 0.2s")
+        proc.send_signal(2)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_closed_pipe_ends_quietly():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(f"{sys.executable} -m netlab conns -x --format json | head -c 10",
+                         shell=True, capture_output=True, text=True, env=env, timeout=30)
+    assert out.stderr == ""
+
+
+def test_non_root_sees_own_sockets_and_a_note(tmp_path):
+    """As uid 65534: own processes show their pid, others are hidden with a note."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root to switch to another user")
+    # CAP_DAC_READ_SEARCH only lets the interpreter under /root be reached; it grants
+    # no access to other users' /proc/PID/fd (that needs ptrace rights).
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    holder = subprocess.Popen(drop + [sys.executable, "-c",
+                              "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(1);"
+                              "print(s.getsockname()[1], flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    root_listener = socket.socket()
+    root_listener.bind(("127.0.0.1", 0))
+    root_listener.listen(1)
+    try:
+        port = int(holder.stdout.readline())
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        proc = subprocess.run(drop + [sys.executable, "-m", "netlab", "conns", "-tl", "--format", "json"],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        records = {r["local_port"]: r for r in json.loads(proc.stdout)}
+        assert records[port]["pid"] == holder.pid
+        assert records[root_listener.getsockname()[1]]["pid"] is None
+        assert "netlab: note: " in proc.stderr and "hidden" in proc.stderr
+    finally:
+        root_listener.close()
+        holder.stdin.close()
+        holder.wait(timeout=5)
