@@ -224,7 +224,10 @@ def list_connections(query: Query) -> Listing:
     append = conns.append
     for s in sockets:
         owners = by_inode.get(s.inode) if s.inode else None
-        first = min(owners, key=lambda o: (o.pid, o.fd)) if owners else None
+        if owners:
+            first = owners[0] if len(owners) == 1 else min(owners, key=lambda o: (o.pid, o.fd))
+        else:
+            first = None
         is_unix = s.proto == "unix"
         append(Conn(
             s.proto, s.family, s.state,

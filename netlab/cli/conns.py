@@ -146,7 +146,7 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
         return render.to_json([c.as_dict(extended, info) for c in conns])
     if fmt == "csv":
         return render.to_csv([c.as_dict(extended, info) for c in conns])
-    return render.table([_row(c, resolve) for c in conns], _columns(extended, info))
+    return render.table(conns, _columns(extended, info), rows=[_row(c, resolve, extended, info) for c in conns])
 
 
 def _summary_text(rows, fmt: str) -> str:
@@ -236,7 +236,8 @@ def _rate(bps: int | None) -> str:
     return f"{bits}bps"
 
 
-def _row(c, resolve: bool) -> dict:
+def _row(c, resolve: bool, extended: bool, info: bool) -> list[str]:
+    """The table cells of one socket, in the order of _columns()."""
     if c.proto == "unix":
         netid = _NETID.get(c.unix_type, "u_" + str(c.unix_type))
         local = f"{c.local_addr or '*'} {c.inode}"
@@ -250,24 +251,27 @@ def _row(c, resolve: bool) -> dict:
         owner = f"{c.pid}/{c.process}"
         if c.other_owners:
             owner += f" (+{c.other_owners})"
-    row = {
-        "netid": netid, "state": c.state, "recv_q": str(c.recv_q), "send_q": str(c.send_q),
-        "local": local, "remote": remote, "user": c.user or "", "owner": owner,
-        "uid": "" if c.uid is None else str(c.uid), "inode": str(c.inode),
-        "cookie": "" if c.cookie is None else f"{c.cookie:x}",
-        "timer": f"{_TIMERS[c.timer]},{c.expires_ms}ms" if c.timer in _TIMERS else "",
-        "cmdline": " ".join(c.cmdline) if c.cmdline else "",
-    }
-    ti = c.tcp_info
-    if ti:
-        row.update(
-            rtt=f"{ti.get('rtt_us', 0) / 1000:.3f}/{ti.get('rttvar_us', 0) / 1000:.3f}",
-            cwnd=str(ti.get("snd_cwnd", "")),
-            retrans=f"{ti.get('retrans', 0)}/{ti.get('total_retrans', 0)}",
-            acked=str(ti.get("bytes_acked", "")),
-            received=str(ti.get("bytes_received", "")),
-            rate=_rate(ti.get("delivery_rate")),
-        )
+    row = [netid, c.state, str(c.recv_q), str(c.send_q), local, remote, c.user or "", owner]
+    if extended:
+        row += [
+            "" if c.uid is None else str(c.uid), str(c.inode),
+            "" if c.cookie is None else f"{c.cookie:x}",
+            f"{_TIMERS[c.timer]},{c.expires_ms}ms" if c.timer in _TIMERS else "",
+            " ".join(c.cmdline) if c.cmdline else "",
+        ]
+    if info:
+        ti = c.tcp_info
+        if ti:
+            row += [
+                f"{ti.get('rtt_us', 0) / 1000:.3f}/{ti.get('rttvar_us', 0) / 1000:.3f}",
+                str(ti.get("snd_cwnd", "")),
+                f"{ti.get('retrans', 0)}/{ti.get('total_retrans', 0)}",
+                str(ti.get("bytes_acked", "")),
+                str(ti.get("bytes_received", "")),
+                _rate(ti.get("delivery_rate")),
+            ]
+        else:
+            row += [""] * 6
     return row
 
 

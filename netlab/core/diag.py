@@ -71,7 +71,8 @@ _UNIX_TYPES = {socket.SOCK_STREAM: "stream", socket.SOCK_DGRAM: "dgram", socket.
 
 _NLMSGHDR = struct.Struct("=IHHII")
 _INET_REQ = struct.Struct("=BBBBI4s32sI8s")  # family, protocol, ext, pad, states, id(ports, addrs, if, cookie)
-_INET_MSG = struct.Struct("=BBBB2s2s16s16sIQIIIII")
+_INET_MSG = struct.Struct("=BBBB4x16s16sIQIIIII")  # ports skipped: they are big-endian
+_PORTS = struct.Struct("!HH")
 _UNIX_REQ = struct.Struct("=BBHIIIQ")
 _UNIX_MSG = struct.Struct("=BBBBIQ")
 _RTA = struct.Struct("=HH")
@@ -217,11 +218,13 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
     ntop = socket.inet_ntop
     alen = 4 if family == socket.AF_INET else 16
     unpack = _INET_MSG.unpack_from
+    ports = _PORTS.unpack_from
     close_name = "CLOSE" if proto == "tcp" else "UNCONN"
     states_map = TCP_STATES
     for msg in _request(sock, req, seq):
-        (_fam, state, timer, _retrans, sport, dport, src, dst, ifindex, cookie,
+        (_fam, state, timer, _retrans, src, dst, ifindex, cookie,
          expires, rqueue, wqueue, uid, inode) = unpack(msg, 0)
+        sport, dport = ports(msg, 4)
         name = close_name if state == 7 else states_map.get(state, str(state))
         info = None
         if ext and len(msg) > 72:
@@ -230,8 +233,7 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
                     info = decode_tcp_info(bytes(value))
         yield Socket(
             proto, fam_name, name,
-            ntop(family, src[:alen]), int.from_bytes(sport, "big"),
-            ntop(family, dst[:alen]), int.from_bytes(dport, "big"),
+            ntop(family, src[:alen]), sport, ntop(family, dst[:alen]), dport,
             rqueue, wqueue, uid, inode, cookie, ifindex, None, timer, expires, info,
         )
 

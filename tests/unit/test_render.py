@@ -27,12 +27,19 @@ def test_plain_table_matches_tabulate():
         assert render.plain_table(rows, headers, aligns) == expected
 
 
-def test_large_table_takes_the_fast_path_with_the_same_text():
+def test_table_prints_what_tabulate_prints():
     columns = [Column("a", "Proto"), Column("b", "Recv-Q", align="right")]
-    records = [{"a": "tcp", "b": str(i)} for i in range(render.FAST_TABLE_ROWS + 5)]
-    expected = tabulate([["tcp", str(i)] for i in range(len(records))], headers=["Proto", "Recv-Q"],
+    records = [{"a": "tcp", "b": str(i * 37)} for i in range(40)]
+    expected = tabulate([[r["a"], r["b"]] for r in records], headers=["Proto", "Recv-Q"],
                         tablefmt="plain", colalign=["left", "right"], disable_numparse=True)
     assert render.table(records, columns) == expected
+
+
+def test_multiline_cells_go_to_tabulate():
+    columns = [Column("a", "Claim"), Column("b", "Verdict")]
+    records = [{"a": "line one\nline two", "b": "holds"}]
+    assert render.table(records, columns) == tabulate([["line one\nline two", "holds"]], headers=["Claim", "Verdict"],
+                                                      tablefmt="plain", disable_numparse=True)
 
 
 def test_json_csv_jsonl():

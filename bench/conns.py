@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Benchmark: `netlab conns -tanp` beside ss, netstat, lsof and psutil, same sockets, same run.
+
+    python3 bench/conns.py [--sizes 1000,10000,30000] [--rounds 5]
+
+For each size, a private network namespace gets that many TCP sockets (ESTAB
+pairs over loopback, held by several helper processes: one process cannot
+hold more than about 20k descriptors here). Every tool then lists them from
+inside the namespace, as a whole process (start-up included), output to
+/dev/null; the table shows the median wall time of the rounds and the ratio to
+`ss -tanp`. Needs root (namespaces). Nothing leaves the namespace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netlab.core import netns  # noqa: E402
+
+HOLDER = r"""
+import resource, socket, sys
+pairs = int(sys.argv[1])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 2 * pairs + 100), hard))
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(4096)
+keep = []
+for _ in range(pairs):
+    c = socket.socket()
+    c.connect(listener.getsockname())
+    s, _ = listener.accept()
+    keep += [c, s]
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+PAIRS_PER_HOLDER = 5000
+
+
+def netlab_argv() -> list[str]:
+    venv = ROOT / ".venv" / "bin" / "netlab"
+    return [str(venv)] if venv.exists() else [sys.executable, "-m", "netlab"]
+
+
+def tools() -> list[tuple[str, list[str]]]:
+    nl = netlab_argv()
+    candidates = [
+        ("netlab conns -tanp", nl + ["conns", "-tanp"]),
+        ("netlab conns -tanp --format json", nl + ["conns", "-tanp", "--format", "json"]),
+        ("ss -tanp", ["ss", "-tanp"]),
+        ("netstat -tanp", ["netstat", "-tanp"]),
+        ("lsof -nP -iTCP", ["lsof", "-nP", "-iTCP"]),
+        ("psutil.net_connections", [sys.executable, "-c", "import psutil; psutil.net_connections('tcp')"]),
+    ]
+    return [(name, argv) for name, argv in candidates if shutil.which(argv[0]) or os.path.exists(argv[0])]
+
+
+def wall_time(ns: netns.Namespace, argv: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(["ip", "netns", "exec", ns.name, *argv], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env, check=False, timeout=120)
+    return time.perf_counter() - start
+
+
+def populate(ns: netns.Namespace, sockets: int) -> list[subprocess.Popen]:
+    holders = []
+    pairs_left = sockets // 2
+    while pairs_left > 0:
+        pairs = min(PAIRS_PER_HOLDER, pairs_left)
+        proc = ns.popen([sys.executable, "-c", HOLDER, str(pairs)], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, text=True)
+        holders.append(proc)
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("socket holder failed")
+        pairs_left -= pairs
+    return holders
+
+
+def count_sockets(ns: netns.Namespace) -> int:
+    return len(ns.exec(["ss", "-Htan"]).stdout.splitlines())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,30000")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if not netns.available():
+        print("bench/conns.py needs root (network namespaces)", file=sys.stderr)
+        return 3
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    results: dict[int, dict[str, float]] = {}
+    for size in [int(s) for s in args.sizes.split(",")]:
+        with netns.namespace() as ns:
+            holders = populate(ns, size)
+            try:
+                listed = count_sockets(ns)
+                times: dict[str, list[float]] = {name: [] for name, _ in tools()}
+                for _ in range(args.rounds):
+                    for name, argv in tools():  # interleaved rounds: noise hits every tool alike
+                        times[name].append(wall_time(ns, argv, env))
+                results[size] = {name: statistics.median(t) for name, t in times.items()}
+                print(f"# {size} sockets requested, ss lists {listed}", file=sys.stderr)
+            finally:
+                for h in holders:
+                    h.stdin.close()
+    quiet = statistics.median(_quiet_runs(env))
+    print_table(results, quiet)
+    return 0
+
+
+def _quiet_runs(env: dict) -> list[float]:
+    runs = []
+    for _ in range(7):
+        start = time.perf_counter()
+        subprocess.run(netlab_argv() + ["conns"], stdout=subprocess.DEVNULL, env=env, check=False)
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+def print_table(results: dict[int, dict[str, float]], quiet: float) -> None:
+    sizes = sorted(results)
+    names = list(next(iter(results.values())))
+    header = ["tool"] + [f"{s} sockets: ms (x ss)" for s in sizes]
+    rows = []
+    for name in names:
+        row = [name]
+        for s in sizes:
+            ms = results[s][name] * 1000
+            ratio = results[s][name] / results[s]["ss -tanp"]
+            row.append(f"{ms:.0f} ({ratio:.2f})")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+    print(f"\n`netlab conns` on this (quiet) host namespace: {quiet * 1000:.0f} ms wall, start-up included")
+    print(f"machine: {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
