@@ -120,3 +120,17 @@ def test_non_root_sees_own_sockets_and_a_note(tmp_path):
         root_listener.close()
         holder.stdin.close()
         holder.wait(timeout=5)
+
+
+def test_resolve_shows_names_from_the_hosts_file():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        numeric = run_netlab("conns", "-tl", "--sport", str(port)).stdout
+        named = run_netlab("conns", "-tlr", "--sport", str(port)).stdout
+        assert f"127.0.0.1:{port}" in numeric
+        assert f"localhost:{port}" in named
+    finally:
+        listener.close()
