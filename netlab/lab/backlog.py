@@ -127,7 +127,7 @@ def resolve(plan: Plan) -> Plan:
     out.max_syn_backlogs = list(dict.fromkeys(plan.max_syn_backlogs or DEFAULT_MAX_SYN_BACKLOGS))
     if len(_point_specs(out)) > MAX_POINTS:
         raise UsageError(f"{len(_point_specs(out))} probe points is too many", f"at most {MAX_POINTS}: shorten the lists")
-    probe.check_fd_budget(out.connects + (out.connects if out.syn_queue else 0))
+    probe.check_fd_budget(out.connects)
     return out
 
 
