@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from netlab import render
-from netlab.errors import NegativeResult, UsageError
+from netlab.errors import EXIT_INTERRUPTED, NegativeResult, UsageError
 
 PROBE_FORMATS = ("table", "json", "csv")
 WATCH_FORMATS = ("table", "json", "jsonl")
@@ -113,7 +113,7 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
         print(render.to_csv([_flat(p.as_dict()) for p in report.points]))
     else:
         print(_probe_text(report))
-    return 0
+    return EXIT_INTERRUPTED if report.interrupted else 0
 
 
 def _progress(done: int, total: int) -> None:

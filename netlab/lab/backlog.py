@@ -70,6 +70,7 @@ class Report:
     timeline: Timeline | None
     verdicts: list[Verdict]
     elapsed_ms: float
+    interrupted: bool = False  # Ctrl-C: the points measured before it are kept and judged
 
     def as_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -177,23 +178,33 @@ def run(plan: Plan, progress: Callable[[int, int], None] | None = None) -> Repor
     listeners = listener_backlogs()
     specs = _point_specs(plan)
     points = []
-    for i, (function, args) in enumerate(specs):
-        points.append(function(*args))
-        if progress:
-            progress(i + 1, len(specs))
     timeline = None
-    if plan.timeline:
-        from netlab.lab.backlog_timeline import run_timeline
+    notes = _notes(plan, host)
+    interrupted = False
+    try:
+        for i, (function, args) in enumerate(specs):
+            points.append(function(*args))
+            if progress:
+                progress(i + 1, len(specs))
+        if plan.timeline:
+            from netlab.lab.backlog_timeline import run_timeline
 
-        timeline = run_timeline(clients=plan.timeline_clients, accept_delay=plan.accept_delay, private=plan.private)
+            timeline = run_timeline(clients=plan.timeline_clients, accept_delay=plan.accept_delay,
+                                    private=plan.private)
+    except KeyboardInterrupt:
+        # Each point cleans up after itself (namespaces deleted in finally); keep what was measured.
+        interrupted = True
+        notes.append(f"interrupted by Ctrl-C after {len(points)} of {len(specs)} points"
+                     + (" (timeline not finished)" if plan.timeline and timeline is None else ""))
     kernel = os.uname().release
     return Report(
         kernel=kernel,
         isolation="namespace" if plan.private else "host",
-        notes=_notes(plan, host),
+        notes=notes,
         host_sysctls=host,
         points=points,
         timeline=timeline,
         verdicts=judge_all(points, listeners, kernel),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        interrupted=interrupted,
     )

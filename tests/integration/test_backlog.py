@@ -184,10 +184,28 @@ def test_timeline_stuck_clients_retransmit_then_complete():
     assert t["counters"]["ListenOverflows"] >= len(stuck)
 
 
+def test_ctrl_c_keeps_the_points_measured():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(netlab_argv("backlog", "-b", "3", "-s", "4096", "-c", "10", "--timeline", "-f", "json"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(1.0)  # the point is done, the timeline (about 2 s) is running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    report = json.loads(out)
+    assert report["interrupted"] is True and report["timeline"] is None
+    assert "interrupted by Ctrl-C after 1 of 1 points (timeline not finished)" in report["notes"]
+    (point,) = report["points"]
+    assert point["established"] == 4
+    assert [n for n in os.listdir(netns.NETNS_RUN_DIR) if n.startswith(f"netlab-{proc.pid}-")] == []
+
+
 def test_json_keys_pinned():
     report = run_json("-b", "5", "-s", "8", "-c", "10", "--timeline", "--timeline-clients", "3", "--accept-delay", "0")
     assert set(report) == {"kernel", "isolation", "notes", "host_sysctls", "points", "timeline", "verdicts",
-                           "elapsed_ms"}
+                           "elapsed_ms", "interrupted"}
+    assert report["interrupted"] is False
     assert report["kernel"] == os.uname().release
     for p in report["points"]:
         assert set(p) == POINT_KEYS
