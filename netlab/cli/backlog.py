@@ -221,7 +221,7 @@ def _watch(port, pid, interval, iterations, fmt) -> int:
     if fmt not in WATCH_FORMATS:
         raise UsageError(f"unknown format {fmt!r} for --watch", "table, json or jsonl")
     from netlab.core.addr import parse_port
-    from netlab.lab.backlog_watch import watch
+    from netlab.lab.backlog_watch import process_gone, watch
 
     if port is not None:
         port = parse_port(port)
@@ -249,6 +249,8 @@ def _watch(port, pid, interval, iterations, fmt) -> int:
         print(render.to_json([s.as_dict() for s in samples]))
     elif fmt == "table" and samples:
         print(_watch_summary(samples, time.monotonic() - started))
+    if pid is not None and process_gone(pid):
+        raise NegativeResult(f"process {pid} exited during the watch", f"{len(samples)} samples shown")
     if samples and not any(s.listeners for s in samples):
         what = f"port {port}" if port is not None else (f"process {pid}" if pid is not None else "this namespace")
         raise NegativeResult(f"no LISTEN socket for {what}", "is the server running?")

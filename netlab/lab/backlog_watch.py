@@ -68,13 +68,20 @@ def check_pid(pid: int) -> None:
                          f"run netlab inside it: nsenter -t {pid} -n netlab backlog --watch --pid {pid}")
 
 
+def process_gone(pid: int) -> bool:
+    return not os.path.exists(f"/proc/{pid}/net/netstat")
+
+
 def _counters(pid: int | None) -> procfs.Counters:
     return procfs.counters(f"/proc/{pid}/net" if pid else "/proc/thread-self/net")
 
 
 def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0, iterations: int | None = None,
           sleep: Callable[[float], None] = time.sleep) -> Iterator[WatchSample]:
-    """Yield one sample per interval (forever when iterations is None; the caller stops it)."""
+    """Yield one sample per interval (forever when iterations is None; the caller stops it).
+
+    With ``pid``, the watch ends when that process exits (``process_gone`` tells).
+    """
     if pid is not None:
         check_pid(pid)
     peaks: dict[int, int] = {}
@@ -84,6 +91,8 @@ def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0
     while iterations is None or n < iterations:
         if n:
             sleep(max(0.0, interval - (time.monotonic() - before_t)))
+        if pid is not None and process_gone(pid):
+            return
         now_counters = _counters(pid)
         now = time.monotonic()
         sample = WatchSample(n + 1, round(time.time(), 3), None, None, None, None, None)

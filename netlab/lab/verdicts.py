@@ -58,7 +58,7 @@ def somaxconn_cap(points, _listeners):
     if not asked_over:
         return (*base, "no point asked for more than somaxconn", UNMEASURED)
     p = max(asked_over, key=lambda q: q.backlog - q.somaxconn)
-    is_min = sum(p.effective_backlog == min(p.backlog, p.somaxconn) for p in points)
+    is_min = sum(q.effective_backlog == min(q.backlog, q.somaxconn) for q in points)
     return (*base, f"listen({p.backlog}) with somaxconn {p.somaxconn}: backlog {p.effective_backlog}, "
                    f"capped silently (listen() succeeds); effective = min(backlog, somaxconn) at "
                    f"{is_min} of {len(points)} points", HOLDS)

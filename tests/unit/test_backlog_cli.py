@@ -49,3 +49,25 @@ def test_help_names_both_modes():
                    "--watch", "--iterations"):
         assert option in proc.stdout
     assert "backlog" in run_netlab("--help").stdout
+
+
+def test_watch_ends_when_the_process_exits():
+    """--pid: the samples taken are printed, then one line and exit 1 once the server is gone."""
+    import json
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-c", "import socket,sys,time; s=socket.socket(); "
+                               "s.bind(('127.0.0.1',0)); s.listen(7); print(s.getsockname()[1], flush=True); "
+                               "time.sleep(0.6)"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        proc = run_netlab("backlog", "--watch", "--pid", str(server.pid), "-i", "0.2", "-f", "json")
+    finally:
+        server.kill()
+        server.wait()
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith(f"netlab: error: process {server.pid} exited during the watch")
+    samples = json.loads(proc.stdout)
+    assert samples and all(s["listeners"][0]["local_port"] == port for s in samples if s["listeners"])
+    assert samples[0]["listeners"][0]["backlog"] == 7
