@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable
 
 from netlab.core import diag, netns, privilege, procfs
@@ -89,6 +89,11 @@ def _check_range(values, what: str, low: int, high: int) -> None:
             raise UsageError(f"{what} {value} is out of range", f"{what} must be {low}-{high}")
 
 
+def _unique(values) -> list:
+    """The values in their order, each once (--backlog 5,5 probes 5 once)."""
+    return list(dict.fromkeys(values))
+
+
 def resolve(plan: Plan) -> Plan:
     """Check a plan and fill in its defaults; bad input raises UsageError, missing privilege PrivilegeError."""
     if not plan.backlogs:
@@ -101,6 +106,8 @@ def resolve(plan: Plan) -> Plan:
     _check_range([plan.timeline_clients], "timeline clients", 1, MAX_CLIENTS)
     if not 0 <= plan.accept_delay <= MAX_ACCEPT_DELAY_S:
         raise UsageError(f"accept delay {plan.accept_delay:g} s is out of range", f"0-{MAX_ACCEPT_DELAY_S:g} s")
+    if (plan.syncookies or plan.max_syn_backlogs) and not plan.syn_queue:
+        raise UsageError("--syncookies and --max-syn-backlog shape the SYN queue experiment", "add --syn-queue")
     may = netns.available()
     private = may if plan.private is None else plan.private
     if private and not may:
@@ -110,7 +117,7 @@ def resolve(plan: Plan) -> Plan:
         wanted = []
         if plan.somaxconns and set(plan.somaxconns) != {current}:
             wanted.append("--somaxconn")
-        if plan.syn_queue or plan.syncookies or plan.max_syn_backlogs:
+        if plan.syn_queue:
             wanted.append("--syn-queue")
         if plan.abort_on_overflow:
             wanted.append("--abort-on-overflow")
@@ -118,14 +125,14 @@ def resolve(plan: Plan) -> Plan:
             raise PrivilegeError(f"{', '.join(wanted)} changes per-namespace sysctls", NEEDS_PRIVILEGE_HINT)
     if private and plan.syn_queue and not privilege.can_raw():
         raise PrivilegeError("--syn-queue writes SYNs on a raw socket", "needs CAP_NET_RAW (run as root)")
-    if (plan.syncookies or plan.max_syn_backlogs) and not plan.syn_queue:
-        raise UsageError("--syncookies and --max-syn-backlog shape the SYN queue experiment", "add --syn-queue")
-    out = Plan(**{f.name: getattr(plan, f.name) for f in fields(plan)})
-    out.private = private
-    out.backlogs = list(dict.fromkeys(plan.backlogs))
-    out.somaxconns = list(dict.fromkeys(plan.somaxconns or (DEFAULT_SOMAXCONNS if private else [current])))
-    out.syncookies = list(dict.fromkeys(plan.syncookies or DEFAULT_SYNCOOKIES))
-    out.max_syn_backlogs = list(dict.fromkeys(plan.max_syn_backlogs or DEFAULT_MAX_SYN_BACKLOGS))
+    out = replace(
+        plan,
+        private=private,
+        backlogs=_unique(plan.backlogs),
+        somaxconns=_unique(plan.somaxconns or (DEFAULT_SOMAXCONNS if private else [current])),
+        syncookies=_unique(plan.syncookies or DEFAULT_SYNCOOKIES),
+        max_syn_backlogs=_unique(plan.max_syn_backlogs or DEFAULT_MAX_SYN_BACKLOGS),
+    )
     if len(_point_specs(out)) > MAX_POINTS:
         raise UsageError(f"{len(_point_specs(out))} probe points is too many", f"at most {MAX_POINTS}: shorten the lists")
     probe.check_fd_budget(out.connects)
