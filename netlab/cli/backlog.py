@@ -33,17 +33,17 @@ def register(app: typer.Typer) -> None:
     @app.command(name="backlog", no_args_is_help=False)
     def backlog(
         backlogs: Optional[str] = typer.Option(None, "-b", "--backlog", metavar="LIST",
-                                               help="listen() backlogs to probe [default: 0,1,5,16,128]."),
+                                               help="Backlogs for listen() to probe [default: 0,1,5,16,128]."),
         somaxconns: Optional[str] = typer.Option(None, "-s", "--somaxconn", metavar="LIST",
-                                                 help="net.core.somaxconn values, set in a private namespace "
+                                                 help="Values of net.core.somaxconn, set in a private namespace "
                                                       "[default: 4096,8 with privilege, else the current one]."),
         connects: Optional[int] = typer.Option(None, "-c", "--connects", metavar="N",
                                                help="Non-blocking connects per point [default: 200]."),
         syn_queue: bool = typer.Option(False, "--syn-queue", help="Also fill the SYN queue with half-open handshakes."),
         syncookies: Optional[str] = typer.Option(None, "--syncookies", metavar="LIST",
-                                                 help="tcp_syncookies values for --syn-queue [default: 0,1]."),
+                                                 help="Values of tcp_syncookies for --syn-queue [default: 0,1]."),
         max_syn_backlog: Optional[str] = typer.Option(None, "--max-syn-backlog", metavar="LIST",
-                                                      help="tcp_max_syn_backlog values for --syn-queue "
+                                                      help="Values of tcp_max_syn_backlog for --syn-queue "
                                                            "[default: the namespace's own, and 16]."),
         abort_on_overflow: bool = typer.Option(False, "--abort-on-overflow",
                                                help="Also show tcp_abort_on_overflow 0 against 1."),
@@ -52,15 +52,15 @@ def register(app: typer.Typer) -> None:
                                                      help="When the --timeline listener starts accepting [default: 1.5]."),
         timeline_clients: Optional[int] = typer.Option(None, "--timeline-clients", metavar="N",
                                                        help="Clients of the --timeline run [default: 6]."),
-        watch: bool = typer.Option(False, "-w", "--watch", help="Watch the LISTEN sockets of this machine instead."),
-        port: Optional[int] = typer.Option(None, "-p", "--port", metavar="PORT", help="--watch: only this local port."),
-        pid: Optional[int] = typer.Option(None, "--pid", metavar="PID", help="--watch: only this process's listeners."),
+        watch: bool = typer.Option(False, "-w", "--watch", help="Watch the LISTEN sockets of this network namespace instead."),
+        port: Optional[int] = typer.Option(None, "-p", "--port", metavar="PORT", help="With --watch: only this local port."),
+        pid: Optional[int] = typer.Option(None, "--pid", metavar="PID", help="With --watch: only this process's listeners."),
         interval: Optional[float] = typer.Option(None, "-i", "--interval", metavar="SECONDS",
-                                                 help="--watch: seconds between samples [default: 1]."),
+                                                 help="With --watch: seconds between samples [default: 1]."),
         iterations: Optional[int] = typer.Option(None, "-n", "--iterations", metavar="N",
-                                                 help="--watch: stop after N samples [default: until Ctrl-C]."),
-        fmt: str = typer.Option("table", "-f", "--format", metavar="FORMAT",
-                                help="table, json or csv (--watch: table, json or jsonl)."),
+                                                 help="With --watch: stop after N samples [default: until Ctrl-C]."),
+        fmt: str = typer.Option("table", "-f", "--format", metavar="FORMAT", show_default=False,
+                                help="table (default), json or csv; --watch: table, json or jsonl."),
     ) -> int:
         """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
         watch_opts = {"--port": port, "--pid": pid, "--interval": interval, "--iterations": iterations}
@@ -90,20 +90,20 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
         raise UsageError(f"unknown format {fmt!r}", "table, json or csv")
     from netlab.lab import backlog as engine
 
-    plan = engine.Plan(
-        backlogs=_int_list(backlogs, "backlog") or list(engine.DEFAULT_BACKLOGS),
-        somaxconns=_int_list(somaxconns, "somaxconn"),
-        connects=200 if connects is None else connects,
-        syn_queue=syn_queue,
-        syncookies=_int_list(syncookies, "syncookies"),
-        max_syn_backlogs=_int_list(max_syn_backlog, "max-syn-backlog"),
-        abort_on_overflow=abort_on_overflow,
-        timeline=timeline,
-        accept_delay=1.5 if accept_delay is None else accept_delay,
-        timeline_clients=6 if timeline_clients is None else timeline_clients,
-    )
     if (accept_delay is not None or timeline_clients is not None) and not timeline:
         raise UsageError("--accept-delay and --timeline-clients shape the timeline", "add --timeline")
+    given = {
+        "backlogs": _int_list(backlogs, "backlog"),
+        "somaxconns": _int_list(somaxconns, "somaxconn"),
+        "connects": connects,
+        "syncookies": _int_list(syncookies, "syncookies"),
+        "max_syn_backlogs": _int_list(max_syn_backlog, "max-syn-backlog"),
+        "accept_delay": accept_delay,
+        "timeline_clients": timeline_clients,
+    }
+    # Options left out take the engine's defaults (engine.Plan documents them).
+    plan = engine.Plan(syn_queue=syn_queue, abort_on_overflow=abort_on_overflow, timeline=timeline,
+                       **{key: value for key, value in given.items() if value is not None})
     report = engine.run(plan, progress=_progress if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
