@@ -179,10 +179,14 @@ def close_quietly(socks) -> None:
         sock.close()
 
 
-def look(port: int) -> QueueState:
-    """Count the states on both ends of a listener's port (two kernel-filtered dumps)."""
-    server = diag.dump(protocols=("tcp",), families=("inet",), sport=port)
-    clients = diag.dump(protocols=("tcp",), families=("inet",), dport=port)
+def look(port: int, addr: str = LOOPBACK) -> QueueState:
+    """Count the states on both ends of a listener's port (two kernel-filtered dumps).
+
+    The address check keeps out strangers that merely share the port number
+    (a connection to some remote host's port, when we run in the host namespace).
+    """
+    server = [s for s in diag.dump(protocols=("tcp",), families=("inet",), sport=port) if s.local_addr == addr]
+    clients = [s for s in diag.dump(protocols=("tcp",), families=("inet",), dport=port) if s.remote_addr == addr]
     listener = next((s for s in server if s.state == "LISTEN"), None)
     if listener is None:
         raise EnvironmentProblem(f"sock_diag does not show our listener on port {port}", "is netlink sock_diag available?")
