@@ -1,0 +1,73 @@
+"""`netlab backlog` bad input: one line on stderr, the documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_netlab
+
+BAD_INPUT = [
+    (["-c", "-5"], "connects -5 is out of range"),
+    (["-c", "0"], "connects 0 is out of range"),
+    (["-b", "70000"], "backlog 70000 is out of range"),
+    (["-b", "0,65536"], "backlog 65536 is out of range"),
+    (["-b", "5,x"], "invalid backlog 'x'"),
+    (["-s", "-1"], "somaxconn -1 is out of range"),
+    (["--syncookies", "0"], "add --syn-queue"),
+    (["--syn-queue", "--syncookies", "3"], "syncookies 3 is out of range"),
+    (["-f", "xml"], "unknown format 'xml'"),
+    (["--port", "80"], "--port needs --watch"),
+    (["--accept-delay", "1"], "add --timeline"),
+    (["--timeline", "--accept-delay", "9"], "accept delay 9 s is out of range"),
+    (["--watch", "--port", "70000"], "invalid port 70000"),
+    (["--watch", "--pid", "0"], "invalid pid 0"),
+    (["--watch", "--pid", "999999999"], "no process 999999999"),
+    (["--watch", "-b", "5"], "--backlog does not apply to --watch"),
+    (["--watch", "-n", "0"], "iterations 0 is out of range"),
+    (["--watch", "-i", "0.001"], "interval 0.001 s is out of range"),
+    (["--watch", "-f", "csv"], "unknown format 'csv' for --watch"),
+    (["--no-such-option"], "No such option"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_line_exit_2(args, message):
+    proc = run_netlab("backlog", *args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("netlab: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_help_names_both_modes():
+    proc = run_netlab("backlog", "--help")
+    assert proc.returncode == 0
+    for option in ("--backlog", "--somaxconn", "--connects", "--syn-queue", "--abort-on-overflow", "--timeline",
+                   "--watch", "--iterations"):
+        assert option in proc.stdout
+    assert "backlog" in run_netlab("--help").stdout
+
+
+def test_watch_ends_when_the_process_exits():
+    """--pid: the samples taken are printed, then one line and exit 1 once the server is gone."""
+    import json
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-c", "import socket,sys,time; s=socket.socket(); "
+                               "s.bind(('127.0.0.1',0)); s.listen(7); print(s.getsockname()[1], flush=True); "
+                               "time.sleep(0.6)"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        proc = run_netlab("backlog", "--watch", "--pid", str(server.pid), "-i", "0.2", "-f", "json")
+    finally:
+        server.kill()
+        server.wait()
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith(f"netlab: error: process {server.pid} exited during the watch")
+    samples = json.loads(proc.stdout)
+    assert samples and all(s["listeners"][0]["local_port"] == port for s in samples if s["listeners"])
+    assert samples[0]["listeners"][0]["backlog"] == 7
