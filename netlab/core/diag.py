@@ -63,6 +63,9 @@ STATE_NUMBERS: dict[str, list[int]] = {}
 for _num, _name in TCP_STATES.items():
     STATE_NUMBERS.setdefault(_name, []).append(_num)
 STATE_NUMBERS["UNCONN"] = [7]
+# TCP_BOUND_INACTIVE (13): bound but neither listening nor connected. Dumped only when asked
+# for by name; the kernel reports such sockets with state CLOSE.
+STATE_NUMBERS["BOUND-INACTIVE"] = [13]
 ALL_STATES = 0xFFF  # bits 0..11 (bit 12 would be TCP_BOUND_INACTIVE, bound but idle)
 
 PROTOCOLS = ("tcp", "udp", "raw", "unix")

@@ -1,0 +1,1 @@
+"""Socket experiments (backlog, reuseaddr, ...) built on netlab.core; each returns plain records."""
