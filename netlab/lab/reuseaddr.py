@@ -256,7 +256,7 @@ def _client_reads(client: socket.socket, timeout: float = 1.0) -> str:
     return "EOF" if not data else f"{len(data)} bytes"
 
 
-def _reset_close(sock: socket.socket) -> None:
+def reset_close(sock: socket.socket) -> None:
     """Close with RST so a finished experiment leaves no TIME-WAIT of its own making."""
     with contextlib.suppress(OSError):
         sockopt.set_linger_reset(sock)
@@ -331,7 +331,7 @@ def server_killed(site: Site, v: Variant) -> Evidence:
             result = restart(site, v.new_reuseaddr)
             counters = _counter_delta(site, before)
         finally:
-            _reset_close(client)
+            reset_close(client)
     story = f"the server {_ended(sent, status)} while its client stayed connected and idle"
     return Evidence(story, views, result, {"settle_ms": settle_ms, "settled": settled, "counters": counters})
 
@@ -355,7 +355,7 @@ def server_killed_unread(site: Site, v: Variant) -> Evidence:
             result = restart(site, v.new_reuseaddr)
             counters = _counter_delta(site, before)
         finally:
-            _reset_close(client)
+            reset_close(client)
     story = (f"the server {_ended(sent, status)} with {unread} unread bytes in its receive queue, "
              f"and its client's recv() got {seen}")
     return Evidence(story, views, result, {"settle_ms": settle_ms, "settled": settled, "unread_bytes": unread,
@@ -426,7 +426,9 @@ def reuseport(site: Site, v: Variant) -> Evidence:
                 details["spread"] = _spread(site, result.sock)
         finally:
             result.close()
-    return Evidence("the old server still ran", views, result, details)
+        alive = server.proc.poll() is None
+    return Evidence(f"the old server (pid {server.pid}) {'still ran' if alive else 'had exited'}", views, result,
+                    details)
 
 
 def _spread(site: Site, new: socket.socket) -> dict:
@@ -443,7 +445,7 @@ def _spread(site: Site, new: socket.socket) -> dict:
         return {"connections": len(clients), **counts}
     finally:
         for client in clients:
-            _reset_close(client)
+            reset_close(client)
 
 
 RUNNERS: dict[str, Callable[[Site, Variant], Evidence]] = {
