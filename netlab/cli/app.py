@@ -13,8 +13,12 @@ import os
 import sys
 import traceback
 
-import click
 import typer
+
+try:  # typer >= 0.2x runs on its own copy of click: its exceptions are that copy's
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # older typer runs on click itself
+    from click import exceptions as click_exceptions
 
 from netlab import __version__
 from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabError
@@ -77,18 +81,18 @@ def main(argv: list[str] | None = None) -> None:
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code
-    except click.exceptions.NoArgsIsHelpError as err:
+    except click_exceptions.NoArgsIsHelpError as err:
         print(err.format_message())
         rc = EXIT_USAGE
-    except click.exceptions.UsageError as err:
+    except click_exceptions.UsageError as err:
         rc = EXIT_USAGE
         sub = _command_name(argv)
         hint = f"see 'netlab {sub} --help'" if sub and err.ctx and err.ctx.info_name != "netlab" else "see 'netlab --help'"
         _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
-    except click.exceptions.ClickException as err:
+    except click_exceptions.ClickException as err:
         _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
         rc = err.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click_exceptions.Abort, KeyboardInterrupt):
         rc = EXIT_INTERRUPTED
     except BrokenPipeError:
         rc = _quiet_pipe()
