@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 
 import typer
 
@@ -46,11 +48,13 @@ def _table(rows: list[dict]) -> str:
                       "old_option": _option(row["old_reuseaddr"], False, row["old_reuseport"]),
                       "new_option": _option(False, row["new_reuseaddr"], row["new_reuseport"])})
     lines = [render.table(shown, COLUMNS), ""]
-    lines += [f"{number:>2}. {row['explanation']}" for number, row in enumerate(rows, 1)]
+    width = max(60, min(shutil.get_terminal_size().columns, 120))
+    lines += [textwrap.fill(row["explanation"], width, initial_indent=f"{number:>2}. ",
+                            subsequent_indent="    ", break_on_hyphens=False)
+              for number, row in enumerate(rows, 1)]
     places = sorted({(r["where"], r["addr"], r["port"]) for r in rows})
     if places and all(where == "namespace" for where, _, _ in places):
-        lines += ["", f"Each row ran in its own private network namespace (deleted after), server {rows[0]['addr']} "
-                      f"port {rows[0]['port']}."]
+        lines += ["", f"Each row ran in a private network namespace of its own (deleted after), port {rows[0]['port']}."]
     elif places:
         lines += ["", "Rows ran on loopback, each on a free port of its own (see --format json)."]
     return "\n".join(lines)

@@ -132,7 +132,8 @@ def _sentence(probe: Probe) -> str:
     if tw is not None and fw2 is not None and _near(fw2, probe.fin_timeout) and not _near(tw, probe.fin_timeout):
         text += ": tcp_fin_timeout bounded FIN-WAIT-2, not TIME-WAIT"
     if probe.bind != "not tried":
-        text += f"; a plain bind() without SO_REUSEADDR then gave {probe.bind}"
+        outcome = "succeeded" if probe.bind == "ok" else f"failed with {probe.bind}"
+        text += f"; a plain bind() without SO_REUSEADDR then {outcome}"
     return text + "."
 
 
