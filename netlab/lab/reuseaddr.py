@@ -211,7 +211,10 @@ class Restart:
 
 
 def restart(site: Site, reuseaddr: bool, reuseport: bool = False, keep: bool = False, do_listen: bool = True) -> Restart:
-    """What a restarted server does: socket(), options, bind(), listen(); errno names back."""
+    """What a restarted server does: socket(), options, bind(), listen(); errno names back.
+
+    ``keep``: hand the socket back when all went well (the caller closes it).
+    """
     sock = socket.socket(site.af, socket.SOCK_STREAM)
     try:
         sockopt.set_reuseaddr(sock, reuseaddr)
@@ -220,12 +223,13 @@ def restart(site: Site, reuseaddr: bool, reuseport: bool = False, keep: bool = F
             sock.bind((site.bind_addr, site.port))
         except OSError as err:
             return Restart(errno_name(err), None)
-        if not do_listen:
-            return Restart("ok", None, sock if keep else None)
-        result = _listen(sock)
-        return Restart("ok", result, sock if keep and result == "ok" else None)
+        listen = _listen(sock) if do_listen else None
+        if keep and listen in ("ok", None):
+            kept, sock = sock, None
+            return Restart("ok", listen, kept)
+        return Restart("ok", listen)
     finally:
-        if not keep:
+        if sock is not None:
             sock.close()
 
 

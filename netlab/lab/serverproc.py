@@ -129,6 +129,9 @@ def serve(argv: list[str] | None = None) -> int:
                         help="leave connections in the accept queue")
     parser.add_argument("--read", action="store_true", help="read and discard data, close on EOF")
     args = parser.parse_args(argv)
+    # A program started in the background inherits SIGINT ignored (the shell does
+    # that), and Python then leaves it ignored: make Ctrl-C a KeyboardInterrupt again.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     listener = socket.socket(socket.AF_INET if args.family == "inet" else socket.AF_INET6, socket.SOCK_STREAM)
     try:

@@ -368,3 +368,15 @@ def test_wait_timewait_lifetimes_match_a_plain_measurement():
     assert abs(short["details"]["fin_wait2_ms"] - gone["FIN-WAIT-2"]) < 1_000
     assert gone["FIN-WAIT-2"] < 10_000 < 55_000 < gone["TIME-WAIT"]  # fin_timeout changed one, not the other
     assert "tcp_fin_timeout bounded FIN-WAIT-2, not TIME-WAIT" in short["explanation"]
+
+
+def test_runs_when_started_with_sigint_ignored():
+    """A background job inherits SIGINT ignored; the lab's Ctrl-C to its server must still work."""
+    proc = subprocess.run(netlab_argv("reuseaddr-demo", "-s", "server-closes-first", "-s", "client-closes-first",
+                                      "-f", "json"),
+                          capture_output=True, text=True, timeout=30, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["bind"] for r in rows] == ["EADDRINUSE", "EADDRINUSE", "EADDRINUSE", "ok", "ok"]
+    assert all("exited with status 130" in r["explanation"] for r in rows)
