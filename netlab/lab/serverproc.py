@@ -79,7 +79,12 @@ class ServerProcess:
         """Send a signal by PID and reap the child; return its exit status."""
         assert self.proc is not None
         self.proc.send_signal(signum)
-        return self.proc.wait(timeout=timeout)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise RuntimeError(f"server process {self.proc.pid} outlived signal {signum} for {timeout:.0f} s "
+                               "and was killed") from None
 
     def stop(self) -> None:
         """End the child if it still runs (SIGKILL, by its PID) and reap it."""
