@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rc = command.main(args=argv, prog_name="netlab", standalone_mode=False)
+    except SystemExit:
+        # click answers a closed pipe (EPIPE) itself: it wraps stdout in its
+        # PacifyFlushWrapper and exits 1. For netlab a closed pipe ends quietly.
+        if type(sys.stdout).__name__ != "PacifyFlushWrapper":
+            raise
+        rc = _quiet_pipe()
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code

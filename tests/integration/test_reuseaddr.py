@@ -380,3 +380,17 @@ def test_runs_when_started_with_sigint_ignored():
     rows = json.loads(proc.stdout)
     assert [r["bind"] for r in rows] == ["EADDRINUSE", "EADDRINUSE", "EADDRINUSE", "ok", "ok"]
     assert all("exited with status 130" in r["explanation"] for r in rows)
+
+
+def test_closed_pipe_ends_quietly():
+    """`netlab reuseaddr-demo | head -0`: the reader is gone before the table is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(netlab_argv("reuseaddr-demo", "-s", "both-reuseaddr"), stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=30,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0
+    assert proc.stderr == ""
