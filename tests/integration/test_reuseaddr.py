@@ -394,3 +394,23 @@ def test_closed_pipe_ends_quietly():
         os.close(write_end)
     assert proc.returncode == 0
     assert proc.stderr == ""
+
+
+def test_ctrl_c_during_wait_timewait_prints_what_was_measured():
+    before = set(_netlab_namespaces())
+    proc = subprocess.Popen(netlab_argv("reuseaddr-demo", "-s", "both-reuseaddr", "--wait-timewait", "-f", "json"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        time.sleep(3)  # the scenario row is done, the lifetime probes are polling
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    rows = json.loads(out)
+    assert [r["scenario"] for r in rows] == ["both-reuseaddr"]
+    assert [n for n in set(_netlab_namespaces()) - before if n.split("-")[1] == str(proc.pid)] == []
