@@ -25,8 +25,8 @@ Scenarios: server-closes-first, server-killed, server-killed-unread,
 """
 
 
-def _option(old: bool, new: bool, reuseport: bool) -> str:
-    return "REUSEPORT" if reuseport else ("REUSEADDR" if old or new else "-")
+def _option(reuseaddr: bool, reuseport: bool) -> str:
+    return "REUSEPORT" if reuseport else ("REUSEADDR" if reuseaddr else "-")
 
 
 COLUMNS = (
@@ -45,17 +45,17 @@ def _table(rows: list[dict]) -> str:
     shown = []
     for number, row in enumerate(rows, 1):
         shown.append({**row, "row": number,
-                      "old_option": _option(row["old_reuseaddr"], False, row["old_reuseport"]),
-                      "new_option": _option(False, row["new_reuseaddr"], row["new_reuseport"])})
+                      "old_option": _option(row["old_reuseaddr"], row["old_reuseport"]),
+                      "new_option": _option(row["new_reuseaddr"], row["new_reuseport"])})
     lines = [render.table(shown, COLUMNS), ""]
     width = max(60, min(shutil.get_terminal_size().columns, 120))
     lines += [textwrap.fill(row["explanation"], width, initial_indent=f"{number:>2}. ",
                             subsequent_indent="    ", break_on_hyphens=False)
               for number, row in enumerate(rows, 1)]
-    places = sorted({(r["where"], r["addr"], r["port"]) for r in rows})
-    if places and all(where == "namespace" for where, _, _ in places):
-        lines += ["", f"Each row ran in a private network namespace of its own (deleted after), port {rows[0]['port']}."]
-    elif places:
+    if {r["where"] for r in rows} == {"namespace"}:
+        lines += ["", "Each row ran in a private network namespace of its own (deleted after), "
+                      f"port {rows[0]['port']}."]
+    elif rows:
         lines += ["", "Rows ran on loopback, each on a free port of its own (see --format json)."]
     return "\n".join(lines)
 
@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
                                            help="Also measure how long TIME-WAIT lasts and what tcp_fin_timeout "
                                                 "changes (about 60 s)."),
         port: int = typer.Option(None, "--port", "-p", metavar="PORT",
-                                 help="Server port (namespace default 8001; on loopback the first free one from PORT)."),
+                                 help="Server port (namespace default 8001; on loopback the first free one "
+                                      "from PORT)."),
         addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
                                  help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
         ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
@@ -81,7 +82,8 @@ def register(app: typer.Typer) -> None:
         if fmt not in render.FORMATS:
             raise UsageError(f"unknown format {fmt!r}", "one of: " + ", ".join(render.FORMATS))
         names = reuseaddr.parse_scenarios(scenario)
-        reuseaddr.resolve_address(addr, ipv6)  # bad input fails before any socket is made
+        reuseaddr.check_port(port)  # bad input fails before any socket is made
+        reuseaddr.resolve_address(addr, ipv6)
         isolate = netns.available()
         if not isolate:
             print("netlab: note: not root: rows run on free loopback ports"

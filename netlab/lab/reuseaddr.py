@@ -210,7 +210,8 @@ class Restart:
             self.sock = None
 
 
-def restart(site: Site, reuseaddr: bool, reuseport: bool = False, keep: bool = False, do_listen: bool = True) -> Restart:
+def restart(site: Site, reuseaddr: bool, reuseport: bool = False, keep: bool = False,
+            do_listen: bool = True) -> Restart:
     """What a restarted server does: socket(), options, bind(), listen(); errno names back.
 
     ``keep``: hand the socket back when all went well (the caller closes it).
@@ -531,6 +532,11 @@ def parse_scenarios(names: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def check_port(port: int | None) -> None:
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"invalid port {port}", "ports are 1-65535")
+
+
 def resolve_address(addr: str | None, ipv6: bool) -> tuple[str, str, str]:
     """(family, bind address, connect address) from --addr and -6.
 
@@ -610,7 +616,6 @@ def run(scenarios: Sequence[str] | None = None, port: int | None = None, addr: s
     family, bind_addr, connect_addr = resolve_address(addr, ipv6)
     if isolate is None:
         isolate = netns.available()
-    if port is not None and not 1 <= port <= 65535:
-        raise UsageError(f"invalid port {port}", "ports are 1-65535")
+    check_port(port)
     return [run_row(name, v, family, bind_addr, connect_addr, port, isolate)
             for name in names for v in SCENARIOS[name]]
