@@ -392,9 +392,8 @@ def listener_alive(site: Site, v: Variant) -> Evidence:
         server.start()
         views = observe(site)
         result = restart(site, v.new_reuseaddr)
-        alive = server.proc.poll() is None
-    return Evidence(f"the old server (pid {server.pid}) {'still ran' if alive else 'had exited'}", views, result,
-                    {"old_pid": server.pid})
+        story = _still_running(server)
+    return Evidence(story, views, result, {"old_pid": server.pid})
 
 
 def both_reuseaddr(site: Site, v: Variant) -> Evidence:
@@ -431,9 +430,14 @@ def reuseport(site: Site, v: Variant) -> Evidence:
                 details["spread"] = _spread(site, result.sock)
         finally:
             result.close()
-        alive = server.proc.poll() is None
-    return Evidence(f"the old server (pid {server.pid}) {'still ran' if alive else 'had exited'}", views, result,
-                    details)
+        story = _still_running(server)
+    return Evidence(story, views, result, details)
+
+
+def _still_running(server: ServerProcess) -> str:
+    """Checked, not assumed: the old server process is alive at the restart."""
+    alive = server.proc is not None and server.proc.poll() is None
+    return f"the old server (pid {server.pid}) {'still ran' if alive else 'had exited'}"
 
 
 def _spread(site: Site, new: socket.socket) -> dict:
