@@ -21,7 +21,7 @@ from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabErr
 # Each module in netlab.cli named here defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
-COMMAND_MODULES = ("conns", "backlog")
+COMMAND_MODULES = ("conns", "backlog", "reuseaddr")
 
 app = typer.Typer(
     name="netlab",
@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rc = command.main(args=argv, prog_name="netlab", standalone_mode=False)
+    except SystemExit:
+        # click answers a closed pipe (EPIPE) itself, even outside standalone mode:
+        # it wraps stdout in its PacifyFlushWrapper and exits 1. A closed pipe ends quietly.
+        if type(sys.stdout).__name__ != "PacifyFlushWrapper":
+            raise
+        rc = _quiet_pipe()
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code

@@ -63,7 +63,10 @@ STATE_NUMBERS: dict[str, list[int]] = {}
 for _num, _name in TCP_STATES.items():
     STATE_NUMBERS.setdefault(_name, []).append(_num)
 STATE_NUMBERS["UNCONN"] = [7]
-ALL_STATES = 0xFFF  # bits 0..11 (bit 12 would be TCP_BOUND_INACTIVE, bound but idle)
+# TCP_BOUND_INACTIVE (13): bound but neither listening nor connected. Dumped only when asked
+# for by name; the kernel reports such sockets with state CLOSE.
+STATE_NUMBERS["BOUND-INACTIVE"] = [13]
+ALL_STATES = 0x1FFF  # bits 0..12, as ss: TCP_NEW_SYN_RECV (12) included, TCP_BOUND_INACTIVE (13) not
 
 PROTOCOLS = ("tcp", "udp", "raw", "unix")
 _IPPROTO = {"tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP, "raw": socket.IPPROTO_RAW}
