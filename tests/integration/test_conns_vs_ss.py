@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +208,28 @@ def test_tcp_info_for_established(population):
         assert info["state"] == 1 and info["snd_cwnd"] > 0 and info["rtt_us"] > 0
     sender = [r for r in records if r["remote_port"] == facts["big_port"] and r["local_addr"] == "127.0.0.1"]
     assert any(r["tcp_info"]["bytes_acked"] >= 1000 for r in sender)
+
+
+def test_syn_recv_request_sockets_are_listed_like_ss(ns):
+    """Half-open handshakes (SYN queue entries) appear in the default listing, as in ss."""
+    from netlab.lab.backlog_synqueue import UNANSWERED_NET, send_half_open
+
+    ns.ip("route", "add", UNANSWERED_NET, "dev", "lo")
+    with ns.inside():
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+        send_half_open(port, 3)
+    try:
+        time.sleep(0.1)
+        ours = {(k[2], k[3]) for k in netlab_sockets(ns, "-ta") if k[1] == "SYN-RECV"}
+        out = ns.exec(["ss", "-Htan", "state", "syn-recv"]).stdout
+        theirs = set()
+        for line in out.splitlines():
+            local, peer = [f for f in line.split() if ":" in f][:2]
+            theirs.add((_split_endpoint(local), _split_endpoint(peer)))
+        assert len(ours) == 3 and ours == theirs
+        assert all(local == ("127.0.0.1", port) for local, _ in ours)
+    finally:
+        listener.close()
