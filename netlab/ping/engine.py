@@ -1,0 +1,510 @@
+"""The ICMP ping engine: one socket per address family, many targets, one event loop.
+
+``PingSession(targets, options).run()`` is a generator of events (Reply,
+ProbeError, Timeout, NoAnswerYet, Sent in flood mode, StatusRequest); after it
+ends, ``summaries()`` gives one Summary per target. Nothing here prints.
+
+How it keeps accurate and fast:
+  * RTT = the kernel's receive timestamp (SO_TIMESTAMPNS) minus the clock read
+    just before sendto(); Python's wake-up latency is not in it.
+  * The echo request is built once per socket; each probe rewrites only its
+    sequence number and the checksum (an incremental sum, not a pass over the
+    data). Receives go into one preallocated buffer.
+  * Replies are matched by identifier (the BPF filter or the datagram socket
+    does that), sequence number and source address, so many targets share
+    one socket and concurrent runs never mix.
+  * ``stop()`` and ``request_status()`` may be called from signal handlers:
+    they set a flag and wake the loop through a socketpair.
+
+Timing rules follow iputils: a target is done when count replies (+errors)
+are in; else after its last probe it lingers 2*max RTT (at least one
+interval) if it had replies, -W (default 10 s) if not; -w ends everything.
+"""
+
+from __future__ import annotations
+
+import errno
+import select
+import socket
+import struct
+import time
+from array import array
+from collections import deque
+from typing import Iterator
+
+from netlab.errors import UsageError
+from netlab.ping import icmp
+from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
+from netlab.ping.records import (NoAnswerYet, ProbeError, Reply, Sent, StatusRequest, Summary, Target,
+                                 Timeout)
+from netlab.ping.sockets import IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SO_TIMESTAMPNS, IcmpSocket, open_icmp_socket
+from netlab.ping.stats import NO_MIN, RttStats
+
+SOL_SOCKET = socket.SOL_SOCKET
+SOL_IP = socket.IPPROTO_IP
+SOL_IPV6 = socket.IPPROTO_IPV6
+IP_TTL = 2
+MSG_ERRQUEUE = 0x2000
+SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6 = 1, 2, 3
+TIMESPEC = struct.Struct("@qq")
+EXT_ERR = struct.Struct("@IBBBBII")  # struct sock_extended_err
+U16 = icmp.U16
+TWO_U16 = struct.Struct("!HH")
+ANC_SIZE = socket.CMSG_SPACE(16) + 2 * socket.CMSG_SPACE(4)
+ERR_ANC_SIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(16 + 28) + socket.CMSG_SPACE(4) * 2
+NS = 1_000_000_000
+
+
+class _TargetState(RttStats):
+    """A target's counters plus what the loop needs to send to it and match its replies."""
+
+    __slots__ = ("target", "isock", "sockaddr", "sent_ns", "rcvd", "mask", "next_send", "first_send", "last_send",
+                 "acked", "done", "replies", "pending", "sending")
+
+    def __init__(self, target: Target, isock: IcmpSocket, table_size: int):
+        super().__init__()
+        self.target = target
+        self.isock = isock
+        self.sockaddr = (target.address, 0)
+        self.sent_ns = array("q", bytes(8 * table_size))  # realtime ns of each probe, by seq & mask
+        self.rcvd = bytearray(table_size)  # 0 none, 1 replied, 2 errored: duplicates and -O
+        self.mask = table_size - 1
+        self.next_send = 0  # monotonic ns
+        self.first_send = 0
+        self.last_send = 0
+        self.acked = 0
+        self.done = False
+        self.sending = True
+        self.replies: list[Reply] = []
+        self.pending: deque = deque()  # (seq, monotonic deadline) when timeouts are streamed
+
+
+def _table_size(options: PingOptions) -> int:
+    """Per-target seq tables: 64 Ki entries for long runs, just enough for -c N without -w."""
+    if options.count is None or options.deadline is not None:
+        return 1 << 16
+    size = 8
+    while size <= options.count and size < 1 << 16:
+        size <<= 1
+    return size
+
+
+class PingSession:
+    def __init__(self, targets: list[Target], options: PingOptions):
+        if not targets:
+            raise UsageError("no host to ping", "give at least one HOST")
+        seen: dict[str, str] = {}
+        for t in targets:
+            if t.address in seen:
+                raise UsageError(f"{t.host} and {seen[t.address]} are the same address {t.address}",
+                                 "give each address once: replies are told apart by their source")
+            seen[t.address] = t.host
+        self.options = options
+        self.interval_ns = int(options.effective_interval * NS)
+        self._sockets: dict[int, IcmpSocket] = {}
+        self._states: list[_TargetState] = []
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._stopping = False
+        self._status_wanted = False
+        self._started = False
+        self._buf = bytearray(65536 + 512)
+        self._view = memoryview(self._buf)
+        size = _table_size(options)
+        try:
+            for t in targets:
+                isock = self._sockets.get(t.family)
+                if isock is None:
+                    isock = self._sockets[t.family] = open_icmp_socket(
+                        t.family, ttl=options.ttl, tos=options.tos, pmtudisc=options.pmtudisc,
+                        interface=options.interface, source=options.source if _same_family(options.source, t.family) else None)
+                self._states.append(_TargetState(t, isock, size))
+        except BaseException:
+            self.close()
+            raise
+        data = icmp.payload(options.size, options.pattern)
+        self._packets = {}
+        for fam, isock in self._sockets.items():
+            packet = icmp.echo_request(isock.v6, isock.ident, data)
+            # Only raw IPv4 needs our checksum: the kernel sums ICMPv6 and datagram sockets.
+            base = icmp.partial_sum(packet) if (isock.raw and not isock.v6) else None
+            self._packets[fam] = (packet, base)
+        self._by_source = {(s.target.family, s.target.address): s for s in self._states}
+
+    # -- control (safe from signal handlers) --------------------------------------------------
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake()
+
+    def request_status(self) -> None:
+        self._status_wanted = True
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"!")
+        except OSError:
+            pass
+
+    @property
+    def sockets(self) -> list[IcmpSocket]:
+        return list(self._sockets.values())
+
+    def close(self) -> None:
+        for isock in self._sockets.values():
+            isock.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def run(self) -> Iterator[object]:
+        opts = self.options
+        states = self._states
+        interval = self.interval_ns
+        count = opts.count
+        deadline_ns = None
+        start = time.monotonic_ns()
+        if opts.deadline is not None:
+            deadline_ns = start + int(opts.deadline * NS)
+        linger_ns = int((opts.timeout if opts.timeout is not None else DEFAULT_LINGER) * NS)
+        flood = interval == 0
+        for st in states:
+            st.next_send = start
+        rlist = [s.sock for s in self._sockets.values()] + [self._wake_r]
+        self._started = True
+        monotonic_ns = time.monotonic_ns
+        while True:
+            now = monotonic_ns()
+            if self._stopping:
+                break
+            if self._status_wanted:
+                self._status_wanted = False
+                yield StatusRequest()
+            wake_at = now + NS  # wake at least once a second
+            all_done = True
+            for st in states:
+                if st.done:
+                    continue
+                # Is this target finished?
+                if count is not None and st.received + st.errors >= count:
+                    st.done = True
+                elif deadline_ns is not None and (now >= deadline_ns or st.errors):
+                    st.done = True
+                elif not st.sending:
+                    wait = linger_ns
+                    if st.received:
+                        wait = max(2 * st.tmax * 1000, interval)
+                    if now >= st.last_send + wait:
+                        st.done = True
+                    else:
+                        wake_at = min(wake_at, st.last_send + wait)
+                if st.done:
+                    continue
+                all_done = False
+                if st.sending:
+                    if flood:
+                        due = now if st.acked == st.transmitted else st.last_send + int(FLOOD_WAIT * NS)
+                    else:
+                        due = st.next_send
+                    if due <= now:
+                        yield from self._send(st, now)
+                        if count is not None and st.transmitted >= count and deadline_ns is None:
+                            st.sending = False
+                        if not flood:
+                            st.next_send += interval
+                            if st.next_send < now - interval:  # stalled: do not burst to catch up
+                                st.next_send = now
+                            due = st.next_send
+                        else:
+                            due = now + int(FLOOD_WAIT * NS)
+                    wake_at = min(wake_at, due)
+                if st.pending:
+                    while st.pending and (st.pending[0][1] <= now):
+                        seq, _ = st.pending.popleft()
+                        if not st.rcvd[seq & st.mask]:
+                            yield Timeout(st.target, seq, time.time())
+                    if st.pending:
+                        wake_at = min(wake_at, st.pending[0][1])
+            if all_done:
+                break
+            if deadline_ns is not None:
+                wake_at = min(wake_at, deadline_ns)
+            if flood:
+                # The reply is usually queued by the time sendto() returns (veth and lo
+                # deliver in the sender's softirq): try before sleeping in select.
+                got = False
+                for isock in self._sockets.values():
+                    for event in self._drain(isock):
+                        got = True
+                        yield event
+                if got:
+                    continue
+            timeout = (wake_at - monotonic_ns()) / NS
+            if timeout < 0:
+                timeout = 0
+            ready, _, _ = select.select(rlist, (), (), timeout)
+            for sock in ready:
+                if sock is self._wake_r:
+                    try:
+                        while self._wake_r.recv(64):
+                            pass
+                    except BlockingIOError:
+                        pass
+                    continue
+                isock = self._sockets[sock.family]
+                yield from self._drain(isock)
+        # The end: unanswered probes are timeouts for whoever streams them.
+        if opts.stream_timeouts:
+            now_real = time.time()
+            for st in states:
+                while st.pending:
+                    seq, _ = st.pending.popleft()
+                    if not st.rcvd[seq & st.mask]:
+                        yield Timeout(st.target, seq, now_real)
+
+    def _send(self, st: _TargetState, now: int) -> Iterator[object]:
+        opts = self.options
+        if opts.outstanding and st.transmitted and not st.rcvd[st.transmitted & st.mask]:
+            yield NoAnswerYet(st.target, st.transmitted & 0xFFFF, time.time())
+        seq = (st.transmitted + 1) & 0xFFFF
+        packet, base = self._packets[st.target.family]
+        U16.pack_into(packet, 6, seq)
+        if base is not None:
+            U16.pack_into(packet, 2, icmp.fold(base + seq))
+        idx = seq & st.mask
+        st.rcvd[idx] = 0
+        st.transmitted += 1
+        if not st.first_send:
+            st.first_send = now
+        st.last_send = now
+        st.sent_ns[idx] = time.time_ns()
+        try:
+            st.isock.sock.sendto(packet, st.sockaddr)
+        except BlockingIOError:
+            pass  # the send buffer is full (a flood outpacing the link): count it lost, like ping
+        except OSError as err:
+            st.errors += 1
+            st.rcvd[idx] = 2
+            yield ProbeError(st.target, seq, "local", f"local error: {err.strerror}", None, None, time.time())
+            return
+        if opts.stream_timeouts:
+            st.pending.append((seq, now + self._probe_wait()))
+        if self.interval_ns == 0:
+            yield Sent(st.target, seq)
+
+    def _probe_wait(self) -> int:
+        opts = self.options
+        return int((opts.timeout if opts.timeout is not None else DEFAULT_LINGER) * NS)
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    def _drain(self, isock: IcmpSocket) -> Iterator[object]:
+        """Read everything queued on the socket (non-blocking) and turn it into events."""
+        sock = isock.sock
+        buf = self._buf
+        bufs = [self._view]
+        v6 = isock.v6
+        raw = isock.raw
+        ident = isock.ident
+        by_source = self._by_source
+        fam = isock.family
+        keep = self.options.keep_replies
+        while True:
+            try:
+                n, anc, _flags, addr = sock.recvmsg_into(bufs, ANC_SIZE)
+            except BlockingIOError:
+                break
+            except OSError:
+                # A datagram socket reports an ICMP error first as a socket error:
+                # the details wait in the error queue.
+                if not raw:
+                    yield from self._drain_errors(isock)
+                    continue
+                break
+            rx_ns = 0
+            ttl = -1
+            for level, kind, data in anc:
+                if kind == SO_TIMESTAMPNS and level == SOL_SOCKET:
+                    sec, nsec = TIMESPEC.unpack(data)
+                    rx_ns = sec * NS + nsec
+                elif (level == SOL_IP and kind == IP_TTL) or (level == SOL_IPV6 and kind == IPV6_HOPLIMIT):
+                    ttl = int.from_bytes(data[:4], "little")
+            if raw and not v6:
+                off = (buf[0] & 0x0F) * 4
+                ttl = buf[8]
+            else:
+                off = 0
+            kind = buf[off]
+            if kind == (icmp.ICMP6_ECHO_REPLY if v6 else icmp.ICMP_ECHOREPLY):
+                if n - off < 8:
+                    continue
+                rid, seq = TWO_U16.unpack_from(buf, off + 4)
+                if raw and rid != ident:
+                    continue
+                st = by_source.get((fam, addr[0]))
+                if st is None:
+                    continue
+                idx = seq & st.mask
+                if not rx_ns:
+                    rx_ns = time.time_ns()
+                rtt_us = (rx_ns - st.sent_ns[idx]) // 1000
+                if rtt_us < 0:
+                    rtt_us = 0
+                # Statistics inline (see RttStats.add_rtt): this is the hot path.
+                if rtt_us < st.tmin:
+                    st.tmin = rtt_us
+                if rtt_us > st.tmax:
+                    st.tmax = rtt_us
+                st.tsum += rtt_us
+                st.tsum2 += rtt_us * rtt_us
+                st.ewma8 = rtt_us * 8 if not st.ewma8 else st.ewma8 + rtt_us - st.ewma8 // 8
+                diff = (st.transmitted - seq) & 0xFFFF
+                if diff <= 0x7FFF:
+                    if diff + 1 > st.pipesize:
+                        st.pipesize = diff + 1
+                    st.acked = st.transmitted - diff
+                dup = st.rcvd[idx] == 1
+                if dup:
+                    st.duplicates += 1
+                else:
+                    st.received += 1
+                    st.rcvd[idx] = 1
+                reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
+                if keep:
+                    st.replies.append(reply)
+                yield reply
+            elif raw and kind in (icmp.ERROR_TYPES_V6 if v6 else icmp.ERROR_TYPES_V4):
+                event = self._quoted_error(isock, off, n, addr[0])
+                if event is not None:
+                    yield event
+        if not raw:
+            yield from self._drain_errors(isock)
+
+    def _quoted_error(self, isock: IcmpSocket, off: int, n: int, sender: str) -> ProbeError | None:
+        """An ICMP error on a raw socket: find the echo request it quotes, and its target."""
+        buf = self._buf
+        kind, code = buf[off], buf[off + 1]
+        info = int.from_bytes(buf[off + 4:off + 8], "big")
+        inner = off + 8
+        if isock.v6:
+            if n < inner + 48 or buf[inner + 6] != socket.IPPROTO_ICMPV6:
+                return None
+            dst = socket.inet_ntop(socket.AF_INET6, bytes(buf[inner + 24:inner + 40]))
+            quoted = inner + 40
+            request = icmp.ICMP6_ECHO_REQUEST
+            if kind == icmp.ICMP6_PACKET_TOO_BIG or kind == icmp.ICMP6_PARAM_PROB:
+                pass
+            else:
+                info = 0
+            message = icmp.describe_v6(kind, code, info)
+        else:
+            if n < inner + 28 or buf[inner + 9] != socket.IPPROTO_ICMP:
+                return None
+            dst = socket.inet_ntop(socket.AF_INET, bytes(buf[inner + 16:inner + 20]))
+            quoted = inner + (buf[inner] & 0x0F) * 4
+            request = icmp.ICMP_ECHO
+            if kind == icmp.ICMP_DEST_UNREACH and code == icmp.ICMP_FRAG_NEEDED:
+                info &= 0xFFFF
+            elif kind == icmp.ICMP_PARAMETERPROB:
+                info >>= 24
+            message = icmp.describe_v4(kind, code, info)
+        if n < quoted + 8 or buf[quoted] != request:
+            return None
+        rid, seq = TWO_U16.unpack_from(buf, quoted + 4)
+        if rid != isock.ident:
+            return None
+        st = self._by_source.get((isock.family, dst))
+        if st is None:
+            return None
+        return self._count_error(st, seq, sender, message, kind, code)
+
+    def _count_error(self, st: _TargetState, seq: int, sender: str, message: str, kind: int | None,
+                     code: int | None) -> ProbeError:
+        st.errors += 1
+        idx = seq & st.mask
+        if not st.rcvd[idx]:
+            st.rcvd[idx] = 2
+        diff = (st.transmitted - seq) & 0xFFFF
+        if diff <= 0x7FFF:
+            st.acked = max(st.acked, st.transmitted - diff)
+        return ProbeError(st.target, seq, sender, message, kind, code, time.time())
+
+    def _drain_errors(self, isock: IcmpSocket) -> Iterator[ProbeError]:
+        """A datagram socket's error queue: the kernel parsed the ICMP error for us (IP_RECVERR)."""
+        sock = isock.sock
+        while True:
+            try:
+                n, anc, _flags, addr = sock.recvmsg_into([self._view], ERR_ANC_SIZE, MSG_ERRQUEUE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as err:
+                if err.errno == errno.EAGAIN:
+                    return
+                raise
+            for level, kind, data in anc:
+                if not ((level == SOL_IP and kind == IP_RECVERR) or (level == SOL_IPV6 and kind == IPV6_RECVERR)):
+                    continue
+                ee_errno, origin, etype, ecode, _pad, info, _data = EXT_ERR.unpack_from(data)
+                offender = data[EXT_ERR.size:]
+                if n < 8:
+                    continue
+                seq = U16.unpack_from(self._buf, 6)[0]
+                st = self._by_source.get((isock.family, addr[0]))
+                if st is None:
+                    continue
+                if origin in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
+                    sender = _sockaddr_host(offender) or addr[0]
+                    if isock.v6:
+                        message = icmp.describe_v6(etype, ecode, info)
+                    else:
+                        message = icmp.describe_v4(etype, ecode, info)
+                    yield self._count_error(st, seq, sender, message, etype, ecode)
+                elif origin == SO_EE_ORIGIN_LOCAL:
+                    import os
+                    text = f"local error: {os.strerror(ee_errno)}"
+                    if ee_errno == errno.EMSGSIZE:
+                        text = f"local error: message too long, mtu={info}"
+                    yield self._count_error(st, seq, "local", text, None, None)
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def summaries(self) -> list[Summary]:
+        return [self._summary(st) for st in self._states]
+
+    def _summary(self, st: _TargetState) -> Summary:
+        has = st.samples > 0
+        elapsed_us = (st.last_send - st.first_send) // 1000 if st.first_send else 0
+        return Summary(
+            target=st.target, transmitted=st.transmitted, received=st.received, duplicates=st.duplicates,
+            errors=st.errors, loss_pct=st.loss_pct(),
+            rtt_min_us=st.tmin if has and st.tmin != NO_MIN else None,
+            rtt_avg_us=st.avg_us() if has else None,
+            rtt_max_us=st.tmax if has else None,
+            rtt_mdev_us=st.mdev_us() if has else None,
+            ewma_us8=st.ewma8, pipe=st.pipesize, elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us,
+            replies=list(st.replies),
+        )
+
+    def live_stats(self) -> list[_TargetState]:
+        """The running counters (for the SIGQUIT status line)."""
+        return list(self._states)
+
+
+def _same_family(address: str | None, family: int) -> bool:
+    if not address:
+        return False
+    return (":" in address) == (family == socket.AF_INET6)
+
+
+def _sockaddr_host(raw: bytes) -> str | None:
+    """The address in a struct sockaddr_in/_in6 (the offender of an ICMP error)."""
+    if len(raw) >= 8:
+        fam = int.from_bytes(raw[0:2], "little")
+        if fam == socket.AF_INET:
+            return socket.inet_ntop(socket.AF_INET, raw[4:8])
+        if fam == socket.AF_INET6 and len(raw) >= 24:
+            return socket.inet_ntop(socket.AF_INET6, raw[8:24])
+    return None
