@@ -69,6 +69,7 @@ def ping(
         tos=parse_tos(tos) if tos is not None else None, pmtudisc=pmtu, interface=interface, source=source,
         pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
         outstanding=outstanding, keep_replies=(fmt == "json"), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
+        reply_events=not (flood and fmt == "table"),
     ).validate()
     targets = [resolve(h, family, numeric) for h in hosts]
     if tcp is not None:

@@ -7,7 +7,7 @@ import time
 
 from netlab import render
 from netlab.ping import text
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Sent, StatusRequest, Summary, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Timeout
 
 
 class TextPrinter:
@@ -18,8 +18,9 @@ class TextPrinter:
         self.flood = opts.flood
         self.out = sys.stdout
         self.session = None
-        self._last_flush = 0.0
-        self.event = self._flood_event if self.flood else self._event
+        self._dots = (0, 0)
+        self.port = opts.tcp_port
+        self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
 
     def start(self, targets) -> None:
         from netlab.ping.resolve import route_source
@@ -31,7 +32,7 @@ class TextPrinter:
             source = self.opts.source
             if self.opts.interface and not source:
                 source = route_source(t, self.opts.interface)
-            lines.append(text.header(t, self.opts, source))
+            lines.append(text.tcp_header(t, self.port) if self.port else text.header(t, self.opts, source))
         self._write(lines)
 
     def _write(self, lines) -> None:
@@ -42,7 +43,7 @@ class TextPrinter:
         kind = type(e)
         if kind is StatusRequest:
             self.status()
-        elif self.quiet or kind is Timeout or kind is Sent:
+        elif self.quiet or kind is Timeout or kind is Progress:
             return
         elif kind is Reply:
             self._write([text.reply_line(e, self.opts, self.numeric, self.stamps)])
@@ -51,25 +52,37 @@ class TextPrinter:
         elif kind is NoAnswerYet:
             self._write([text.no_answer_line(e, self.stamps)])
 
-    def _flood_event(self, e) -> None:
-        """-f: a dot per probe, a backspace per reply, E per error (as iputils), flushed 10 times a second."""
+    def _tcp_event(self, e) -> None:
         kind = type(e)
         if kind is StatusRequest:
             self.status()
+        elif self.quiet:
             return
-        if self.quiet or kind is Timeout:
-            return
-        if kind is Sent:
-            self.out.write(".")
         elif kind is Reply:
-            if not e.dup:
-                self.out.write("\b \b")
+            self._write([text.tcp_reply_line(e, self.port, self.numeric, self.stamps)])
         elif kind is ProbeError:
-            self.out.write("\bE")
-        now = time.monotonic()
-        if now - self._last_flush > 0.1:
-            self._last_flush = now
+            self._write([text.tcp_error_line(e, self.numeric, self.stamps)])
+        elif kind is Timeout:
+            from netlab.ping.tcp import DEFAULT_TCP_WAIT
+
+            wait = self.opts.timeout if self.opts.timeout is not None else DEFAULT_TCP_WAIT
+            self._write([text.tcp_timeout_line(e, self.port, wait, self.stamps)])
+
+    def _flood_event(self, e) -> None:
+        """-f: iputils prints a dot per probe and erases one per reply; we draw the same
+        picture from the Progress counts (ten times a second), not per packet."""
+        kind = type(e)
+        if kind is StatusRequest:
+            self.status()
+        elif self.quiet:
+            return
+        elif kind is Progress:
+            sent, answered = e.transmitted - self._dots[0], e.received + e.errors - self._dots[1]
+            self._dots = (e.transmitted, e.received + e.errors)
+            self.out.write("." * sent + "\b \b" * answered)
             self.out.flush()
+        elif kind is ProbeError:
+            self.out.write("E")
 
     def status(self) -> None:
         for st in self.session.live_stats():

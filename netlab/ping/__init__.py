@@ -12,8 +12,8 @@ Use it from Python::
 
 from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Sent, StatusRequest, Summary, Target, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Target, Timeout
 from netlab.ping.resolve import resolve
 
 __all__ = ["PingOptions", "PingSession", "resolve", "Target", "Reply", "ProbeError", "Timeout", "NoAnswerYet",
-           "Sent", "StatusRequest", "Summary"]
+           "Progress", "StatusRequest", "Summary"]

@@ -1,7 +1,7 @@
 """The ICMP ping engine: one socket per address family, many targets, one event loop.
 
 ``PingSession(targets, options).run()`` is a generator of events (Reply,
-ProbeError, Timeout, NoAnswerYet, Sent in flood mode, StatusRequest); after it
+ProbeError, Timeout, NoAnswerYet, Progress in flood mode, StatusRequest); after it
 ends, ``summaries()`` gives one Summary per target. Nothing here prints.
 
 How it keeps accurate and fast:
@@ -35,9 +35,10 @@ from typing import Iterator
 from netlab.errors import UsageError
 from netlab.ping import icmp
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
-from netlab.ping.records import (NoAnswerYet, ProbeError, Reply, Sent, StatusRequest, Summary, Target,
+from netlab.ping.records import (NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Summary, Target,
                                  Timeout)
 from netlab.ping.sockets import IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SO_TIMESTAMPNS, IcmpSocket, open_icmp_socket
+from netlab.ping.icmp import fold
 from netlab.ping.stats import NO_MIN, RttStats
 
 SOL_SOCKET = socket.SOL_SOCKET
@@ -53,6 +54,7 @@ TWO_U16 = struct.Struct("!HH")
 ANC_SIZE = socket.CMSG_SPACE(16) + 2 * socket.CMSG_SPACE(4)
 ERR_ANC_SIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(16 + 28) + socket.CMSG_SPACE(4) * 2
 NS = 1_000_000_000
+PROGRESS_NS = NS // 10
 
 
 class _TargetState(RttStats):
@@ -108,7 +110,6 @@ class PingSession:
         self._wake_w.setblocking(False)
         self._stopping = False
         self._status_wanted = False
-        self._started = False
         self._buf = bytearray(65536 + 512)
         self._view = memoryview(self._buf)
         size = _table_size(options)
@@ -173,13 +174,20 @@ class PingSession:
         flood = interval == 0
         for st in states:
             st.next_send = start
+        if flood and len(states) == 1 and not opts.outstanding and not opts.stream_timeouts:
+            yield from self._run_flood(states[0], start, deadline_ns)
+            return
         rlist = [s.sock for s in self._sockets.values()] + [self._wake_r]
-        self._started = True
         monotonic_ns = time.monotonic_ns
+        next_progress = start
         while True:
             now = monotonic_ns()
             if self._stopping:
                 break
+            if flood and now >= next_progress:
+                next_progress = now + PROGRESS_NS
+                for st in states:
+                    yield Progress(st.target, st.transmitted, st.received, st.errors)
             if self._status_wanted:
                 self._status_wanted = False
                 yield StatusRequest()
@@ -248,14 +256,13 @@ class PingSession:
             ready, _, _ = select.select(rlist, (), (), timeout)
             for sock in ready:
                 if sock is self._wake_r:
-                    try:
-                        while self._wake_r.recv(64):
-                            pass
-                    except BlockingIOError:
-                        pass
+                    self._drain_wakeup()
                     continue
                 isock = self._sockets[sock.family]
                 yield from self._drain(isock)
+        if flood:
+            for st in states:
+                yield Progress(st.target, st.transmitted, st.received, st.errors)
         # The end: unanswered probes are timeouts for whoever streams them.
         if opts.stream_timeouts:
             now_real = time.time()
@@ -264,6 +271,93 @@ class PingSession:
                     seq, _ = st.pending.popleft()
                     if not st.rcvd[seq & st.mask]:
                         yield Timeout(st.target, seq, now_real)
+
+    def _run_flood(self, st: _TargetState, start: int, deadline_ns: int | None) -> Iterator[object]:
+        """-f to one target: ping-pong as fast as replies return, in one tight loop.
+
+        The general loop's bookkeeping (many targets, -O, timers) costs more than
+        the veth round trip itself, so a flood gets this loop: send, read what is
+        queued, and only sleep in select() when the reply is not there yet. It
+        yields Progress ten times a second and Reply only if asked to.
+        """
+        count = self.options.count
+        isock = st.isock
+        sock = isock.sock
+        sendto = sock.sendto
+        packet, base = self._packets[st.target.family]
+        pack_into = U16.pack_into
+        sockaddr = st.sockaddr
+        sent_ns = st.sent_ns
+        rcvd = st.rcvd
+        mask = st.mask
+        monotonic_ns = time.monotonic_ns
+        time_ns = time.time_ns
+        wait_ns = int(FLOOD_WAIT * NS)
+        rlist = [sock, self._wake_r]
+        drain = self._drain
+        next_progress = start
+        last = 0
+        seq = 0
+        while not self._stopping:
+            now = monotonic_ns()
+            if count is not None and st.received + st.errors >= count:
+                break
+            if deadline_ns is not None and (now >= deadline_ns or st.errors):
+                break
+            if now >= next_progress:
+                next_progress = now + PROGRESS_NS
+                if self._status_wanted:
+                    self._status_wanted = False
+                    yield StatusRequest()
+                yield Progress(st.target, st.transmitted, st.received, st.errors)
+            sending = count is None or deadline_ns is not None or st.transmitted < count
+            if sending and (st.acked == st.transmitted or now - last >= wait_ns):
+                seq = (st.transmitted + 1) & 0xFFFF
+                pack_into(packet, 6, seq)
+                if base is not None:
+                    pack_into(packet, 2, fold(base + seq))
+                idx = seq & mask
+                rcvd[idx] = 0
+                st.transmitted += 1
+                if not st.first_send:
+                    st.first_send = now
+                st.last_send = last = now
+                sent_ns[idx] = time_ns()
+                try:
+                    sendto(packet, sockaddr)
+                except BlockingIOError:
+                    pass
+                except OSError as err:
+                    yield self._count_error(st, seq, "local", f"local error: {err.strerror}", None, None)
+            got = False
+            for event in drain(isock):
+                got = True
+                yield event
+            if got or st.acked == st.transmitted:
+                continue
+            if not sending:
+                # Everything sent: linger as the general rules say, then stop.
+                linger = self.options.timeout if self.options.timeout is not None else DEFAULT_LINGER
+                wait = max(2 * st.tmax * 1000, 0) if st.received else int(linger * NS)
+                if monotonic_ns() >= st.last_send + wait:
+                    break
+                timeout = min(wait_ns, st.last_send + wait - monotonic_ns()) / NS
+            else:
+                timeout = (last + wait_ns - monotonic_ns()) / NS
+            if deadline_ns is not None:
+                timeout = min(timeout, (deadline_ns - monotonic_ns()) / NS)
+            if timeout > 0:
+                ready = select.select(rlist, (), (), timeout)[0]
+                if self._wake_r in ready:
+                    self._drain_wakeup()
+        yield Progress(st.target, st.transmitted, st.received, st.errors)
+
+    def _drain_wakeup(self) -> None:
+        try:
+            while self._wake_r.recv(64):
+                pass
+        except BlockingIOError:
+            pass
 
     def _send(self, st: _TargetState, now: int) -> Iterator[object]:
         opts = self.options
@@ -292,8 +386,6 @@ class PingSession:
             return
         if opts.stream_timeouts:
             st.pending.append((seq, now + self._probe_wait()))
-        if self.interval_ns == 0:
-            yield Sent(st.target, seq)
 
     def _probe_wait(self) -> int:
         opts = self.options
@@ -312,6 +404,7 @@ class PingSession:
         by_source = self._by_source
         fam = isock.family
         keep = self.options.keep_replies
+        emit = self.options.reply_events
         while True:
             try:
                 n, anc, _flags, addr = sock.recvmsg_into(bufs, ANC_SIZE)
@@ -372,10 +465,12 @@ class PingSession:
                 else:
                     st.received += 1
                     st.rcvd[idx] = 1
-                reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
-                if keep:
-                    st.replies.append(reply)
-                yield reply
+                if keep or emit:
+                    reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
+                    if keep:
+                        st.replies.append(reply)
+                    if emit:
+                        yield reply
             elif raw and kind in (icmp.ERROR_TYPES_V6 if v6 else icmp.ERROR_TYPES_V4):
                 event = self._quoted_error(isock, off, n, addr[0])
                 if event is not None:

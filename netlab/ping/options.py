@@ -34,6 +34,7 @@ class PingOptions:
     outstanding: bool = False  # -O
     keep_replies: bool = True  # keep every Reply in the summary (for --format json)
     stream_timeouts: bool = False  # report Timeout events while running (for jsonl)
+    reply_events: bool = True  # yield a Reply per reply; off, a flood yields only Progress
     tcp_port: int | None = None  # --tcp
 
     @property

@@ -88,11 +88,13 @@ class NoAnswerYet:
 
 
 @dataclass(slots=True)
-class Sent:
-    """A probe left (only reported in flood mode, for the dots)."""
+class Progress:
+    """Flood mode, ten times a second and at the end: the counts so far (for the dots)."""
 
     target: Target
-    seq: int
+    transmitted: int
+    received: int
+    errors: int
 
 
 @dataclass(slots=True)

@@ -110,3 +110,22 @@ def status_line(st: RttStats) -> str:
         line += (f", min/avg/ewma/max = {ms3(st.min_us())}/{ms3(st.avg_us())}/"
                  f"{ms3(st.ewma8 // 8)}/{ms3(st.tmax)} ms")
     return line
+
+
+# --tcp: ping's shapes, with "tcp_seq" and the port, so the same eyes read both.
+
+def tcp_header(target: Target, port: int) -> str:
+    return f"TCP PING {target.host} ({target.address}) port {port}: connect() probes."
+
+
+def tcp_reply_line(r: Reply, port: int, numeric: bool, stamps: bool) -> str:
+    line = f"connected to {who(r.source, r.target, numeric)} port {port}: tcp_seq={r.seq} time={rtt_text(r.rtt_us)} ms"
+    return (timestamp(r.time) if stamps else "") + line
+
+
+def tcp_error_line(e: ProbeError, numeric: bool, stamps: bool) -> str:
+    return (timestamp(e.time) if stamps else "") + f"From {who(e.source, e.target, numeric)} tcp_seq={e.seq} {e.message}"
+
+
+def tcp_timeout_line(t, port: int, wait: float, stamps: bool) -> str:
+    return (timestamp(t.time) if stamps else "") + f"no answer from {t.target.address} port {port}: tcp_seq={t.seq} (timed out after {wait:g}s)"

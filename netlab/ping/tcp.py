@@ -1,0 +1,191 @@
+"""TCP connect ping: no privilege needed, and it tells a refusal (RST) from silence.
+
+Each probe is a non-blocking connect(); the time from connect() to the
+socket turning writable is the connect time (one SYN / SYN-ACK round trip plus
+the kernel's work). The outcome comes from SO_ERROR: 0 is a reply,
+ECONNREFUSED means the host answered with RST (nothing listens there), no
+answer within -W seconds (default 1, the first SYN retransmission) is a
+timeout. Same interface as PingSession: run() yields events, summaries().
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import time
+from typing import Iterator
+
+from netlab.ping.options import PingOptions
+from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout
+from netlab.ping.stats import NO_MIN, RttStats
+
+NS = 1_000_000_000
+DEFAULT_TCP_WAIT = 1.0
+
+
+class _TcpTarget(RttStats):
+    __slots__ = ("target", "next_send", "first_send", "last_send", "replies", "sending")
+
+    def __init__(self, target: Target):
+        super().__init__()
+        self.target = target
+        self.next_send = 0
+        self.first_send = 0
+        self.last_send = 0
+        self.replies: list[Reply] = []
+        self.sending = True
+
+
+class TcpPingSession:
+    def __init__(self, targets: list[Target], options: PingOptions):
+        self.options = options
+        self.port = options.tcp_port
+        self._states = [_TcpTarget(t) for t in targets]
+        self._inflight: dict[int, tuple[socket.socket, _TcpTarget, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
+        self._poll = select.poll()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._poll.register(self._wake_r, select.POLLIN)
+        self._stopping = False
+        self._status_wanted = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake()
+
+    def request_status(self) -> None:
+        self._status_wanted = True
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"!")
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for sock, *_ in self._inflight.values():
+            sock.close()
+        self._inflight.clear()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def live_stats(self) -> list[RttStats]:
+        return list(self._states)
+
+    def run(self) -> Iterator[object]:
+        opts = self.options
+        interval = int(opts.effective_interval * NS)
+        wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
+        start = time.monotonic_ns()
+        deadline = start + int(opts.deadline * NS) if opts.deadline is not None else None
+        for st in self._states:
+            st.next_send = start
+        while not self._stopping:
+            now = time.monotonic_ns()
+            if self._status_wanted:
+                self._status_wanted = False
+                yield StatusRequest()
+            if deadline is not None and now >= deadline:
+                break
+            wake_at = now + NS
+            for st in self._states:
+                if st.sending and st.next_send <= now:
+                    yield from self._connect(st, now, wait)
+                    st.next_send = max(st.next_send + interval, now - interval)
+                    if opts.count is not None and st.transmitted >= opts.count:
+                        st.sending = False
+                    if opts.count is not None and deadline is not None and st.received >= opts.count:
+                        st.sending = False
+                if st.sending:
+                    wake_at = min(wake_at, st.next_send)
+            for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
+                if until <= now:
+                    self._forget(fd)
+                    yield Timeout(st.target, seq, time.time())
+                else:
+                    wake_at = min(wake_at, until)
+            if not self._inflight and not any(st.sending for st in self._states):
+                break
+            if deadline is not None:
+                wake_at = min(wake_at, deadline)
+            timeout_ms = max(0, (wake_at - time.monotonic_ns() + 999_999) // 1_000_000)
+            for fd, _ev in self._poll.poll(timeout_ms):
+                if fd == self._wake_r.fileno():
+                    try:
+                        while self._wake_r.recv(64):
+                            pass
+                    except BlockingIOError:
+                        pass
+                    continue
+                yield from self._complete(fd, time.monotonic_ns())
+        for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
+            self._forget(fd)
+            yield Timeout(st.target, seq, time.time())
+
+    def _connect(self, st: _TcpTarget, now: int, wait: int) -> Iterator[object]:
+        seq = st.transmitted + 1
+        st.transmitted = seq
+        if not st.first_send:
+            st.first_send = now
+        st.last_send = now
+        sock = socket.socket(st.target.family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        if self.options.interface:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.options.interface.encode())
+        if self.options.ttl is not None:
+            level, opt = ((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if st.target.family == socket.AF_INET6
+                          else (socket.IPPROTO_IP, socket.IP_TTL))
+            sock.setsockopt(level, opt, self.options.ttl)
+        t0 = time.monotonic_ns()
+        rc = sock.connect_ex((st.target.address, self.port))
+        if rc not in (0, errno.EINPROGRESS):
+            sock.close()
+            yield self._error(st, seq, rc)
+            return
+        self._inflight[sock.fileno()] = (sock, st, seq, t0, now + wait)
+        self._poll.register(sock, select.POLLOUT)
+
+    def _complete(self, fd: int, t1: int) -> Iterator[object]:
+        entry = self._inflight.get(fd)
+        if entry is None:
+            return
+        sock, st, seq, t0, _ = entry
+        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        self._forget(fd)
+        if err:
+            yield self._error(st, seq, err)
+            return
+        us = (t1 - t0) // 1000
+        st.add_rtt(us)
+        st.received += 1
+        reply = Reply(st.target, seq, -1, us, 0, False, st.target.address, time.time())
+        if self.options.keep_replies:
+            st.replies.append(reply)
+        yield reply
+
+    def _forget(self, fd: int) -> None:
+        sock = self._inflight.pop(fd)[0]
+        self._poll.unregister(fd)
+        sock.close()
+
+    def _error(self, st: _TcpTarget, seq: int, err: int) -> ProbeError:
+        st.errors += 1
+        message = "Connection refused (RST)" if err == errno.ECONNREFUSED else os.strerror(err)
+        return ProbeError(st.target, seq, st.target.address, message, None, None, time.time())
+
+    def summaries(self) -> list[Summary]:
+        out = []
+        for st in self._states:
+            has = st.samples > 0
+            elapsed_us = (st.last_send - st.first_send) // 1000
+            out.append(Summary(
+                target=st.target, transmitted=st.transmitted, received=st.received, duplicates=0, errors=st.errors,
+                loss_pct=st.loss_pct(), rtt_min_us=st.tmin if has and st.tmin != NO_MIN else None,
+                rtt_avg_us=st.avg_us() if has else None, rtt_max_us=st.tmax if has else None,
+                rtt_mdev_us=st.mdev_us() if has else None, ewma_us8=st.ewma8, pipe=0,
+                elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us, replies=list(st.replies)))
+        return out
