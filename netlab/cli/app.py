@@ -19,6 +19,26 @@ import typer
 from netlab import __version__
 from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabError
 
+# Recent typer releases carry their own copy of click (typer._click) and raise its
+# exceptions, not click's: the guard must know both.
+_CLICKS = [click.exceptions]
+try:
+    from typer._click import exceptions as _typer_click_exceptions
+
+    _CLICKS.append(_typer_click_exceptions)
+except ImportError:
+    pass
+
+
+def _click_errors(name: str) -> tuple[type, ...]:
+    return tuple(getattr(m, name) for m in _CLICKS if hasattr(m, name))
+
+
+_NO_ARGS_IS_HELP = _click_errors("NoArgsIsHelpError")
+_CLICK_USAGE = _click_errors("UsageError")
+_CLICK_EXCEPTION = _click_errors("ClickException")
+_CLICK_ABORT = _click_errors("Abort")
+
 # Each module in netlab.cli named here defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
@@ -76,18 +96,18 @@ def main(argv: list[str] | None = None) -> None:
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code
-    except click.exceptions.NoArgsIsHelpError as err:
+    except _NO_ARGS_IS_HELP as err:
         print(err.format_message())
         rc = EXIT_USAGE
-    except click.exceptions.UsageError as err:
+    except _CLICK_USAGE as err:
         rc = EXIT_USAGE
         sub = _command_name(argv)
         hint = f"see 'netlab {sub} --help'" if sub and err.ctx and err.ctx.info_name != "netlab" else "see 'netlab --help'"
         _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
-    except click.exceptions.ClickException as err:
+    except _CLICK_EXCEPTION as err:
         _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
         rc = err.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (*_CLICK_ABORT, KeyboardInterrupt):
         rc = EXIT_INTERRUPTED
     except BrokenPipeError:
         rc = _quiet_pipe()

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 
 def ping(
-    hosts: List[str] = typer.Argument(..., metavar="HOST...", help="Hosts to ping (names or addresses)."),
+    hosts: List[str] = typer.Argument(..., metavar="HOST", help="Hosts to ping (names or addresses)."),
     count: Optional[int] = typer.Option(None, "-c", "--count", help="Stop after COUNT probes (with -w: COUNT replies)."),
     interval: Optional[float] = typer.Option(None, "-i", "--interval", help="Seconds between probes (default 1; below 0.002 needs root)."),
     timeout: Optional[float] = typer.Option(None, "-W", "--timeout", help="Seconds to wait for a reply when none came yet (default 10)."),

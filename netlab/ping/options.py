@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from netlab.core import privilege
@@ -49,7 +48,7 @@ class PingOptions:
             raise UsageError(f"invalid count {self.count}", "-c needs a count of 1 or more")
         if self.interval is not None and (self.interval < 0 or self.interval != self.interval):
             raise UsageError(f"bad timing interval: {self.interval:g}", "-i needs 0 or more seconds")
-        privileged = privilege.can_raw() or os.geteuid() == 0
+        privileged = privilege.can_raw()  # root without CAP_NET_RAW is not privileged here
         if self.flood and not privileged:
             raise UsageError("cannot flood: -f needs root or CAP_NET_RAW", "drop -f, or use -i 0.002 or more")
         if (self.interval is not None and self.interval < MIN_USER_INTERVAL and not privileged and self.tcp_port is None):
