@@ -5,8 +5,11 @@ ProbeError, Timeout, NoAnswerYet, Progress in flood mode, StatusRequest); after 
 ends, ``summaries()`` gives one Summary per target. Nothing here prints.
 
 How it keeps accurate and fast:
-  * RTT = the kernel's receive timestamp (SO_TIMESTAMPNS) minus the clock read
-    just before sendto(); Python's wake-up latency is not in it.
+  * RTT = the kernel's receive timestamp (SO_TIMESTAMPNS) minus the kernel's
+    send timestamp (SOF_TIMESTAMPING_TX_SOFTWARE, matched to its probe by an
+    SCM_TS_OPT_ID key), so neither Python's wake-up nor its send path is in
+    it. A flood, and kernels without SCM_TS_OPT_ID (< 6.13), use the clock read
+    just before sendto() instead.
   * The echo request is built once per socket; each probe rewrites only its
     sequence number and the checksum (an incremental sum, not a pass over the
     data). Receives go into one preallocated buffer.
@@ -37,7 +40,8 @@ from netlab.ping import icmp
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import (NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Summary, Target,
                                  Timeout)
-from netlab.ping.sockets import IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SO_TIMESTAMPNS, IcmpSocket, open_icmp_socket
+from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
+                                 IcmpSocket, open_icmp_socket)
 from netlab.ping.icmp import fold
 from netlab.ping.stats import NO_MIN, RttStats
 
@@ -46,13 +50,14 @@ SOL_IP = socket.IPPROTO_IP
 SOL_IPV6 = socket.IPPROTO_IPV6
 IP_TTL = 2
 MSG_ERRQUEUE = 0x2000
-SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6 = 1, 2, 3
+SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6, SO_EE_ORIGIN_TIMESTAMPING = 1, 2, 3, 4
+KEY = struct.Struct("I")
 TIMESPEC = struct.Struct("@qq")
 EXT_ERR = struct.Struct("@IBBBBII")  # struct sock_extended_err
 U16 = icmp.U16
 TWO_U16 = struct.Struct("!HH")
-ANC_SIZE = socket.CMSG_SPACE(16) + 2 * socket.CMSG_SPACE(4)
-ERR_ANC_SIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(16 + 28) + socket.CMSG_SPACE(4) * 2
+ANC_SIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(48) + 2 * socket.CMSG_SPACE(4)  # stamps, TTL/hop limit
+ERR_ANC_SIZE = socket.CMSG_SPACE(48) + socket.CMSG_SPACE(16 + 28) + socket.CMSG_SPACE(4) * 2
 NS = 1_000_000_000
 PROGRESS_NS = NS // 10
 
@@ -60,11 +65,12 @@ PROGRESS_NS = NS // 10
 class _TargetState(RttStats):
     """A target's counters plus what the loop needs to send to it and match its replies."""
 
-    __slots__ = ("target", "isock", "sockaddr", "sent_ns", "rcvd", "mask", "next_send", "first_send", "last_send",
+    __slots__ = ("index", "target", "isock", "sockaddr", "sent_ns", "rcvd", "mask", "next_send", "first_send", "last_send",
                  "acked", "done", "replies", "pending", "sending")
 
-    def __init__(self, target: Target, isock: IcmpSocket, table_size: int):
+    def __init__(self, index: int, target: Target, isock: IcmpSocket, table_size: int):
         super().__init__()
+        self.index = index
         self.target = target
         self.isock = isock
         self.sockaddr = (target.address, 0)
@@ -119,8 +125,10 @@ class PingSession:
                 if isock is None:
                     isock = self._sockets[t.family] = open_icmp_socket(
                         t.family, ttl=options.ttl, tos=options.tos, pmtudisc=options.pmtudisc,
-                        interface=options.interface, source=options.source if _same_family(options.source, t.family) else None)
-                self._states.append(_TargetState(t, isock, size))
+                        interface=options.interface, source=options.source if _same_family(options.source, t.family) else None,
+                        # Not in a flood: one more syscall per probe would halve its rate.
+                        tx_stamps=options.effective_interval > 0)
+                self._states.append(_TargetState(len(self._states), t, isock, size))
         except BaseException:
             self.close()
             raise
@@ -374,12 +382,23 @@ class PingSession:
         if not st.first_send:
             st.first_send = now
         st.last_send = now
-        st.sent_ns[idx] = time.time_ns()
+        isock = st.isock
+        st.sent_ns[idx] = time.time_ns()  # replaced by the kernel's stamp when it comes
         try:
-            st.isock.sock.sendto(packet, st.sockaddr)
+            if isock.tx_stamps:
+                isock.sock.sendmsg((packet,), [(SOL_SOCKET, SCM_TS_OPT_ID, KEY.pack(st.index << 16 | seq))], 0,
+                                   st.sockaddr)
+            else:
+                isock.sock.sendto(packet, st.sockaddr)
         except BlockingIOError:
             pass  # the send buffer is full (a flood outpacing the link): count it lost, like ping
         except OSError as err:
+            if isock.tx_stamps and err.errno == errno.EINVAL:
+                # A kernel before 6.13 does not know SCM_TS_OPT_ID: stamp in user space.
+                isock.tx_stamps = False
+                st.transmitted -= 1
+                yield from self._send(st, now)
+                return
             st.errors += 1
             st.rcvd[idx] = 2
             yield ProbeError(st.target, seq, "local", f"local error: {err.strerror}", None, None, time.time())
@@ -405,6 +424,9 @@ class PingSession:
         fam = isock.family
         keep = self.options.keep_replies
         emit = self.options.reply_events
+        if isock.tx_stamps:
+            # Send stamps first: a reply's stamp is always queued before the reply.
+            yield from self._drain_errors(isock)
         while True:
             try:
                 n, anc, _flags, addr = sock.recvmsg_into(bufs, ANC_SIZE)
@@ -413,7 +435,7 @@ class PingSession:
             except OSError:
                 # A datagram socket reports an ICMP error first as a socket error:
                 # the details wait in the error queue.
-                if not raw:
+                if not raw or isock.tx_stamps:
                     yield from self._drain_errors(isock)
                     continue
                 break
@@ -528,7 +550,8 @@ class PingSession:
         return ProbeError(st.target, seq, sender, message, kind, code, time.time())
 
     def _drain_errors(self, isock: IcmpSocket) -> Iterator[ProbeError]:
-        """A datagram socket's error queue: the kernel parsed the ICMP error for us (IP_RECVERR)."""
+        """The error queue: send timestamps, and on a datagram socket the ICMP errors
+        the kernel parsed for us (IP_RECVERR)."""
         sock = isock.sock
         while True:
             try:
@@ -539,10 +562,22 @@ class PingSession:
                 if err.errno == errno.EAGAIN:
                     return
                 raise
+            stamp = 0
             for level, kind, data in anc:
+                if level == SOL_SOCKET and kind == SO_TIMESTAMPING:
+                    sec, nsec = TIMESPEC.unpack_from(data)  # ts[0]: the software stamp
+                    stamp = sec * NS + nsec
+                    continue
                 if not ((level == SOL_IP and kind == IP_RECVERR) or (level == SOL_IPV6 and kind == IPV6_RECVERR)):
                     continue
-                ee_errno, origin, etype, ecode, _pad, info, _data = EXT_ERR.unpack_from(data)
+                ee_errno, origin, etype, ecode, _pad, info, key = EXT_ERR.unpack_from(data)
+                if origin == SO_EE_ORIGIN_TIMESTAMPING:
+                    if stamp and key >> 16 < len(self._states):
+                        st = self._states[key >> 16]
+                        seq = key & 0xFFFF
+                        if not st.rcvd[seq & st.mask]:  # never after its reply was counted
+                            st.sent_ns[seq & st.mask] = stamp
+                    continue
                 offender = data[EXT_ERR.size:]
                 if n < 8:
                     continue

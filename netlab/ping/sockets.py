@@ -25,6 +25,12 @@ from netlab.ping.icmp import ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST, ICMP_ECHO, IC
 
 # Linux socket option numbers the socket module does not name.
 SO_TIMESTAMPNS = 35
+SO_TIMESTAMPING = 37
+SCM_TS_OPT_ID = 81  # Linux 6.13+: the sender names each packet's timestamp key
+SOF_TIMESTAMPING_TX_SOFTWARE = 1 << 1
+SOF_TIMESTAMPING_SOFTWARE = 1 << 4
+SOF_TIMESTAMPING_OPT_ID = 1 << 7
+SOF_TIMESTAMPING_OPT_TSONLY = 1 << 11
 SO_ATTACH_FILTER = 26
 IP_MTU_DISCOVER = 10
 IP_RECVERR = 11
@@ -48,6 +54,7 @@ class IcmpSocket:
     family: int
     raw: bool
     ident: int
+    tx_stamps: bool = False  # the kernel reports when each probe left (error queue)
 
     @property
     def v6(self) -> bool:
@@ -106,8 +113,15 @@ def _new_socket(family: int) -> tuple[socket.socket, bool]:
 
 
 def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = None, pmtudisc: str | None = None,
-                     interface: str | None = None, source: str | None = None) -> IcmpSocket:
-    """Open and configure the ICMP socket for one address family."""
+                     interface: str | None = None, source: str | None = None,
+                     tx_stamps: bool = False) -> IcmpSocket:
+    """Open and configure the ICMP socket for one address family.
+
+    With tx_stamps, the kernel also timestamps each probe as the driver takes it
+    (SOF_TIMESTAMPING_TX_SOFTWARE) and queues the stamp on the error queue, so the
+    RTT need not include the local send path (which, run from a busy Python
+    process, is slower and noisier than the wire on a veth or loopback).
+    """
     sock, raw = _new_socket(family)
     try:
         v6 = family == socket.AF_INET6
@@ -155,8 +169,15 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
             if not source:
                 sock.bind(("::" if v6 else "0.0.0.0", 0))
             ident = sock.getsockname()[1]  # the kernel writes this into every request we send
+        if tx_stamps:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING,
+                                SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE
+                                | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
+            except OSError:
+                tx_stamps = False
         sock.setblocking(False)
-        return IcmpSocket(sock, family, raw, ident)
+        return IcmpSocket(sock, family, raw, ident, tx_stamps)
     except BaseException:
         sock.close()
         raise
