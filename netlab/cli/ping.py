@@ -6,8 +6,6 @@ Thin: parse options, resolve, run the engine (netlab.ping), render its events.
 from __future__ import annotations
 
 import signal
-import sys
-import time
 from typing import List, Optional
 
 import typer

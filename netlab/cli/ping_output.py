@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 from netlab import render
 from netlab.ping import text

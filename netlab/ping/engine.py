@@ -27,6 +27,7 @@ interval) if it had replies, -W (default 10 s) if not; -w ends everything.
 from __future__ import annotations
 
 import errno
+import os
 import select
 import socket
 import struct
@@ -302,7 +303,9 @@ class PingSession:
         time_ns = time.time_ns
         wait_ns = int(FLOOD_WAIT * NS)
         rlist = [sock, self._wake_r]
-        drain = self._drain
+        recvmsg_into = sock.recvmsg_into
+        bufs = [self._view]
+        handle = self._packet
         next_progress = start
         last = 0
         seq = 0
@@ -337,11 +340,22 @@ class PingSession:
                     pass
                 except OSError as err:
                     yield self._count_error(st, seq, "local", f"local error: {err.strerror}", None, None)
-            got = False
-            for event in drain(isock):
-                got = True
-                yield event
-            if got or st.acked == st.transmitted:
+            # One reply per turn: in a ping-pong there is one, and asking again
+            # would only buy an EAGAIN (a syscall and an exception) per packet.
+            try:
+                n, anc, _flags, addr = recvmsg_into(bufs, ANC_SIZE)
+            except BlockingIOError:
+                pass
+            except OSError:
+                for event in self._drain(isock):  # the general path knows the error queue
+                    yield event
+                continue
+            else:
+                event = handle(isock, n, anc, addr)
+                if event is not None:
+                    yield event
+                continue
+            if st.acked == st.transmitted:
                 continue
             if not sending:
                 # Everything sent: linger as the general rules say, then stop.
@@ -414,91 +428,93 @@ class PingSession:
 
     def _drain(self, isock: IcmpSocket) -> Iterator[object]:
         """Read everything queued on the socket (non-blocking) and turn it into events."""
-        sock = isock.sock
-        buf = self._buf
+        recvmsg_into = isock.sock.recvmsg_into
         bufs = [self._view]
-        v6 = isock.v6
-        raw = isock.raw
-        ident = isock.ident
-        by_source = self._by_source
-        fam = isock.family
-        keep = self.options.keep_replies
-        emit = self.options.reply_events
+        packet = self._packet
         if isock.tx_stamps:
             # Send stamps first: a reply's stamp is always queued before the reply.
             yield from self._drain_errors(isock)
         while True:
             try:
-                n, anc, _flags, addr = sock.recvmsg_into(bufs, ANC_SIZE)
+                n, anc, _flags, addr = recvmsg_into(bufs, ANC_SIZE)
             except BlockingIOError:
                 break
             except OSError:
                 # A datagram socket reports an ICMP error first as a socket error:
                 # the details wait in the error queue.
-                if not raw or isock.tx_stamps:
+                if not isock.raw or isock.tx_stamps:
                     yield from self._drain_errors(isock)
                     continue
                 break
-            rx_ns = 0
-            ttl = -1
-            for level, kind, data in anc:
-                if kind == SO_TIMESTAMPNS and level == SOL_SOCKET:
-                    sec, nsec = TIMESPEC.unpack(data)
-                    rx_ns = sec * NS + nsec
-                elif (level == SOL_IP and kind == IP_TTL) or (level == SOL_IPV6 and kind == IPV6_HOPLIMIT):
-                    ttl = int.from_bytes(data[:4], "little")
-            if raw and not v6:
-                off = (buf[0] & 0x0F) * 4
-                ttl = buf[8]
-            else:
-                off = 0
-            kind = buf[off]
-            if kind == (icmp.ICMP6_ECHO_REPLY if v6 else icmp.ICMP_ECHOREPLY):
-                if n - off < 8:
-                    continue
-                rid, seq = TWO_U16.unpack_from(buf, off + 4)
-                if raw and rid != ident:
-                    continue
-                st = by_source.get((fam, addr[0]))
-                if st is None:
-                    continue
-                idx = seq & st.mask
-                if not rx_ns:
-                    rx_ns = time.time_ns()
-                rtt_us = (rx_ns - st.sent_ns[idx]) // 1000
-                if rtt_us < 0:
-                    rtt_us = 0
-                # Statistics inline (see RttStats.add_rtt): this is the hot path.
-                if rtt_us < st.tmin:
-                    st.tmin = rtt_us
-                if rtt_us > st.tmax:
-                    st.tmax = rtt_us
-                st.tsum += rtt_us
-                st.tsum2 += rtt_us * rtt_us
-                st.ewma8 = rtt_us * 8 if not st.ewma8 else st.ewma8 + rtt_us - st.ewma8 // 8
-                diff = (st.transmitted - seq) & 0xFFFF
-                if diff <= 0x7FFF:
-                    if diff + 1 > st.pipesize:
-                        st.pipesize = diff + 1
-                    st.acked = st.transmitted - diff
-                dup = st.rcvd[idx] == 1
-                if dup:
-                    st.duplicates += 1
-                else:
-                    st.received += 1
-                    st.rcvd[idx] = 1
-                if keep or emit:
-                    reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
-                    if keep:
-                        st.replies.append(reply)
-                    if emit:
-                        yield reply
-            elif raw and kind in (icmp.ERROR_TYPES_V6 if v6 else icmp.ERROR_TYPES_V4):
-                event = self._quoted_error(isock, off, n, addr[0])
-                if event is not None:
-                    yield event
-        if not raw:
+            event = packet(isock, n, anc, addr)
+            if event is not None:
+                yield event
+        if not isock.raw:
             yield from self._drain_errors(isock)
+
+    def _packet(self, isock: IcmpSocket, n: int, anc: list, addr: tuple) -> object | None:
+        """One received packet (in self._buf): count it; return its event, if it makes one."""
+        buf = self._buf
+        rx_ns = 0
+        ttl = -1
+        for level, kind, data in anc:
+            if kind == SO_TIMESTAMPNS and level == SOL_SOCKET:
+                sec, nsec = TIMESPEC.unpack(data)
+                rx_ns = sec * NS + nsec
+            elif (level == SOL_IP and kind == IP_TTL) or (level == SOL_IPV6 and kind == IPV6_HOPLIMIT):
+                ttl = int.from_bytes(data[:4], "little")
+        v6 = isock.v6
+        raw = isock.raw
+        if raw and not v6:
+            off = (buf[0] & 0x0F) * 4
+            ttl = buf[8]
+        else:
+            off = 0
+        kind = buf[off]
+        if kind != (icmp.ICMP6_ECHO_REPLY if v6 else icmp.ICMP_ECHOREPLY):
+            if raw and kind in (icmp.ERROR_TYPES_V6 if v6 else icmp.ERROR_TYPES_V4):
+                return self._quoted_error(isock, off, n, addr[0])
+            return None
+        if n - off < 8:
+            return None
+        rid, seq = TWO_U16.unpack_from(buf, off + 4)
+        if raw and rid != isock.ident:
+            return None
+        st = self._by_source.get((isock.family, addr[0]))
+        if st is None:
+            return None
+        idx = seq & st.mask
+        if not rx_ns:
+            rx_ns = time.time_ns()
+        rtt_us = (rx_ns - st.sent_ns[idx]) // 1000
+        if rtt_us < 0:
+            rtt_us = 0
+        # Statistics inline (see RttStats.add_rtt): this is the hot path.
+        if rtt_us < st.tmin:
+            st.tmin = rtt_us
+        if rtt_us > st.tmax:
+            st.tmax = rtt_us
+        st.tsum += rtt_us
+        st.tsum2 += rtt_us * rtt_us
+        st.ewma8 = rtt_us * 8 if not st.ewma8 else st.ewma8 + rtt_us - st.ewma8 // 8
+        diff = (st.transmitted - seq) & 0xFFFF
+        if diff <= 0x7FFF:
+            if diff + 1 > st.pipesize:
+                st.pipesize = diff + 1
+            st.acked = st.transmitted - diff
+        dup = st.rcvd[idx] == 1
+        if dup:
+            st.duplicates += 1
+        else:
+            st.received += 1
+            st.rcvd[idx] = 1
+        keep = self.options.keep_replies
+        if not (keep or self.options.reply_events):
+            return None
+        reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
+        if keep:
+            st.replies.append(reply)
+        return reply if self.options.reply_events else None
 
     def _quoted_error(self, isock: IcmpSocket, off: int, n: int, sender: str) -> ProbeError | None:
         """An ICMP error on a raw socket: find the echo request it quotes, and its target."""
@@ -512,10 +528,8 @@ class PingSession:
             dst = socket.inet_ntop(socket.AF_INET6, bytes(buf[inner + 24:inner + 40]))
             quoted = inner + 40
             request = icmp.ICMP6_ECHO_REQUEST
-            if kind == icmp.ICMP6_PACKET_TOO_BIG or kind == icmp.ICMP6_PARAM_PROB:
-                pass
-            else:
-                info = 0
+            if kind not in (icmp.ICMP6_PACKET_TOO_BIG, icmp.ICMP6_PARAM_PROB):
+                info = 0  # only these two carry a value (MTU, pointer) in that field
             message = icmp.describe_v6(kind, code, info)
         else:
             if n < inner + 28 or buf[inner + 9] != socket.IPPROTO_ICMP:
@@ -593,7 +607,6 @@ class PingSession:
                         message = icmp.describe_v4(etype, ecode, info)
                     yield self._count_error(st, seq, sender, message, etype, ecode)
                 elif origin == SO_EE_ORIGIN_LOCAL:
-                    import os
                     text = f"local error: {os.strerror(ee_errno)}"
                     if ee_errno == errno.EMSGSIZE:
                         text = f"local error: message too long, mtu={info}"
