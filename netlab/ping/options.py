@@ -48,10 +48,13 @@ class PingOptions:
             raise UsageError(f"invalid count {self.count}", "-c needs a count of 1 or more")
         if self.interval is not None and (self.interval < 0 or self.interval != self.interval):
             raise UsageError(f"bad timing interval: {self.interval:g}", "-i needs 0 or more seconds")
+        if self.tcp_port is not None and (self.flood or self.effective_interval < MIN_USER_INTERVAL):
+            # Each TCP probe is a socket and a handshake: no flooding the target's accept queue.
+            raise UsageError("TCP probes need an interval of at least 2ms", "drop -f, use -i 0.002 or more")
         privileged = privilege.can_raw()  # root without CAP_NET_RAW is not privileged here
         if self.flood and not privileged:
             raise UsageError("cannot flood: -f needs root or CAP_NET_RAW", "drop -f, or use -i 0.002 or more")
-        if (self.interval is not None and self.interval < MIN_USER_INTERVAL and not privileged and self.tcp_port is None):
+        if self.interval is not None and self.interval < MIN_USER_INTERVAL and not privileged:
             raise UsageError(f"cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL * 1000:g}ms",
                              "use -i 0.002 or more, or run as root")
         if self.timeout is not None and not 0 <= self.timeout < 2**31:

@@ -111,7 +111,8 @@ def test_pattern_fill():
 
 
 @pytest.mark.parametrize("opts", [dict(count=0), dict(size=70000), dict(interval=-1), dict(ttl=256),
-                                  dict(pmtudisc="maybe"), dict(tos=300), dict(deadline=-1), dict(size=65508, family=4)])
+                                  dict(pmtudisc="maybe"), dict(tos=300), dict(deadline=-1), dict(size=65508, family=4),
+                                  dict(tcp_port=80, flood=True), dict(tcp_port=80, interval=0)])
 def test_bad_options_are_usage_errors(opts):
     with pytest.raises(UsageError):
         PingOptions(**opts).validate()
