@@ -1,8 +1,8 @@
 """TCP connect ping: no privilege needed, and it tells a refusal (RST) from silence.
 
-Each probe is a non-blocking connect(); the time from connect() to the
-socket turning writable is the connect time (one SYN / SYN-ACK round trip plus
-the kernel's work). The outcome comes from SO_ERROR: 0 is a reply,
+Each probe is a non-blocking connect(); its time is the SYN / SYN-ACK round
+trip the kernel measured (TCP_INFO tcpi_rtt), or the time from connect() to
+the socket turning writable when the kernel has no sample. The outcome comes from SO_ERROR: 0 is a reply,
 ECONNREFUSED means the host answered with RST (nothing listens there), no
 answer within -W seconds (default 1, the first SYN retransmission) is a
 timeout. Same interface as PingSession: run() yields events, summaries().
@@ -17,6 +17,7 @@ import socket
 import time
 from typing import Iterator
 
+from netlab.core.sockopt import tcp_info
 from netlab.ping.options import PingOptions
 from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout
 from netlab.ping.stats import NO_MIN, RttStats
@@ -155,11 +156,15 @@ class TcpPingSession:
             return
         sock, st, seq, t0, _ = entry
         err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        self._forget(fd)
         if err:
+            self._forget(fd)
             yield self._error(st, seq, err)
             return
-        us = (t1 - t0) // 1000
+        # The kernel timed the SYN / SYN-ACK exchange itself (tcpi_rtt, microseconds):
+        # that is the round trip, without Python's wake-up. Without a sample (a
+        # retransmitted SYN, Karn's rule) fall back to the connect() wall time.
+        us = tcp_info(sock).get("rtt_us") or (t1 - t0) // 1000
+        self._forget(fd)
         st.add_rtt(us)
         st.received += 1
         reply = Reply(st.target, seq, -1, us, 0, False, st.target.address, time.time())
