@@ -47,7 +47,10 @@ class TextPrinter:
         elif kind is Reply:
             self._write([text.reply_line(e, self.opts, self.numeric, self.stamps)])
         elif kind is ProbeError:
-            self._write([text.error_line(e, self.numeric, self.stamps)])
+            if e.source == "local":  # like ping: "ping: local error: ..." on stderr
+                print(f"netlab: {e.message}", file=sys.stderr, flush=True)
+            else:
+                self._write([text.error_line(e, self.numeric, self.stamps)])
         elif kind is NoAnswerYet:
             self._write([text.no_answer_line(e, self.stamps)])
 

@@ -339,7 +339,7 @@ class PingSession:
                 except BlockingIOError:
                     pass
                 except OSError as err:
-                    yield self._count_error(st, seq, "local", f"local error: {err.strerror}", None, None)
+                    yield self._local_error(st, seq, err)
             # One reply per turn: in a ping-pong there is one, and asking again
             # would only buy an EAGAIN (a syscall and an exception) per packet.
             try:
@@ -413,9 +413,7 @@ class PingSession:
                 st.transmitted -= 1
                 yield from self._send(st, now)
                 return
-            st.errors += 1
-            st.rcvd[idx] = 2
-            yield ProbeError(st.target, seq, "local", f"local error: {err.strerror}", None, None, time.time())
+            yield self._local_error(st, seq, err)
             return
         if opts.stream_timeouts:
             st.pending.append((seq, now + self._probe_wait()))
@@ -552,6 +550,14 @@ class PingSession:
             return None
         return self._count_error(st, seq, sender, message, kind, code)
 
+    def _local_error(self, st: _TargetState, seq: int, err: OSError) -> ProbeError:
+        """sendto() failed here, before any packet left: ping's "local error" words."""
+        text = f"local error: {(err.strerror or str(err)).lower()}"
+        if err.errno == errno.EMSGSIZE:  # iputils words it differently for v4 and v6
+            sep = ": " if st.target.family == socket.AF_INET6 else "="
+            text = f"local error: message too long, mtu{sep}{_path_mtu(st.target)}"
+        return self._count_error(st, seq, "local", text, None, None)
+
     def _count_error(self, st: _TargetState, seq: int, sender: str, message: str, kind: int | None,
                      code: int | None) -> ProbeError:
         st.errors += 1
@@ -634,6 +640,20 @@ class PingSession:
     def live_stats(self) -> list[_TargetState]:
         """The running counters (for the SIGQUIT status line)."""
         return list(self._states)
+
+
+def _path_mtu(target: Target) -> int:
+    """The route's MTU towards target, as the kernel knows it (IP_MTU of a connected UDP socket)."""
+    probe = socket.socket(target.family, socket.SOCK_DGRAM)
+    try:
+        probe.connect((target.address, 9))
+        if target.family == socket.AF_INET6:
+            return probe.getsockopt(socket.IPPROTO_IPV6, 24)  # IPV6_MTU
+        return probe.getsockopt(socket.IPPROTO_IP, 14)  # IP_MTU
+    except OSError:
+        return 0
+    finally:
+        probe.close()
 
 
 def _same_family(address: str | None, family: int) -> bool:

@@ -69,8 +69,6 @@ def reply_line(r: Reply, opts: PingOptions, numeric: bool, stamps: bool) -> str:
 
 def error_line(e: ProbeError, numeric: bool, stamps: bool) -> str:
     prefix = timestamp(e.time) if stamps else ""
-    if e.source == "local":
-        return f"{prefix}From {e.target.address} icmp_seq={e.seq} {e.message}"
     return f"{prefix}From {who(e.source, e.target, numeric)} icmp_seq={e.seq} {e.message}"
 
 

@@ -69,6 +69,14 @@ def test_size_pattern_ttl_options_match_iputils(veth):
     assert "1008 bytes from 10.77.0.2" in ours.stdout and ours.stdout.startswith("PATTERN: 0xff\n")
 
 
+@pytest.mark.parametrize("target", ["10.77.0.2", "fd77::2"])
+def test_dont_fragment_local_error_like_iputils(veth, target):
+    ours, theirs = both(veth.a, "-c", "2", "-i", "0.05", "-M", "do", "-s", "2000", target)
+    assert_same(ours, theirs)
+    assert ours.stderr.replace("netlab:", "ping:") == theirs.stderr  # "local error: message too long, mtu..."
+    assert counts(ours.stdout) == (2, 0, 0, 2)
+
+
 def test_random_loss_counts_what_nftables_dropped(veth):
     ruleset = ("flush ruleset\ntable inet loss {\n chain in {\n type filter hook input priority 0;\n"
                " icmp type echo-request numgen random mod 100 < 20 counter drop\n }\n}\n")
