@@ -5,7 +5,9 @@ Thin: parse options, resolve, run the engine (netlab.ping), render its events.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from typing import List, Optional
 
 import typer
@@ -86,6 +88,11 @@ def ping(
                 printer.event(event)
         summaries = session.summaries()
         printer.finish(summaries)
+    except BrokenPipeError:
+        # The reader left (`| head`). click would turn EPIPE into exit 1 before the
+        # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         session.close()
     return exit_code(summaries, opts)

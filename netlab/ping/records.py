@@ -122,10 +122,6 @@ class Summary:
     elapsed_us: int = 0
     replies: list[Reply] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return self.received > 0
-
     def as_dict(self) -> dict:
         return {
             **self.target.as_dict(),

@@ -69,3 +69,17 @@ def test_no_privilege_exit_3_with_hint():
         proc = subprocess.run(["ip", "netns", "exec", ns.name, *_without_caps("ping", "-c", "1", "-i", "0.001", "127.0.0.1")],
                               capture_output=True, text=True, timeout=30, env=env)
         assert_one_line_error(proc, 2, "minimal interval allowed for user is 2ms")
+
+
+def test_same_address_twice_is_refused():
+    assert_one_line_error(run_netlab("ping", "-c", "1", "127.0.0.1", "127.0.0.1"), 2, "same address")
+
+
+def test_closed_pipe_ends_quietly():
+    import subprocess
+
+    from tests.conftest import ROOT
+    script = f"PYTHONPATH={ROOT} {sys.executable} -m netlab ping -c 20 -i 0.01 127.0.0.1 | head -2; echo rc=${{PIPESTATUS[0]}}"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert proc.stdout.splitlines()[-1] == "rc=0"
+    assert proc.stderr == ""
