@@ -274,3 +274,17 @@ def test_flood_counts_match_iputils(veth):
     assert ours.returncode == theirs.returncode == 0
     assert counts(ours.stdout) == counts(theirs.stdout) == (2000, 2000, 0, 0)
     assert shapes(ours.stdout) == shapes(theirs.stdout)
+
+
+def test_concurrent_runs_never_mix_replies(veth):
+    """Two netlab pings and an iputils ping at once, same namespace, same target: each sees only its own."""
+    import os
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    argv = ["-c", "300", "-i", "0.002", "-q", "10.77.0.2"]
+    procs = [subprocess.Popen(["ip", "netns", "exec", veth.a.name, *cmd, *argv], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env)
+             for cmd in (netlab_argv("ping"), netlab_argv("ping"), ["ping"])]
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert counts(out) == (300, 300, 0, 0)
