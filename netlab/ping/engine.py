@@ -88,6 +88,17 @@ class _TargetState(RttStats):
         self.pending: deque = deque()  # (seq, monotonic deadline) when timeouts are streamed
 
 
+    def acknowledge(self, seq: int) -> None:
+        """An answer (reply or error) for seq: track the newest answered probe and the
+        most probes ever in flight ("pipe N"), as iputils' acknowledge() does."""
+        diff = (self.transmitted - seq) & 0xFFFF
+        if diff <= 0x7FFF:
+            if diff + 1 > self.pipesize:
+                self.pipesize = diff + 1
+            if self.transmitted - diff > self.acked:
+                self.acked = self.transmitted - diff
+
+
 def _table_size(options: PingOptions) -> int:
     """Per-target seq tables: 64 Ki entries for long runs, just enough for -c N without -w."""
     if options.count is None or options.deadline is not None:
@@ -495,11 +506,7 @@ class PingSession:
         st.tsum += rtt_us
         st.tsum2 += rtt_us * rtt_us
         st.ewma8 = rtt_us * 8 if not st.ewma8 else st.ewma8 + rtt_us - st.ewma8 // 8
-        diff = (st.transmitted - seq) & 0xFFFF
-        if diff <= 0x7FFF:
-            if diff + 1 > st.pipesize:
-                st.pipesize = diff + 1
-            st.acked = st.transmitted - diff
+        st.acknowledge(seq)
         dup = st.rcvd[idx] == 1
         if dup:
             st.duplicates += 1
@@ -564,9 +571,7 @@ class PingSession:
         idx = seq & st.mask
         if not st.rcvd[idx]:
             st.rcvd[idx] = 2
-        diff = (st.transmitted - seq) & 0xFFFF
-        if diff <= 0x7FFF:
-            st.acked = max(st.acked, st.transmitted - diff)
+        st.acknowledge(seq)
         return ProbeError(st.target, seq, sender, message, kind, code, time.time())
 
     def _drain_errors(self, isock: IcmpSocket) -> Iterator[ProbeError]:

@@ -172,7 +172,7 @@ def test_unresolvable_name(veth):
     assert "nonexistent.invalid" in ours.stderr and "Traceback" not in ours.stderr
 
 
-def _interrupt(ns, argv, replies=3, extra=None):
+def _interrupt(ns, argv, replies=3, extra=None, settle=0.0):
     """Start a ping, wait for some replies, optionally send `extra`, then Ctrl-C it."""
     import os
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -181,8 +181,10 @@ def _interrupt(ns, argv, replies=3, extra=None):
     try:
         lines = []
         deadline = time.monotonic() + 20
-        while len(lines) < replies + 1 and time.monotonic() < deadline:  # header + replies
+        # Header and replies; without replies a piped iputils keeps even its header in its buffer.
+        while replies and len(lines) < replies + 1 and time.monotonic() < deadline:
             lines.append(proc.stdout.readline())
+        time.sleep(settle)
         if extra is not None:
             proc.send_signal(extra)
             time.sleep(0.15)
@@ -288,3 +290,28 @@ def test_concurrent_runs_never_mix_replies(veth):
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
         assert counts(out) == (300, 300, 0, 0)
+
+
+def test_ctrl_c_without_replies_exits_1_like_iputils(veth):
+    veth.b.nft("table inet x {\n chain in {\n type filter hook input priority 0;\n icmp type echo-request drop\n }\n}\n")
+    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-i", "0.05", "10.77.0.2"), replies=0, settle=0.3)
+    irc, iout, _ = _interrupt(veth.a, ["ping", "-i", "0.05", "10.77.0.2"], replies=0, settle=0.3)
+    assert rc == irc == 1 and "Traceback" not in err
+    assert shapes(out)[-3:-1] == shapes(iout)[-3:-1]  # title and counts lines
+
+
+def test_ctrl_c_ends_a_flood_with_statistics(veth):
+    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-f", "-q", "10.77.0.2"), replies=0, settle=0.3)
+    assert rc == 0 and "Traceback" not in err
+    transmitted, received, _, _ = counts(out)
+    assert transmitted >= received > 0
+    assert "ipg/ewma" in out.splitlines()[-1]
+
+
+def test_host_unreachable_when_arp_fails(veth):
+    """No neighbour answers ARP: the kernel reports Destination Host Unreachable from our own address."""
+    ours, theirs = both(veth.a, "-c", "8", "-i", "0.5", "10.77.0.99")
+    assert ours.returncode == theirs.returncode == 1
+    assert shapes(ours.stdout) == shapes(theirs.stdout), f"ours:\n{ours.stdout}\niputils:\n{theirs.stdout}"
+    assert "From 10.77.0.1 icmp_seq=1 Destination Host Unreachable" in ours.stdout.splitlines()
+    assert counts(ours.stdout)[:2] == (8, 0) and counts(ours.stdout)[3] >= 1
