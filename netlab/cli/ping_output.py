@@ -22,7 +22,7 @@ class TextPrinter:
         self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
 
     def start(self, targets) -> None:
-        from netlab.ping.resolve import route_source
+        from netlab.ping.route import route_source
 
         lines = []
         if self.opts.pattern:

@@ -38,13 +38,15 @@ from typing import Iterator
 
 from netlab.errors import UsageError
 from netlab.ping import icmp
+from netlab.ping.control import RunControl
+from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import (NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Summary, Target,
-                                 Timeout)
+                                 Timeout, summarize)
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, open_icmp_socket)
-from netlab.ping.icmp import fold
-from netlab.ping.stats import NO_MIN, RttStats
+from netlab.ping.route import path_mtu
+from netlab.ping.stats import RttStats
 
 SOL_SOCKET = socket.SOL_SOCKET
 SOL_IP = socket.IPPROTO_IP
@@ -123,11 +125,7 @@ class PingSession:
         self.interval_ns = int(options.effective_interval * NS)
         self._sockets: dict[int, IcmpSocket] = {}
         self._states: list[_TargetState] = []
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._stopping = False
-        self._status_wanted = False
+        self.control = RunControl()
         self._buf = bytearray(65536 + 512)
         self._view = memoryview(self._buf)
         size = _table_size(options)
@@ -156,18 +154,12 @@ class PingSession:
     # -- control (safe from signal handlers) --------------------------------------------------
 
     def stop(self) -> None:
-        self._stopping = True
-        self._wake()
+        """End the run (it then yields nothing more); safe from a signal handler."""
+        self.control.stop()
 
     def request_status(self) -> None:
-        self._status_wanted = True
-        self._wake()
-
-    def _wake(self) -> None:
-        try:
-            self._wake_w.send(b"!")
-        except OSError:
-            pass
+        """Have the run yield a StatusRequest soon; safe from a signal handler."""
+        self.control.request_status()
 
     @property
     def sockets(self) -> list[IcmpSocket]:
@@ -176,8 +168,7 @@ class PingSession:
     def close(self) -> None:
         for isock in self._sockets.values():
             isock.close()
-        self._wake_r.close()
-        self._wake_w.close()
+        self.control.close()
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -190,26 +181,26 @@ class PingSession:
         start = time.monotonic_ns()
         if opts.deadline is not None:
             deadline_ns = start + int(opts.deadline * NS)
-        linger_ns = int((opts.timeout if opts.timeout is not None else DEFAULT_LINGER) * NS)
+        linger_ns = self._probe_wait()
         flood = interval == 0
         for st in states:
             st.next_send = start
         if flood and len(states) == 1 and not opts.outstanding and not opts.stream_timeouts:
             yield from self._run_flood(states[0], start, deadline_ns)
             return
-        rlist = [s.sock for s in self._sockets.values()] + [self._wake_r]
+        control = self.control
+        rlist = [s.sock for s in self._sockets.values()] + [control]
         monotonic_ns = time.monotonic_ns
         next_progress = start
         while True:
             now = monotonic_ns()
-            if self._stopping:
+            if control.stopping:
                 break
             if flood and now >= next_progress:
                 next_progress = now + PROGRESS_NS
                 for st in states:
                     yield Progress(st.target, st.transmitted, st.received, st.errors)
-            if self._status_wanted:
-                self._status_wanted = False
+            if control.take_status_request():
                 yield StatusRequest()
             wake_at = now + NS  # wake at least once a second
             all_done = True
@@ -275,8 +266,8 @@ class PingSession:
                 timeout = 0
             ready, _, _ = select.select(rlist, (), (), timeout)
             for sock in ready:
-                if sock is self._wake_r:
-                    self._drain_wakeup()
+                if sock is control:
+                    control.drain()
                     continue
                 isock = self._sockets[sock.family]
                 yield from self._drain(isock)
@@ -313,14 +304,15 @@ class PingSession:
         monotonic_ns = time.monotonic_ns
         time_ns = time.time_ns
         wait_ns = int(FLOOD_WAIT * NS)
-        rlist = [sock, self._wake_r]
+        control = self.control
+        rlist = [sock, control]
         recvmsg_into = sock.recvmsg_into
         bufs = [self._view]
         handle = self._packet
         next_progress = start
         last = 0
         seq = 0
-        while not self._stopping:
+        while not control.stopping:
             now = monotonic_ns()
             if count is not None and st.received + st.errors >= count:
                 break
@@ -328,8 +320,7 @@ class PingSession:
                 break
             if now >= next_progress:
                 next_progress = now + PROGRESS_NS
-                if self._status_wanted:
-                    self._status_wanted = False
+                if control.take_status_request():
                     yield StatusRequest()
                 yield Progress(st.target, st.transmitted, st.received, st.errors)
             sending = count is None or deadline_ns is not None or st.transmitted < count
@@ -370,8 +361,7 @@ class PingSession:
                 continue
             if not sending:
                 # Everything sent: linger as the general rules say, then stop.
-                linger = self.options.timeout if self.options.timeout is not None else DEFAULT_LINGER
-                wait = max(2 * st.tmax * 1000, 0) if st.received else int(linger * NS)
+                wait = 2 * st.tmax * 1000 if st.received else self._probe_wait()
                 if monotonic_ns() >= st.last_send + wait:
                     break
                 timeout = min(wait_ns, st.last_send + wait - monotonic_ns()) / NS
@@ -381,16 +371,9 @@ class PingSession:
                 timeout = min(timeout, (deadline_ns - monotonic_ns()) / NS)
             if timeout > 0:
                 ready = select.select(rlist, (), (), timeout)[0]
-                if self._wake_r in ready:
-                    self._drain_wakeup()
+                if control in ready:
+                    control.drain()
         yield Progress(st.target, st.transmitted, st.received, st.errors)
-
-    def _drain_wakeup(self) -> None:
-        try:
-            while self._wake_r.recv(64):
-                pass
-        except BlockingIOError:
-            pass
 
     def _send(self, st: _TargetState, now: int) -> Iterator[object]:
         opts = self.options
@@ -400,7 +383,7 @@ class PingSession:
         packet, base = self._packets[st.target.family]
         U16.pack_into(packet, 6, seq)
         if base is not None:
-            U16.pack_into(packet, 2, icmp.fold(base + seq))
+            U16.pack_into(packet, 2, fold(base + seq))
         idx = seq & st.mask
         st.rcvd[idx] = 0
         st.transmitted += 1
@@ -430,6 +413,7 @@ class PingSession:
             st.pending.append((seq, now + self._probe_wait()))
 
     def _probe_wait(self) -> int:
+        """-W in ns (default 10 s): the wait after the last probe without replies, and a probe's timeout."""
         opts = self.options
         return int((opts.timeout if opts.timeout is not None else DEFAULT_LINGER) * NS)
 
@@ -562,7 +546,7 @@ class PingSession:
         text = f"local error: {(err.strerror or str(err)).lower()}"
         if err.errno == errno.EMSGSIZE:  # iputils words it differently for v4 and v6
             sep = ": " if st.target.family == socket.AF_INET6 else "="
-            text = f"local error: message too long, mtu{sep}{_path_mtu(st.target)}"
+            text = f"local error: message too long, mtu{sep}{path_mtu(st.target)}"
         return self._count_error(st, seq, "local", text, None, None)
 
     def _count_error(self, st: _TargetState, seq: int, sender: str, message: str, kind: int | None,
@@ -626,39 +610,11 @@ class PingSession:
     # -- results ---------------------------------------------------------------------------------
 
     def summaries(self) -> list[Summary]:
-        return [self._summary(st) for st in self._states]
-
-    def _summary(self, st: _TargetState) -> Summary:
-        has = st.samples > 0
-        elapsed_us = (st.last_send - st.first_send) // 1000 if st.first_send else 0
-        return Summary(
-            target=st.target, transmitted=st.transmitted, received=st.received, duplicates=st.duplicates,
-            errors=st.errors, loss_pct=st.loss_pct(),
-            rtt_min_us=st.tmin if has and st.tmin != NO_MIN else None,
-            rtt_avg_us=st.avg_us() if has else None,
-            rtt_max_us=st.tmax if has else None,
-            rtt_mdev_us=st.mdev_us() if has else None,
-            ewma_us8=st.ewma8, pipe=st.pipesize, elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us,
-            replies=list(st.replies),
-        )
+        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]
 
     def live_stats(self) -> list[_TargetState]:
         """The running counters (for the SIGQUIT status line)."""
         return list(self._states)
-
-
-def _path_mtu(target: Target) -> int:
-    """The route's MTU towards target, as the kernel knows it (IP_MTU of a connected UDP socket)."""
-    probe = socket.socket(target.family, socket.SOCK_DGRAM)
-    try:
-        probe.connect((target.address, 9))
-        if target.family == socket.AF_INET6:
-            return probe.getsockopt(socket.IPPROTO_IPV6, 24)  # IPV6_MTU
-        return probe.getsockopt(socket.IPPROTO_IP, 14)  # IP_MTU
-    except OSError:
-        return 0
-    finally:
-        probe.close()
 
 
 def _same_family(address: str | None, family: int) -> bool:

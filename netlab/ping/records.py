@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netlab.ping.stats import NO_MIN, RttStats
+
 
 def _ms(us: int | None) -> float | None:
     return None if us is None else round(us / 1000, 3)
@@ -141,3 +143,19 @@ class Summary:
         d = self.as_dict()
         d.pop("replies")
         return {"type": "summary", **d}
+
+
+def summarize(target: Target, st: RttStats, first_send_ns: int, last_send_ns: int, replies: list[Reply]) -> Summary:
+    """A target's Summary from its counters (first/last send on the monotonic clock, in ns)."""
+    has = st.samples > 0
+    elapsed_us = (last_send_ns - first_send_ns) // 1000 if first_send_ns else 0
+    return Summary(
+        target=target, transmitted=st.transmitted, received=st.received, duplicates=st.duplicates,
+        errors=st.errors, loss_pct=st.loss_pct(),
+        rtt_min_us=st.tmin if has and st.tmin != NO_MIN else None,
+        rtt_avg_us=st.avg_us() if has else None,
+        rtt_max_us=st.tmax if has else None,
+        rtt_mdev_us=st.mdev_us() if has else None,
+        ewma_us8=st.ewma8, pipe=st.pipesize, elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us,
+        replies=list(replies),
+    )

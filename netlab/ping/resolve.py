@@ -47,16 +47,3 @@ def reverse_name(address: str) -> str:
     except OSError:
         return address
 
-
-def route_source(target: Target, interface: str | None = None) -> str | None:
-    """The source address the kernel would use to reach target (a UDP connect sends nothing)."""
-    probe = socket.socket(target.family, socket.SOCK_DGRAM)
-    try:
-        if interface:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
-        probe.connect((target.address, 1025))
-        return probe.getsockname()[0]
-    except OSError:
-        return None
-    finally:
-        probe.close()

@@ -19,8 +19,9 @@ from typing import Iterator
 
 from netlab.core.sockopt import tcp_info
 from netlab.ping.options import PingOptions
-from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout
-from netlab.ping.stats import NO_MIN, RttStats
+from netlab.ping.control import RunControl
+from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
+from netlab.ping.stats import RttStats
 
 NS = 1_000_000_000
 DEFAULT_TCP_WAIT = 1.0
@@ -46,33 +47,20 @@ class TcpPingSession:
         self._states = [_TcpTarget(t) for t in targets]
         self._inflight: dict[int, tuple[socket.socket, _TcpTarget, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
         self._poll = select.poll()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._poll.register(self._wake_r, select.POLLIN)
-        self._stopping = False
-        self._status_wanted = False
+        self.control = RunControl()
+        self._poll.register(self.control, select.POLLIN)
 
     def stop(self) -> None:
-        self._stopping = True
-        self._wake()
+        self.control.stop()
 
     def request_status(self) -> None:
-        self._status_wanted = True
-        self._wake()
-
-    def _wake(self) -> None:
-        try:
-            self._wake_w.send(b"!")
-        except OSError:
-            pass
+        self.control.request_status()
 
     def close(self) -> None:
         for sock, *_ in self._inflight.values():
             sock.close()
         self._inflight.clear()
-        self._wake_r.close()
-        self._wake_w.close()
+        self.control.close()
 
     def live_stats(self) -> list[RttStats]:
         return list(self._states)
@@ -85,10 +73,10 @@ class TcpPingSession:
         deadline = start + int(opts.deadline * NS) if opts.deadline is not None else None
         for st in self._states:
             st.next_send = start
-        while not self._stopping:
+        control = self.control
+        while not control.stopping:
             now = time.monotonic_ns()
-            if self._status_wanted:
-                self._status_wanted = False
+            if control.take_status_request():
                 yield StatusRequest()
             if deadline is not None and now >= deadline:
                 break
@@ -115,12 +103,8 @@ class TcpPingSession:
                 wake_at = min(wake_at, deadline)
             timeout_ms = max(0, (wake_at - time.monotonic_ns() + 999_999) // 1_000_000)
             for fd, _ev in self._poll.poll(timeout_ms):
-                if fd == self._wake_r.fileno():
-                    try:
-                        while self._wake_r.recv(64):
-                            pass
-                    except BlockingIOError:
-                        pass
+                if fd == control.fileno():
+                    control.drain()
                     continue
                 yield from self._complete(fd, time.monotonic_ns())
         for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
@@ -183,14 +167,4 @@ class TcpPingSession:
         return ProbeError(st.target, seq, st.target.address, message, None, None, time.time())
 
     def summaries(self) -> list[Summary]:
-        out = []
-        for st in self._states:
-            has = st.samples > 0
-            elapsed_us = (st.last_send - st.first_send) // 1000
-            out.append(Summary(
-                target=st.target, transmitted=st.transmitted, received=st.received, duplicates=0, errors=st.errors,
-                loss_pct=st.loss_pct(), rtt_min_us=st.tmin if has and st.tmin != NO_MIN else None,
-                rtt_avg_us=st.avg_us() if has else None, rtt_max_us=st.tmax if has else None,
-                rtt_mdev_us=st.mdev_us() if has else None, ewma_us8=st.ewma8, pipe=0,
-                elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us, replies=list(st.replies)))
-        return out
+        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]
