@@ -315,3 +315,14 @@ def test_host_unreachable_when_arp_fails(veth):
     assert shapes(ours.stdout) == shapes(theirs.stdout), f"ours:\n{ours.stdout}\niputils:\n{theirs.stdout}"
     assert "From 10.77.0.1 icmp_seq=1 Destination Host Unreachable" in ours.stdout.splitlines()
     assert counts(ours.stdout)[:2] == (8, 0) and counts(ours.stdout)[3] >= 1
+
+
+def test_jsonl_error_events(routed):
+    no_icmp_ratelimit(routed.router)
+    proc = run_netlab("ping", "-c", "2", "-i", "0.05", "-t", "1", "--format", "jsonl", "10.77.2.1", ns=routed.client)
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [e["type"] for e in events] == ["error", "error", "summary"]
+    assert set(events[0]) == {"type", "host", "address", "seq", "from", "message", "icmp_type", "icmp_code", "time"}
+    assert (events[0]["from"], events[0]["message"], events[0]["icmp_type"], events[0]["icmp_code"]) == \
+           ("10.77.1.254", "Time to live exceeded", 11, 0)
+    assert events[2]["errors"] == 2 and proc.returncode == 1

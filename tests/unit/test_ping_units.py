@@ -127,3 +127,14 @@ def test_numeric_target_and_family_clash():
     assert resolve("10.77.0.2").numeric
     with pytest.raises(UsageError, match="Address family"):
         resolve("10.77.0.2", family=6)
+
+
+def test_exit_codes_follow_iputils():
+    from netlab.cli.ping import exit_code
+
+    assert exit_code([_summary()], PingOptions(count=3)) == 0
+    assert exit_code([_summary(received=1)], PingOptions(count=3)) == 0  # some reply: 0
+    assert exit_code([_summary(received=0)], PingOptions(count=3)) == 1
+    assert exit_code([_summary(received=2)], PingOptions(count=3, deadline=5)) == 1  # -c and -w: all of them
+    assert exit_code([_summary(received=3)], PingOptions(count=3, deadline=5)) == 0
+    assert exit_code([_summary(), _summary(received=0)], PingOptions(count=3)) == 1  # every host must answer
