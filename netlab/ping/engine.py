@@ -27,6 +27,7 @@ interval) if it had replies, -W (default 10 s) if not; -w ends everything.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import select
 import socket
@@ -76,7 +77,7 @@ class _TargetState(RttStats):
         self.index = index
         self.target = target
         self.isock = isock
-        self.sockaddr = (target.address, 0)
+        self.sockaddr = _sockaddr(target)
         self.sent_ns = array("q", bytes(8 * table_size))  # realtime ns of each probe, by seq & mask
         self.rcvd = bytearray(table_size)  # 0 none, 1 replied, 2 errored: duplicates and -O
         self.mask = table_size - 1
@@ -149,7 +150,9 @@ class PingSession:
             # Only raw IPv4 needs our checksum: the kernel sums ICMPv6 and datagram sockets.
             base = icmp.partial_sum(packet) if (isock.raw and not isock.v6) else None
             self._packets[fam] = (packet, base)
-        self._by_source = {(s.target.family, s.target.address): s for s in self._states}
+        # Keyed without any %scope: received addresses come without one (the
+        # scope id is a separate field of the sockaddr).
+        self._by_source = {(s.target.family, _unscoped(s.target.address)): s for s in self._states}
 
     # -- control (safe from signal handlers) --------------------------------------------------
 
@@ -473,9 +476,12 @@ class PingSession:
         rid, seq = TWO_U16.unpack_from(buf, off + 4)
         if raw and rid != isock.ident:
             return None
-        st = self._by_source.get((isock.family, addr[0]))
+        source = addr[0]
+        st = self._by_source.get((isock.family, source))
         if st is None:
             return None
+        if v6 and addr[3]:  # a link-local source: ping shows it with its %interface
+            source = f"{source}%{_ifname(addr[3])}"
         idx = seq & st.mask
         if not rx_ns:
             rx_ns = time.time_ns()
@@ -500,7 +506,7 @@ class PingSession:
         keep = self.options.keep_replies
         if not (keep or self.options.reply_events):
             return None
-        reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, addr[0], rx_ns / NS)
+        reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, source, rx_ns / NS)
         if keep:
             st.replies.append(reply)
         return reply if self.options.reply_events else None
@@ -615,6 +621,25 @@ class PingSession:
     def live_stats(self) -> list[_TargetState]:
         """The running counters (for the SIGQUIT status line)."""
         return list(self._states)
+
+
+@functools.lru_cache(maxsize=64)
+def _ifname(index: int) -> str:
+    try:
+        return socket.if_indextoname(index)
+    except OSError:
+        return str(index)
+
+
+def _unscoped(address: str) -> str:
+    return address.partition("%")[0]
+
+
+def _sockaddr(target: Target) -> tuple:
+    """Where sendto() goes. IPv6 needs the 4-tuple: a link-local target's %scope becomes its scope id."""
+    if target.family == socket.AF_INET6:
+        return socket.getaddrinfo(target.address, 0, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)[0][4]
+    return (target.address, 0)
 
 
 def _same_family(address: str | None, family: int) -> bool:

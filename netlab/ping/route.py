@@ -23,7 +23,11 @@ def _routed_udp(target: Target, interface: str | None = None) -> Iterator[socket
     try:
         if interface:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
-        probe.connect((target.address, 9))
+        if target.family == socket.AF_INET6:  # the 4-tuple keeps a link-local %scope
+            probe.connect(socket.getaddrinfo(target.address, 9, socket.AF_INET6, socket.SOCK_DGRAM, 0,
+                                             socket.AI_NUMERICHOST)[0][4])
+        else:
+            probe.connect((target.address, 9))
         yield probe
     finally:
         probe.close()

@@ -326,3 +326,11 @@ def test_jsonl_error_events(routed):
     assert (events[0]["from"], events[0]["message"], events[0]["icmp_type"], events[0]["icmp_code"]) == \
            ("10.77.1.254", "Time to live exceeded", 11, 0)
     assert events[2]["errors"] == 2 and proc.returncode == 1
+
+
+def test_link_local_target_with_scope(veth):
+    out = veth.b.ip("-6", "addr", "show", "dev", "veth0", "scope", "link").stdout
+    link_local = re.search(r"inet6 (fe80::[0-9a-f:]+)/", out).group(1)
+    ours, theirs = both(veth.a, "-c", "2", "-i", "0.05", f"{link_local}%veth0")
+    assert_same(ours, theirs)
+    assert f"64 bytes from {link_local}%veth0: icmp_seq=1" in ours.stdout
