@@ -1,0 +1,126 @@
+"""`netlab ping`: iputils ping's options and text, fping's multi-host summary, a TCP ping.
+
+Thin: parse options, resolve, run the engine (netlab.ping), render its events.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import List, Optional
+
+import typer
+
+FORMATS = ("table", "json", "jsonl")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="ping", context_settings={"help_option_names": ["-h", "--help"]})(ping)
+
+
+def ping(
+    hosts: List[str] = typer.Argument(..., metavar="HOST", help="Hosts to ping (names or addresses)."),
+    count: Optional[int] = typer.Option(None, "-c", "--count", help="Stop after COUNT probes (with -w: COUNT replies)."),
+    interval: Optional[float] = typer.Option(None, "-i", "--interval", help="Seconds between probes (default 1; below 0.002 needs root)."),
+    timeout: Optional[float] = typer.Option(None, "-W", "--timeout", help="Seconds to wait for a reply when none came yet (default 10)."),
+    deadline: Optional[float] = typer.Option(None, "-w", "--deadline", help="Stop after this many seconds, whatever happened."),
+    size: int = typer.Option(56, "-s", "--size", help="Data bytes per probe (default 56: 64 with the ICMP header)."),
+    ttl: Optional[int] = typer.Option(None, "-t", "--ttl", help="IP time to live / IPv6 hop limit."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the header and the statistics."),
+    numeric: bool = typer.Option(False, "-n", "--numeric", help="No reverse lookups: print addresses."),
+    stamps: bool = typer.Option(False, "-D", "--timestamps", help="Prefix lines with [UNIX time]."),
+    outstanding: bool = typer.Option(False, "-O", "--report-outstanding", help="Report a probe still unanswered when the next leaves."),
+    ipv4: bool = typer.Option(False, "-4", help="IPv4 only."),
+    ipv6: bool = typer.Option(False, "-6", help="IPv6 only."),
+    iface: Optional[str] = typer.Option(None, "-I", "--interface", help="Source interface name or address."),
+    pattern: Optional[str] = typer.Option(None, "-p", "--pattern", help="Fill the data with these hex bytes (up to 16)."),
+    tos: Optional[str] = typer.Option(None, "-Q", "--tos", help="IPv4 TOS / IPv6 traffic class (0-255, or 0x..)."),
+    pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", help="Path MTU discovery: do (set DF), dont, want, probe."),
+    flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
+    tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
+    fmt: str = typer.Option("table", "--format", help="table (ping's text), json (one object per host), jsonl (a stream)."),
+) -> int:
+    """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP."""
+    from netlab.core.addr import parse_address
+    from netlab.errors import UsageError
+    from netlab.ping.options import PingOptions, parse_pattern, parse_tos
+    from netlab.ping.resolve import resolve
+
+    if fmt not in FORMATS:
+        raise UsageError(f"invalid format {fmt!r}", "use table, json or jsonl")
+    if ipv4 and ipv6:
+        raise UsageError("only one of -4 and -6 may be given", "drop one of them")
+    family = 4 if ipv4 else 6 if ipv6 else None
+    source = interface = None
+    if iface:
+        try:
+            source = str(parse_address(iface))
+        except UsageError:
+            interface = iface
+            import socket
+
+            try:
+                socket.if_nametoindex(iface)
+            except OSError:
+                raise UsageError(f"unknown iface: {iface}", "give an interface name or a local address to -I") from None
+    opts = PingOptions(
+        count=count, interval=interval, timeout=timeout, deadline=deadline, size=size, ttl=ttl,
+        tos=parse_tos(tos) if tos is not None else None, pmtudisc=pmtu, interface=interface, source=source,
+        pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
+        outstanding=outstanding, keep_replies=(fmt == "json"), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
+        reply_events=not (flood and fmt == "table"),
+    ).validate()
+    targets = [resolve(h, family, numeric) for h in hosts]
+    if tcp is not None:
+        from netlab.ping.tcp import TcpPingSession as Session
+    else:
+        from netlab.ping.engine import PingSession as Session
+    session = Session(targets, opts)
+    try:
+        from netlab.cli.ping_output import make_printer
+
+        printer = make_printer(fmt, opts, quiet=quiet, numeric=numeric, stamps=stamps, multi=len(targets) > 1)
+        printer.session = session
+        printer.start(targets)
+        with _signals(session, printer):
+            for event in session.run():
+                printer.event(event)
+        summaries = session.summaries()
+        printer.finish(summaries)
+    except BrokenPipeError:
+        # The reader left (`| head`). click would turn EPIPE into exit 1 before the
+        # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        session.close()
+    return exit_code(summaries, opts)
+
+
+def exit_code(summaries, opts) -> int:
+    """iputils: 0 if a reply came (with -c and -w both: COUNT of them); 1 otherwise. Every host must pass."""
+    for s in summaries:
+        if not s.received:
+            return 1
+        if opts.count is not None and opts.deadline is not None and s.received < opts.count:
+            return 1
+    return 0
+
+
+class _signals:
+    """Ctrl-C ends the run with statistics; SIGQUIT asks for the interim status line."""
+
+    def __init__(self, session, printer):
+        self.session, self.printer = session, printer
+        self.saved = {}
+
+    def __enter__(self):
+        self.saved[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: self.session.stop())
+        self.saved[signal.SIGQUIT] = signal.signal(signal.SIGQUIT, lambda *_: self.session.request_status())
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+        return False

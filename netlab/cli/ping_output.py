@@ -1,0 +1,167 @@
+"""How `netlab ping` shows its events: iputils text, fping's summary table, json, jsonl."""
+
+from __future__ import annotations
+
+import sys
+
+from netlab import render
+from netlab.ping import text
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Timeout
+
+
+class TextPrinter:
+    """ping's own lines; with several hosts, fping's summary table at the end."""
+
+    def __init__(self, opts, quiet: bool, numeric: bool, stamps: bool, multi: bool):
+        self.opts, self.quiet, self.numeric, self.stamps, self.multi = opts, quiet, numeric, stamps, multi
+        self.flood = opts.flood
+        self.out = sys.stdout
+        self.session = None
+        self._dots = (0, 0)
+        self.port = opts.tcp_port
+        self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
+
+    def start(self, targets) -> None:
+        from netlab.ping.route import route_source
+
+        lines = []
+        if self.opts.pattern:
+            lines.append(text.pattern_line(self.opts.pattern))
+        for t in targets:
+            source = self.opts.source
+            if self.opts.interface and not source:
+                source = route_source(t, self.opts.interface)
+            lines.append(text.tcp_header(t, self.port) if self.port else text.header(t, self.opts, source))
+        self._write(lines)
+
+    def _write(self, lines) -> None:
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+
+    def _event(self, e) -> None:
+        kind = type(e)
+        if kind is StatusRequest:
+            self.status()
+        elif self.quiet or kind is Timeout or kind is Progress:
+            return
+        elif kind is Reply:
+            self._write([text.reply_line(e, self.opts, self.numeric, self.stamps)])
+        elif kind is ProbeError:
+            if e.source == "local":  # like ping: "ping: local error: ..." on stderr
+                print(f"netlab: {e.message}", file=sys.stderr, flush=True)
+            else:
+                self._write([text.error_line(e, self.numeric, self.stamps)])
+        elif kind is NoAnswerYet:
+            self._write([text.no_answer_line(e, self.stamps)])
+
+    def _tcp_event(self, e) -> None:
+        kind = type(e)
+        if kind is StatusRequest:
+            self.status()
+        elif self.quiet:
+            return
+        elif kind is Reply:
+            self._write([text.tcp_reply_line(e, self.port, self.numeric, self.stamps)])
+        elif kind is ProbeError:
+            self._write([text.tcp_error_line(e, self.numeric, self.stamps)])
+        elif kind is Timeout:
+            from netlab.ping.tcp import DEFAULT_TCP_WAIT
+
+            wait = self.opts.timeout if self.opts.timeout is not None else DEFAULT_TCP_WAIT
+            self._write([text.tcp_timeout_line(e, self.port, wait, self.stamps)])
+
+    def _flood_event(self, e) -> None:
+        """-f: iputils prints a dot per probe and erases one per reply; we draw the same
+        picture from the Progress counts (ten times a second), not per packet."""
+        kind = type(e)
+        if kind is StatusRequest:
+            self.status()
+        elif self.quiet:
+            return
+        elif kind is Progress:
+            sent, answered = e.transmitted - self._dots[0], e.received + e.errors - self._dots[1]
+            self._dots = (e.transmitted, e.received + e.errors)
+            self.out.write("." * sent + "\b \b" * answered)
+            self.out.flush()
+        elif kind is ProbeError:
+            self.out.write("E")
+
+    def status(self) -> None:
+        for st in self.session.live_stats():
+            print(text.status_line(st), file=sys.stderr, flush=True)
+
+    def finish(self, summaries: list[Summary]) -> None:
+        if not self.multi:
+            self._write(text.statistics(summaries[0], self.opts))
+            return
+        self._write(["", summary_table(summaries)])
+
+
+def _ms(value):
+    return "-" if value is None else text.ms3(value)
+
+
+SUMMARY_COLUMNS = [
+    render.Column("host", "host"),
+    render.Column("address", "address"),
+    render.Column("transmitted", "sent", align="right"),
+    render.Column("received", "received", align="right"),
+    render.Column("loss", "loss", align="right"),
+    render.Column("min", "min_ms", align="right"),
+    render.Column("avg", "avg_ms", align="right"),
+    render.Column("max", "max_ms", align="right"),
+]
+
+
+def summary_table(summaries: list[Summary]) -> str:
+    rows = []
+    for s in summaries:
+        row = {"host": s.target.host, "address": s.target.address, "transmitted": s.transmitted,
+               "received": s.received, "loss": text.loss_text(s.loss_pct),
+               "min": _ms(s.rtt_min_us), "avg": _ms(s.rtt_avg_us), "max": _ms(s.rtt_max_us)}
+        if s.duplicates:
+            row["received"] = f"{s.received}+{s.duplicates}dup"
+        rows.append(row)
+    return render.table(rows, SUMMARY_COLUMNS)
+
+
+class JsonPrinter:
+    """--format json: one object per host at the end (with every reply)."""
+
+    def __init__(self, opts):
+        self.session = None
+
+    def start(self, targets) -> None:
+        pass
+
+    def event(self, e) -> None:
+        if type(e) is StatusRequest:
+            for st in self.session.live_stats():
+                print(text.status_line(st), file=sys.stderr, flush=True)
+
+    def finish(self, summaries) -> None:
+        print(render.to_json([s.as_dict() for s in summaries]))
+
+
+class JsonlPrinter(JsonPrinter):
+    """--format jsonl: a line per reply, error or timeout as it happens, then a summary per host."""
+
+    def event(self, e) -> None:
+        kind = type(e)
+        if kind is Reply or kind is ProbeError or kind is Timeout:
+            sys.stdout.write(render.to_jsonl_line(e.stream_dict()) + "\n")
+            sys.stdout.flush()
+        elif kind is StatusRequest:
+            super().event(e)
+
+    def finish(self, summaries) -> None:
+        for s in summaries:
+            print(render.to_jsonl_line(s.stream_dict()))
+
+
+def make_printer(fmt: str, opts, quiet: bool, numeric: bool, stamps: bool, multi: bool):
+    if fmt == "json":
+        return JsonPrinter(opts)
+    if fmt == "jsonl":
+        return JsonlPrinter(opts)
+    return TextPrinter(opts, quiet, numeric, stamps, multi)

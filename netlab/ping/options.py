@@ -1,0 +1,94 @@
+"""What a ping run is asked to do (iputils' options), checked once with clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netlab.core import privilege
+from netlab.errors import UsageError
+
+MAX_SIZE_V4 = 65507  # 65535 - 20 (IP header) - 8 (ICMP header)
+MAX_SIZE_V6 = 65527  # 65535 - 8 (the IPv6 payload length excludes its header)
+MIN_USER_INTERVAL = 0.002  # iputils: "minimal interval allowed for user is 2ms"
+DEFAULT_INTERVAL = 1.0
+DEFAULT_LINGER = 10.0  # iputils' MAXWAIT: how long to wait for a first reply after the last probe
+FLOOD_WAIT = 0.010  # flood: without a reply, send again after 10 ms (iputils' MIN_INTERVAL_MS)
+
+
+@dataclass(slots=True)
+class PingOptions:
+    count: int | None = None  # -c
+    interval: float | None = None  # -i, seconds; None = 1 s (0 with -f)
+    timeout: float | None = None  # -W, seconds
+    deadline: float | None = None  # -w, seconds
+    size: int = 56  # -s
+    ttl: int | None = None  # -t
+    tos: int | None = None  # -Q
+    pmtudisc: str | None = None  # -M do|dont|want|probe
+    interface: str | None = None  # -I name
+    source: str | None = None  # -I address
+    pattern: bytes | None = None  # -p
+    flood: bool = False  # -f
+    family: int | None = None  # 4 or 6
+    outstanding: bool = False  # -O
+    keep_replies: bool = True  # keep every Reply in the summary (for --format json)
+    stream_timeouts: bool = False  # report Timeout events while running (for jsonl)
+    reply_events: bool = True  # yield a Reply per reply; off, a flood yields only Progress
+    tcp_port: int | None = None  # --tcp
+
+    @property
+    def effective_interval(self) -> float:
+        if self.interval is not None:
+            return self.interval
+        return 0.0 if self.flood else DEFAULT_INTERVAL
+
+    def validate(self) -> "PingOptions":
+        """Check every value the way ping does; raise UsageError (exit 2) on the first bad one."""
+        if self.count is not None and self.count < 1:
+            raise UsageError(f"invalid count {self.count}", "-c needs a count of 1 or more")
+        if self.interval is not None and (self.interval < 0 or self.interval != self.interval):
+            raise UsageError(f"bad timing interval: {self.interval:g}", "-i needs 0 or more seconds")
+        if self.tcp_port is not None and (self.flood or self.effective_interval < MIN_USER_INTERVAL):
+            # Each TCP probe is a socket and a handshake: no flooding the target's accept queue.
+            raise UsageError("TCP probes need an interval of at least 2ms", "drop -f, use -i 0.002 or more")
+        privileged = privilege.can_raw()  # root without CAP_NET_RAW is not privileged here
+        if self.flood and not privileged:
+            raise UsageError("cannot flood: -f needs root or CAP_NET_RAW", "drop -f, or use -i 0.002 or more")
+        if self.interval is not None and self.interval < MIN_USER_INTERVAL and not privileged:
+            raise UsageError(f"cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL * 1000:g}ms",
+                             "use -i 0.002 or more, or run as root")
+        if self.timeout is not None and not 0 <= self.timeout < 2**31:
+            raise UsageError(f"bad linger time: {self.timeout:g}", "-W needs 0 or more seconds")
+        if self.deadline is not None and not 0 <= self.deadline < 2**31:
+            raise UsageError(f"bad wait time: {self.deadline:g}", "-w needs 0 or more seconds")
+        limit = MAX_SIZE_V6 if self.family == 6 else MAX_SIZE_V4
+        if not 0 <= self.size <= MAX_SIZE_V6 or (self.family == 4 and self.size > MAX_SIZE_V4):
+            raise UsageError(f"invalid packet size {self.size}", f"-s takes 0 to {limit} data bytes")
+        if self.ttl is not None and not 0 <= self.ttl <= 255:
+            raise UsageError(f"invalid TTL {self.ttl}", "-t takes 0 to 255")
+        if self.tos is not None and not 0 <= self.tos <= 255:
+            raise UsageError(f"the decimal value of TOS bits must be in range 0-255: {self.tos}", "-Q takes 0 to 255")
+        if self.pmtudisc is not None and self.pmtudisc not in ("do", "dont", "want", "probe"):
+            raise UsageError(f"invalid -M argument: {self.pmtudisc}", "use do, dont, want or probe")
+        if self.tcp_port is not None and not 1 <= self.tcp_port <= 65535:
+            raise UsageError(f"invalid port {self.tcp_port}", "--tcp takes a port 1-65535")
+        return self
+
+
+def parse_pattern(text: str) -> bytes:
+    """-p: up to 16 bytes given as hex digits (an odd count pads a leading 0, as ping does)."""
+    digits = text.strip()
+    if not digits or len(digits) > 32 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise UsageError(f"patterns must be specified as hex digits: {text}", "e.g. -p ff00, at most 16 bytes")
+    if len(digits) % 2:
+        digits = "0" + digits
+    return bytes.fromhex(digits)
+
+
+def parse_tos(text: str) -> int:
+    """-Q: decimal or 0x hex, 0-255."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise UsageError(f"invalid TOS value {text!r}", "-Q takes a number 0-255, decimal or 0x hex") from None
+    return value

@@ -1,0 +1,49 @@
+"""Turning host arguments into targets: addresses as given, names through the resolver.
+
+Names under .invalid are refused without asking DNS (RFC 6761 section 6.4:
+they never resolve, and no query for them should leave the machine).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from functools import lru_cache
+
+from netlab.errors import UsageError
+from netlab.ping.records import Target
+
+FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, None: socket.AF_UNSPEC}
+
+
+def resolve(host: str, family: int | None = None, numeric: bool = False) -> Target:
+    """One host argument -> Target; UsageError (exit 2) if it cannot be resolved."""
+    want = FAMILIES[family]
+    literal = host.strip("[]")
+    try:
+        addr = ipaddress.ip_address(literal)
+    except ValueError:
+        addr = None
+    if addr is not None:
+        fam = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
+        if want not in (socket.AF_UNSPEC, fam):
+            raise UsageError(f"{host}: Address family for hostname not supported", f"drop -{family}")
+        return Target(host=literal, address=str(addr), family=fam, numeric=True)
+    if host.rstrip(".").lower().endswith(".invalid") or host.rstrip(".").lower() == "invalid":
+        raise UsageError(f"{host}: Name or service not known", "names under .invalid never resolve (RFC 6761)")
+    try:
+        infos = socket.getaddrinfo(host, None, want, socket.SOCK_RAW, 0, socket.AI_CANONNAME)
+    except socket.gaierror as err:
+        raise UsageError(f"{host}: {err.strerror}", "check the name, or give an address") from None
+    fam, _, _, canon, sockaddr = infos[0]
+    return Target(host=canon or host, address=sockaddr[0], family=fam, numeric=numeric)
+
+
+@lru_cache(maxsize=1024)
+def reverse_name(address: str) -> str:
+    """The name iputils prints in "from NAME (ADDR)": reverse lookup, the address if none."""
+    try:
+        return socket.getnameinfo((address, 0), socket.NI_NAMEREQD)[0]
+    except OSError:
+        return address
+

@@ -1,0 +1,183 @@
+"""Opening the ICMP socket: datagram when allowed, raw with CAP_NET_RAW, else a clear error.
+
+Linux offers two ways to ping. An ICMP *datagram* socket (SOCK_DGRAM,
+IPPROTO_ICMP) needs no privilege when the user's group is inside
+net.ipv4.ping_group_range; the kernel then owns the identifier (the socket's
+"port") and hands us only our own replies. A *raw* socket needs CAP_NET_RAW and
+sees every ICMP packet, so we attach a BPF filter that keeps only replies
+carrying our identifier plus the errors that may quote our probes. Like iputils,
+we try the datagram socket first.
+
+Every socket gets SO_TIMESTAMPNS: the kernel stamps each packet as it arrives,
+so RTTs do not include the time Python takes to wake up.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import struct
+from dataclasses import dataclass
+
+from netlab.errors import PrivilegeError, UsageError
+from netlab.ping.icmp import ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHOREPLY
+
+# Linux socket option numbers the socket module does not name.
+SO_TIMESTAMPNS = 35
+SO_TIMESTAMPING = 37
+SCM_TS_OPT_ID = 81  # Linux 6.13+: the sender names each packet's timestamp key
+SOF_TIMESTAMPING_TX_SOFTWARE = 1 << 1
+SOF_TIMESTAMPING_SOFTWARE = 1 << 4
+SOF_TIMESTAMPING_OPT_ID = 1 << 7
+SOF_TIMESTAMPING_OPT_TSONLY = 1 << 11
+SO_ATTACH_FILTER = 26
+IP_MTU_DISCOVER = 10
+IP_RECVERR = 11
+IP_RECVTTL = 12
+IPV6_RECVERR = 25
+IPV6_MTU_DISCOVER = 23
+IPV6_RECVHOPLIMIT = 51
+IPV6_HOPLIMIT = 52
+IPV6_TCLASS = 67
+PMTUDISC = {"dont": 0, "want": 1, "do": 2, "probe": 3}
+
+PRIVILEGE_HINT = ("let your group in with sysctl net.ipv4.ping_group_range, grant CAP_NET_RAW "
+                  "(setcap cap_net_raw+ep), run as root, or use --tcp PORT")
+
+
+@dataclass
+class IcmpSocket:
+    """One ICMP socket of one address family, shared by every target of that family."""
+
+    sock: socket.socket
+    family: int
+    raw: bool
+    ident: int
+    tx_stamps: bool = False  # the kernel reports when each probe left (error queue)
+
+    @property
+    def v6(self) -> bool:
+        return self.family == socket.AF_INET6
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _reply_filter(ident: int, ip_header: bool, reply_type: int, request_type: int) -> tuple[bytes, int]:
+    """Classic BPF: keep echo replies with our identifier and every non-echo message (errors).
+
+    Echo requests are dropped too: pinging a local address loops our own requests
+    back to the raw socket. IPv4 raw sockets see the IP header, so the ICMP
+    offset is taken from its length (the MSH load); ICMPv6 sockets do not.
+    """
+    ld_type = (0x50, 0, 0, 0) if ip_header else (0x30, 0, 0, 0)   # ldb [x+0] / ldb [0]
+    ld_ident = (0x48, 0, 0, 4) if ip_header else (0x28, 0, 0, 4)  # ldh [x+4] / ldh [4]
+    program = [(0xB1, 0, 0, 0)] if ip_header else []                # ldx 4*([0]&0xf)
+    program += [
+        ld_type,
+        (0x15, 0, 2, reply_type),    # a reply? look at the identifier : maybe an error
+        ld_ident,
+        (0x15, 1, 2, ident),         # ours -> keep, someone else's -> drop
+        (0x15, 1, 0, request_type),  # a looped-back echo request -> drop, else keep
+        (0x06, 0, 0, 0xFFFFFFFF),    # keep
+        (0x06, 0, 0, 0),             # drop
+    ]
+    return b"".join(struct.pack("HBBI", *insn) for insn in program), len(program)
+
+
+def _attach_filter(sock: socket.socket, program: bytes, count: int) -> None:
+    import ctypes
+
+    buf = ctypes.create_string_buffer(program)
+    fprog = struct.pack("HL", count, ctypes.addressof(buf))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+
+
+def _new_socket(family: int) -> tuple[socket.socket, bool]:
+    """A datagram ICMP socket if ping_group_range admits us, else a raw one, else PrivilegeError."""
+    proto = socket.IPPROTO_ICMPV6 if family == socket.AF_INET6 else socket.IPPROTO_ICMP
+    try:
+        return socket.socket(family, socket.SOCK_DGRAM, proto), False
+    except OSError as err:
+        if err.errno not in (errno.EACCES, errno.EPERM, errno.EPROTONOSUPPORT, errno.EAFNOSUPPORT):
+            raise
+    try:
+        return socket.socket(family, socket.SOCK_RAW, proto), True
+    except PermissionError:
+        raise PrivilegeError("cannot open an ICMP socket: your group is outside net.ipv4.ping_group_range "
+                             "and the process lacks CAP_NET_RAW", PRIVILEGE_HINT) from None
+
+
+def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = None, pmtudisc: str | None = None,
+                     interface: str | None = None, source: str | None = None,
+                     tx_stamps: bool = False) -> IcmpSocket:
+    """Open and configure the ICMP socket for one address family.
+
+    With tx_stamps, the kernel also timestamps each probe as the driver takes it
+    (SOF_TIMESTAMPING_TX_SOFTWARE) and queues the stamp on the error queue, so the
+    RTT need not include the local send path (which, run from a busy Python
+    process, is slower and noisier than the wire on a veth or loopback).
+    """
+    sock, raw = _new_socket(family)
+    try:
+        v6 = family == socket.AF_INET6
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        # Plenty of receive buffer: a flood or 1000 targets must not overrun it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        if interface:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+            except OSError as err:
+                raise UsageError(f"cannot bind to interface {interface!r}: {err.strerror}",
+                                 "give an existing interface name or a local address to -I") from None
+        if source:
+            try:
+                sock.bind((source, 0))
+            except OSError as err:
+                raise UsageError(f"cannot bind to source address {source}: {err.strerror}",
+                                 "-I ADDR must be an address of this host") from None
+        if v6:
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
+            if not raw:
+                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
+            if ttl is not None:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
+            if tos is not None:
+                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, tos)
+            if pmtudisc is not None:
+                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC[pmtudisc])
+        else:
+            if not raw:
+                # Datagram sockets learn TTLs and ICMP errors from ancillary data.
+                sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+                sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+            if ttl is not None:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+            if tos is not None:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+            if pmtudisc is not None:
+                sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC[pmtudisc])
+        if raw:
+            ident = os.getpid() & 0xFFFF
+            reply, request = (ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST) if v6 else (ICMP_ECHOREPLY, ICMP_ECHO)
+            _attach_filter(sock, *_reply_filter(ident, not v6, reply, request))
+        else:
+            if not source:
+                sock.bind(("::" if v6 else "0.0.0.0", 0))
+            ident = sock.getsockname()[1]  # the kernel writes this into every request we send
+        if tx_stamps:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING,
+                                SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE
+                                | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
+            except OSError:
+                tx_stamps = False
+        sock.setblocking(False)
+        return IcmpSocket(sock, family, raw, ident, tx_stamps)
+    except BaseException:
+        sock.close()
+        raise

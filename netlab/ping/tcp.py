@@ -1,0 +1,170 @@
+"""TCP connect ping: no privilege needed, and it tells a refusal (RST) from silence.
+
+Each probe is a non-blocking connect(); its time is the SYN / SYN-ACK round
+trip the kernel measured (TCP_INFO tcpi_rtt), or the time from connect() to
+the socket turning writable when the kernel has no sample. The outcome comes from SO_ERROR: 0 is a reply,
+ECONNREFUSED means the host answered with RST (nothing listens there), no
+answer within -W seconds (default 1, the first SYN retransmission) is a
+timeout. Same interface as PingSession: run() yields events, summaries().
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import time
+from typing import Iterator
+
+from netlab.core.sockopt import tcp_info
+from netlab.ping.options import PingOptions
+from netlab.ping.control import RunControl
+from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
+from netlab.ping.stats import RttStats
+
+NS = 1_000_000_000
+DEFAULT_TCP_WAIT = 1.0
+
+
+class _TcpTarget(RttStats):
+    __slots__ = ("target", "next_send", "first_send", "last_send", "replies", "sending")
+
+    def __init__(self, target: Target):
+        super().__init__()
+        self.target = target
+        self.next_send = 0
+        self.first_send = 0
+        self.last_send = 0
+        self.replies: list[Reply] = []
+        self.sending = True
+
+
+class TcpPingSession:
+    def __init__(self, targets: list[Target], options: PingOptions):
+        self.options = options
+        self.port = options.tcp_port
+        self._states = [_TcpTarget(t) for t in targets]
+        self._inflight: dict[int, tuple[socket.socket, _TcpTarget, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
+        self._poll = select.poll()
+        self.control = RunControl()
+        self._poll.register(self.control, select.POLLIN)
+
+    def stop(self) -> None:
+        self.control.stop()
+
+    def request_status(self) -> None:
+        self.control.request_status()
+
+    def close(self) -> None:
+        for sock, *_ in self._inflight.values():
+            sock.close()
+        self._inflight.clear()
+        self.control.close()
+
+    def live_stats(self) -> list[RttStats]:
+        return list(self._states)
+
+    def run(self) -> Iterator[object]:
+        opts = self.options
+        interval = int(opts.effective_interval * NS)
+        wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
+        start = time.monotonic_ns()
+        deadline = start + int(opts.deadline * NS) if opts.deadline is not None else None
+        for st in self._states:
+            st.next_send = start
+        control = self.control
+        while not control.stopping:
+            now = time.monotonic_ns()
+            if control.take_status_request():
+                yield StatusRequest()
+            if deadline is not None and now >= deadline:
+                break
+            wake_at = now + NS
+            for st in self._states:
+                if st.sending and st.next_send <= now:
+                    yield from self._connect(st, now, wait)
+                    st.next_send = max(st.next_send + interval, now - interval)
+                    if opts.count is not None and st.transmitted >= opts.count:
+                        st.sending = False
+                    if opts.count is not None and deadline is not None and st.received >= opts.count:
+                        st.sending = False
+                if st.sending:
+                    wake_at = min(wake_at, st.next_send)
+            for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
+                if until <= now:
+                    self._forget(fd)
+                    yield Timeout(st.target, seq, time.time())
+                else:
+                    wake_at = min(wake_at, until)
+            if not self._inflight and not any(st.sending for st in self._states):
+                break
+            if deadline is not None:
+                wake_at = min(wake_at, deadline)
+            timeout_ms = max(0, (wake_at - time.monotonic_ns() + 999_999) // 1_000_000)
+            for fd, _ev in self._poll.poll(timeout_ms):
+                if fd == control.fileno():
+                    control.drain()
+                    continue
+                yield from self._complete(fd, time.monotonic_ns())
+        for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
+            self._forget(fd)
+            yield Timeout(st.target, seq, time.time())
+
+    def _connect(self, st: _TcpTarget, now: int, wait: int) -> Iterator[object]:
+        seq = st.transmitted + 1
+        st.transmitted = seq
+        if not st.first_send:
+            st.first_send = now
+        st.last_send = now
+        sock = socket.socket(st.target.family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        if self.options.interface:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.options.interface.encode())
+        if self.options.ttl is not None:
+            level, opt = ((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if st.target.family == socket.AF_INET6
+                          else (socket.IPPROTO_IP, socket.IP_TTL))
+            sock.setsockopt(level, opt, self.options.ttl)
+        t0 = time.monotonic_ns()
+        rc = sock.connect_ex((st.target.address, self.port))
+        if rc not in (0, errno.EINPROGRESS):
+            sock.close()
+            yield self._error(st, seq, rc)
+            return
+        self._inflight[sock.fileno()] = (sock, st, seq, t0, now + wait)
+        self._poll.register(sock, select.POLLOUT)
+
+    def _complete(self, fd: int, t1: int) -> Iterator[object]:
+        entry = self._inflight.get(fd)
+        if entry is None:
+            return
+        sock, st, seq, t0, _ = entry
+        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            self._forget(fd)
+            yield self._error(st, seq, err)
+            return
+        # The kernel timed the SYN / SYN-ACK exchange itself (tcpi_rtt, microseconds):
+        # that is the round trip, without Python's wake-up. Without a sample (a
+        # retransmitted SYN, Karn's rule) fall back to the connect() wall time.
+        us = tcp_info(sock).get("rtt_us") or (t1 - t0) // 1000
+        self._forget(fd)
+        st.add_rtt(us)
+        st.received += 1
+        reply = Reply(st.target, seq, -1, us, 0, False, st.target.address, time.time())
+        if self.options.keep_replies:
+            st.replies.append(reply)
+        yield reply
+
+    def _forget(self, fd: int) -> None:
+        sock = self._inflight.pop(fd)[0]
+        self._poll.unregister(fd)
+        sock.close()
+
+    def _error(self, st: _TcpTarget, seq: int, err: int) -> ProbeError:
+        st.errors += 1
+        message = "Connection refused (RST)" if err == errno.ECONNREFUSED else os.strerror(err)
+        return ProbeError(st.target, seq, st.target.address, message, None, None, time.time())
+
+    def summaries(self) -> list[Summary]:
+        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]

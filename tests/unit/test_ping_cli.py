@@ -1,0 +1,85 @@
+"""`netlab ping` with bad input: one line on stderr, the documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import run_netlab
+
+
+def assert_one_line_error(proc, code: int, *words: str):
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("netlab: error: ")
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("args,words", [
+    (["-c", "0"], ["count"]),
+    (["-s", "70000"], ["packet size"]),
+    (["-i", "-1"], ["interval"]),
+    (["-c", "abc"], ["-c"]),
+    (["-t", "300"], ["TTL"]),
+    (["-4", "-6"], ["-4"]),
+    (["--format", "xml"], ["format"]),
+    (["-M", "maybe"], ["-M"]),
+    (["-p", "xyz"], ["hex"]),
+    (["-I", "nosuchif0"], ["iface"]),
+    (["--no-such-option"], ["netlab ping --help"]),
+])
+def test_bad_option_values(args, words):
+    assert_one_line_error(run_netlab("ping", *args, "127.0.0.1"), 2, *words)
+
+
+def test_unknown_host_exit_2_without_dns():
+    assert_one_line_error(run_netlab("ping", "-c", "1", "nonexistent.invalid"), 2, "nonexistent.invalid")
+
+
+def test_no_host_is_usage_error():
+    proc = run_netlab("ping")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _without_caps(*args: str) -> list[str]:
+    # uid 0 stays, every capability goes: like an ordinary user, minus file permissions.
+    return ["setpriv", "--bounding-set=-all", "--inh-caps=-all", sys.executable, "-m", "netlab", *args]
+
+
+@pytest.mark.privileged
+def test_no_privilege_exit_3_with_hint():
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT, require_tool
+    require_tool("setpriv")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # The host namespace's ping_group_range is not ours to change: run in a fresh
+    # namespace where it is the kernel default "1 0" (nobody admitted).
+    from netlab.core import netns
+    with netns.namespace() as ns:
+        assert ns.sysctl("net.ipv4.ping_group_range").split() == ["1", "0"]
+        proc = subprocess.run(["ip", "netns", "exec", ns.name, *_without_caps("ping", "-c", "1", "127.0.0.1")],
+                              capture_output=True, text=True, timeout=30, env=env)
+        assert_one_line_error(proc, 3, "ping_group_range", "CAP_NET_RAW", "--tcp")
+        proc = subprocess.run(["ip", "netns", "exec", ns.name, *_without_caps("ping", "-c", "1", "-i", "0.001", "127.0.0.1")],
+                              capture_output=True, text=True, timeout=30, env=env)
+        assert_one_line_error(proc, 2, "minimal interval allowed for user is 2ms")
+
+
+def test_same_address_twice_is_refused():
+    assert_one_line_error(run_netlab("ping", "-c", "1", "127.0.0.1", "127.0.0.1"), 2, "same address")
+
+
+def test_closed_pipe_ends_quietly():
+    import subprocess
+
+    from tests.conftest import ROOT
+    script = f"PYTHONPATH={ROOT} {sys.executable} -m netlab ping -c 20 -i 0.01 127.0.0.1 | head -2; echo rc=${{PIPESTATUS[0]}}"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert proc.stdout.splitlines()[-1] == "rc=0"
+    assert proc.stderr == ""
