@@ -199,13 +199,6 @@ def list_connections(query: Query) -> Listing:
     protocols = query.protocols
     if any(p is not None for p in (query.sport, query.dport, query.port)) or query.src or query.dst:
         protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
-    need_owners = query.owners or query.pid is not None or query.process
-    narrow = query.pid is not None or any(p is not None for p in (query.sport, query.dport, query.port))
-    walker = None
-    if need_owners and not narrow:
-        # A broad listing needs every owner anyway: walk /proc in a thread while
-        # the kernel dump is parsed (readlink releases the GIL; 30k sockets: -40 ms).
-        walker = _Background(procfs.socket_owners)
     sockets = diag.dump(protocols, query.families, query.states, query.sport, query.dport, query.port,
                         tcp_info=query.tcp_info)
     if query.src:
@@ -216,10 +209,10 @@ def list_connections(query: Query) -> Listing:
         sockets = [s for s in sockets if s.uid == query.uid]
 
     owner_map = procfs.OwnerMap()
-    if walker is not None:
-        owner_map = walker.result()
-    elif need_owners:
-        # Few sockets: stop walking /proc once all their owners are found.
+    if query.owners or query.pid is not None or query.process:
+        # The walk of /proc/*/fd costs a readlink per descriptor and is bound by the
+        # kernel: walking in a thread beside the dump gained nothing (the GIL), so it
+        # runs after it, and stops as soon as every wanted socket has its owner.
         pids = [query.pid] if query.pid is not None else None
         owner_map = procfs.socket_owners({s.inode for s in sockets if s.inode}, pids=pids)
     holders, names = owner_map.holders, owner_map.names
@@ -258,29 +251,6 @@ def list_connections(query: Query) -> Listing:
             f"{owner_map.hidden_processes} processes of other users are hidden; their sockets show no pid "
             "(run as root to see every owner)")
     return listing
-
-
-class _Background:
-    """Run a function in a thread; result() waits and re-raises its exception."""
-
-    def __init__(self, fn):
-        import threading
-
-        self._value = self._error = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn):
-        try:
-            self._value = fn()
-        except BaseException as err:  # handed to the caller in result()
-            self._error = err
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def _add_details(conns: list[Conn]) -> None:
