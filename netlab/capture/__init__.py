@@ -1,0 +1,1 @@
+"""netlab capture: libpcap capture and reading, a tcpdump-identical formatter, a pcap writer."""

@@ -1,0 +1,275 @@
+"""Live capture through libpcap (pcapy-ng): device choice, kernel filter, a stoppable loop.
+
+Three things pcapy does not give for free, and how this module gets them:
+
+* Stopping at once, even on a quiet interface. A blocking ``next()`` only
+  returns with the next packet, so Ctrl-C would wait for one. The handle is
+  non-blocking and the loop sleeps in select() on the capture fd *and* a wake-up
+  pipe; ``request_stop()`` (safe to call from a signal handler) writes to the
+  pipe, so select() returns immediately.
+* Not losing what the kernel already accepted. When asked to stop, the loop
+  reads libpcap's counters and keeps reading until it has handed out every
+  packet the kernel counted as received and not dropped (bounded in time),
+  instead of closing with a ring full of packets, as tcpdump does.
+* Filtering in the kernel: ``setfilter`` compiles with libpcap and attaches
+  the program to the packet socket, so unwanted packets never reach Python.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterator
+
+from netlab.core import privilege
+from netlab.errors import EnvironmentProblem, PrivilegeError, UsageError
+
+Packet = tuple[int, int, int, int, bytes]
+
+DEFAULT_SNAPLEN = 262144       # tcpdump's default, and what -s 0 means
+POLL_MS = 100                  # libpcap's read timeout: how long the kernel holds a ring block back
+DRAIN_SECONDS = 1.0            # at most this long to collect the packets already accepted
+PRIVILEGE_HINT = "run as root, or grant CAP_NET_RAW (and CAP_NET_ADMIN): setcap cap_net_raw,cap_net_admin=eip <python>"
+
+IFF_UP = 0x1
+IFF_LOOPBACK = 0x8
+IFF_RUNNING = 0x40
+
+# libpcap's pseudo-devices have no /sys entry; their descriptions as `tcpdump -D` prints them.
+_PSEUDO_DEVICES = {
+    "any": "Pseudo-device that captures on all interfaces",
+    "bluetooth-monitor": "Bluetooth Linux Monitor",
+    "nflog": "Linux netfilter log (NFLOG) interface",
+    "nfqueue": "Linux netfilter queue (NFQUEUE) interface",
+    "dbus-system": "D-Bus system bus",
+    "dbus-session": "D-Bus session bus",
+}
+
+
+@dataclass(slots=True)
+class Device:
+    """One capture device as `tcpdump -D` lists it."""
+
+    index: int
+    name: str
+    description: str | None
+    up: bool
+    running: bool
+    loopback: bool
+    connected: bool | None  # None: not applicable or unknown
+
+    def flags(self) -> list[str]:
+        words = []
+        if self.up:
+            words.append("Up")
+        if self.running:
+            words.append("Running")
+        if self.loopback:
+            words.append("Loopback")
+        elif self.connected is True:
+            words.append("Connected")
+        elif self.connected is False:
+            words.append("Disconnected")
+        return words
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["flags"] = self.flags()
+        return d
+
+
+@dataclass(slots=True)
+class CaptureStats:
+    """libpcap's counters, named as tcpdump prints them."""
+
+    captured: int            # packets handed out by this loop
+    received_by_filter: int  # the kernel's count of packets that passed the filter
+    dropped_by_kernel: int   # ... and had no room in the ring
+    dropped_by_interface: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def list_devices() -> list[Device]:
+    """The devices libpcap can capture on, in its order, with their state from /sys."""
+    import pcapy
+
+    try:
+        names = pcapy.findalldevs()
+    except pcapy.PcapError as err:
+        raise EnvironmentProblem(f"cannot list capture devices: {err}", "is /sys mounted?") from None
+    return [_describe(i, name) for i, name in enumerate(names, 1)]
+
+
+def _describe(index: int, name: str) -> Device:
+    flags = _sys_flags(name)
+    if flags is None:  # a pseudo-device: only "any" is up and running
+        is_any = name == "any"
+        return Device(index, name, _PSEUDO_DEVICES.get(name), is_any, is_any, False, None)
+    loopback = bool(flags & IFF_LOOPBACK)
+    connected = None
+    if flags & IFF_UP and not loopback:
+        state = _read_sys(name, "operstate")
+        connected = {"up": True, "down": False}.get(state or "")
+    return Device(index, name, None, bool(flags & IFF_UP), bool(flags & IFF_RUNNING), loopback, connected)
+
+
+def _read_sys(name: str, attribute: str) -> str | None:
+    try:
+        with open(f"/sys/class/net/{name}/{attribute}") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def _sys_flags(name: str) -> int | None:
+    text = _read_sys(name, "flags")
+    return int(text, 16) if text else None
+
+
+def default_device() -> str:
+    """What tcpdump picks without -i: the first device that is up and not loopback."""
+    for device in list_devices():
+        if device.up and not device.loopback and device.name != "any" and device.description is None:
+            return device.name
+    raise UsageError("no interface is up to capture on", "name one with -i; see 'netlab capture -D'")
+
+
+class LiveCapture:
+    """A live capture handle: activated, filtered in the kernel, non-blocking.
+
+    Iterate for packets ``(ts_sec, ts_frac, caplen, length, data)``; the loop
+    ends after ``request_stop()`` once the accepted packets are drained.
+    """
+
+    def __init__(self, device: str, snaplen: int = DEFAULT_SNAPLEN, expression: str | None = None,
+                 promisc: bool = True, nano: bool = False, poll_ms: int = POLL_MS, buffer_bytes: int | None = None):
+        import pcapy
+
+        self.device = device
+        self.snaplen = snaplen or DEFAULT_SNAPLEN
+        self.nano = nano
+        self.captured = 0
+        self._stop = False
+        self._closed = False
+        self._final_stats: CaptureStats | None = None
+        try:
+            handle = pcapy.create(device)
+            handle.set_snaplen(self.snaplen)
+            handle.set_promisc(1 if promisc else 0)
+            handle.set_timeout(poll_ms)
+            if buffer_bytes:
+                handle.set_buffer_size(buffer_bytes)
+            handle.activate()
+        except pcapy.PcapError as err:
+            raise _open_error(device, str(err)) from None
+        self._handle = handle
+        try:
+            self.linktype = handle.datalink()
+            if expression:
+                try:
+                    handle.setfilter(expression)  # compiled by libpcap, attached to the socket
+                except pcapy.PcapError as err:
+                    from netlab.capture.bpf import BAD_FILTER_HINT
+
+                    raise UsageError(str(err), BAD_FILTER_HINT) from None
+            handle.setnonblock(1)
+            self._fd = handle.getfd()
+            self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        except BaseException:
+            handle.close()
+            raise
+
+    # -- stopping -----------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Ask the loop to drain and end. Safe from a signal handler or another thread."""
+        self._stop = True
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass  # the pipe is full (a stop is already pending) or closed
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop
+
+    # -- reading ------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Packet]:
+        handle = self._handle
+        batch: list[Packet] = []
+        scale = 1000 if self.nano else 1  # pcapy hands out microseconds
+
+        def take(header, data):
+            sec, usec = header.getts()
+            batch.append((sec, usec * scale, header.getcaplen(), header.getlen(), data))
+
+        watch = [self._fd, self._wake_r]
+        wait = select.select
+        while not self._stop:
+            ready = wait(watch, (), (), 1.0)[0]
+            if self._wake_r in ready:
+                continue  # request_stop() set the flag: fall through to the drain
+            handle.dispatch(-1, take)
+            if batch:
+                self.captured += len(batch)
+                yield from batch
+                batch.clear()
+        yield from self._drain(take, batch)
+
+    def _drain(self, take, batch: list[Packet]) -> Iterator[Packet]:
+        """Read on until every packet the kernel accepted before the stop is handed out."""
+        received, dropped, _ = self._handle.stats()
+        accepted = received - dropped
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while True:
+            self._handle.dispatch(-1, take)
+            if batch:
+                self.captured += len(batch)
+                yield from batch
+                batch.clear()
+            left = deadline - time.monotonic()
+            if self.captured >= accepted or left <= 0:
+                break
+            # The kernel hands a ring block over when it is full or its timer (poll_ms) runs out.
+            select.select([self._fd], (), (), min(left, 0.05))
+
+    def stats(self) -> CaptureStats:
+        """Counters now (or at close): captured, received by filter, dropped by kernel."""
+        if self._closed:
+            return self._final_stats or CaptureStats(self.captured, 0, 0, 0)
+        received, dropped, if_dropped = self._handle.stats()
+        return CaptureStats(self.captured, received, dropped, if_dropped)
+
+    def close(self) -> CaptureStats:
+        """Close the handle; returns the final counters."""
+        if not self._closed:
+            try:
+                self._final_stats = self.stats()
+            finally:
+                self._closed = True
+                self._handle.close()
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+        return self._final_stats
+
+    def __enter__(self) -> "LiveCapture":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _open_error(device: str, message: str) -> Exception:
+    """libpcap's reason for not opening, as the error a user can act on."""
+    lowered = message.lower()
+    if "permission" in lowered or "not permitted" in lowered or not privilege.can_raw():
+        return PrivilegeError(f"cannot capture on {device}: {message}", PRIVILEGE_HINT)
+    if "no such device" in lowered or "doesn't exist" in lowered:
+        return UsageError(f"cannot capture on {device}: {message}", "see 'netlab capture -D' for the devices")
+    if "not up" in lowered or "network is down" in lowered:
+        return UsageError(f"cannot capture on {device}: {message}", f"bring it up: ip link set {device} up")
+    return EnvironmentProblem(f"cannot capture on {device}: {message}", "see 'netlab capture -D'")
+
