@@ -1,1 +1,1 @@
-"""netlab capture: libpcap capture and reading, a tcpdump-identical formatter, a pcap writer."""
+"""netlab capture: libpcap capture, a fast struct-based decoder and tcpdump-identical lines."""

@@ -1,0 +1,164 @@
+"""DNS messages on tcpdump's default line: ``17177+ [1au] A? www.tcpdump.org. (56)``."""
+
+from __future__ import annotations
+
+import struct
+
+from netlab.capture.fmt_base import Truncated, ip4, ip6
+
+_HDR = struct.Struct("!HHHHHH")
+_RR = struct.Struct("!HHIH")
+_U16 = struct.Struct("!H")
+
+TYPES = {1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7: "MB", 8: "MG", 9: "MR", 10: "NULL",
+         11: "WKS", 12: "PTR", 13: "HINFO", 14: "MINFO", 15: "MX", 16: "TXT", 17: "RP", 18: "AFSDB", 19: "X25",
+         20: "ISDN", 21: "RT", 22: "NSAP", 23: "NSAP_PTR", 24: "SIG", 25: "KEY", 26: "PX", 27: "GPOS",
+         28: "AAAA", 29: "LOC", 30: "NXT", 31: "EID", 32: "NIMLOC", 33: "SRV", 34: "ATMA", 35: "NAPTR",
+         36: "KX", 37: "CERT", 38: "A6", 39: "DNAME", 40: "SINK", 41: "OPT", 42: "APL", 43: "DS", 44: "SSHFP",
+         45: "IPSECKEY", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 49: "DHCID", 50: "NSEC3", 51: "NSEC3PARAM",
+         52: "TLSA", 53: "SMIMEA", 55: "HIP", 59: "CDS", 60: "CDNSKEY", 61: "OPENPGPKEY", 62: "CSYNC",
+         63: "ZONEMD", 64: "SVCB", 65: "HTTPS", 99: "SPF", 100: "UINFO", 101: "UID", 102: "GID",
+         103: "UNSPEC", 104: "NID", 105: "L32", 106: "L64", 107: "LP", 108: "EUI48", 109: "EUI64",
+         249: "TKEY", 250: "TSIG", 251: "IXFR", 252: "AXFR", 253: "MAILB", 254: "MAILA", 255: "ANY",
+         256: "URI", 257: "CAA", 32768: "TA", 32769: "DLV"}
+CLASSES = {1: "IN", 3: "CHAOS", 4: "HS", 255: "ANY"}
+OPS = ["", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8", " updateA", " updateD",
+       " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"]
+RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", " YXDomain", " YXRRSet",
+          " NXRRSet", " NotAuth", " NotZone", " Resp11", " Resp12", " Resp13", " Resp14", " NoChange"]
+
+
+class _Trunc(Exception):
+    pass
+
+
+def _name(d, p, base, end):
+    """(text, index after the name in place) for a possibly compressed name."""
+    labels = []
+    after = None
+    hops = 0
+    while True:
+        if p >= end:
+            raise _Trunc
+        n = d[p]
+        if n & 0xC0 == 0xC0:
+            if p + 1 >= end:
+                raise _Trunc
+            if after is None:
+                after = p + 2
+            p = base + (((n & 0x3F) << 8) | d[p + 1])
+            hops += 1
+            if hops > 64:
+                raise _Trunc
+            continue
+        if n & 0xC0:
+            raise _Trunc
+        if n == 0:
+            if after is None:
+                after = p + 1
+            break
+        if p + 1 + n > end:
+            raise _Trunc
+        labels.append(d[p + 1:p + 1 + n].decode("latin-1"))
+        p += 1 + n
+    return (".".join(labels) + ".") if labels else ".", after
+
+
+def _rr(d, p, base, end, out, verbose):
+    name, p = _name(d, p, base, end)
+    if p + 10 > end:
+        raise _Trunc
+    typ, cls, ttl, rdlen = _RR.unpack_from(d, p)
+    p += 10
+    if verbose:
+        out.append(" " + name)
+    out.append(" " + TYPES.get(typ, "Type%u" % typ))
+    if cls != 1 and typ != 41:
+        out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
+    if p + rdlen > end and typ in (1, 28):
+        raise _Trunc
+    if typ == 1 and rdlen >= 4:
+        out.append(" " + ip4(d[p:p + 4]))
+    elif typ == 28 and rdlen >= 16:
+        out.append(" " + ip6(d[p:p + 16]))
+    elif typ in (2, 5, 12, 39):
+        out.append(" " + _name(d, p, base, end)[0])
+    elif typ == 15:
+        out.append(" %s %u" % (_name(d, p + 2, base, end)[0], _U16.unpack_from(d, p)[0]))
+    elif typ == 33:
+        prio, weight, port = struct.unpack_from("!HHH", d, p)
+        out.append(" %s:%u %u %u" % (_name(d, p + 6, base, end)[0], port, prio, weight))
+    elif typ == 16:
+        q = p
+        while q < p + rdlen:
+            n = d[q]
+            out.append(' "' + d[q + 1:q + 1 + n].decode("latin-1") + '"')
+            q += 1 + n
+    return p + rdlen
+
+
+def domain_print(f, out, d, q, length, end, over_tcp):
+    if over_tcp:
+        out.append(" ")
+        if length < 2:
+            out.append("[|domain]")
+            return
+        q += 2
+        length -= 2
+    stop = min(end, q + length)
+    if length < 12 or q + 12 > stop:
+        out.append(" [|domain]" if q + 12 > stop else "")
+        return
+    mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
+    base = q
+    opcode = (fl >> 11) & 15
+    try:
+        if fl & 0x8000:
+            out.append("%u%s%s%s%s%s%s" % (mid, OPS[opcode], RCODES[fl & 15], "*" if fl & 0x400 else "",
+                                          "" if fl & 0x80 else "-", "|" if fl & 0x200 else "",
+                                          "$" if fl & 0x20 else ""))
+            if qd != 1:
+                out.append(" [%uq]" % qd)
+            p = q + 12
+            for _ in range(qd):
+                _, p = _name(d, p, base, stop)
+                p += 4
+            out.append(" %u/%u/%u" % (an, ns, ar))
+            for i in range(an):
+                if i:
+                    out.append(",")
+                p = _rr(d, p, base, stop, out, f.vflag)
+        else:
+            out.append("%u%s%s%s" % (mid, OPS[opcode], "+" if fl & 0x100 else "", "%" if fl & 0x10 else ""))
+            b2 = fl
+            if b2 & 0x6CF:
+                out.append(" [b2&3=0x%x]" % b2)
+            if opcode == 1:
+                if qd:
+                    out.append(" [%uq]" % qd)
+                if an != 1:
+                    out.append(" [%ua]" % an)
+            else:
+                if an:
+                    out.append(" [%ua]" % an)
+                if qd != 1:
+                    out.append(" [%uq]" % qd)
+            if ns:
+                out.append(" [%un]" % ns)
+            if ar:
+                out.append(" [%uau]" % ar)
+            p = q + 12
+            for _ in range(qd):
+                name, p = _name(d, p, base, stop)
+                if p + 4 > stop:
+                    raise _Trunc
+                typ, cls = struct.unpack_from("!HH", d, p)
+                out.append(" " + TYPES.get(typ, "Type%u" % typ))
+                if cls != 1:
+                    out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
+                out.append("? " + name)
+                p += 4
+    except (_Trunc, IndexError, struct.error, UnicodeDecodeError):
+        out.append(" [|domain]")
+        return
+    out.append(" (%u)" % length)
