@@ -31,7 +31,7 @@ Packet = tuple[int, int, int, int, bytes]
 DEFAULT_SNAPLEN = 262144       # tcpdump's default, and what -s 0 means
 POLL_MS = 100                  # libpcap's read timeout: how long the kernel holds a ring block back
 DRAIN_SECONDS = 1.0            # at most this long to collect the packets already accepted
-PRIVILEGE_HINT = "run as root, or grant CAP_NET_RAW (and CAP_NET_ADMIN): setcap cap_net_raw,cap_net_admin=eip <python>"
+PRIVILEGE_HINT = "run as root, or with CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip <python binary>"
 
 IFF_UP = 0x1
 IFF_LOOPBACK = 0x8
@@ -163,9 +163,13 @@ class LiveCapture:
             handle.set_timeout(poll_ms)
             if buffer_bytes:
                 handle.set_buffer_size(buffer_bytes)
-            handle.activate()
+            status = handle.activate()
         except pcapy.PcapError as err:
             raise _open_error(device, str(err)) from None
+        if status is not None and status < 0:
+            # pcapy returns pcap_activate()'s status instead of raising: say it in libpcap's words.
+            handle.close()
+            raise _open_error(device, _STATUS_TEXT.get(status, f"libpcap error {status}"))
         self._handle = handle
         try:
             self.linktype = handle.datalink()
@@ -198,6 +202,11 @@ class LiveCapture:
 
     # -- reading ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Packet]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Packet]]:
+        """Packets in the groups the kernel hands them over (print each group at once)."""
         handle = self._handle
         batch: list[Packet] = []
         scale = 1000 if self.nano else 1  # pcapy hands out microseconds
@@ -207,19 +216,18 @@ class LiveCapture:
             batch.append((sec, usec * scale, header.getcaplen(), header.getlen(), data))
 
         watch = [self._fd, self._wake_r]
-        wait = select.select
         while not self._stop:
-            ready = wait(watch, (), (), 1.0)[0]
+            ready = select.select(watch, (), (), 1.0)[0]
             if self._wake_r in ready:
-                continue  # request_stop() set the flag: fall through to the drain
+                continue  # request_stop() set the flag: go and drain
             handle.dispatch(-1, take)
             if batch:
                 self.captured += len(batch)
-                yield from batch
-                batch.clear()
+                yield batch
+                batch = []
         yield from self._drain(take, batch)
 
-    def _drain(self, take, batch: list[Packet]) -> Iterator[Packet]:
+    def _drain(self, take, batch: list[Packet]) -> Iterator[list[Packet]]:
         """Read on until every packet the kernel accepted before the stop is handed out."""
         received, dropped, _ = self._handle.stats()
         accepted = received - dropped
@@ -228,7 +236,7 @@ class LiveCapture:
             self._handle.dispatch(-1, take)
             if batch:
                 self.captured += len(batch)
-                yield from batch
+                yield list(batch)
                 batch.clear()
             left = deadline - time.monotonic()
             if self.captured >= accepted or left <= 0:
@@ -262,10 +270,23 @@ class LiveCapture:
         self.close()
 
 
+# pcap_statustostr() for what pcap_activate() can return.
+_STATUS_TEXT = {
+    -1: "Generic error",
+    -4: "The setting can't be changed after the pcap_t is activated",
+    -5: "No such device exists",
+    -6: "That device doesn't support monitor mode",
+    -8: "You don't have permission to perform this capture on that device",
+    -9: "That device is not up",
+    -10: "That device doesn't support setting the time stamp type",
+    -11: "You don't have permission to capture in promiscuous mode",
+}
+
+
 def _open_error(device: str, message: str) -> Exception:
     """libpcap's reason for not opening, as the error a user can act on."""
     lowered = message.lower()
-    if "permission" in lowered or "not permitted" in lowered or not privilege.can_raw():
+    if "permission" in lowered or "not permitted" in lowered or (not privilege.can_raw() and "no such" not in lowered):
         return PrivilegeError(f"cannot capture on {device}: {message}", PRIVILEGE_HINT)
     if "no such device" in lowered or "doesn't exist" in lowered:
         return UsageError(f"cannot capture on {device}: {message}", "see 'netlab capture -D' for the devices")

@@ -11,6 +11,7 @@ nanoseconds when opened with ``nano=True`` (tcpdump's --nano).
 from __future__ import annotations
 
 import struct
+from itertools import islice
 from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
 
@@ -80,6 +81,7 @@ class OfflineCapture:
             raise
         self.info = FileInfo(path, self._parser.format, self._parser.linktype, self._parser.snaplen,
                              self._parser.nanosecond)
+        self.expression = expression
         self._match: Callable[[bytes, int], bool] | None = None
         if expression:
             from netlab.capture.bpf import matcher
@@ -109,8 +111,33 @@ class OfflineCapture:
                 self.matched += 1
                 yield packet
 
+    def batches(self, size: int = 1024) -> Iterator[list[Packet]]:
+        """The packets in lists of ``size``: the caller prints each list with one write()."""
+        packets = iter(self)
+        while True:
+            batch = list(islice(packets, size))
+            if not batch:
+                return
+            yield batch
+
     def count(self) -> int:
-        """Count matching packets without handing them out (the --count mode)."""
+        """Count matching packets without handing them out (the --count mode).
+
+        libpcap reads and filters the file in C, as tcpdump does: no Python
+        object is made per packet. (stdin was already partly read: counted here.)
+        """
+        if self.info.path != "-" and self.seen == 0:
+            import pcapy
+
+            handle = pcapy.open_offline(self.info.path)
+            try:
+                if self.expression:
+                    handle.setfilter(self.expression)  # already checked by matcher(): it compiles
+                admitted, rejected = handle.loop_filtered(-1, _ignore, 0)[:2]
+            finally:
+                handle.close()
+            self.matched = admitted + rejected  # admit_mask 0: every packet past the BPF filter is "rejected"
+            return self.matched
         match = self._match
         seen = matched = 0
         for _sec, _frac, _caplen, length, data in self._parser.packets(self.nano):
@@ -129,6 +156,10 @@ class OfflineCapture:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _ignore(*_args) -> None:
+    pass
 
 
 def _micro_to_nano(frac: int) -> int:
