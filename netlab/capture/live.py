@@ -35,7 +35,6 @@ PRIVILEGE_HINT = "run as root, or with CAP_NET_RAW: sudo setcap cap_net_raw,cap_
 
 IFF_UP = 0x1
 IFF_LOOPBACK = 0x8
-IFF_RUNNING = 0x40
 
 # libpcap's pseudo-devices have no /sys entry; their descriptions as `tcpdump -D` prints them.
 _PSEUDO_DEVICES = {
@@ -110,11 +109,13 @@ def _describe(index: int, name: str) -> Device:
         is_any = name == "any"
         return Device(index, name, _PSEUDO_DEVICES.get(name), is_any, is_any, False, None)
     loopback = bool(flags & IFF_LOOPBACK)
+    # /sys shows the configured flags; "running" (IFF_RUNNING) is up with a carrier.
+    running = bool(flags & IFF_UP) and _read_sys(name, "carrier") == "1"
     connected = None
     if flags & IFF_UP and not loopback:
         state = _read_sys(name, "operstate")
         connected = {"up": True, "down": False}.get(state or "")
-    return Device(index, name, None, bool(flags & IFF_UP), bool(flags & IFF_RUNNING), loopback, connected)
+    return Device(index, name, None, bool(flags & IFF_UP), running, loopback, connected)
 
 
 def _read_sys(name: str, attribute: str) -> str | None:

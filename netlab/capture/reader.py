@@ -112,10 +112,22 @@ class OfflineCapture:
                 yield packet
 
     def batches(self, size: int = 1024) -> Iterator[list[Packet]]:
-        """The packets in lists of ``size``: the caller prints each list with one write()."""
+        """The packets in lists of ``size``: the caller prints each list with one write().
+
+        A damaged file still gives every packet before the damage, then the error.
+        """
         packets = iter(self)
         while True:
-            batch = list(islice(packets, size))
+            batch = []
+            try:
+                for packet in packets:
+                    batch.append(packet)
+                    if len(batch) == size:
+                        break
+            except CaptureFileError:
+                if batch:
+                    yield batch
+                raise
             if not batch:
                 return
             yield batch

@@ -79,9 +79,7 @@ def _bump(table: dict[str, list[int]], key: str, size: int) -> None:
 def _endpoint(addr, port) -> str:
     if addr is None:
         return "?"
-    if port is None:
-        return str(addr)
-    return f"[{addr}].{port}" if ":" in str(addr) and "." not in str(addr) else f"{addr}.{port}"
+    return str(addr) if port is None else f"{addr}.{port}"  # tcpdump's way, IPv6 too
 
 
 def _top(table: dict[str, list[int]], n: int, by: str) -> list[Counter]:

@@ -8,8 +8,10 @@ summary. The capture, filtering, decoding and writing live in netlab.capture.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+from dataclasses import dataclass
 from typing import Callable, List, Optional
 
 import typer
@@ -37,7 +39,7 @@ def capture(
     packet_buffered: bool = typer.Option(False, "-U", "--packet-buffered", help="With -w: write each packet to the file as it comes."),
     count: Optional[int] = typer.Option(None, "-c", metavar="COUNT", help="Stop after COUNT packets."),
     snaplen: int = typer.Option(262144, "-s", "--snapshot-length", metavar="SNAPLEN", show_default=False, help="Capture at most SNAPLEN bytes per packet (0: 262144)."),
-    numeric: int = typer.Option(0, "-n", count=True, show_default=False, help="Don't convert addresses or ports to names."),
+    numeric: int = typer.Option(0, "-n", count=True, show_default=False, help="Numeric addresses and ports (netlab never resolves names: always on)."),
     quiet: bool = typer.Option(False, "-q", help="Quiet: less protocol information per line."),
     link: bool = typer.Option(False, "-e", help="Print the link-level header."),
     stamps: int = typer.Option(0, "-t", count=True, show_default=False, help="-t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first."),
@@ -55,58 +57,43 @@ def capture(
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
     fmt: str = typer.Option("table", "--format", metavar="table|jsonl", show_default=False, help="Lines as tcpdump prints them (table) or JSON lines."),
 ) -> int:
-    from netlab.capture import session
-
     if list_interfaces:
         return _list_devices(fmt)
-    if fmt not in ("table", "jsonl"):
-        raise UsageError(f"unknown format {fmt!r}", "use --format table or --format jsonl")
-    if count is not None and count <= 0:
-        raise UsageError(f"invalid packet count {count}", "-c takes a positive number")
-    if not 0 <= snaplen <= 262144:
-        raise UsageError(f"invalid snaplen {snaplen}", "-s takes 0-262144 (0 means 262144)")
-    if packet_buffered and not write_file:
-        packet_buffered = False  # tcpdump: -U only matters with -w
-    if sum(map(bool, (write_file, count_only, stats, layers))) > 1:
-        raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
-    if read_file and interface:
-        raise UsageError("-r and -i both given", "read a file or capture live, not both")
-
-    filter_text = " ".join(expression or []) or None
-    source = session.open_source(read_file=read_file, interface=interface, snaplen=snaplen,
-                                 expression=filter_text, nano=nano, promisc=not no_promisc)
-    with source:
-        _say(source.banner())
-        if count_only and not source.live and count is None:
-            # The fast path: libpcap's verdict per packet, no batches built.
-            from netlab.capture.sinks import count_line
-
-            print(count_line(source.count()), flush=True)
-            return 0
-        sink = _make_sink(source, fmt, write_file, packet_buffered, count_only, stats, layers, line_buffered, nano,
-                          FormatChoice(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only, numeric))
-        outcome = session.pump(source, sink, count=count, batch_size=1 if line_buffered else TEXT_BATCH,
-                               install_signals=_signal_stopper)
-    for line in outcome.summary_lines():
-        _say(line)
-    return 0
+    request = Request(
+        read_file=read_file, interface=interface, write_file=write_file,
+        packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
+        count=count, snaplen=snaplen, expression=" ".join(expression or []) or None, promisc=not no_promisc,
+        nano=nano, line_buffered=line_buffered, fmt=fmt, count_only=count_only, stats=stats, layers=layers,
+        look=Look(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only),
+    )
+    request.validate()
+    try:
+        return _run(request)
+    except BrokenPipeError:
+        # The reader went away (`| head`). Handled here because click turns EPIPE into
+        # exit 1 before the top-level guard could see it.
+        _quiet_stdout()
+        return 0
 
 
-class FormatChoice:
-    """tcpdump's output switches, turned into the formatter's options."""
+@dataclass(slots=True)
+class Look:
+    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A."""
 
-    def __init__(self, quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only, numeric):
-        self.quiet, self.link, self.verbose, self.stamps, self.number = quiet, link, verbose, stamps, number
-        self.hex_x, self.hex_ascii, self.ascii_only, self.numeric = hex_x, hex_ascii, ascii_only, numeric
+    quiet: bool
+    link: bool
+    verbose: int
+    stamps: int
+    number: bool
+    hex_x: int
+    hex_ascii: int
+    ascii_only: int
 
     def hex_mode(self) -> str | None:
         # tcpdump's precedence: -X over -x over -A; doubling adds the link header.
-        if self.hex_ascii:
-            return "XX" if self.hex_ascii > 1 else "X"
-        if self.hex_x:
-            return "xx" if self.hex_x > 1 else "x"
-        if self.ascii_only:
-            return "AA" if self.ascii_only > 1 else "A"
+        for letter, times in (("X", self.hex_ascii), ("x", self.hex_x), ("A", self.ascii_only)):
+            if times:
+                return letter * min(times, 2)
         return None
 
     def options(self, nano: bool):
@@ -116,21 +103,76 @@ class FormatChoice:
                              nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True)
 
 
-def _make_sink(source, fmt, write_file, packet_buffered, count_only, stats, layers, line_buffered, nano, choice):
+@dataclass(slots=True)
+class Request:
+    read_file: str | None
+    interface: str | None
+    write_file: str | None
+    packet_buffered: bool
+    count: int | None
+    snaplen: int
+    expression: str | None
+    promisc: bool
+    nano: bool
+    line_buffered: bool
+    fmt: str
+    count_only: bool
+    stats: bool
+    layers: bool
+    look: Look
+
+    def validate(self) -> None:
+        if self.fmt not in ("table", "jsonl"):
+            raise UsageError(f"unknown format {self.fmt!r}", "use --format table or --format jsonl")
+        if self.count is not None and self.count <= 0:
+            raise UsageError(f"invalid packet count {self.count}", "-c takes a positive number")
+        if not 0 <= self.snaplen <= 262144:
+            raise UsageError(f"invalid snaplen {self.snaplen}", "-s takes 0-262144 (0 means 262144)")
+        if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
+            raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
+        if self.read_file and self.interface:
+            raise UsageError("-r and -i both given", "read a file or capture live, not both")
+
+
+def _run(request: Request) -> int:
+    from netlab.capture import session
+
+    source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
+                                 expression=request.expression, nano=request.nano, promisc=request.promisc)
+    with source:
+        _say(source.banner())
+        if request.count_only and not source.live and request.count is None:
+            # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
+            from netlab.capture.sinks import count_line
+
+            print(count_line(source.count()), flush=True)
+            return 0
+        sink = _make_sink(request, source)
+        outcome = session.pump(source, sink, count=request.count,
+                               batch_size=1 if request.line_buffered else TEXT_BATCH,
+                               install_signals=_signal_stopper)
+    for line in outcome.summary_lines():
+        _say(line)
+    return 0
+
+
+def _make_sink(request: Request, source):
     from netlab.capture import sinks
 
-    if write_file:
-        return sinks.PcapSink(write_file, source.linktype, source.snaplen, nano, packet_buffered)
-    if count_only:
+    if request.write_file:
+        return sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
+                              request.packet_buffered)
+    if request.count_only:
         return sinks.CountSink(sys.stdout)
-    if stats:
-        return sinks.StatsSink(source.linktype, sys.stdout, live=source.live, fmt=fmt)
-    options = choice.options(nano)
-    if layers:
+    if request.stats:
+        return sinks.StatsSink(source.linktype, sys.stdout, live=source.live, fmt=request.fmt)
+    options = request.look.options(request.nano)
+    if request.layers:
         return sinks.LayersSink(source.linktype, options, sys.stdout)
-    if fmt == "jsonl":
-        return sinks.JsonlSink(source.linktype, options, sys.stdout, line_buffered or source.live)
-    return sinks.TextSink(source.linktype, options, sys.stdout, line_buffered or source.live)
+    flush_each_batch = request.line_buffered or source.live
+    if request.fmt == "jsonl":
+        return sinks.JsonlSink(source.linktype, options, sys.stdout, flush_each_batch)
+    return sinks.TextSink(source.linktype, options, sys.stdout, flush_each_batch)
 
 
 def _signal_stopper(stop: Callable[[], None]) -> None:
@@ -158,6 +200,12 @@ def _list_devices(fmt: str) -> int:
         flags = ", ".join(d.flags()) or "none"
         print(f"{d.index}.{name} [{flags}]")
     return 0
+
+
+def _quiet_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _say(line: str | None) -> None:
