@@ -121,7 +121,7 @@ def _ether(f, out, d, length):
         if eflag:
             out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
             if etype > 1500:
-                out.append("ethertype %s (0x%04x), " % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype))
+                out.append(_type_text(f, etype) + ", ")
         p += 4
     f.hdrlen = p
     if etype <= 1500:
@@ -210,7 +210,7 @@ def _sll2(f, out, d, length):
     f.hdrlen = 20
     out.append("%-5s %-3s " % (_ifname(ifindex), _PKTTYPES.get(pkttype, "?")))
     if f.eflag:
-        s = ""
+        s = "ifindex %u " % ifindex
         if halen == 6:
             s += mac(addr[:6]) + " "
         if not f.qflag:

@@ -121,6 +121,7 @@ def _txtproto(f, out, d, q, length, end, name, cmds, resp_code_second):
     if print_this:
         _current[0] = name
         if f.vflag:
+            out.append(", length: %u" % length)
             idx = q
             while idx < stop:
                 eol = _txt_line(out, "\n\t", d, idx, stop, end)

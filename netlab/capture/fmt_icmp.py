@@ -195,11 +195,8 @@ _ICMP6_TYPES = {
 _UNREACH6 = {0: "unreachable route", 1: "unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
              4: "unreachable port", 5: "source address failed ingress/egress policy", 6: "reject route"}
 _ND_OPTS = {1: "source link-address", 2: "destination link-address", 3: "prefix info", 4: "redirected header",
-            5: "mtu", 6: "NBMA shortcut limit", 7: "advertisement interval", 8: "homeagent information",
-            9: "source address list", 10: "target address list", 14: "nonce", 24: "route info",
-            25: "rdnss", 31: "dnssl", 17: "PI", 26: "pref64"}
-_ND_OPTS[2] = "destination link-address"
-_ND_OPTS[1] = "source link-address"
+            5: "mtu", 7: "advertisement interval", 8: "homeagent information", 24: "route info",
+            25: "rdnss", 31: "dnssl"}
 
 
 def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
@@ -330,10 +327,10 @@ def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
         out.append(", length %u" % length)
 
 
-def _unknown_data(d, p, stop):
+def _unknown_data(d, p, stop, indent="\n\t"):
+    """tcpdump's print_unknown_data: hex lines with the given indent."""
     from netlab.capture.hexdump import hex_lines
-    lines = hex_lines(d[p:stop], False)
-    return "".join("\n" + ln for ln in lines)
+    return "".join(indent + ln[1:] for ln in hex_lines(d[p:stop], False))
 
 
 def _need(n, end):
@@ -373,27 +370,34 @@ def _mldv2_report(out, d, p, length, end, f):
     _need(p + 8, end)
     ngroups = _U16.unpack_from(d, p + 6)[0]
     out.append(", %u group record(s)" % ngroups)
-    if f.vflag > 0:
-        q = p + 8
-        for _ in range(ngroups):
-            _need(q + 20, end)
-            rtype, auxlen, nsrcs = d[q], d[q + 1], _U16.unpack_from(d, q + 2)[0]
-            out.append(" [gaddr %s" % ip6(d[q + 4:q + 20]))
-            out.append(" %s" % {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}.get(
-                rtype, "unknown-0x%02x" % rtype))
-            out.append(" { ")
-            s = q + 20
-            if f.vflag == 1:
-                out.append("}]") if False else None
-            for _ in range(nsrcs):
-                _need(s + 16, end)
-                if f.vflag > 1:
-                    out.append("%s " % ip6(d[s:s + 16]))
-                s += 16
-            if f.vflag == 1:
-                out[-1] = out[-1] if nsrcs else out[-1]
-            out.append("}]")
-            q = s + auxlen * 4
+    if not f.vflag:
+        return
+    group = 8
+    for _ in range(ngroups):
+        if length < group + 20:
+            out.append(" [invalid number of groups]")
+            return
+        q = p + group
+        _need(q + 20, end)
+        rtype, nsrcs = d[q], _U16.unpack_from(d, q + 2)[0]
+        out.append(" [gaddr %s" % ip6(d[q + 4:q + 20]))
+        out.append(" %s" % _MLDV2_RECORDS.get(rtype, " [v2-report-#%u]" % rtype))
+        if length < group + 20 + nsrcs * 16:
+            out.append(" [invalid number of sources %u]" % nsrcs)
+            return
+        if f.vflag == 1:
+            out.append(", %u source(s)" % nsrcs)
+        else:
+            out.append(" {")
+            for k in range(nsrcs):
+                _need(q + 36 + 16 * k, end)
+                out.append(" " + ip6(d[q + 20 + 16 * k:q + 36 + 16 * k]))
+            out.append(" }")
+        group += 20 + nsrcs * 16
+        out.append("]")
+
+
+_MLDV2_RECORDS = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
 
 def _mldv2_query(out, d, p, length, end, f):
@@ -432,20 +436,20 @@ def _mldv2_query(out, d, p, length, end, f):
 
 
 def _nd_opts(out, d, p, resid, end, f):
+    """tcpdump's icmp6_opt_print (-v): one "\n\t  name option (n), length ..." line per option."""
     stop = p + resid
     while p < stop:
         if p + 2 > end:
             raise T_ICMP6
         typ, olen = d[p], d[p + 1]
         if olen == 0:
-            out.append("\n\t  %s option (%u), length %u (%u): " % (_ND_OPTS.get(typ, "unknown"), typ, 0, 0))
-            out.append("[|icmp6]") if False else None
-            raise _Invalid
+            raise T_ICMP6
         _need(p + olen * 8, end)
-        out.append("\n\t  %s option (%u), length %u (%u): " % (_ND_OPTS.get(typ, "unknown"), typ, olen * 8, olen))
+        name = _ND_OPTS.get(typ)
+        out.append("\n\t  %s option (%u), length %u (%u): " % (name or "unknown", typ, olen * 8, olen))
         body = d[p + 2:p + olen * 8]
         if typ in (1, 2):
-            out.append(":".join("%02x" % c for c in body.rstrip(b"\0")) if False else _lladdr(body))
+            out.append(_lladdr(body))
         elif typ == 5:
             out.append(" %u" % _U32.unpack_from(d, p + 4)[0])
         elif typ == 3:
@@ -454,19 +458,15 @@ def _nd_opts(out, d, p, resid, end, f):
             names = [n for b, n in ((0x80, "onlink"), (0x40, "auto"), (0x20, "router")) if fl & b]
             out.append("%s/%u, Flags [%s], valid time %s, pref. time %s" % (
                 ip6(d[p + 16:p + 32]), plen, ", ".join(names) if names else "none", _lifetime(valid), _lifetime(pref)))
-        elif typ == 14:
-            out.append("nonce " + " ".join(body.hex()[i:i + 2] for i in range(0, len(body) * 2, 2)) if False
-                       else _nonce(body))
         elif typ == 25:
-            out.append("lifetime %s, addr: " % _lifetime(_U32.unpack_from(d, p + 4)[0]))
-            addrs = [ip6(d[a:a + 16]) for a in range(p + 8, p + olen * 8, 16)]
-            out.append(" addr: ".join(addrs))
-        else:
-            pass
+            out.append(" lifetime %us," % _U32.unpack_from(d, p + 4)[0])
+            for a in range(p + 8, p + olen * 8, 16):
+                out.append(" addr: %s" % ip6(d[a:a + 16]))
+        elif name is None and f.vflag <= 1:
+            out.append(_unknown_data(d, p + 2, p + olen * 8, "\n\t  "))
+            return
         if f.vflag > 1:
-            from netlab.capture.hexdump import hex_lines
-            for ln in hex_lines(d[p + 2:p + olen * 8], False):
-                out.append("\n\t  " + ln[1:].replace("0x", "0x", 1))
+            out.append(_unknown_data(d, p + 2, p + olen * 8, "\n\t    "))
         p += olen * 8
 
 

@@ -22,9 +22,9 @@ T_IP6 = TRUNC["ip6"]
 
 IPPROTO_NAMES = {
     0: "Options", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP", 17: "UDP",
-    29: "ISO-TP4", 33: "DCCP", 41: "IPv6", 43: "routing", 44: "frag", 46: "RSVP", 47: "GRE",
-    50: "ESP", 51: "AH", 54: "NHRP", 58: "ICMPv6", 59: "none", 60: "DSTOPTS", 77: "ND", 88: "EIGRP",
-    89: "OSPF", 92: "MTP", 94: "IPIP", 97: "ETHERIP", 98: "ENCAP", 103: "PIM", 108: "IPComp",
+    29: "ISO-TP4", 33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment", 46: "RSVP", 47: "GRE",
+    50: "ESP", 51: "AH", 54: "NHRP", 55: "Mobile IP", 58: "ICMPv6", 59: "none", 60: "DSTOPTS", 77: "ND", 88: "EIGRP",
+    89: "OSPF", 92: "MTP", 94: "IPIP", 97: "ETHERIP", 98: "ENCAP", 103: "PIM", 108: "Compressed IP",
     112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility", 136: "UDPLite",
 }
 
@@ -49,7 +49,7 @@ def ip_any(f, out, d, off, length, end):
     elif v == 4:
         ip4_print(f, out, d, off, length, end)
     else:
-        out.append("IP%u" % v if not f.eflag else "IP%u" % v)
+        out.append("unknown ip %u" % v)
 
 
 def ip4_print(f, out, d, off, length, end):
@@ -200,6 +200,8 @@ def ip6_print(f, out, d, off, length, end):
             length = tlen
         if off + length < end:
             end = off + length
+    else:
+        length = 40  # no jumbo option: an empty payload
     if f.vflag:
         s = "("
         fl = flow & 0x0FFFFFFF
@@ -226,7 +228,7 @@ def ip6_print(f, out, d, off, length, end):
             adv = _ip6_opts(f, out, d, p, end, nh)
             nh = d[p]
         elif nh == 44:
-            if p + 8 > end:
+            if p + (8 if f.vflag else 4) > end:
                 raise TRUNC["frag6"]
             offlg = _U16.unpack_from(d, p + 2)[0]
             fraglen = plen + 40 - (p - off) - 8

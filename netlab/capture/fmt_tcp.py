@@ -417,29 +417,30 @@ def _mp_dss(out, d, p, olen):
     return True
 
 
+_ADDR_SUBECHO = {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}
+
+
 def _mp_add_addr(out, d, p, olen):
-    sub = d[p + 2]
-    ipver = sub & 15
-    echo = d[p + 2] & 1
-    # v1 (RFC 8684): the low bit is the echo flag, the address family follows from the length
-    if olen in (8, 16, 20, 28, 10, 18, 22, 30):
-        out.append(" v1")
-        if echo:
-            out.append("-echo")
-        out.append(" id %u" % d[p + 3])
-        if olen in (8, 16, 10, 18):
-            out.append(" " + ip4(d[p + 4:p + 8]))
-            rest = p + 8
-        else:
-            out.append(" " + ip6(d[p + 4:p + 20]))
-            rest = p + 20
-        if olen in (10, 18, 22, 30):
-            out.append(":%u" % _U16.unpack_from(d, rest)[0])
-            rest += 2
-        if p + olen - rest == 8:
-            out.append(" hmac 0x%x" % _U64.unpack_from(d, rest)[0])
-        return True
+    if olen not in (8, 10, 16, 18, 20, 22, 28, 30):
+        return False
+    out.append(" " + _ADDR_SUBECHO.get(d[p + 2] & 15, "[bad version/echo]"))
     out.append(" id %u" % d[p + 3])
+    if olen in (8, 10, 16, 18):
+        out.append(" " + ip4(d[p + 4:p + 8]))
+        if olen in (10, 18):
+            out.append(":%u" % _U16.unpack_from(d, p + 8)[0])
+        if olen == 16:
+            out.append(" hmac 0x%x" % _U64.unpack_from(d, p + 8)[0])
+        if olen == 18:
+            out.append(" hmac 0x%x" % _U64.unpack_from(d, p + 10)[0])
+    else:
+        out.append(" " + ip6(d[p + 4:p + 20]))
+        if olen in (22, 30):
+            out.append(":%u" % _U16.unpack_from(d, p + 20)[0])
+        if olen == 28:
+            out.append(" hmac 0x%x" % _U64.unpack_from(d, p + 20)[0])
+        if olen == 30:
+            out.append(" hmac 0x%x" % _U64.unpack_from(d, p + 22)[0])
     return True
 
 

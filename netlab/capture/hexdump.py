@@ -39,11 +39,9 @@ def ascii_text(data: bytes) -> str:
         n = len(data)
         for i, c in enumerate(data):
             if c == 13:
-                if i + 1 < n and data[i + 1] == 10:
-                    continue
-                if i + 1 >= n:
-                    continue
-                buf.append(0x2E)
+                # tcpdump shows a CR only with two more bytes after it, the next not a LF
+                if n - i - 1 > 1 and data[i + 1] != 10:
+                    buf.append(0x2E)
             else:
                 buf.append(out[i])
         out = bytes(buf)

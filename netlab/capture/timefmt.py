@@ -42,19 +42,26 @@ class TimeFormatter:
         if mode == TS_UNIX:
             return self._fmt % (sec, frac)
         # -ttt / -ttttt: a difference, printed as HH:MM:SS.frac after a sign column.
+        # Done as tcpdump does it (netdissect_timevalsub: one borrow, fractions as
+        # signed 32-bit values), so that even invalid fractions print the same.
+        if frac & 0x80000000:
+            frac -= 1 << 32
         ref = self._ref
         if ref is None:
             ref = (sec, frac)
             self._ref = ref
         if mode == TS_DELTA:
             self._ref = (sec, frac)
-        now = sec * self._scale + frac
-        then = ref[0] * self._scale + ref[1]
-        sign = " "
-        diff = now - then
-        if diff < 0:
+        if (sec, frac) < ref:
             sign = "-"
-            diff = -diff
-        dsec, dfrac = divmod(diff, self._scale)
+            a, b = ref, (sec, frac)
+        else:
+            sign = " "
+            a, b = (sec, frac), ref
+        dsec = a[0] - b[0]
+        dfrac = a[1] - b[1]
+        if dfrac < 0:
+            dsec -= 1
+            dfrac += self._scale
         tm = time.gmtime(dsec)
-        return sign + self._fmt % ("%02d:%02d:%02d" % tm[3:6], dfrac)
+        return sign + self._fmt % ("%02d:%02d:%02d" % tm[3:6], dfrac & 0xFFFFFFFF)

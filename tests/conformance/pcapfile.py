@@ -36,12 +36,22 @@ def _pcap(blob, nano):
         off += 16
         data = blob[off:off + incl]
         off += incl
-        if file_nano and not nano:
-            frac //= 1000
-        elif nano and not file_nano:
-            frac *= 1000
+        frac = _convert(frac, file_nano, nano)
         pkts.append((sec, frac, len(data), orig, data))
     return linktype, pkts
+
+
+def _convert(frac, file_nano, nano):
+    """libpcap's precision change, in its signed 32-bit arithmetic (4.99.3 shows the wrap)."""
+    if file_nano == nano:
+        return frac
+    signed = frac - (1 << 32) if frac & 0x80000000 else frac
+    if file_nano:
+        q = abs(signed) // 1000
+        value = q if signed >= 0 else -q
+    else:
+        value = signed * 1000
+    return value & 0xFFFFFFFF
 
 
 def _pcapng(blob, nano):
