@@ -64,7 +64,24 @@ def _name(d, p, base, end):
     return (".".join(labels) + ".") if labels else ".", after
 
 
-def _rr(d, p, base, end, out, verbose):
+_EDNS_OPTS = {1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "ECS", 9: "EXPIRE",
+              10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG", 15: "EDE",
+              16: "CLIENT-TAG", 17: "SERVER-TAG"}
+
+
+def _relts(secs):
+    """tcpdump's unsigned_relts_print: 1h2m3s style."""
+    if secs == 0:
+        return "0s"
+    parts = []
+    for unit, n in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= n:
+            parts.append("%u%s" % (secs // n, unit))
+            secs %= n
+    return "".join(parts)
+
+
+def _rr(d, p, base, end, out, verbose, ttl_shown=False):
     name, p = _name(d, p, base, end)
     if p + 10 > end:
         raise _Trunc
@@ -72,6 +89,8 @@ def _rr(d, p, base, end, out, verbose):
     p += 10
     if verbose:
         out.append(" " + name)
+    if ttl_shown and typ != 41:
+        out.append(" [%s]" % _relts(ttl))
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
     if cls != 1 and typ != 41:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
@@ -94,7 +113,50 @@ def _rr(d, p, base, end, out, verbose):
             n = d[q]
             out.append(' "' + d[q + 1:q + 1 + n].decode("latin-1") + '"')
             q += 1 + n
+    elif typ == 41:
+        out.append(" UDPsize=%u" % cls)
+        if ttl & 0xFF000000:
+            out.append(" extended-rcode %u" % (ttl >> 24))
+        if (ttl >> 16) & 0xFF:
+            out.append(" version %u" % ((ttl >> 16) & 0xFF))
+        if ttl & 0x8000:
+            out.append(" DO")
+        opts = []
+        q = p
+        while q + 4 <= p + rdlen:
+            code, olen = struct.unpack_from("!HH", d, q)
+            data = d[q + 4:q + 4 + olen]
+            text = _EDNS_OPTS.get(code, "Opt%u" % code)
+            if data:
+                text += " " + data.hex()
+            opts.append(text)
+            q += 4 + olen
+        if opts:
+            out.append(" [" + ", ".join(opts) + "]")
     return p + rdlen
+
+
+def _section(d, p, base, stop, out, count, label, f, ttl_shown):
+    if not count:
+        return p
+    out.append(label)
+    for i in range(count):
+        if i:
+            out.append(",")
+        p = _rr(d, p, base, stop, out, f.vflag, ttl_shown)
+    return p
+
+
+def _question(d, p, base, stop, out):
+    name, p = _name(d, p, base, stop)
+    if p + 4 > stop:
+        raise _Trunc
+    typ, cls = struct.unpack_from("!HH", d, p)
+    out.append(" " + TYPES.get(typ, "Type%u" % typ))
+    if cls != 1:
+        out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
+    out.append("? " + name)
+    return p + 4
 
 
 def domain_print(f, out, d, q, length, end, over_tcp):
@@ -120,14 +182,25 @@ def domain_print(f, out, d, q, length, end, over_tcp):
             if qd != 1:
                 out.append(" [%uq]" % qd)
             p = q + 12
-            for _ in range(qd):
-                _, p = _name(d, p, base, stop)
-                p += 4
+            vv = f.vflag > 1
+            for i in range(qd):
+                if vv:
+                    if i:
+                        out.append(",")
+                    out.append(" q:")
+                    p = _question(d, p, base, stop, out)
+                else:
+                    _, p = _name(d, p, base, stop)
+                    p += 4
             out.append(" %u/%u/%u" % (an, ns, ar))
+            ttl_shown = f.vflag > 2
             for i in range(an):
                 if i:
                     out.append(",")
-                p = _rr(d, p, base, stop, out, f.vflag)
+                p = _rr(d, p, base, stop, out, f.vflag, ttl_shown)
+            if vv:
+                p = _section(d, p, base, stop, out, ns, " ns:", f, ttl_shown)
+                p = _section(d, p, base, stop, out, ar, " ar:", f, ttl_shown)
         else:
             out.append("%u%s%s%s" % (mid, OPS[opcode], "+" if fl & 0x100 else "", "%" if fl & 0x10 else ""))
             b2 = fl
@@ -149,15 +222,12 @@ def domain_print(f, out, d, q, length, end, over_tcp):
                 out.append(" [%uau]" % ar)
             p = q + 12
             for _ in range(qd):
-                name, p = _name(d, p, base, stop)
-                if p + 4 > stop:
-                    raise _Trunc
-                typ, cls = struct.unpack_from("!HH", d, p)
-                out.append(" " + TYPES.get(typ, "Type%u" % typ))
-                if cls != 1:
-                    out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
-                out.append("? " + name)
-                p += 4
+                p = _question(d, p, base, stop, out)
+            if f.vflag > 1:
+                ttl_shown = f.vflag > 2
+                p = _section(d, p, base, stop, out, an, " an:", f, ttl_shown)
+                p = _section(d, p, base, stop, out, ns, " ns:", f, ttl_shown)
+                p = _section(d, p, base, stop, out, ar, " ar:", f, ttl_shown)
     except (_Trunc, IndexError, struct.error, UnicodeDecodeError):
         out.append(" [|domain]")
         return
