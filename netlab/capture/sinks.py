@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import starmap
 from typing import TextIO
 
 from netlab.capture.reader import Packet
@@ -25,8 +26,7 @@ class TextSink:
         self._flush = flush_each_batch
 
     def consume(self, batch: list[Packet]) -> None:
-        fmt = self._format
-        self._stream.write("\n".join([fmt(*packet) for packet in batch]) + "\n")
+        self._stream.write("\n".join(starmap(self._format, batch)) + "\n")
         if self._flush:
             self._stream.flush()
 
@@ -49,8 +49,7 @@ class JsonlSink:
         self._dumps = json.JSONEncoder(separators=(",", ":")).encode
 
     def consume(self, batch: list[Packet]) -> None:
-        record, dumps = self._record, self._dumps
-        self._stream.write("\n".join([dumps(record(*packet)) for packet in batch]) + "\n")
+        self._stream.write("\n".join(map(self._dumps, starmap(self._record, batch))) + "\n")
         if self._flush:
             self._stream.flush()
 
