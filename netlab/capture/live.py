@@ -31,6 +31,7 @@ Packet = tuple[int, int, int, int, bytes]
 DEFAULT_SNAPLEN = 262144       # tcpdump's default, and what -s 0 means
 POLL_MS = 100                  # libpcap's read timeout: how long the kernel holds a ring block back
 DRAIN_SECONDS = 1.0            # at most this long to collect the packets already accepted
+DRAIN_IDLE_SECONDS = 2.5 * POLL_MS / 1000  # nothing for this long: the ring holds nothing more
 PRIVILEGE_HINT = "run as root, or with CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip <python binary>"
 
 IFF_UP = 0x1
@@ -229,21 +230,29 @@ class LiveCapture:
         yield from self._drain(take, batch)
 
     def _drain(self, take, batch: list[Packet]) -> Iterator[list[Packet]]:
-        """Read on until every packet the kernel accepted before the stop is handed out."""
+        """Read on until every packet the kernel accepted before the stop is handed out.
+
+        The kernel's count can exceed what libpcap will ever deliver (on loopback it
+        counts the outgoing copy that libpcap discards), so the drain also ends when
+        nothing has come for longer than a ring block can be held back, and after
+        DRAIN_SECONDS in any case.
+        """
         received, dropped, _ = self._handle.stats()
         accepted = received - dropped
-        deadline = time.monotonic() + DRAIN_SECONDS
+        now = time.monotonic()
+        deadline = now + DRAIN_SECONDS
+        quiet_until = now + DRAIN_IDLE_SECONDS
         while True:
             self._handle.dispatch(-1, take)
+            now = time.monotonic()
             if batch:
                 self.captured += len(batch)
                 yield list(batch)
                 batch.clear()
-            left = deadline - time.monotonic()
-            if self.captured >= accepted or left <= 0:
+                quiet_until = now + DRAIN_IDLE_SECONDS
+            if self.captured >= accepted or now >= min(deadline, quiet_until):
                 break
-            # The kernel hands a ring block over when it is full or its timer (poll_ms) runs out.
-            select.select([self._fd], (), (), min(left, 0.05))
+            select.select([self._fd], (), (), 0.02)
 
     def stats(self) -> CaptureStats:
         """Counters now (or at close): captured, received by filter, dropped by kernel."""
