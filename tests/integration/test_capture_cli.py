@@ -215,3 +215,34 @@ def test_help_does_not_import_pcapy_or_scapy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.stdout.strip() == "False False"
+
+
+def _pcapng_nano(path: Path, frames: list[tuple[int, bytes]]) -> None:
+    """A pcapng written by hand: SHB, an Ethernet IDB with if_tsresol=9 (nanoseconds), EPBs."""
+    import struct
+
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    options = struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)
+    idb = block(1, struct.pack("<HHI", 1, 0, 262144) + options)
+    epbs = b""
+    for ns, frame in frames:
+        epbs += block(6, struct.pack("<IIIII", 0, ns >> 32, ns & 0xFFFFFFFF, len(frame), len(frame)) + frame)
+    path.write_bytes(shb + idb + epbs)
+
+
+def test_pcapng_with_nanosecond_resolution(tmp_path):
+    frames = [packet for *_, packet in OfflineCapture(str(WHOIS))][:3]
+    stamps = [1_600_000_000_123_456_789, 1_600_000_000_999_999_999, 1_600_000_001_000_000_001]
+    path = tmp_path / "nano.pcapng"
+    _pcapng_nano(path, list(zip(stamps, frames)))
+    for options in (["-tt", "--nano"], ["-tt"]):
+        theirs = tcpdump("-n", *options, "-r", str(path))
+        mine = run_netlab("capture", "-n", *options, "-r", str(path))
+        assert mine.returncode == 0 and theirs.returncode == 0
+        assert mine.stdout == theirs.stdout and mine.stdout
+    assert run_netlab("capture", "-n", "-tt", "--nano", "-r", str(path)).stdout.startswith("1600000000.123456789 ")
+    assert run_netlab("capture", "--count", "-r", str(path), "tcp").stdout == "3 packets\n"
