@@ -17,7 +17,9 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from netlab.capture import fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
+import time
+
+from netlab.capture import fastpath, fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
 from netlab.capture.fmt_base import TRUNC, Truncated, ip4, ip6, mac
 from netlab.capture.timefmt import TimeFormatter
 
@@ -308,6 +310,7 @@ class Formatter:
         self.udp = fmt_tcp.udp_print
         self.icmp = fmt_icmp.icmp_print
         self.icmp6 = fmt_icmp.icmp6_print
+        self.format = self._make_format()
 
     def _line(self, length: int, data: bytes) -> str:
         out: list[str] = []
@@ -320,7 +323,11 @@ class Formatter:
         return "".join(out)
 
     def format(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> str:
-        """The full text tcpdump prints for one packet (no trailing newline)."""
+        """The full text tcpdump prints for one packet (line, plus dump lines; no trailing newline).
+
+        ``data`` is the captured bytes (caplen of them). Replaced per instance by
+        the fastest variant for the options (see _make_format); this is the general one.
+        """
         self.count += 1
         if len(data) > caplen:
             data = data[:caplen]
@@ -330,6 +337,65 @@ class Formatter:
         if self.hex_mode:
             line += hexdump.dump(self.hex_mode, data, self.hdrlen)
         return line
+
+    def _make_format(self):
+        """A closure specialised for the options: the per-packet cost is what matters."""
+        o = self.options
+        where = None
+        if not (self.qflag or self.eflag or self.vflag):
+            where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
+                     228: (0, None), 229: (0, None)}.get(self.linktype)
+        if where is None:
+            return Formatter.format.__get__(self)
+        self._fast_hdrlen = where[0]
+        line_of = self._line
+        if self.number or self.hex_mode or o.ts_mode not in (0, 4):
+            return self._with_fast(fastpath.make(self, *where), line_of)
+        # the common case: default or -tttt stamps, no dump, no numbers
+        frac_fmt = "%s.%09u " if o.nano else "%s.%06u "
+        fast = fastpath.make(self, *where, pre=frac_fmt)
+        conv = time.gmtime if o.utc else time.localtime
+        general_fmt = frac_fmt + "%s"
+        date = o.ts_mode == 4
+        cache = [None, ""]
+
+        def format(ts_sec, ts_frac, caplen, length, data):
+            self.count += 1
+            if ts_sec != cache[0]:
+                tm = conv(ts_sec)
+                cache[0] = ts_sec
+                cache[1] = ("%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]) if date else ("%02d:%02d:%02d" % tm[3:6])
+            line = fast(data, length, cache[1], ts_frac)
+            if line is None:
+                return general_fmt % (cache[1], ts_frac, line_of(length, data))
+            return line
+
+        return format
+
+    def _with_fast(self, fast, line_of):
+        """Other stamp/number/dump options: the fast body inside the general frame."""
+        stamp = self._ts
+        number = self.number
+        hex_mode = self.hex_mode
+        fmt = self
+
+        def format(ts_sec, ts_frac, caplen, length, data):
+            fmt.count += 1
+            if len(data) > caplen:
+                data = data[:caplen]
+            ts = stamp(ts_sec, ts_frac)
+            line = fast(data, length, ts, "")
+            if line is None:
+                line = ts + line_of(length, data)
+            elif hex_mode:
+                fmt.hdrlen = fmt._fast_hdrlen
+            if number:
+                line = "%5u  " % fmt.count + line
+            if hex_mode:
+                line += hexdump.dump(hex_mode, data, fmt.hdrlen)
+            return line
+
+        return format
 
     def record(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> dict:
         """The --format jsonl object for one packet."""
