@@ -168,3 +168,22 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
 def test_help_lists_capture():
     proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=ENV)
     assert "capture" in proc.stdout
+
+
+def test_live_filter_is_attached_in_the_kernel(veth):
+    """The filter runs in the kernel: `ss -0 -b` shows libpcap's program on netlab's packet socket."""
+    require_tool("ss")
+    from netlab.capture.bpf import compile_filter
+
+    proc = start_netlab(veth.b, "-i", "veth0", "udp port 9999")
+    try:
+        wait_for_line(proc, "listening on")
+        shown = veth.b.exec(["ss", "-0", "-b", "-p", "-n"]).stdout
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    program = compile_filter("udp port 9999", 1, offline=False).get_bpf()
+    expected = ", ".join(f"0x{code:02x} {jt} {jf} {k}" for code, jt, jf, k in program)
+    ours = [block for block in shown.split("p_raw") if f"pid={proc.pid}," in block]
+    assert len(ours) == 1, shown
+    assert f"bpf filter ({len(program)}):  {expected}," in ours[0]
