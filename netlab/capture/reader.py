@@ -11,7 +11,6 @@ nanoseconds when opened with ``nano=True`` (tcpdump's --nano).
 from __future__ import annotations
 
 import struct
-from itertools import islice
 from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
 
@@ -97,40 +96,27 @@ class OfflineCapture:
         return self.info.snaplen
 
     def __iter__(self) -> Iterator[Packet]:
-        packets = self._parser.packets(self.nano)
-        match = self._match
-        if match is None:
-            for packet in packets:
-                self.seen += 1
-                yield packet
-            self.matched = self.seen
-            return
-        for packet in packets:
-            self.seen += 1
-            if match(packet[4], packet[3]):
-                self.matched += 1
-                yield packet
+        for batch in self.batches():
+            yield from batch
 
     def batches(self, size: int = 1024) -> Iterator[list[Packet]]:
-        """The packets in lists of ``size``: the caller prints each list with one write().
+        """Matching packets in lists of at most ``size``: the caller prints each list with one write().
 
         A damaged file still gives every packet before the damage, then the error.
         """
-        packets = iter(self)
-        while True:
-            batch = []
-            try:
-                for packet in packets:
-                    batch.append(packet)
-                    if len(batch) == size:
-                        break
-            except CaptureFileError:
-                if batch:
-                    yield batch
-                raise
-            if not batch:
-                return
-            yield batch
+        match = self._match
+        rescale = None
+        if self.nano != self.info.nanosecond:
+            rescale = _micro_to_nano if self.nano else _nano_to_micro
+        for batch in self._parser.batches(size):
+            self.seen += len(batch)
+            if rescale is not None:
+                batch = [(s, rescale(f), c, n, d) for s, f, c, n, d in batch]
+            if match is not None:
+                batch = [packet for packet in batch if match(packet[4], packet[3])]
+            self.matched += len(batch)
+            if batch:
+                yield batch
 
     def count(self) -> int:
         """Count matching packets without handing them out (the --count mode).
@@ -150,15 +136,7 @@ class OfflineCapture:
                 handle.close()
             self.matched = admitted + rejected  # admit_mask 0: every packet past the BPF filter is "rejected"
             return self.matched
-        match = self._match
-        seen = matched = 0
-        for _sec, _frac, _caplen, length, data in self._parser.packets(self.nano):
-            seen += 1
-            if match is None or match(data, length):
-                matched += 1
-        self.seen += seen
-        self.matched += matched
-        return matched
+        return sum(len(batch) for batch in self.batches())
 
     def close(self) -> None:
         self._file.close()
@@ -208,18 +186,13 @@ class _PcapParser:
         # A corrupt length must not make us swallow the whole file: libpcap's limit.
         self.max_caplen = max(self.snaplen, 262144)
 
-    def packets(self, nano: bool) -> Iterator[Packet]:
-        records = self._records()
-        if nano == self.nanosecond:
-            return records
-        if nano:
-            return ((s, _micro_to_nano(f), c, n, d) for s, f, c, n, d in records)
-        return ((s, _nano_to_micro(f), c, n, d) for s, f, c, n, d in records)
-
-    def _records(self) -> Iterator[Packet]:
+    def batches(self, size: int) -> Iterator[list[Packet]]:
+        """Records in the file's own precision, ``size`` at a time, a few MiB per read()."""
         unpack_from = struct.Struct(self.order + "IIII").unpack_from
         read = self.file.read
         limit = self.max_caplen
+        batch: list[Packet] = []
+        append = batch.append
         buf = b""
         pos = 0
         while True:
@@ -232,6 +205,8 @@ class _PcapParser:
             while pos + 16 <= end:
                 sec, frac, caplen, length = unpack_from(buf, pos)
                 if caplen > limit:
+                    if batch:
+                        yield batch
                     raise CaptureFileError(
                         f"{self.path}: invalid packet capture length {caplen}, bigger than snaplen of {limit}",
                         "the file is damaged")
@@ -239,12 +214,17 @@ class _PcapParser:
                 stop = start + caplen
                 if stop > end:
                     break
-                yield sec, frac, caplen, length, buf[start:stop]
+                append((sec, frac, caplen, length, buf[start:stop]))
                 pos = stop
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+                    append = batch.append
+        if batch:
+            yield batch
         rest = len(buf) - pos
         if rest >= 16:
-            caplen = unpack_from(buf, pos)[2]
-            raise _truncated(self.path, caplen, rest - 16)
+            raise _truncated(self.path, unpack_from(buf, pos)[2], rest - 16)
         if rest > 0:
             raise CaptureFileError(f"{self.path}: truncated dump file; tried to read 16 header bytes, only got {rest}",
                                    "the file was cut short; the packets before this point were read")
@@ -335,8 +315,23 @@ class _PcapngParser:
             self._first_snaplen = snaplen or 262144
         self.interfaces.append((linktype, units, offset))
 
-    def packets(self, nano: bool) -> Iterator[Packet]:
-        scale_to = 1_000_000_000 if nano else 1_000_000
+    def batches(self, size: int) -> Iterator[list[Packet]]:
+        batch: list[Packet] = []
+        try:
+            for packet in self._packets():
+                batch.append(packet)
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        except CaptureFileError:
+            if batch:  # the packets up to the damage first
+                yield batch
+            raise
+        if batch:
+            yield batch
+
+    def _packets(self) -> Iterator[Packet]:
+        scale_to = 1_000_000_000 if self.nanosecond else 1_000_000
         order = self.order
         for btype, body in self._replay():
             if btype == 6:  # enhanced packet block
