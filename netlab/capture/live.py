@@ -210,26 +210,20 @@ class LiveCapture:
     def batches(self) -> Iterator[list[Packet]]:
         """Packets in the groups the kernel hands them over (print each group at once)."""
         handle = self._handle
-        batch: list[Packet] = []
-        scale = 1000 if self.nano else 1  # pcapy hands out microseconds
-
-        def take(header, data):
-            sec, usec = header.getts()
-            batch.append((sec, usec * scale, header.getcaplen(), header.getlen(), data))
-
+        collect = _Collector(1000 if self.nano else 1)  # pcapy hands out microseconds
         watch = [self._fd, self._wake_r]
         while not self._stop:
             ready = select.select(watch, (), (), 1.0)[0]
             if self._wake_r in ready:
                 continue  # request_stop() set the flag: go and drain
-            handle.dispatch(-1, take)
-            if batch:
+            handle.dispatch(-1, collect)
+            if collect.packets:
+                batch = collect.take()
                 self.captured += len(batch)
                 yield batch
-                batch = []
-        yield from self._drain(take, batch)
+        yield from self._drain(collect)
 
-    def _drain(self, take, batch: list[Packet]) -> Iterator[list[Packet]]:
+    def _drain(self, collect: "_Collector") -> Iterator[list[Packet]]:
         """Read on until every packet the kernel accepted before the stop is handed out.
 
         The kernel's count can exceed what libpcap will ever deliver (on loopback it
@@ -243,12 +237,12 @@ class LiveCapture:
         deadline = now + DRAIN_SECONDS
         quiet_until = now + DRAIN_IDLE_SECONDS
         while True:
-            self._handle.dispatch(-1, take)
+            self._handle.dispatch(-1, collect)
             now = time.monotonic()
-            if batch:
+            if collect.packets:
+                batch = collect.take()
                 self.captured += len(batch)
-                yield list(batch)
-                batch.clear()
+                yield batch
                 quiet_until = now + DRAIN_IDLE_SECONDS
             if self.captured >= accepted or now >= min(deadline, quiet_until):
                 break
@@ -291,6 +285,24 @@ _STATUS_TEXT = {
     -10: "That device doesn't support setting the time stamp type",
     -11: "You don't have permission to capture in promiscuous mode",
 }
+
+
+class _Collector:
+    """The callback pcapy's dispatch() calls per packet: keeps them as plain tuples."""
+
+    __slots__ = ("packets", "scale")
+
+    def __init__(self, scale: int):
+        self.packets: list[Packet] = []
+        self.scale = scale
+
+    def __call__(self, header, data: bytes) -> None:
+        sec, usec = header.getts()
+        self.packets.append((sec, usec * self.scale, header.getcaplen(), header.getlen(), data))
+
+    def take(self) -> list[Packet]:
+        batch, self.packets = self.packets, []
+        return batch
 
 
 def _open_error(device: str, message: str) -> Exception:
