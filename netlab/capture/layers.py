@@ -29,7 +29,12 @@ class Dissector:
             return Raw(data)
 
     def show(self, data: bytes) -> str:
-        return self.dissect(data).show(dump=True).rstrip("\n")
+        try:
+            return self.dissect(data).show(dump=True).rstrip("\n")
+        except Exception:  # a field scapy cannot render: show the bytes rather than fail the run
+            from scapy.packet import Raw
+
+            return Raw(data).show(dump=True).rstrip("\n")
 
     def layer_names(self, data: bytes) -> list[str]:
         packet = self.dissect(data)

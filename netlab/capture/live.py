@@ -148,7 +148,8 @@ class LiveCapture:
     """
 
     def __init__(self, device: str, snaplen: int = DEFAULT_SNAPLEN, expression: str | None = None,
-                 promisc: bool = True, nano: bool = False, poll_ms: int = POLL_MS, buffer_bytes: int | None = None):
+                 promisc: bool = True, nano: bool = False, poll_ms: int = POLL_MS, buffer_bytes: int | None = None,
+                 direction: str | None = None):
         import pcapy
 
         self.device = device
@@ -175,6 +176,8 @@ class LiveCapture:
         self._handle = handle
         try:
             self.linktype = handle.datalink()
+            if direction:
+                _set_direction(handle, direction)
             if expression:
                 try:
                     handle.setfilter(expression)  # compiled by libpcap, attached to the socket
@@ -285,6 +288,22 @@ _STATUS_TEXT = {
     -10: "That device doesn't support setting the time stamp type",
     -11: "You don't have permission to capture in promiscuous mode",
 }
+
+
+DIRECTIONS = ("in", "out", "inout")
+
+
+def _set_direction(handle, direction: str) -> None:
+    """-Q: only packets received (in), sent (out), or both."""
+    import pcapy
+
+    if direction not in DIRECTIONS:
+        raise UsageError(f"invalid direction {direction!r}", "-Q takes in, out or inout")
+    value = {"in": pcapy.PCAP_D_IN, "out": pcapy.PCAP_D_OUT, "inout": pcapy.PCAP_D_INOUT}[direction]
+    try:
+        handle.setdirection(value)
+    except pcapy.PcapError as err:
+        raise UsageError(f"cannot capture only direction {direction}: {err}", "use -Q inout") from None
 
 
 class _Collector:

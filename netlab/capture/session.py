@@ -93,11 +93,13 @@ class LiveSource:
 
     live = True
 
-    def __init__(self, interface: str | None, snaplen: int, expression: str | None, nano: bool, promisc: bool):
+    def __init__(self, interface: str | None, snaplen: int, expression: str | None, nano: bool, promisc: bool,
+                 buffer_bytes: int | None = None, direction: str | None = None):
         from netlab.capture.live import LiveCapture, default_device
 
         self.device = interface or default_device()
-        self._capture = LiveCapture(self.device, snaplen, expression, promisc=promisc, nano=nano)
+        self._capture = LiveCapture(self.device, snaplen, expression, promisc=promisc, nano=nano,
+                                    buffer_bytes=buffer_bytes, direction=direction)
         self.linktype = self._capture.linktype
         self.snaplen = self._capture.snaplen
 
@@ -127,10 +129,11 @@ class LiveSource:
 
 
 def open_source(read_file: str | None, interface: str | None, snaplen: int, expression: str | None,
-                nano: bool = False, promisc: bool = True) -> FileSource | LiveSource:
+                nano: bool = False, promisc: bool = True, buffer_bytes: int | None = None,
+                direction: str | None = None) -> FileSource | LiveSource:
     if read_file:
         return FileSource(read_file, expression, nano)
-    return LiveSource(interface, snaplen, expression, nano, promisc)
+    return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction)
 
 
 def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024,

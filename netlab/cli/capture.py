@@ -50,6 +50,8 @@ def capture(
     line_buffered: bool = typer.Option(False, "-l", help="Line-buffered output: each line is flushed at once."),
     verbose: int = typer.Option(0, "-v", count=True, show_default=False, help="More detail (IP TTL, id, flags, length, checksums)."),
     no_promisc: bool = typer.Option(False, "-p", "--no-promiscuous-mode", help="Don't put the interface in promiscuous mode."),
+    buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
+    direction: Optional[str] = typer.Option(None, "-Q", "--direction", metavar="in|out|inout", help="Only packets received, sent, or both."),
     list_interfaces: bool = typer.Option(False, "-D", "--list-interfaces", help="List the devices to capture on and exit."),
     count_only: bool = typer.Option(False, "--count", help="Only print how many packets match."),
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
@@ -63,7 +65,8 @@ def capture(
         read_file=read_file, interface=interface, write_file=write_file,
         packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
         count=count, snaplen=snaplen, expression=" ".join(expression or []) or None, promisc=not no_promisc,
-        nano=nano, line_buffered=line_buffered, fmt=fmt, count_only=count_only, stats=stats, layers=layers,
+        buffer_kib=buffer_kib, direction=direction, nano=nano, line_buffered=line_buffered, fmt=fmt,
+        count_only=count_only, stats=stats, layers=layers,
         look=Look(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only),
     )
     request.validate()
@@ -113,6 +116,8 @@ class Request:
     snaplen: int
     expression: str | None
     promisc: bool
+    buffer_kib: int | None
+    direction: str | None
     nano: bool
     line_buffered: bool
     fmt: str
@@ -132,13 +137,19 @@ class Request:
             raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
         if self.read_file and self.interface:
             raise UsageError("-r and -i both given", "read a file or capture live, not both")
+        if self.buffer_kib is not None and self.buffer_kib <= 0:
+            raise UsageError(f"invalid buffer size {self.buffer_kib}", "-B takes a positive number of KiB")
+        if self.direction is not None and self.direction not in ("in", "out", "inout"):
+            raise UsageError(f"invalid direction {self.direction!r}", "-Q takes in, out or inout")
 
 
 def _run(request: Request) -> int:
     from netlab.capture import session
 
     source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
-                                 expression=request.expression, nano=request.nano, promisc=request.promisc)
+                                 expression=request.expression, nano=request.nano, promisc=request.promisc,
+                                 buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
+                                 direction=request.direction)
     with source:
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:

@@ -187,3 +187,19 @@ def test_live_filter_is_attached_in_the_kernel(veth):
     ours = [block for block in shown.split("p_raw") if f"pid={proc.pid}," in block]
     assert len(ours) == 1, shown
     assert f"bpf filter ({len(program)}):  {expected}," in ours[0]
+
+
+@pytest.mark.parametrize("direction, expected", [("in", "echo request"), ("out", "echo reply")])
+def test_direction_option_like_tcpdump_Q(veth, direction, expected):
+    require_tool("tcpdump")
+    args = ["-i", "veth0", "-n", "-t", "-c", "2", "-Q", direction, "-B", "4096", "icmp"]
+    mine = start_netlab(veth.b, *args)
+    theirs = veth.b.popen(["tcpdump", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_line(mine, "listening on")
+    wait_for_line(theirs, "listening on")
+    veth.a.exec(["ping", "-c", "2", "-i", "0.05", veth.b4], check=False)
+    out, _ = mine.communicate(timeout=10)
+    t_out, _ = theirs.communicate(timeout=10)
+    lines = out.decode().splitlines()
+    assert len(lines) == 2 and all(expected in line for line in lines), lines
+    assert out == t_out
