@@ -31,9 +31,13 @@ LINKTYPE_MASK = 0x03FFFFFF  # the upper bits of the pcap header's link type carr
 
 
 class CaptureFileError(NetlabError):
-    """A capture file that is not one, or is damaged."""
+    """A capture file that is not one, or is damaged.
+
+    ``packets_before`` (set by ``count()``) is how many matching packets came before the damage.
+    """
 
     exit_code = 2
+    packets_before: int | None = None
 
 
 @dataclass(slots=True)
@@ -105,6 +109,9 @@ class OfflineCapture:
         A damaged file still gives every packet before the damage, then the error.
         """
         match = self._match
+        if match is not None and self._libpcap_can_filter():
+            yield from self._libpcap_filtered_batches(size)
+            return
         rescale = None
         if self.nano != self.info.nanosecond:
             rescale = _micro_to_nano if self.nano else _nano_to_micro
@@ -117,6 +124,35 @@ class OfflineCapture:
             self.matched += len(batch)
             if batch:
                 yield batch
+
+    def _libpcap_can_filter(self) -> bool:
+        # libpcap reads and filters in C, so rejected packets cost no Python at all; its
+        # stamps are microseconds, so only where no precision conversion is involved.
+        info = self.info
+        return info.format == "pcap" and not info.nanosecond and not self.nano and info.path != "-"
+
+    def _libpcap_filtered_batches(self, size: int) -> Iterator[list[Packet]]:
+        import pcapy
+
+        handle = pcapy.open_offline(self.info.path)
+        collect = _Collector()
+        try:
+            handle.setfilter(self.expression)  # matcher() already compiled it: no error here
+            while True:
+                try:
+                    n = handle.dispatch(size, collect)
+                except pcapy.PcapError as err:
+                    if collect.packets:  # what came before the damage first
+                        yield collect.take()
+                    raise CaptureFileError(f"{self.info.path}: {err}", "the file is damaged") from None
+                if collect.packets:
+                    batch = collect.take()
+                    self.matched += len(batch)
+                    yield batch
+                if n <= 0:
+                    return
+        finally:
+            handle.close()
 
     def count(self) -> int:
         """Count matching packets without handing them out (the --count mode).
@@ -132,11 +168,20 @@ class OfflineCapture:
                 if self.expression:
                     handle.setfilter(self.expression)  # already checked by matcher(): it compiles
                 admitted, rejected = handle.loop_filtered(-1, _ignore, 0)[:2]
+                self.matched = admitted + rejected  # admit_mask 0: every packet past the filter is "rejected"
+                return self.matched
+            except pcapy.PcapError:
+                pass  # damage: count again below, where the count up to the damage survives
             finally:
                 handle.close()
-            self.matched = admitted + rejected  # admit_mask 0: every packet past the BPF filter is "rejected"
-            return self.matched
-        return sum(len(batch) for batch in self.batches())
+        matched = 0
+        try:
+            for batch in self.batches():
+                matched += len(batch)
+        except CaptureFileError as err:
+            err.packets_before = matched
+            raise
+        return matched
 
     def close(self) -> None:
         self._file.close()
@@ -146,6 +191,23 @@ class OfflineCapture:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Collector:
+    """pcapy's per-packet callback: keeps the packets as plain tuples."""
+
+    __slots__ = ("packets",)
+
+    def __init__(self):
+        self.packets: list[Packet] = []
+
+    def __call__(self, header, data: bytes) -> None:
+        sec, usec = header.getts()
+        self.packets.append((sec, usec, header.getcaplen(), header.getlen(), data))
+
+    def take(self) -> list[Packet]:
+        batch, self.packets = self.packets, []
+        return batch
 
 
 def _ignore(*_args) -> None:

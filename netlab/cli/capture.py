@@ -154,9 +154,14 @@ def _run(request: Request) -> int:
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
+            from netlab.capture.reader import CaptureFileError
             from netlab.capture.sinks import count_line
 
-            print(count_line(source.count()), flush=True)
+            try:
+                print(count_line(source.count()), flush=True)
+            except CaptureFileError as err:
+                print(count_line(err.packets_before or 0), flush=True)  # tcpdump too counts up to the damage
+                raise
             return 0
         sink = _make_sink(request, source)
         outcome = session.pump(source, sink, count=request.count,

@@ -174,6 +174,11 @@ def test_truncated_file_prints_what_it_read_then_one_error(tmp_path):
     assert proc.stdout == theirs.stdout  # the complete packets before the cut
     assert proc.returncode == 2
     assert "truncated dump file" in proc.stderr and "Traceback" not in proc.stderr
+    for expression in ([], ["tcp"]):  # filtered: libpcap's own read loop meets the damage
+        assert run_netlab("capture", "-n", "-r", str(cut), *expression).stdout == theirs.stdout
+        counted = run_netlab("capture", "--count", "-r", str(cut), *expression)
+        assert counted.stdout == tcpdump("--count", "-r", str(cut), *expression).stdout == "5 packets\n"
+        assert counted.returncode == 2 and "Traceback" not in counted.stderr
 
 
 def test_closed_pipe_ends_quietly(mixed):

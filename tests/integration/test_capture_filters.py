@@ -55,9 +55,11 @@ def tcpdump_selection(pcap: Path, expression: str, tmp: Path) -> list | str:
     return [packet[2:] for packet in OfflineCapture(str(out))]  # caplen, len, data (tcpdump writes microseconds)
 
 
-def netlab_selection(pcap: Path, expression: str) -> list | str:
+def netlab_selection(pcap: Path, expression: str, nano: bool = False) -> list | str:
+    """What netlab keeps. Microsecond reads of pcap files filter inside libpcap's read loop;
+    nanosecond reads run the same compiled program per packet here: both must agree."""
     try:
-        with OfflineCapture(str(pcap), expression) as capture:
+        with OfflineCapture(str(pcap), expression, nano=nano) as capture:
             return [packet[2:] for packet in capture]
     except UsageError as err:
         return err.message
@@ -72,6 +74,7 @@ def test_expression_selects_what_tcpdump_selects(expression, recordings, tmp_pat
         theirs = tcpdump_selection(pcap, expression, tmp_path)
         mine = netlab_selection(pcap, expression)
         assert mine == theirs, f"{expression!r} on {pcap.name}"
+        assert netlab_selection(pcap, expression, nano=True) == theirs, f"{expression!r} on {pcap.name}, --nano"
         if isinstance(theirs, list):
             compared += 1
             selected += len(theirs)
