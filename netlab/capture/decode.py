@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import time
 
 from netlab.capture import fastpath, fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
-from netlab.capture.fmt_base import TRUNC, Truncated, ip4, ip6, mac
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, ip4, ip6, mac
 from netlab.capture.timefmt import TimeFormatter
 
 __all__ = ["FormatOptions", "Formatter", "linktype_name", "LINKTYPE_NAMES"]
@@ -58,6 +58,8 @@ def linktype_name(linktype: int) -> str:
     """The link-type text of tcpdump's "reading from file ..., link-type X (...)" line."""
     return LINKTYPE_NAMES.get(linktype, "%u" % linktype)
 
+
+MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -102,7 +104,7 @@ def _ether(f, out, d, length):
     caplen = len(d)
     if caplen < 14:
         f.hdrlen = caplen
-        raise TRUNC["ether"]
+        raise SOFT_TRUNC["ether"]
     etype = _ETHTYPE.unpack_from(d)[0]
     if etype == 0x0800 and not f.eflag:  # the common case, straight through
         f.hdrlen = 14
@@ -111,20 +113,25 @@ def _ether(f, out, d, length):
     eflag = f.eflag
     if eflag:
         out.append("%s > %s, " % (mac(d[6:12]), mac(d[0:6])))
+        if etype in _VLAN_TYPES and caplen < 18:
+            f.hdrlen = caplen
+            raise SOFT_TRUNC["vlan"]
         out.append(_type_text(f, etype))
         out.append(", length %u: " % length)
     p = 14
     while etype in _VLAN_TYPES:
         if caplen < p + 4:
             f.hdrlen = caplen
-            raise TRUNC["vlan"]
+            raise SOFT_TRUNC["vlan"]
+        if eflag and p > 14:  # an inner tag's type shows once the tag itself was captured
+            out.append(_type_text(f, etype) + ", ")
         tci = _U16.unpack_from(d, p)[0]
         etype = _U16.unpack_from(d, p + 2)[0]
         if eflag:
             out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
-            if etype > 1500:
-                out.append(_type_text(f, etype) + ", ")
         p += 4
+    if eflag and p > 14 and etype > 1500:
+        out.append(_type_text(f, etype) + ", ")
     f.hdrlen = p
     if etype <= 1500:
         # an 802.3 length field: LLC follows, which netlab does not decode
@@ -318,8 +325,11 @@ class Formatter:
             self._link(self, out, data, length)
         except Truncated as t:
             out.append(" [|%s]" % t.proto)
+            if t.whole:
+                self.hdrlen = 0
         except Exception:  # a decoder bug must never cost the user the capture
             out.append(" [|%s]" % "packet")
+            self.hdrlen = 0
         return "".join(out)
 
     def format(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> str:
@@ -331,12 +341,32 @@ class Formatter:
         self.count += 1
         if len(data) > caplen:
             data = data[:caplen]
+        if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+            return self._invalid_header(caplen, length)
         line = self._ts(ts_sec, ts_frac) + self._line(length, data)
         if self.number:
             line = "%5u  " % self.count + line
         if self.hex_mode:
             line += hexdump.dump(self.hex_mode, data, self.hdrlen)
         return line
+
+    def _invalid_header(self, caplen: int, length: int) -> str:
+        """tcpdump's line for a record header that cannot be right (no stamp, no decode)."""
+        parts = []
+        if caplen == 0:
+            parts.append(" caplen==0")
+        if length == 0:
+            parts.append(" len==0")
+        elif length < caplen:
+            parts.append(" len(%u) < caplen(%u)" % (length, caplen))
+        if caplen > MAXIMUM_SNAPLEN:
+            parts.append(" caplen(%u) > %u" % (caplen, MAXIMUM_SNAPLEN))
+        if length > MAXIMUM_SNAPLEN:
+            parts.append(" len(%u) > %u" % (length, MAXIMUM_SNAPLEN))
+        text = "[Invalid header:" + ",".join(parts) + "]"
+        if self.number:
+            text = "%5u  " % self.count + text
+        return text
 
     def _make_format(self):
         """A closure specialised for the options: the per-packet cost is what matters."""
@@ -361,6 +391,8 @@ class Formatter:
 
         def format(ts_sec, ts_frac, caplen, length, data):
             self.count += 1
+            if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+                return self._invalid_header(caplen, length)
             if ts_sec != cache[0]:
                 tm = conv(ts_sec)
                 cache[0] = ts_sec
@@ -383,6 +415,8 @@ class Formatter:
             fmt.count += 1
             if len(data) > caplen:
                 data = data[:caplen]
+            if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+                return fmt._invalid_header(caplen, length)
             ts = stamp(ts_sec, ts_frac)
             line = fast(data, length, ts, "")
             if line is None:

@@ -70,8 +70,7 @@ def _txt_line(out, prefix, d, start, length, end):
     """tcpdump's print_txt_line; returns the index after the line, or 0."""
     idx = start
     while idx < length:
-        if idx >= end:
-            out.append(prefix + d[start:idx].decode("latin-1"))
+        if idx >= end:  # tcpdump reads past the capture before printing anything
             raise _trunc()
         c = d[idx]
         if c == 10:
@@ -148,19 +147,27 @@ def _smtp(f, out, d, q, length, end):
 
 
 def _ssh(f, out, d, q, length, end):
-    if length < 4 or q + 4 > end or d[q:q + 4] != b"SSH-":
-        return
+    from netlab.capture.fmt_base import Truncated
+    for i, c in enumerate(b"SSH-"):
+        if q + i >= end:
+            raise Truncated("ssh")
+        if d[q + i] != c:
+            return
     idx = q
     stop = q + length
     while idx < stop:
         if idx >= end:
-            return
+            raise Truncated("ssh")
         c = d[idx]
         if c == 10:
             out.append(": SSH: " + d[q:idx].decode("latin-1"))
             return
         if c == 13:
-            if idx + 1 < stop and idx + 1 < end and d[idx + 1] == 10:
+            if idx + 1 >= stop:
+                return
+            if idx + 1 >= end:
+                raise Truncated("ssh")
+            if d[idx + 1] == 10:
                 out.append(": SSH: " + d[q:idx].decode("latin-1"))
             return
         idx += 1

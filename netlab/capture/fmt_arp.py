@@ -22,8 +22,7 @@ def arp_print(f, out, d, p, length, end):
     tha = spa + pln
     tpa = tha + hln
     if tpa + pln > end:
-        out.append("[|ARP]")
-        return
+        raise TRUNC["arp"]
     if not f.eflag:
         out.append("ARP, ")
     if (pro != 0x0800 and pro != 0x1000) or pln != 4 or hln == 0 or f.vflag:

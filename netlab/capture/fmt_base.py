@@ -15,18 +15,25 @@ _AF_INET6 = socket.AF_INET6
 
 
 class Truncated(Exception):
-    """The captured bytes end inside a header of ``proto``: tcpdump prints `` [|proto]``."""
+    """The captured bytes end inside a header of ``proto``: tcpdump prints `` [|proto]``.
 
-    __slots__ = ("proto",)
+    ``whole`` tells how tcpdump got there, which shows in a -x/-X/-A dump: a
+    read past the capture (its longjmp) dumps the whole frame, a printer's own
+    length check dumps what follows the link-layer header, as usual.
+    """
 
-    def __init__(self, proto: str):
+    __slots__ = ("proto", "whole")
+
+    def __init__(self, proto: str, whole: bool = True):
         self.proto = proto
+        self.whole = whole
 
 
+_NAMES = ("ether", "sll", "sll2", "null", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "arp",
+          "vlan", "hbhopt", "dstopt", "frag6", "rt6", "domain", "mptcp", "ipopts", "igmp")
 # Decoders raise these prebuilt instances: cheaper than building one per packet.
-TRUNC = {name: Truncated(name) for name in (
-    "ether", "sll", "sll2", "null", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "arp",
-    "vlan", "hbhopt", "dstopt", "frag6", "rt6", "domain", "mptcp", "ipopts", "igmp")}
+TRUNC = {name: Truncated(name) for name in _NAMES}
+SOFT_TRUNC = {name: Truncated(name, whole=False) for name in _NAMES}
 
 
 def trunc(proto: str) -> Truncated:

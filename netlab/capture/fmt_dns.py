@@ -81,154 +81,210 @@ def _relts(secs):
     return "".join(parts)
 
 
+def _skip(d, p, end):
+    """tcpdump's ns_nskip: the index after a name (None for a bad label type)."""
+    while True:
+        if p >= end:
+            raise _Trunc
+        n = d[p]
+        if n & 0xC0 == 0xC0:
+            return p + 2
+        if n & 0xC0:
+            return None
+        if n == 0:
+            return p + 1
+        p += 1 + n
+
+
 def _rr(d, p, base, end, out, verbose, ttl_shown=False):
-    name, p = _name(d, p, base, end)
-    if p + 10 > end:
-        raise _Trunc
+    """tcpdump's ns_rprint: the index after the record, ``end`` when its fixed part is
+    not captured (the caller's loop stops quietly), None for a truncation."""
+    if verbose:
+        out.append(" ")
+        try:
+            name, p = _name(d, p, base, end)
+        except _Trunc:
+            return None
+        out.append(name)
+    else:
+        p = _skip(d, p, end)
+    if p is None or p + 10 > end:
+        return end
     typ, cls, ttl, rdlen = _RR.unpack_from(d, p)
     p += 10
-    if verbose:
-        out.append(" " + name)
     if ttl_shown and typ != 41:
         out.append(" [%s]" % _relts(ttl))
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
     if cls != 1 and typ != 41:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
-    if p + rdlen > end and typ in (1, 28):
-        raise _Trunc
-    if typ == 1 and rdlen >= 4:
-        out.append(" " + ip4(d[p:p + 4]))
-    elif typ == 28 and rdlen >= 16:
-        out.append(" " + ip6(d[p:p + 16]))
-    elif typ in (2, 5, 12, 39):
-        out.append(" " + _name(d, p, base, end)[0])
-    elif typ == 15:
-        out.append(" %s %u" % (_name(d, p + 2, base, end)[0], _U16.unpack_from(d, p)[0]))
-    elif typ == 33:
-        prio, weight, port = struct.unpack_from("!HHH", d, p)
-        out.append(" %s:%u %u %u" % (_name(d, p + 6, base, end)[0], port, prio, weight))
-    elif typ == 16:
-        q = p
-        while q < p + rdlen:
-            n = d[q]
-            out.append(' "' + d[q + 1:q + 1 + n].decode("latin-1") + '"')
-            q += 1 + n
-    elif typ == 41:
-        out.append(" UDPsize=%u" % cls)
-        if ttl & 0xFF000000:
-            out.append(" extended-rcode %u" % (ttl >> 24))
-        if (ttl >> 16) & 0xFF:
-            out.append(" version %u" % ((ttl >> 16) & 0xFF))
-        if ttl & 0x8000:
-            out.append(" DO")
-        opts = []
-        q = p
-        while q + 4 <= p + rdlen:
-            code, olen = struct.unpack_from("!HH", d, q)
-            data = d[q + 4:q + 4 + olen]
-            text = _EDNS_OPTS.get(code, "Opt%u" % code)
-            if data:
-                text += " " + data.hex()
-            opts.append(text)
-            q += 4 + olen
-        if opts:
-            out.append(" [" + ", ".join(opts) + "]")
+    try:
+        if typ == 1:
+            if p + 4 > end:
+                return None
+            out.append(" " + ip4(d[p:p + 4]))
+        elif typ == 28:
+            if p + 16 > end:
+                return None
+            out.append(" " + ip6(d[p:p + 16]))
+        elif typ in (2, 5, 12, 39):
+            out.append(" ")
+            out.append(_name(d, p, base, end)[0])
+        elif typ == 15:
+            out.append(" ")
+            out.append(_name(d, p + 2, base, end)[0])
+            out.append(" %u" % _U16.unpack_from(d, p)[0])
+        elif typ == 33:
+            prio, weight, port = struct.unpack_from("!HHH", d, p)
+            out.append(" %s:%u %u %u" % (_name(d, p + 6, base, end)[0], port, prio, weight))
+        elif typ == 16:
+            q = p
+            while q < p + rdlen:
+                n = d[q]
+                out.append(' "' + d[q + 1:q + 1 + n].decode("latin-1") + '"')
+                q += 1 + n
+        elif typ == 41:
+            out.append(" UDPsize=%u" % cls)
+            if ttl & 0xFF000000:
+                out.append(" extended-rcode %u" % (ttl >> 24))
+            if (ttl >> 16) & 0xFF:
+                out.append(" version %u" % ((ttl >> 16) & 0xFF))
+            if ttl & 0x8000:
+                out.append(" DO")
+            opts = []
+            q = p
+            while q + 4 <= p + rdlen:
+                code, olen = struct.unpack_from("!HH", d, q)
+                data = d[q + 4:q + 4 + olen]
+                text = _EDNS_OPTS.get(code, "Opt%u" % code)
+                if data:
+                    text += " " + data.hex()
+                opts.append(text)
+                q += 4 + olen
+            if opts:
+                out.append(" [" + ", ".join(opts) + "]")
+    except (_Trunc, struct.error, IndexError):
+        return None
     return p + rdlen
 
 
-def _section(d, p, base, stop, out, count, label, f, ttl_shown):
-    if not count:
-        return p
-    out.append(label)
-    for i in range(count):
-        if i:
+def _section(d, p, base, end, out, count, label, f, ttl_shown, guard=True):
+    """tcpdump's record loop: stops quietly at the capture's end, truncation if records remain."""
+    if count and (not guard or p < end):
+        if label:
+            out.append(label)
+        p = _rr(d, p, base, end, out, f.vflag, ttl_shown)
+        if p is None:
+            raise _Trunc
+        count -= 1
+        while p < end and count:
             out.append(",")
-        p = _rr(d, p, base, stop, out, f.vflag, ttl_shown)
+            p = _rr(d, p, base, end, out, f.vflag, ttl_shown)
+            if p is None:
+                raise _Trunc
+            count -= 1
+    if count:
+        raise _Trunc
     return p
 
 
 def _question(d, p, base, stop, out):
-    name, p = _name(d, p, base, stop)
-    if p + 4 > stop:
+    q = _skip(d, p, stop)
+    if q is None or q + 4 > stop:
         raise _Trunc
-    typ, cls = struct.unpack_from("!HH", d, p)
+    typ, cls = struct.unpack_from("!HH", d, q)
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
     if cls != 1:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
-    out.append("? " + name)
-    return p + 4
+    out.append("? ")
+    name, _ = _name(d, p, base, stop)
+    out.append(name)
+    return q + 4
 
 
 def domain_print(f, out, d, q, length, end, over_tcp):
-    if over_tcp:
-        out.append(" ")
-        if length < 2:
-            out.append("[|domain]")
-            return
-        q += 2
-        length -= 2
-    stop = min(end, q + length)
-    if length < 12 or q + 12 > stop:
-        out.append(" [|domain]" if q + 12 > stop else "")
-        return
-    mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
-    base = q
-    opcode = (fl >> 11) & 15
     try:
-        if fl & 0x8000:
-            out.append("%u%s%s%s%s%s%s" % (mid, OPS[opcode], RCODES[fl & 15], "*" if fl & 0x400 else "",
-                                          "" if fl & 0x80 else "-", "|" if fl & 0x200 else "",
-                                          "$" if fl & 0x20 else ""))
-            if qd != 1:
-                out.append(" [%uq]" % qd)
-            p = q + 12
-            vv = f.vflag > 1
-            for i in range(qd):
-                if vv:
-                    if i:
-                        out.append(",")
-                    out.append(" q:")
-                    p = _question(d, p, base, stop, out)
-                else:
-                    _, p = _name(d, p, base, stop)
-                    p += 4
-            out.append(" %u/%u/%u" % (an, ns, ar))
-            ttl_shown = f.vflag > 2
-            for i in range(an):
-                if i:
-                    out.append(",")
-                p = _rr(d, p, base, stop, out, f.vflag, ttl_shown)
-            if vv:
-                p = _section(d, p, base, stop, out, ns, " ns:", f, ttl_shown)
-                p = _section(d, p, base, stop, out, ar, " ar:", f, ttl_shown)
-        else:
-            out.append("%u%s%s%s" % (mid, OPS[opcode], "+" if fl & 0x100 else "", "%" if fl & 0x10 else ""))
-            b2 = fl
-            if b2 & 0x6CF:
-                out.append(" [b2&3=0x%x]" % b2)
-            if opcode == 1:
-                if qd:
-                    out.append(" [%uq]" % qd)
-                if an != 1:
-                    out.append(" [%ua]" % an)
-            else:
-                if an:
-                    out.append(" [%ua]" % an)
-                if qd != 1:
-                    out.append(" [%uq]" % qd)
-            if ns:
-                out.append(" [%un]" % ns)
-            if ar:
-                out.append(" [%uau]" % ar)
-            p = q + 12
-            for _ in range(qd):
-                p = _question(d, p, base, stop, out)
-            if f.vflag > 1:
-                ttl_shown = f.vflag > 2
-                p = _section(d, p, base, stop, out, an, " an:", f, ttl_shown)
-                p = _section(d, p, base, stop, out, ns, " ns:", f, ttl_shown)
-                p = _section(d, p, base, stop, out, ar, " ar:", f, ttl_shown)
+        if over_tcp:
+            if length < 2:
+                out.append(" [DNS over TCP: length %u < 2] (invalid)" % length)
+                return
+            length -= 2
+            if q + 2 > end:  # a read past the capture: tcpdump's longjmp
+                from netlab.capture.fmt_base import TRUNC
+                raise TRUNC["domain"]
+            prefix = _U16.unpack_from(d, q)[0]
+            if prefix != length:
+                out.append(" [prefix length(%u) != length(%u)] (invalid)" % (prefix, length))
+                return
+            q += 2
+            out.append(" ")
+        if length < 12:
+            out.append("domain [length %u < 12] (invalid)" % length)
+            return
+        if q + 12 > end:
+            raise _Trunc
+        _message(f, out, d, q, length, end)
     except (_Trunc, IndexError, struct.error, UnicodeDecodeError):
         out.append(" [|domain]")
         return
     out.append(" (%u)" % length)
+
+
+def _message(f, out, d, q, length, end):
+    mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
+    base = q
+    opcode = (fl >> 11) & 15
+    vv = f.vflag > 1
+    ttl_shown = f.vflag > 2
+    p = q + 12
+    if fl & 0x8000:
+        out.append("%u%s%s%s%s%s%s" % (mid, OPS[opcode], RCODES[fl & 15], "*" if fl & 0x400 else "",
+                                      "" if fl & 0x80 else "-", "|" if fl & 0x200 else "",
+                                      "$" if fl & 0x20 else ""))
+        if qd != 1:
+            out.append(" [%uq]" % qd)
+        for i in range(qd):
+            if vv:
+                if i:
+                    out.append(",")
+                out.append(" q:")
+                p = _question(d, p, base, end, out)
+            else:
+                p = _skip(d, p, end)
+                if p is None:
+                    raise _Trunc
+                p += 4
+        out.append(" %u/%u/%u" % (an, ns, ar))
+        p = _section(d, p, base, end, out, an, "", f, ttl_shown, guard=False)
+        if vv:
+            p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown)
+            p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown)
+        return
+    out.append("%u%s%s%s" % (mid, OPS[opcode], "+" if fl & 0x100 else "", "%" if fl & 0x10 else ""))
+    if fl & 0x6CF:
+        out.append(" [b2&3=0x%x]" % fl)
+    if opcode == 1:
+        if qd:
+            out.append(" [%uq]" % qd)
+        if an != 1:
+            out.append(" [%ua]" % an)
+    else:
+        if an:
+            out.append(" [%ua]" % an)
+        if qd != 1:
+            out.append(" [%uq]" % qd)
+    if ns:
+        out.append(" [%un]" % ns)
+    if ar:
+        out.append(" [%uau]" % ar)
+    if qd:
+        p = _question(d, p, base, end, out)
+        qd -= 1
+        while p < end and qd:
+            p = _question(d, p, base, end, out)
+            qd -= 1
+    if qd:
+        raise _Trunc
+    if vv:
+        p = _section(d, p, base, end, out, an, " an:", f, ttl_shown, guard=False)
+        p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown)
+        p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown)

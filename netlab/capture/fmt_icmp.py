@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import (TRUNC, cksum_result, ip4, ip6, mac, pseudo6, shouldbe)
+from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, mac, pseudo6, shouldbe)
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -29,14 +29,15 @@ _REDIRECT = {0: "redirect %s to net %s", 1: "redirect %s to host %s", 2: "redire
 _PROTO_NAMES = {6: "tcp", 17: "udp"}
 
 
+_SOFT = "soft"  # _icmp_text's answer for tcpdump's own (non-longjmp) length check
+
+
 def _errtype(t):
     return t in (3, 4, 5, 11, 12)
 
 
 def icmp_print(f, out, d, p, length, end, ipoff, fragmented):
-    if p + 4 > end:
-        out.append("ICMP ")  # never reached by tcpdump's order; keep text sane
-        out.pop()
+    if p + 2 > end:
         raise T_ICMP
     typ = d[p]
     code = d[p + 1]
@@ -46,6 +47,8 @@ def icmp_print(f, out, d, p, length, end, ipoff, fragmented):
         raise T_ICMP from None
     if text is None:
         raise T_ICMP
+    if text is _SOFT:
+        raise SOFT_TRUNC["icmp"]
     out.append("ICMP " + text)
     out.append(", length %u" % length)
     if f.vflag and not fragmented:
@@ -73,9 +76,17 @@ def _icmp_text(f, d, p, length, end, typ, code):
         return "%s, id %u, seq %u" % ("echo reply" if typ == 0 else "echo request", ident, seq)
     if typ == 3:
         # the offending datagram's header follows the 8 ICMP bytes
+        if p + 8 > end:
+            return _SOFT
         q = p + 8
-        if q + 20 > end:
-            return None
+        if code == 3:
+            # tcpdump checks the quoted protocol and port itself, then reads the address
+            if q + 10 > end:
+                return _SOFT
+            if q + 20 > end:
+                return None
+        elif q + 20 > end:
+            return _SOFT
         dst = ip4(d[q + 16:q + 20])
         if code == 2:
             return "%s protocol %u unreachable" % (dst, d[q + 9])
@@ -108,6 +119,8 @@ def _icmp_text(f, d, p, length, end, typ, code):
             return "redirect-#%u %s to %s" % (code, dst, gw)
         return fmt % (dst, gw)
     if typ == 11:
+        if p + 28 > end:  # tcpdump checks the quoted header's destination
+            return _SOFT
         if code == 0:
             return "time exceeded in-transit"
         if code == 1:
@@ -254,7 +267,7 @@ def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
             else:
                 out.append(", unknown code (%u)" % code)
         elif typ == 4:
-            _need(q + 40, end)
+            _need_quoted(q + 40, end)
             ptr = _U32.unpack_from(d, p + 4)[0]
             what = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}.get(code)
             if what is None:
@@ -336,6 +349,12 @@ def _unknown_data(d, p, stop, indent="\n\t"):
 def _need(n, end):
     if n > end:
         raise T_ICMP6
+
+
+def _need_quoted(n, end):
+    """tcpdump's own check on an error's quoted packet (not a longjmp)."""
+    if n > end:
+        raise SOFT_TRUNC["icmp6"]
 
 
 def _upper_layer(d, q, end):
@@ -437,14 +456,14 @@ def _mldv2_query(out, d, p, length, end, f):
 
 def _nd_opts(out, d, p, resid, end, f):
     """tcpdump's icmp6_opt_print (-v): one "\n\t  name option (n), length ..." line per option."""
-    stop = p + resid
-    while p < stop:
+    while p < end:
         if p + 2 > end:
-            raise T_ICMP6
+            raise SOFT_TRUNC["icmp6"]
+        if resid <= 0:
+            return
         typ, olen = d[p], d[p + 1]
-        if olen == 0:
-            raise T_ICMP6
-        _need(p + olen * 8, end)
+        if olen == 0 or p + olen * 8 > end:
+            raise SOFT_TRUNC["icmp6"]
         name = _ND_OPTS.get(typ)
         out.append("\n\t  %s option (%u), length %u (%u): " % (name or "unknown", typ, olen * 8, olen))
         body = d[p + 2:p + olen * 8]
@@ -468,6 +487,7 @@ def _nd_opts(out, d, p, resid, end, f):
         if f.vflag > 1:
             out.append(_unknown_data(d, p + 2, p + olen * 8, "\n\t    "))
         p += olen * 8
+        resid -= olen * 8
 
 
 class _Invalid(Exception):
@@ -491,8 +511,13 @@ def _lifetime(v):
 def _nodeinfo(out, d, p, length, end, typ, code):
     """Node information query/reply (RFC 4620), as far as tcpdump 4.99.3 names it."""
     if typ == 139:
+        if min(end, p + length) - p == 12:
+            out.append(" who-are-you request")  # KAME's form
+            return
         out.append(" node information query")
-        _need(p + 16, end)
+        if p + 16 > end:
+            out.append(" [|icmp6]")  # tcpdump's own marker here, and the line goes on
+            return
         qtype = _U16.unpack_from(d, p + 4)[0]
         fl = _U16.unpack_from(d, p + 6)[0]
         if qtype == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import TRUNC, Truncated, cksum_result, ip4, ip6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, cksum_result, ip4, ip6, shouldbe
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
 _IP6 = struct.Struct("!IHBB16s16s")
@@ -53,10 +53,12 @@ def ip_any(f, out, d, off, length, end):
 
 
 def ip4_print(f, out, d, off, length, end):
+    if end <= off:
+        raise T_IP
     if not f.eflag:
         out.append("IP ")
     if end - off < 20:
-        raise T_IP
+        raise SOFT_TRUNC["ip"]
     vhl, tos, tlen, ipid, foff, ttl, proto, _sum, src, dst = _IP4.unpack_from(d, off)
     hlen = (vhl & 15) * 4
     if vhl >> 4 != 4:
@@ -86,6 +88,13 @@ def ip4_print(f, out, d, off, length, end):
         _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, end)
     if foff & 0x1FFF == 0:
         l4 = off + hlen
+        if l4 > end:
+            if proto != 6 and proto != 17:
+                out.append("%s > %s: " % (ip4(src), ip4(dst)))
+            if f.vflag:  # (with -v tcpdump has already stumbled over the options)
+                raise SOFT_TRUNC["ip"]
+            out.append(" [remaining caplen(%u) < header length(%u)]" % (end - off, hlen))
+            raise T_IP
         if proto == 6:
             f.tcp(f, out, d, l4, length - hlen, end, off, False, True, foff & 0x2000)
         elif proto == 17:
@@ -147,6 +156,9 @@ def _ip_options(out, d, p, length, end):
         if olen > length:
             out.append(" [bad length %u]" % olen)
             return
+        if p + olen > end:
+            out.append(" [truncated-option]")
+            return
         if code == 0:
             return
         if code in (7, 131, 137):
@@ -182,7 +194,7 @@ _EXT_NAMES = {0: "hbhopt", 60: "dstopt", 43: "rt6", 44: "frag6"}
 
 def ip6_print(f, out, d, off, length, end):
     if end - off < 40:
-        raise T_IP6
+        raise SOFT_TRUNC["ip6"]
     flow, plen, nxt, hlim, src, dst = _IP6.unpack_from(d, off)
     if length < 40:
         out.append("truncated-ip6 %u" % length)
@@ -223,7 +235,7 @@ def ip6_print(f, out, d, off, length, end):
         f.udp(f, out, d, p, remaining, end, off, True, True, 0)
         return
     out.append("%s > %s: " % (ip6(src), ip6(dst)))
-    while p < end:
+    while True:  # tcpdump hands on to the next header even when none of it was captured
         if nh == 0 or nh == 60:
             adv = _ip6_opts(f, out, d, p, end, nh)
             nh = d[p]
@@ -268,7 +280,7 @@ def _ip6_opts(f, out, d, p, end, nh):
         raise TRUNC[proto]
     hlen = (d[p + 1] + 1) << 3
     if p + hlen > end:
-        raise TRUNC[proto]
+        raise SOFT_TRUNC[proto]
     out.append("HBH " if nh == 0 else "DSTOPT ")
     if f.vflag:
         _ip6_opt_print(out, d, p + 2, p + hlen)

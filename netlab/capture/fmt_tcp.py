@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import fmt_app
-from netlab.capture.fmt_base import (TRUNC, cksum_result, ip4, ip6, pseudo4, pseudo6, shouldbe)
+from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, pseudo4, pseudo6, shouldbe)
 
 _TCP = struct.Struct("!HHIIBBHHH")
 _PORTS = struct.Struct("!HH")
@@ -20,8 +20,8 @@ _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
 _U64 = struct.Struct("!Q")
 
-T_TCP = TRUNC["tcp"]
-T_UDP = TRUNC["udp"]
+T_TCP = SOFT_TRUNC["tcp"]  # tcpdump's own header checks: the dump after the link header
+T_UDP = SOFT_TRUNC["udp"]
 M32 = 0xFFFFFFFF
 
 
@@ -158,18 +158,19 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
     """The ", options [...]" part; False when a bad option ended the line (tcpdump returns)."""
     out.append(", options [")
     ch = ""
+    proto = "tcp"  # tcpdump's current protocol name: "mptcp" once an MPTCP option was printed
     try:
         while hlen > 0:
             out.append(ch)
             if p >= end:
-                raise T_TCP
+                raise TRUNC[proto]
             opt = d[p]
             p += 1
             if opt <= 1:
                 olen = 1
             else:
                 if p >= end:
-                    raise T_TCP
+                    raise TRUNC[proto]
                 olen = d[p]
                 p += 1
                 if olen < 2 or olen > hlen:
@@ -231,6 +232,7 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
             elif opt == 30:
                 datalen = olen - 2
                 _check(datalen, hlen, p, end)
+                proto = "mptcp"
                 if not _mptcp(out, d, p - 2, olen, flags):
                     raise _BadOpt
             elif opt == 34:
@@ -271,6 +273,13 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
         if ch != "":
             out.append("]")
         return False
+    except _OptTruncError:
+        # tcpdump's "goto trunc" (an option's data not captured): the marker, and
+        # a '>' once an option was printed
+        out.append(" [|%s]" % proto)
+        if ch != "":
+            out.append(">")
+        return False
     out.append("]")
     return True
 
@@ -282,11 +291,19 @@ class _BadOptError(Exception):
 _BadOpt = _BadOptError()
 
 
+class _OptTruncError(Exception):
+    pass
+
+
+_OptTrunc = _OptTruncError()
+
+
 def _check(n, hlen, p, end):
+    """tcpdump's LENCHECK: beyond the header is a bad option, beyond the capture a truncation."""
     if n > hlen:
         raise _BadOpt
     if p + n > end:
-        raise T_TCP
+        raise _OptTrunc
 
 
 def _tfo(out, d, p, datalen, exp):
