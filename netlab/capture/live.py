@@ -133,10 +133,18 @@ def _sys_flags(name: str) -> int | None:
 
 
 def default_device() -> str:
-    """What tcpdump picks without -i: the first device that is up and not loopback."""
-    for device in list_devices():
-        if device.up and not device.loopback and device.name != "any" and device.description is None:
+    """What tcpdump picks without -i: the first device that is up and not loopback.
+
+    In libpcap's order, which puts interfaces that are up and running first, then
+    the `any` pseudo-device, then the rest: so a namespace with nothing but
+    loopback captures on `any`, as tcpdump does there.
+    """
+    devices = list_devices()
+    for device in devices:
+        if device.up and device.running and not device.loopback and device.description is None:
             return device.name
+    if any(device.name == "any" for device in devices):
+        return "any"
     raise UsageError("no interface is up to capture on", "name one with -i; see 'netlab capture -D'")
 
 

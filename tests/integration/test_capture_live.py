@@ -203,3 +203,16 @@ def test_direction_option_like_tcpdump_Q(veth, direction, expected):
     lines = out.decode().splitlines()
     assert len(lines) == 2 and all(expected in line for line in lines), lines
     assert out == t_out
+
+
+def test_default_device_with_only_loopback_is_any(ns):
+    """With nothing but lo in the namespace, tcpdump (and netlab) listen on `any`."""
+    require_tool("tcpdump")
+    theirs = ns.popen(["tcpdump", "-c", "1", "-n"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mine = start_netlab(ns, "-c", "1", "-n")
+    their_banner = wait_for_line(theirs, "listening on any")
+    my_banner = wait_for_line(mine, "listening on any")
+    ns.exec(["ping", "-c", "1", "127.0.0.1"], check=False)
+    for proc in (mine, theirs):
+        proc.communicate(timeout=10)
+    assert "listening on any" in my_banner and "listening on any" in their_banner
