@@ -216,3 +216,11 @@ def test_default_device_with_only_loopback_is_any(ns):
     for proc in (mine, theirs):
         proc.communicate(timeout=10)
     assert "listening on any" in my_banner and "listening on any" in their_banner
+
+
+def test_bad_live_filter_is_libpcaps_message_and_exit_2(ns):
+    proc = subprocess.run(netlab_argv("capture", "-i", "lo", "-c", "1", "hosst", "foo", ns=ns), capture_output=True,
+                          text=True, env=ENV, timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "netlab: error: can't parse filter expression: syntax error (see pcap-filter(7) for the syntax)"]
