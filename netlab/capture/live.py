@@ -220,19 +220,27 @@ class LiveCapture:
 
     def batches(self) -> Iterator[list[Packet]]:
         """Packets in the groups the kernel hands them over (print each group at once)."""
-        handle = self._handle
         collect = _Collector(1000 if self.nano else 1)  # pcapy hands out microseconds
         watch = [self._fd, self._wake_r]
         while not self._stop:
             ready = select.select(watch, (), (), 1.0)[0]
             if self._wake_r in ready:
                 continue  # request_stop() set the flag: go and drain
-            handle.dispatch(-1, collect)
+            self._dispatch(collect)
             if collect.packets:
                 batch = collect.take()
                 self.captured += len(batch)
                 yield batch
         yield from self._drain(collect)
+
+    def _dispatch(self, collect: "_Collector") -> None:
+        import pcapy
+
+        try:
+            self._handle.dispatch(-1, collect)
+        except pcapy.PcapError as err:  # the interface went away or down under us
+            raise EnvironmentProblem(f"capture on {self.device} failed: {err}",
+                                     f"check the interface: ip link show {self.device}") from None
 
     def _drain(self, collect: "_Collector") -> Iterator[list[Packet]]:
         """Read on until every packet the kernel accepted before the stop is handed out.
@@ -248,7 +256,7 @@ class LiveCapture:
         deadline = now + DRAIN_SECONDS
         quiet_until = now + DRAIN_IDLE_SECONDS
         while True:
-            self._handle.dispatch(-1, collect)
+            self._dispatch(collect)
             now = time.monotonic()
             if collect.packets:
                 batch = collect.take()
