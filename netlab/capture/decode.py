@@ -84,7 +84,7 @@ _BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv
 def _default_print(f, out, payload: bytes):
     """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway."""
     if f.hex_mode is None and payload:
-        out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, False)))
+        out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, True)))
 
 
 def _ethertype(f, out, d, p, etype, length, end):
@@ -174,12 +174,13 @@ def _sll(f, out, d, length):
         raise TRUNC["sll"]
     pkttype, _hatype, halen, addr, etype = _SLL.unpack_from(d)
     f.hdrlen = 16
+    header = _sll_header_text(f, pkttype, halen, addr, etype, length)
     if f.eflag:
-        out.append(_sll_header_text(f, pkttype, halen, addr, etype, length))
-    _sll_payload(f, out, d, 16, etype, length - 16, caplen)
+        out.append(header)
+    _sll_payload(f, out, d, 16, etype, length - 16, caplen, header)
 
 
-def _sll_payload(f, out, d, p, etype, length, caplen):
+def _sll_payload(f, out, d, p, etype, length, caplen, header=""):
     while etype in _VLAN_TYPES:
         if caplen < p + 4:
             raise TRUNC["vlan"]
@@ -193,6 +194,8 @@ def _sll_payload(f, out, d, p, etype, length, caplen):
         length -= 4
         f.hdrlen = p
     if etype <= 1500 or not _ethertype(f, out, d, p, etype, length, caplen):
+        if not f.eflag:  # tcpdump shows the header it skipped, to show the unknown type
+            out.append(header)
         _default_print(f, out, d[p:])
 
 
@@ -218,18 +221,18 @@ def _sll2(f, out, d, length):
     etype, _res, ifindex, _hatype, pkttype, halen, addr = _SLL2.unpack_from(d)
     f.hdrlen = 20
     out.append("%-5s %-3s " % (_ifname(ifindex), _PKTTYPES.get(pkttype, "?")))
+    s = "ifindex %u " % ifindex
+    if halen == 6:
+        s += mac(addr[:6]) + " "
+    if not f.qflag:
+        if etype <= 1500:
+            s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
+        else:
+            s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
+        s += ", length %u: " % length
     if f.eflag:
-        s = "ifindex %u " % ifindex
-        if halen == 6:
-            s += mac(addr[:6]) + " "
-        if not f.qflag:
-            if etype <= 1500:
-                s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
-            else:
-                s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
-            s += ", length %u: " % length
         out.append(s)
-    _sll_payload(f, out, d, 20, etype, length - 20, caplen)
+    _sll_payload(f, out, d, 20, etype, length - 20, caplen, s)
 
 
 def _null_common(f, out, d, length, family):
@@ -298,8 +301,9 @@ LINK_PRINTERS = {1: _ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _ra
 class Formatter:
     """Formats packets of one capture (one link type) as tcpdump prints them."""
 
-    def __init__(self, linktype: int, options: FormatOptions | None = None):
+    def __init__(self, linktype: int, options: FormatOptions | None = None, fast: bool = True):
         o = options or FormatOptions()
+        self._use_fast = fast  # False: the general printers only (tests compare both paths)
         self.options = o
         self.linktype = linktype
         self.qflag = 1 if o.quiet else 0
@@ -372,7 +376,7 @@ class Formatter:
         """A closure specialised for the options: the per-packet cost is what matters."""
         o = self.options
         where = None
-        if not (self.qflag or self.eflag or self.vflag):
+        if self._use_fast and not (self.qflag or self.eflag or self.vflag):
             where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
                      228: (0, None), 229: (0, None)}.get(self.linktype)
         if where is None:

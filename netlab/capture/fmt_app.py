@@ -8,6 +8,7 @@ and DNS (``fmt_dns``). Everything else gets the plain transport line.
 from __future__ import annotations
 
 from netlab.capture import fmt_dns
+from netlab.capture.fmt_base import printjn  # noqa: F401  (fmt_tcp uses it from here)
 
 _HTTP_CMDS = frozenset(x.upper() for x in (
     "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
@@ -17,20 +18,6 @@ _HTTP_CMDS = frozenset(x.upper() for x in (
     "VERSION-CONTROL", "BASELINE-CONTROL"))
 
 _SPACE = b" \t\r\n"
-
-
-def printjn(b: bytes) -> str:
-    """tcpdump's nd_printjn: printable ASCII as is, other bytes escaped like fn_print_char."""
-    out = []
-    for c in b:
-        if c & 0x80:
-            out.append("M-")
-            c &= 0x7F
-        if c < 0x20 or c == 0x7F:
-            out.append("^" + chr(c ^ 0x40))
-        else:
-            out.append(chr(c))
-    return "".join(out)
 
 
 def _fetch_token(d, idx, length, end):
@@ -170,6 +157,8 @@ def _ssh(f, out, d, q, length, end):
             if d[idx + 1] == 10:
                 out.append(": SSH: " + d[q:idx].decode("latin-1"))
             return
+        if not 0x20 <= c <= 0x7E:
+            return  # not a version banner
         idx += 1
 
 

@@ -54,5 +54,9 @@ def arp_print(f, out, d, p, length, end):
     elif op == 9:
         out.append("%s at %s" % (linkaddr(d[sha:sha + hln]), paddr(spa)))
     else:
+        # an unknown operation: tcpdump dumps the ARP bytes
+        from netlab.capture.hexdump import hex_lines
+        if f.hex_mode is None:
+            out.append("".join("\n" + ln for ln in hex_lines(d[p:end], True)))
         return
     out.append(", length %u" % length)

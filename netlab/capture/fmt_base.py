@@ -129,3 +129,17 @@ def bittok(table: dict[int, str], value: int, sep: str = ", ", none: str = "none
     """tcpdump's bittok2str: the names of the set bits, in table order."""
     names = [name for bit, name in table.items() if value & bit == bit and bit]
     return sep.join(names) if names else none
+
+
+def printjn(b: bytes) -> str:
+    """tcpdump's nd_printjn: printable ASCII as is, other bytes escaped like fn_print_char."""
+    out = []
+    for c in b:
+        if c & 0x80:
+            out.append("M-")
+            c &= 0x7F
+        if c < 0x20 or c == 0x7F:
+            out.append("^" + chr(c ^ 0x40))
+        else:
+            out.append(chr(c))
+    return "".join(out)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import Truncated, ip4, ip6
+from netlab.capture.fmt_base import Truncated, ip4, ip6, printjn
+
+_PRINTABLE = frozenset(range(0x20, 0x7F))
 
 _HDR = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
@@ -59,7 +61,8 @@ def _name(d, p, base, end):
             break
         if p + 1 + n > end:
             raise _Trunc
-        labels.append(d[p + 1:p + 1 + n].decode("latin-1"))
+        label = d[p + 1:p + 1 + n]
+        labels.append(label.decode("ascii") if _PRINTABLE.issuperset(label) else printjn(label))
         p += 1 + n
     return (".".join(labels) + ".") if labels else ".", after
 
@@ -112,11 +115,11 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False):
         return end
     typ, cls, ttl, rdlen = _RR.unpack_from(d, p)
     p += 10
+    if cls != 1 and typ != 41:
+        out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
     if ttl_shown and typ != 41:
         out.append(" [%s]" % _relts(ttl))
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
-    if cls != 1 and typ != 41:
-        out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
     try:
         if typ == 1:
             if p + 4 > end:

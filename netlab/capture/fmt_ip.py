@@ -55,19 +55,16 @@ def ip_any(f, out, d, off, length, end):
 def ip4_print(f, out, d, off, length, end):
     if end <= off:
         raise T_IP
+    v = d[off] >> 4
+    if v != 4:
+        out.append("IP6, wrong link-layer encapsulation (invalid)" if v == 6 else "IP%u (invalid)" % v)
+        return
     if not f.eflag:
         out.append("IP ")
     if end - off < 20:
         raise SOFT_TRUNC["ip"]
     vhl, tos, tlen, ipid, foff, ttl, proto, _sum, src, dst = _IP4.unpack_from(d, off)
     hlen = (vhl & 15) * 4
-    if vhl >> 4 != 4:
-        if vhl >> 4 == 6:
-            out.append("IP6, wrong link-layer encapsulation")
-        else:
-            out.append("IP%u" % (vhl >> 4))
-        out.append(" (invalid)")
-        return
     if length < 20:
         out.append("truncated-ip %u" % length)
         return
@@ -75,15 +72,15 @@ def ip4_print(f, out, d, off, length, end):
         out.append("bad-hlen %u" % hlen)
         return
     if tlen < hlen:
-        out.append("[total length %u < header length %u] (invalid)" % (tlen, hlen))
+        out.append("bad-len %u" % tlen)
         return
     if length < tlen:
         out.append("truncated-ip - %u bytes missing! " % (tlen - length))
-    else:
-        length = tlen
     # tcpdump cuts the snapshot at the end of the IP datagram (padding is not payload)
-    if off + length < end:
-        end = off + length
+    # and goes on with the header's length, whatever the frame held
+    if off + min(length, tlen) < end:
+        end = off + min(length, tlen)
+    length = tlen
     if f.vflag:
         _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, end)
     if foff & 0x1FFF == 0:
@@ -208,10 +205,9 @@ def ip6_print(f, out, d, off, length, end):
         tlen = plen + 40
         if length < tlen:
             out.append("truncated-ip6 - %u bytes missing!" % (tlen - length))
-        else:
-            length = tlen
-        if off + length < end:
-            end = off + length
+        if off + min(length, tlen) < end:
+            end = off + min(length, tlen)
+        length = tlen
     else:
         length = 40  # no jumbo option: an empty payload
     if f.vflag:
@@ -339,6 +335,10 @@ def demux(f, out, d, p, length, end, ipoff, v6, proto, fragmented):
         f.icmp(f, out, d, p, length, end, ipoff, fragmented)
     elif proto == 58 and v6:
         f.icmp6(f, out, d, p, length, end, ipoff, fragmented)
+    elif proto == 4:
+        ip4_print(f, out, d, p, length, end)   # IP in IP
+    elif proto == 41:
+        ip6_print(f, out, d, p, length, end)   # IPv6 in IP
     elif proto == 59:
         out.append("no next header")
     else:

@@ -35,7 +35,7 @@ FLAGS = [_flag_names(v) for v in range(256)]
 
 _OPT_NAMES = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply",
               8: "TS", 11: "cc", 12: "ccnew", 13: "", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao",
-              30: "mptcp", 34: "tfo", 253: "exp", 254: "exp"}
+              30: "mptcp", 34: "tfo", 254: "exp"}
 
 
 def _addr_ports(d, ipoff, v6, direct, sport, dport):
@@ -217,7 +217,7 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
             elif opt == 19:
                 datalen = 16
                 _check(datalen, hlen, p, end)
-                out.append(" 0x" + d[p:p + 16].hex())
+                out.append(" shared secret not supplied with -M, can't check - " + d[p:p + 16].hex())
             elif opt == 20:
                 datalen = 2
                 _check(datalen, hlen, p, end)
@@ -240,7 +240,7 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
                 _check(datalen, hlen, p, end)
                 out.append(" ")
                 _tfo(out, d, p, datalen, False)
-            elif opt == 254 or opt == 253:
+            elif opt == 254:
                 datalen = olen - 2
                 _check(datalen, hlen, p, end)
                 if datalen < 2:
@@ -335,7 +335,7 @@ def _mptcp(out, d, p, olen, flags):
     if sub == 1:
         return _mp_join(out, d, p, olen, flags)
     if sub == 2:
-        return _mp_dss(out, d, p, olen)
+        return not flags & 2 and _mp_dss(out, d, p, olen)
     if sub == 3:
         return _mp_add_addr(out, d, p, olen)
     if sub == 4:
@@ -369,9 +369,9 @@ def _mptcp(out, d, p, olen, flags):
 
 
 def _mp_capable(out, d, p, olen, flags):
-    if not (olen in (12, 20, 22) or (olen == 4 and (d[p + 2] & 15) == 1) or (olen == 3 and (d[p + 2] & 15) == 0) or olen == 24):
-        if olen not in (4, 8, 12, 20, 22, 24):
-            return False
+    # the lengths tcpdump 4.99.3 accepts: with SYN 4 or 12, on the third ACK / data 20, 22 or 24
+    if not ((olen in (4, 12) and flags & 2) or (olen in (20, 22, 24) and flags & 18 == 16)):
+        return False
     version = d[p + 2] & 15
     if version == 0:
         out.append(" v0")
@@ -405,33 +405,44 @@ def _mp_join(out, d, p, olen, flags):
 
 
 def _mp_dss(out, d, p, olen):
+    """DSS as tcpdump 4.99.3 checks and prints it (False: a bad option)."""
+    if olen < 4:
+        return False
     fl = d[p + 3]
-    q = p + 4
     if fl & 0x10:
         out.append(" fin")
-    if fl & 1:  # data ack present
+    q = p + 4
+    left = olen - 4
+    if fl & 1:  # data ack present, 8 bytes with 'a'
         out.append(" ack ")
-        if fl & 2:
-            out.append("%u" % _U64.unpack_from(d, q)[0])
-            q += 8
-        else:
-            out.append("%u" % _U32.unpack_from(d, q)[0])
-            q += 4
-    if fl & 4:  # DSN present
+        n = 8 if fl & 2 else 4
+        if left < n:
+            return False
+        out.append("%u" % (_U64 if n == 8 else _U32).unpack_from(d, q)[0])
+        q += n
+        left -= n
+    if fl & 4:  # mapping present, 8-byte DSN with 'm'
         out.append(" seq ")
-        if fl & 8:
-            out.append("%u" % _U64.unpack_from(d, q)[0])
-            q += 8
-        else:
-            out.append("%u" % _U32.unpack_from(d, q)[0])
-            q += 4
+        n = 8 if fl & 8 else 4
+        if left < n:
+            return False
+        out.append("%u" % (_U64 if n == 8 else _U32).unpack_from(d, q)[0])
+        q += n
+        left -= n
+        if left < 4:
+            return False
         out.append(" subseq %u" % _U32.unpack_from(d, q)[0])
         q += 4
+        left -= 4
+        if left < 2:
+            return False
         out.append(" len %u" % _U16.unpack_from(d, q)[0])
         q += 2
-        if p + olen - q == 2:
+        left -= 2
+        if left >= 2:
             out.append(" csum 0x%x" % _U16.unpack_from(d, q)[0])
-    return True
+            left -= 2
+    return left == 0
 
 
 _ADDR_SUBECHO = {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from netlab.capture.decode import FormatOptions, Formatter
-from tests.conformance import pcapfile, recordings
+from tests.conformance import pcapfile
 from tests.conftest import require_tool, run_netlab
 
 CONFORMANCE = Path(os.environ.get("NETLAB_CONFORMANCE", "/work/shared/conformance")) / "tcpdump"
@@ -132,14 +132,6 @@ def test_every_option_on_every_pcap(opts):
         if diffs:
             report.append(f"{pcap.name}: {same}/{total}\n" + "\n".join(diffs))
     assert not report, "\n".join(report)
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    require_tool("tcpdump")
-    directory = tmp_path_factory.mktemp("recordings")
-    os.chmod(directory, 0o777)  # tcpdump drops root and writes as its own user
-    return recordings.make_all(str(directory))
 
 
 @pytest.mark.privileged
