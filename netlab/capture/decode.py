@@ -376,9 +376,13 @@ class Formatter:
         """A closure specialised for the options: the per-packet cost is what matters."""
         o = self.options
         where = None
-        if self._use_fast and not (self.qflag or self.eflag or self.vflag):
-            where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
-                     228: (0, None), 229: (0, None)}.get(self.linktype)
+        if self._use_fast and not (self.qflag or self.vflag):
+            if not self.eflag:
+                where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
+                         228: (0, None), 229: (0, None)}.get(self.linktype)
+            elif self.linktype == 1:
+                self._fast_hdrlen = 14
+                return self._with_fast(fastpath.make(self, 14, 12, link_e=True), self._line)
         if where is None:
             return Formatter.format.__get__(self)
         self._fast_hdrlen = where[0]

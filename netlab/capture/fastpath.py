@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import fmt_app
-from netlab.capture.fmt_base import ip4, ip6
+from netlab.capture.fmt_base import ip4, ip6, mac
 from netlab.capture.fmt_tcp import FLAGS
 
 _IP4 = struct.Struct("!BxHxxHxB")             # vhl, tlen, frag, proto
@@ -34,7 +34,7 @@ M32 = 0xFFFFFFFF
 _NOP_NOP_TS = b"\x01\x01\x08\x0a"
 
 
-def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s"):
+def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e: bool = False):
     """The fast line function for a link type whose IP header starts at l3off.
 
     type_off is where the link layer's Ethernet type sits (None for raw IP,
@@ -45,6 +45,11 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s"):
     """
     tcp_seq = formatter.tcp_seq
     flows: dict[bytes, tuple] = {}
+    # -e on Ethernet: "src > dst, ethertype ..., length N: " comes in through b
+    # (pre is then "%s%s") and the IP lines lose their "IP " as tcpdump's do
+    ip_prefix = ("", "") if link_e else ("IP ", "IP6 ")
+    mac_pairs: dict[bytes, str] = {}
+    e_types = {4: "ethertype IPv4 (0x0800), length %u: ", 6: "ethertype IPv6 (0x86dd), length %u: "}
     ip4_unpack = _IP4.unpack_from
     ip6_unpack = _IP6.unpack_from
     tcp_unpack = _TCP.unpack_from
@@ -69,10 +74,10 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s"):
         """("IP a.p > b.q: ", relative-seq key, reversed) for one direction (cached)."""
         if v6:
             src, dst, ports = key[:16], key[16:32], key[32:36]
-            prefix, text = "IP6 ", ip6
+            prefix, text = ip_prefix[1], ip6
         else:
             src, dst, ports = key[:4], key[4:8], key[8:12]
-            prefix, text = "IP ", ip4
+            prefix, text = ip_prefix[0], ip4
         sport, dport = _PORTS.unpack(ports)
         line = "%s%s.%u > %s.%u: " % (prefix, text(src), sport, text(dst), dport)
         # tcpdump's conversation key: ordered by port, then by address
@@ -147,6 +152,14 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s"):
             etype = d[type_off] << 8 | d[type_off + 1]
             if not ((etype == 0x0800 and v == 4) or (etype == 0x86DD and v == 6)):
                 return None
+        if link_e:
+            macs = d[:12]
+            pair = mac_pairs.get(macs)
+            if pair is None:
+                if len(mac_pairs) > 10000:
+                    mac_pairs.clear()
+                pair = mac_pairs[macs] = "%s > %s, " % (mac(macs[6:12]), mac(macs[:6]))
+            b = pair + e_types[v] % length
         if v == 4:
             vhl, tlen, frag, proto = ip4_unpack(d, l3off)
             # no options, no fragment, not truncated on the wire nor in the capture

@@ -16,18 +16,20 @@ _ASCII = bytes(c if (0x21 <= c <= 0x7E or c in (9, 10, 32)) else 0x2E for c in r
 
 
 def hex_lines(data: bytes, ascii_column: bool) -> list[str]:
-    """The dump lines (without the leading newline) for -x / -X."""
-    lines = []
+    """The dump lines (without the leading newline) for -x / -X.
+
+    One hex() of the whole data, grouped in 2-byte words, then cut in 40-column
+    lines: a line is 8 words, "4500 0054 ...", an odd last byte a 2-digit word.
+    """
     n = len(data)
-    for off in range(0, n, 16):
-        chunk = data[off:off + 16]
-        h = chunk.hex()
-        words = " ".join(h[i:i + 4] for i in range(0, len(h), 4))
-        if ascii_column:
-            lines.append("\t0x%04x:  %-39s  %s" % (off, words, chunk.translate(_GRAPH).decode("latin-1")))
-        else:
-            lines.append("\t0x%04x:  %s" % (off, words))
-    return lines
+    if not n:
+        return []
+    words = data.hex(" ", -2)
+    if ascii_column:
+        text = data.translate(_GRAPH).decode("latin-1")
+        return ["\t0x%04x:  %-39s  %s" % (off, words[(off >> 4) * 40:(off >> 4) * 40 + 39], text[off:off + 16])
+                for off in range(0, n, 16)]
+    return ["\t0x%04x:  %s" % (off, words[(off >> 4) * 40:(off >> 4) * 40 + 39]) for off in range(0, n, 16)]
 
 
 def ascii_text(data: bytes) -> str:
