@@ -7,7 +7,7 @@ and DNS (``fmt_dns``). Everything else gets the plain transport line.
 
 from __future__ import annotations
 
-from netlab.capture import fmt_dns
+from netlab.capture import fmt_dns, fmt_misc
 from netlab.capture.fmt_base import printjn  # noqa: F401  (fmt_tcp uses it from here)
 
 _HTTP_CMDS = frozenset(x.upper() for x in (
@@ -172,4 +172,10 @@ def _dns_udp(f, out, d, q, length, end, ulen, fragmented):
 
 
 TCP_PORTS = {80: _http, 8080: _http, 43: _whois, 25: _smtp, 22: _ssh, 53: _dns_tcp}
-UDP_PORTS = {53: _dns_udp}
+def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
+    fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=False, is_mdns=True)
+    return True
+
+
+UDP_PORTS = {53: _dns_udp, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
+             68: fmt_misc.bootp_print}

@@ -7,6 +7,7 @@ import struct
 from netlab.capture.fmt_base import Truncated, ip4, ip6, printjn
 
 _PRINTABLE = frozenset(range(0x20, 0x7F))
+_MDNS = [False]  # the message being printed is multicast DNS (class bits mean other things)
 
 _HDR = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
@@ -115,8 +116,14 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False):
         return end
     typ, cls, ttl, rdlen = _RR.unpack_from(d, p)
     p += 10
+    flush = False
+    if _MDNS[0]:
+        flush = bool(cls & 0x8000)
+        cls &= 0x7FFF
     if cls != 1 and typ != 41:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
+    if flush:
+        out.append(" (Cache flush)")
     if ttl_shown and typ != 41:
         out.append(" [%s]" % _relts(ttl))
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
@@ -196,15 +203,20 @@ def _question(d, p, base, stop, out):
         raise _Trunc
     typ, cls = struct.unpack_from("!HH", d, q)
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
+    raw = cls
+    if _MDNS[0]:
+        cls &= 0x7FFF
     if cls != 1:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
+    if _MDNS[0]:
+        out.append(" (QU)" if raw & 0x8000 else " (QM)")
     out.append("? ")
     name, _ = _name(d, p, base, stop)
     out.append(name)
     return q + 4
 
 
-def domain_print(f, out, d, q, length, end, over_tcp):
+def domain_print(f, out, d, q, length, end, over_tcp, is_mdns=False):
     try:
         if over_tcp:
             if length < 2:
@@ -225,15 +237,16 @@ def domain_print(f, out, d, q, length, end, over_tcp):
             return
         if q + 12 > end:
             raise _Trunc
-        _message(f, out, d, q, length, end)
+        _message(f, out, d, q, length, end, is_mdns)
     except (_Trunc, IndexError, struct.error, UnicodeDecodeError):
         out.append(" [|domain]")
         return
     out.append(" (%u)" % length)
 
 
-def _message(f, out, d, q, length, end):
+def _message(f, out, d, q, length, end, is_mdns=False):
     mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
+    _MDNS[0] = is_mdns
     base = q
     opcode = (fl >> 11) & 15
     vv = f.vflag > 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 
+from netlab.capture import fmt_misc
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, cksum_result, ip4, ip6, shouldbe
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
@@ -335,6 +336,8 @@ def demux(f, out, d, p, length, end, ipoff, v6, proto, fragmented):
         f.icmp(f, out, d, p, length, end, ipoff, fragmented)
     elif proto == 58 and v6:
         f.icmp6(f, out, d, p, length, end, ipoff, fragmented)
+    elif proto == 2 and not v6:
+        fmt_misc.igmp_print(f, out, d, p, length, end)
     elif proto == 4:
         ip4_print(f, out, d, p, length, end)   # IP in IP
     elif proto == 41:

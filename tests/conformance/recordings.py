@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -129,6 +130,32 @@ def _udp_exchange(client, server, server_addr, family) -> None:
             pass
 
 
+def _dns_query(ident: int, name: str, qtype: int = 1, qclass: int = 1) -> bytes:
+    labels = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+    return struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0) + labels + struct.pack("!HH", qtype, qclass)
+
+
+def _application_datagrams(client: netns.Namespace, local: str, server_addr: str) -> None:
+    """What a LAN carries besides TCP: an IGMP join and leave, mDNS and DNS queries.
+
+    They go to the peer namespace (closed ports answer with ICMP) or to a
+    multicast group on the veth: nothing leaves the namespaces.
+    """
+    with client.inside():
+        mc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        uc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with mc, uc:
+        # joining a group makes the kernel send IGMPv3 membership reports
+        mreq = socket.inet_aton("239.77.0.1") + socket.inet_aton(local)
+        mc.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        mc.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(local))
+        mc.sendto(_dns_query(0, "netlab-test.local", 255, 0x8001), ("224.0.0.251", 5353))
+        uc.sendto(_dns_query(4242, "www.example.com"), (server_addr, 53))
+        uc.sendto(_dns_query(4243, "example.com", 28), (server_addr, 53))
+        time.sleep(0.1)
+        mc.setsockopt(socket.IPPROTO_IP, socket.IP_DROP_MEMBERSHIP, mreq)  # IGMP leave (to_in report)
+
+
 def record_veth(path: str) -> str:
     """Ethernet recording on a veth pair: ARP, ND, ping, fragments, TCP, RST, UDP, unreachable."""
     with netns.veth_pair() as link:
@@ -145,6 +172,7 @@ def record_veth(path: str) -> str:
             _tcp_exchange(a, b, link.b6, socket.AF_INET6)
             _udp_exchange(a, b, link.b4, socket.AF_INET)
             _udp_exchange(a, b, link.b6, socket.AF_INET6)
+            _application_datagrams(a, link.a4, link.b4)
             a.exec(["ip", "neigh", "flush", "dev", "veth0"], check=False)
             b.exec(["ip", "neigh", "flush", "dev", "veth0"], check=False)
             _ping(b, "-c", "1", link.a4)                         # ARP the other way

@@ -156,7 +156,8 @@ def test_recordings_cover_the_traffic(recorded):
     for needle in ("ARP, Request who-has", "ARP, Reply", "neighbor solicitation", "neighbor advertisement",
                    "ICMP echo request", "ICMP6, echo reply", "Flags [S]", "Flags [S.]", "Flags [F.]", "Flags [R.]",
                    "Flags [P.]", "udp port 40001 unreachable", "unreachable port", "ip-proto-17", "frag (1448|",
-                   "time exceeded in-transit", "options (RR", "ICMP6, time exceeded in-transit"):
+                   "time exceeded in-transit", "options (RR", "ICMP6, time exceeded in-transit",
+                   "igmp v3 report", "ANY (QU)? netlab-test.local.", "4242+ A? www.example.com.", "HBH ICMP6"):
         assert needle in text, needle
     assert "ifindex" in "\n".join(tcpdump_lines(recorded["router-sll2"], ["-e"]))
 
