@@ -8,7 +8,7 @@ and DNS (``fmt_dns``). Everything else gets the plain transport line.
 from __future__ import annotations
 
 from netlab.capture import fmt_dns, fmt_misc
-from netlab.capture.fmt_base import printjn  # noqa: F401  (fmt_tcp uses it from here)
+from netlab.capture.fmt_base import Truncated
 
 _HTTP_CMDS = frozenset(x.upper() for x in (
     "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
@@ -53,12 +53,12 @@ def _fetch_token(d, idx, length, end):
     return tok.decode("ascii"), idx
 
 
-def _txt_line(out, prefix, d, start, length, end):
+def _txt_line(out, prefix, d, start, length, end, proto):
     """tcpdump's print_txt_line; returns the index after the line, or 0."""
     idx = start
     while idx < length:
         if idx >= end:  # tcpdump reads past the capture before printing anything
-            raise _trunc()
+            raise Truncated(proto)
         c = d[idx]
         if c == 10:
             out.append(prefix + d[start:idx].decode("latin-1"))
@@ -67,7 +67,7 @@ def _txt_line(out, prefix, d, start, length, end):
             if idx + 1 >= length:
                 return 0
             if idx + 1 >= end:
-                raise _trunc()
+                raise Truncated(proto)
             if d[idx + 1] == 10:
                 out.append(prefix + d[start:idx].decode("latin-1"))
                 return idx + 2
@@ -76,16 +76,8 @@ def _txt_line(out, prefix, d, start, length, end):
             return 0
         idx += 1
     out.append(prefix + d[start:idx].decode("latin-1"))
-    out.append(" [|%s]" % _current[0])
+    out.append(" [|%s]" % proto)
     return 0
-
-
-_current = ["http"]
-
-
-def _trunc():
-    from netlab.capture.fmt_base import Truncated
-    return Truncated(_current[0])
 
 
 def _txtproto(f, out, d, q, length, end, name, cmds, resp_code_second):
@@ -105,17 +97,16 @@ def _txtproto(f, out, d, q, length, end, name, cmds, resp_code_second):
         print_this = True
     out.append(name.upper())
     if print_this:
-        _current[0] = name
         if f.vflag:
             out.append(", length: %u" % length)
             idx = q
             while idx < stop:
-                eol = _txt_line(out, "\n\t", d, idx, stop, end)
+                eol = _txt_line(out, "\n\t", d, idx, stop, end, name)
                 if not eol:
                     break
                 idx = eol
         else:
-            _txt_line(out, ": ", d, q, stop, end)
+            _txt_line(out, ": ", d, q, stop, end, name)
 
 
 def _http(f, out, d, q, length, end):
@@ -134,7 +125,6 @@ def _smtp(f, out, d, q, length, end):
 
 
 def _ssh(f, out, d, q, length, end):
-    from netlab.capture.fmt_base import Truncated
     for i, c in enumerate(b"SSH-"):
         if q + i >= end:
             raise Truncated("ssh")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import Truncated, ip4, ip6, printjn
+from netlab.capture.fmt_base import ip4, ip6, printjn
 
 _PRINTABLE = frozenset(range(0x20, 0x7F))
-_MDNS = [False]  # the message being printed is multicast DNS (class bits mean other things)
 
 _HDR = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
@@ -100,7 +99,7 @@ def _skip(d, p, end):
         p += 1 + n
 
 
-def _rr(d, p, base, end, out, verbose, ttl_shown=False):
+def _rr(d, p, base, end, out, verbose, ttl_shown=False, mdns=False):
     """tcpdump's ns_rprint: the index after the record, ``end`` when its fixed part is
     not captured (the caller's loop stops quietly), None for a truncation."""
     if verbose:
@@ -117,7 +116,7 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False):
     typ, cls, ttl, rdlen = _RR.unpack_from(d, p)
     p += 10
     flush = False
-    if _MDNS[0]:
+    if mdns:  # multicast DNS: the top class bit is "cache flush"
         flush = bool(cls & 0x8000)
         cls &= 0x7FFF
     if cls != 1 and typ != 41:
@@ -177,18 +176,18 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False):
     return p + rdlen
 
 
-def _section(d, p, base, end, out, count, label, f, ttl_shown, guard=True):
+def _section(d, p, base, end, out, count, label, f, ttl_shown, mdns, guard=True):
     """tcpdump's record loop: stops quietly at the capture's end, truncation if records remain."""
     if count and (not guard or p < end):
         if label:
             out.append(label)
-        p = _rr(d, p, base, end, out, f.vflag, ttl_shown)
+        p = _rr(d, p, base, end, out, f.vflag, ttl_shown, mdns)
         if p is None:
             raise _Trunc
         count -= 1
         while p < end and count:
             out.append(",")
-            p = _rr(d, p, base, end, out, f.vflag, ttl_shown)
+            p = _rr(d, p, base, end, out, f.vflag, ttl_shown, mdns)
             if p is None:
                 raise _Trunc
             count -= 1
@@ -197,18 +196,18 @@ def _section(d, p, base, end, out, count, label, f, ttl_shown, guard=True):
     return p
 
 
-def _question(d, p, base, stop, out):
+def _question(d, p, base, stop, out, mdns=False):
     q = _skip(d, p, stop)
     if q is None or q + 4 > stop:
         raise _Trunc
     typ, cls = struct.unpack_from("!HH", d, q)
     out.append(" " + TYPES.get(typ, "Type%u" % typ))
     raw = cls
-    if _MDNS[0]:
+    if mdns:  # multicast DNS: the top class bit asks for a unicast answer
         cls &= 0x7FFF
     if cls != 1:
         out.append(" " + CLASSES.get(cls, "(Class %u)" % cls))
-    if _MDNS[0]:
+    if mdns:
         out.append(" (QU)" if raw & 0x8000 else " (QM)")
     out.append("? ")
     name, _ = _name(d, p, base, stop)
@@ -246,7 +245,6 @@ def domain_print(f, out, d, q, length, end, over_tcp, is_mdns=False):
 
 def _message(f, out, d, q, length, end, is_mdns=False):
     mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
-    _MDNS[0] = is_mdns
     base = q
     opcode = (fl >> 11) & 15
     vv = f.vflag > 1
@@ -263,17 +261,17 @@ def _message(f, out, d, q, length, end, is_mdns=False):
                 if i:
                     out.append(",")
                 out.append(" q:")
-                p = _question(d, p, base, end, out)
+                p = _question(d, p, base, end, out, is_mdns)
             else:
                 p = _skip(d, p, end)
                 if p is None:
                     raise _Trunc
                 p += 4
         out.append(" %u/%u/%u" % (an, ns, ar))
-        p = _section(d, p, base, end, out, an, "", f, ttl_shown, guard=False)
+        p = _section(d, p, base, end, out, an, "", f, ttl_shown, is_mdns, guard=False)
         if vv:
-            p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown)
-            p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown)
+            p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown, is_mdns)
+            p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown, is_mdns)
         return
     out.append("%u%s%s%s" % (mid, OPS[opcode], "+" if fl & 0x100 else "", "%" if fl & 0x10 else ""))
     if fl & 0x6CF:
@@ -293,14 +291,14 @@ def _message(f, out, d, q, length, end, is_mdns=False):
     if ar:
         out.append(" [%uau]" % ar)
     if qd:
-        p = _question(d, p, base, end, out)
+        p = _question(d, p, base, end, out, is_mdns)
         qd -= 1
         while p < end and qd:
-            p = _question(d, p, base, end, out)
+            p = _question(d, p, base, end, out, is_mdns)
             qd -= 1
     if qd:
         raise _Trunc
     if vv:
-        p = _section(d, p, base, end, out, an, " an:", f, ttl_shown, guard=False)
-        p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown)
-        p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown)
+        p = _section(d, p, base, end, out, an, " an:", f, ttl_shown, is_mdns, guard=False)
+        p = _section(d, p, base, end, out, ns, " ns:", f, ttl_shown, is_mdns)
+        p = _section(d, p, base, end, out, ar, " ar:", f, ttl_shown, is_mdns)

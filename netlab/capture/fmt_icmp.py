@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, mac, pseudo6, shouldbe)
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, pseudo6, shouldbe
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -168,7 +168,6 @@ def _router_adv(f, d, p, length, end):
     if p + 8 > end:
         return None
     num, size, life = d[p + 4], d[p + 5], _U16.unpack_from(d, p + 6)[0]
-    s = "router advertisement lifetime %u:%02u %s" % (life // 60, life % 60, "")
     s = "router advertisement lifetime %s" % _life(life)
     if size != 2:
         return s + " [size %u]" % size
@@ -378,8 +377,6 @@ def _upper_layer(d, q, end):
 def _mld(out, d, p, end, f):
     _need(p + 24, end)
     out.append(", max resp delay: %u addr: %s" % (_U16.unpack_from(d, p + 4)[0], ip6(d[p + 8:p + 24])))
-    if False:
-        out.append("")
 
 
 def _mldv2_report(out, d, p, length, end, f):
@@ -496,10 +493,6 @@ class _Invalid(Exception):
 
 def _lladdr(b):
     return ":".join("%02x" % c for c in b[:6]) if len(b) >= 6 else ":".join("%02x" % c for c in b)
-
-
-def _nonce(b):
-    return "nonce " + ":".join("%02x" % c for c in b) if False else " ".join(["%02x" % c for c in b])
 
 
 def _lifetime(v):

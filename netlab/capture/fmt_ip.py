@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import fmt_misc
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, cksum_result, ip4, ip6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, shouldbe
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
 _IP6 = struct.Struct("!IHBB16s16s")

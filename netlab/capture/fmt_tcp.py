@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import fmt_app
-from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, pseudo4, pseudo6, shouldbe)
+from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, printjn, pseudo4, pseudo6,
+                                     shouldbe)
 
 _TCP = struct.Struct("!HHIIBBHHH")
 _PORTS = struct.Struct("!HH")
@@ -146,7 +147,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         n = min(length, 30)
         text = d[q:min(q + n, end)]
         out.append((" [RST" if q + length <= end else " [!RST") + ("+" if length > 30 else "") + " ")
-        out.append(fmt_app.printjn(text))
+        out.append(printjn(text))
         out.append("]")
         return
     app = fmt_app.TCP_PORTS.get(sport) or fmt_app.TCP_PORTS.get(dport)
@@ -393,8 +394,6 @@ def _mp_capable(out, d, p, olen, flags):
 def _mp_join(out, d, p, olen, flags):
     if olen == 12:  # SYN
         out.append(" id %u token 0x%x nonce 0x%x" % (d[p + 3], _U32.unpack_from(d, p + 4)[0], _U32.unpack_from(d, p + 8)[0]))
-        if d[p + 2] & 1:
-            out.insert(len(out) - 1, "")
     elif olen == 16:  # SYN/ACK
         out.append(" id %u hmac 0x%x nonce 0x%x" % (d[p + 3], _U64.unpack_from(d, p + 4)[0], _U32.unpack_from(d, p + 12)[0]))
     elif olen == 24:  # ACK
