@@ -61,9 +61,8 @@ def icmp_print(f, out, d, p, length, end, ipoff, fragmented):
         q = p + 8
         out.append("\n\t")
         from netlab.capture import fmt_ip
-        if q + 4 > end:
-            out.append("IP ")
-            raise TRUNC["ip"]
+        if q + 4 > end:  # tcpdump reads the quoted length first
+            raise T_ICMP
         inner_len = _U16.unpack_from(d, q + 2)[0]
         fmt_ip.ip4_print(f, out, d, q, inner_len, end)
 
@@ -76,17 +75,15 @@ def _icmp_text(f, d, p, length, end, typ, code):
         return "%s, id %u, seq %u" % ("echo reply" if typ == 0 else "echo request", ident, seq)
     if typ == 3:
         # the offending datagram's header follows the 8 ICMP bytes
-        if p + 8 > end:
-            return _SOFT
         q = p + 8
         if code == 3:
-            # tcpdump checks the quoted protocol and port itself, then reads the address
+            # tcpdump checks the quoted protocol itself, then reads the address
             if q + 10 > end:
                 return _SOFT
             if q + 20 > end:
                 return None
         elif q + 20 > end:
-            return _SOFT
+            return None
         dst = ip4(d[q + 16:q + 20])
         if code == 2:
             return "%s protocol %u unreachable" % (dst, d[q + 9])
@@ -131,13 +128,13 @@ def _icmp_text(f, d, p, length, end, typ, code):
             return "parameter problem - octet %u" % d[p + 4]
         return "parameter problem - code %u" % code
     if typ in (13, 14):
-        if p + 8 > end:
-            return None
+        if p + 8 > end:  # (tcpdump checks a reply's stamps itself, reads a query's ids)
+            return _SOFT if typ == 14 else None
         ident, seq = _HH.unpack_from(d, p + 4)
         if typ == 13:
             return "time stamp query id %u seq %u" % (ident, seq)
         if p + 20 > end:
-            return None
+            return _SOFT
         org, recv, xmit = struct.unpack_from("!III", d, p + 8)
         return "time stamp reply id %u seq %u: org %s, recv %s, xmit %s" % (
             ident, seq, _ms(org), _ms(recv), _ms(xmit))
@@ -166,27 +163,25 @@ def _ms(v):
 
 def _router_adv(f, d, p, length, end):
     if p + 8 > end:
-        return None
+        return _SOFT
     num, size, life = d[p + 4], d[p + 5], _U16.unpack_from(d, p + 6)[0]
-    s = "router advertisement lifetime %s" % _life(life)
+    if life < 60:
+        s = "router advertisement lifetime %u" % life
+    elif life < 3600:
+        s = "router advertisement lifetime %u:%02u" % (life // 60, life % 60)
+    else:
+        s = "router advertisement lifetime %u:%02u:%02u" % (life // 3600, (life % 3600) // 60, life % 60)
+    s += " %u:" % num
     if size != 2:
         return s + " [size %u]" % size
     q = p + 8
     parts = []
     for _ in range(num):
         if q + 8 > end:
-            return None
+            return _SOFT
         parts.append(" {%s %u}" % (ip4(d[q:q + 4]), _U32.unpack_from(d, q + 4)[0]))
         q += 8
     return s + "".join(parts)
-
-
-def _life(v):
-    if v < 60:
-        return "%us" % v
-    if v < 3600:
-        return "%um%us" % (v // 60, v % 60) if v % 60 else "%um" % (v // 60)
-    return "%uh%um%us" % (v // 3600, (v % 3600) // 60, v % 60)
 
 
 # ---------------------------------------------------------------- ICMPv6
@@ -202,10 +197,11 @@ _ICMP6_TYPES = {
     146: "mobile router solicitation", 147: "mobile router advertisement",
     148: "certification path solicitation", 149: "certification path advertisement",
     151: "multicast router advertisement", 152: "multicast router solicitation",
-    153: "multicast router termination", 155: "RPL",
+    153: "multicast router termination", 155: "RPL", 200: "mtrace response", 201: "mtrace",
 }
-_UNREACH6 = {0: "unreachable route", 1: "unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
-             4: "unreachable port", 5: "source address failed ingress/egress policy", 6: "reject route"}
+# (tcpdump 4.99.3's own strings, the leading space of code 1 included; it knows no codes 5 and 6)
+_UNREACH6 = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
+             4: "unreachable port"}
 _ND_OPTS = {1: "source link-address", 2: "destination link-address", 3: "prefix info", 4: "redirected header",
             5: "mtu", 7: "advertisement interval", 8: "homeagent information", 24: "route info",
             25: "rdnss", 31: "dnssl"}
@@ -242,9 +238,9 @@ def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
             elif code == 2:
                 _need(q + 40, end)
                 out.append(" %s, source address %s" % (ip6(d[q + 24:q + 40]), ip6(d[q + 8:q + 24])))
-            elif code == 4:
+            elif code == 4:  # (tcpdump's get_upperlayer fails softly on a cut quote)
                 proto, l4 = _upper_layer(d, q, end)
-                _need(l4 + 4, end)
+                _need_quoted(l4 + 4, end)
                 dport = _U16.unpack_from(d, l4 + 2)[0]
                 if proto in _PROTO_NAMES:
                     out.append(", %s %s port %u" % (ip6(d[q + 24:q + 40]), _PROTO_NAMES[proto], dport))
@@ -294,8 +290,8 @@ def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
                 _need(p + 16, end)
                 hop, fl, life = d[p + 4], d[p + 5], _U16.unpack_from(d, p + 6)[0]
                 reach, retrans = _U32.unpack_from(d, p + 8)[0], _U32.unpack_from(d, p + 12)[0]
-                names = [n for b, n in ((0x80, "managed"), (0x40, "other stateful"), (0x20, "home agent"),
-                                        (0x08, "proxy"), (0x04, "nd-proxy?")) if fl & b]
+                names = [n for b, n in ((0x80, "managed"), (0x40, "other stateful"), (0x20, "home agent"))
+                         if fl & b]
                 pref = {0: "medium", 1: "high", 2: "rsv", 3: "low"}[(fl >> 3) & 3]
                 out.append("\n\thop limit %u, Flags [%s], pref %s, router lifetime %us, reachable time %ums, "
                            "retrans timer %ums" % (hop, ", ".join(names) if names else "none", pref, life, reach, retrans))
@@ -358,11 +354,11 @@ def _need_quoted(n, end):
 
 def _upper_layer(d, q, end):
     """(protocol, offset) of the transport header inside an ICMPv6 error's quoted packet."""
-    _need(q + 40, end)
+    _need_quoted(q + 40, end)
     nh = d[q + 6]
     p = q + 40
     while nh in (0, 43, 60, 44, 51):
-        _need(p + 2, end)
+        _need_quoted(p + 2, end)
         if nh == 44:
             adv = 8
         elif nh == 51:
@@ -376,7 +372,8 @@ def _upper_layer(d, q, end):
 
 def _mld(out, d, p, end, f):
     _need(p + 24, end)
-    out.append(", max resp delay: %u addr: %s" % (_U16.unpack_from(d, p + 4)[0], ip6(d[p + 8:p + 24])))
+    # (no separator before it in tcpdump 4.99.3: "multicast listener reportmax resp delay: ...")
+    out.append("max resp delay: %u addr: %s" % (_U16.unpack_from(d, p + 4)[0], ip6(d[p + 8:p + 24])))
 
 
 def _mldv2_report(out, d, p, length, end, f):
