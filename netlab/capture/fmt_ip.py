@@ -24,7 +24,7 @@ T_IP6 = TRUNC["ip6"]
 IPPROTO_NAMES = {
     0: "Options", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP", 17: "UDP",
     29: "ISO-TP4", 33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment", 46: "RSVP", 47: "GRE",
-    50: "ESP", 51: "AH", 54: "NHRP", 55: "Mobile IP", 58: "ICMPv6", 59: "none", 60: "DSTOPTS", 77: "ND", 88: "EIGRP",
+    50: "ESP", 51: "AH", 54: "NHRP", 55: "Mobile IP", 58: "ICMPv6", 77: "ND", 88: "EIGRP",
     89: "OSPF", 92: "MTP", 94: "IPIP", 97: "ETHERIP", 98: "ENCAP", 103: "PIM", 108: "Compressed IP",
     112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility", 136: "UDPLite",
 }
@@ -82,15 +82,15 @@ def ip4_print(f, out, d, off, length, end):
     if off + min(length, tlen) < end:
         end = off + min(length, tlen)
     length = tlen
-    if f.vflag:
-        _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, end)
+    options_cut = f.vflag and _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, end)
     if foff & 0x1FFF == 0:
         l4 = off + hlen
+        if options_cut:  # -v met the end of the capture inside the options
+            out.append("%s > %s: " % (ip4(src), ip4(dst)))
+            raise SOFT_TRUNC["ip"]
         if l4 > end:
             if proto != 6 and proto != 17:
                 out.append("%s > %s: " % (ip4(src), ip4(dst)))
-            if f.vflag:  # (with -v tcpdump has already stumbled over the options)
-                raise SOFT_TRUNC["ip"]
             out.append(" [remaining caplen(%u) < header length(%u)]" % (end - off, hlen))
             raise T_IP
         if proto == 6:
@@ -121,9 +121,10 @@ def _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, e
     s += ", id %u, offset %u, flags [%s], proto %s (%u), length %u" % (
         ipid, (foff & 0x1FFF) * 8, _FRAG_STR[foff & 0xE000], IPPROTO_NAMES.get(proto, "unknown"), proto, tlen)
     out.append(s)
+    cut = False
     if hlen > 20:
         out.append(", options (")
-        _ip_options(out, d, off + 20, hlen - 20, end)
+        cut = _ip_options(out, d, off + 20, hlen - 20, end)
         out.append(")")
     if off + hlen <= end:
         field = _U16.unpack_from(d, off + 10)[0]
@@ -131,9 +132,11 @@ def _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, e
         if r != 0:
             out.append(", bad cksum %x (->%x)!" % (field, shouldbe(field, r)))
     out.append(")\n    ")
+    return cut
 
 
 def _ip_options(out, d, p, length, end):
+    """tcpdump's ip_optprint; True when the capture ended inside an option."""
     sep = ""
     while length > 0:
         out.append(sep)
@@ -156,7 +159,7 @@ def _ip_options(out, d, p, length, end):
             return
         if p + olen > end:
             out.append(" [truncated-option]")
-            return
+            return True
         if code == 0:
             return
         if code in (7, 131, 137):
@@ -254,7 +257,7 @@ def ip6_print(f, out, d, off, length, end):
             nh = d[p]
             fragmented = 1
         elif nh == 43:
-            adv = _rt6(out, d, p, end)
+            adv = _rt6(f, out, d, p, end)
             nh = d[p]
         else:
             demux(f, out, d, p, remaining, end, off, True, nh, fragmented)
@@ -307,23 +310,38 @@ def _ip6_opt_print(out, d, p, stop):
     out.append(" ")
 
 
-def _rt6(out, d, p, end):
+def _rt6(f, out, d, p, end):
+    """The routing header as tcpdump 4.99.3 prints it: ``RT6 (len=2, type=0 [Deprecated], ...)``."""
+    if p >= end:
+        raise SOFT_TRUNC["ip6"]
+    out.append("RT6")
+    if p + 2 > end:
+        raise TRUNC["rt6"]
+    hl = d[p + 1]
+    out.append(" (len=%u" % hl)
+    if p + 3 > end:
+        raise TRUNC["rt6"]
+    typ = d[p + 2]
+    out.append(", type=%u" % typ)
+    if typ == 0:
+        out.append(" [Deprecated]")
     if p + 4 > end:
         raise TRUNC["rt6"]
-    hlen = (d[p + 1] + 1) << 3
-    out.append("srcrt (len=%u, type=%u, segleft=%u" % (d[p + 1], d[p + 2], d[p + 3]))
-    if d[p + 2] == 0:
-        out.append(", ")
+    out.append(", segleft=%u" % d[p + 3])
+    if typ in (0, 2):
+        if p + 8 > end:
+            raise TRUNC["rt6"]
+        if f.vflag:
+            out.append(", rsv=0x%0x" % _U32.unpack_from(d, p + 4)[0])
+        count = hl // 2
         q = p + 8
-        i = 0
-        while q + 16 <= p + hlen and q + 16 <= end:
-            out.append("[%u]%s" % (i, ip6(d[q:q + 16])))
+        for i in range(count):
+            if q + 16 > end:
+                raise TRUNC["rt6"]
+            out.append(", [%u]%s" % (i, ip6(d[q:q + 16])) if typ == 0 else ", addr=%s" % ip6(d[q:q + 16]))
             q += 16
-            i += 1
-            if q < p + hlen:
-                out.append(", ")
     out.append(") ")
-    return hlen
+    return (hl + 1) << 3
 
 
 def demux(f, out, d, p, length, end, ipoff, v6, proto, fragmented):

@@ -66,8 +66,8 @@ def _l4_cksum(d, ipoff, v6, p, length, proto):
 
 
 def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
-    if p + 4 > end:
-        out.append(_addrs(d, ipoff, v6, direct))
+    if p + 4 > end:  # (the addresses, even after IPv6 extension headers)
+        out.append(_addrs(d, ipoff, v6, True))
         raise T_TCP
     if p + 20 > end:
         sport, dport = _PORTS.unpack_from(d, p)
@@ -137,7 +137,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if flags & 32:
         out.append(", urg %u" % urp)
     if hlen > 20:
-        if not _tcp_options(f, out, d, p + 20, hlen - 20, end, flags, rev, thseq, thack):
+        if not _tcp_options(f, out, d, p + 20, hlen - 20, end, flags, rev, thseq, thack, p + hlen + length):
             return
     out.append(", length %u" % length)
     if length <= 0:
@@ -155,7 +155,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         app(f, out, d, q, length, end)
 
 
-def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
+def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack, seg_end):
     """The ", options [...]" part; False when a bad option ended the line (tcpdump returns)."""
     out.append(", options [")
     ch = ""
@@ -218,7 +218,9 @@ def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack):
             elif opt == 19:
                 datalen = 16
                 _check(datalen, hlen, p, end)
-                out.append(" shared secret not supplied with -M, can't check - " + d[p:p + 16].hex())
+                # tcpdump would verify the signature over the whole segment, with a secret (-M)
+                why = "snaplen too short" if seg_end > end else "shared secret not supplied with -M"
+                out.append(" %s, can't check - %s" % (why, d[p:p + 16].hex()))
             elif opt == 20:
                 datalen = 2
                 _check(datalen, hlen, p, end)
