@@ -161,7 +161,22 @@ def _dns_udp(f, out, d, q, length, end, ulen, fragmented):
     return True
 
 
-TCP_PORTS = {80: _http, 8080: _http, 43: _whois, 25: _smtp, 22: _ssh, 53: _dns_tcp}
+_RTSP_CMDS = frozenset(("DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE", "PLAY", "RECORD", "REDIRECT",
+                        "SETUP", "SET_PARAMETER", "TEARDOWN"))
+
+
+def _ftp(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "ftp", None, False)
+
+
+def _rtsp(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "rtsp", _RTSP_CMDS, True)
+
+
+TCP_PORTS = {80: _http, 8080: _http, 43: _whois, 25: _smtp, 22: _ssh, 53: _dns_tcp, 21: _ftp, 554: _rtsp,
+             8554: _rtsp}
 def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
     fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=False, is_mdns=True)
     return True

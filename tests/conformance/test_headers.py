@@ -122,3 +122,26 @@ def test_headers_and_options_truncated(tmp_path):
     fs = frames()
     write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
     _check_truncations(path, tmp_path)
+
+
+def app_frames():
+    """TCP payloads on the ports tcpdump names: HTTP, FTP, RTSP, SMTP, WHOIS, SSH, DNS."""
+    out = []
+    payloads = (b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 404 Not Found\r\n", b"HELLO world\r\n",
+                b"220 FTP server ready\r\n", b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n", b"PLAY rtsp://x/ RTSP/1.0\r\n",
+                b"USER anonymous\r\n", b"\x00\x01binary", b"SSH-2.0-netlab_1.0\r\n", b"no line end")
+    for port in (80, 8080, 21, 554, 8554, 25, 43, 22):
+        for payload in payloads:
+            out.append(ip4(6, tcp(40000, port, 1, 1, 0x18, payload=payload)))
+    return out
+
+
+@pytest.mark.parametrize("opts", ["", "-v", "-q"])
+def test_tcp_application_lines(tmp_path, opts):
+    require_tool("tcpdump")
+    path = tmp_path / "apps.pcap"
+    fs = app_frames()
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
+    same, total, diffs = compare(path, opts.split())
+    assert total >= len(fs)
+    assert not diffs, "\n".join(diffs)
