@@ -1,10 +1,16 @@
 """The packet decoder and tcpdump-identical line formatter of ``netlab capture``.
 
 ``Formatter(linktype, FormatOptions(...)).format(ts_sec, ts_frac, caplen, length, data)``
-returns the text tcpdump 4.99 prints for one packet (the line, plus -x/-X/-A dump
-lines). Headers are read with precompiled ``struct.Struct`` objects and the line
-is assembled from fragments in one join; the link-layer printers here hand the
-network layer to fmt_ip (IPv4/IPv6 and their transports), fmt_arp and fmt_icmp.
+returns the text tcpdump 4.99.3 prints for one packet (the line, plus -x/-X/-A
+dump lines); ``record()`` gives the --format jsonl object.
+
+Two paths print a packet. fastpath handles the shapes most traffic has
+(Ethernet/cooked/raw IPv4 or IPv6, plain TCP or UDP) with two unpacks and one %
+format. Everything else goes through the general printers: the link layers
+here, then fmt_ip (IPv4, IPv6 and extension headers), fmt_tcp (TCP, UDP),
+fmt_icmp, fmt_arp, fmt_misc (IGMP, NTP, DHCP), fmt_dns and fmt_app. They
+append fragments to a list as tcpdump prints them, so a packet cut short keeps
+what was printed and ends with tcpdump's ``[|proto]`` marker.
 
 The Formatter keeps the state tcpdump keeps: the packet number (-#), the
 previous and first timestamps (-ttt, -ttttt) and the initial sequence numbers
@@ -15,9 +21,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
-
 import time
+from dataclasses import dataclass
 
 from netlab.capture import fastpath, fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, ip4, ip6, mac
