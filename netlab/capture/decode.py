@@ -150,6 +150,11 @@ def _ether(f, out, d, length):
         _default_print(f, out, d[p:])
 
 
+def inner_ether(f, out, frame: bytes, length: int) -> None:
+    """An Ethernet frame inside another packet (VXLAN): printed as a captured one is."""
+    _ether(f, out, frame, length)
+
+
 def _type_text(f, etype):
     if etype <= 1500:
         return "802.3"

@@ -182,5 +182,29 @@ def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
     return True
 
 
-UDP_PORTS = {53: _dns_udp, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
+def _vxlan(f, out, d, q, length, end, ulen, fragmented):
+    """VXLAN: its header, a newline, then the inner Ethernet frame as tcpdump prints it."""
+    out.append("VXLAN")
+    if length < 8:
+        out.append(" (invalid)")
+        return True
+    if q >= end:
+        raise Truncated("vxlan")
+    flags = d[q]
+    out.append(", flags [%s] (0x%02x), " % ("I" if flags & 8 else "invalid", flags))
+    if q + 7 > end:
+        raise Truncated("vxlan")
+    out.append("vni %u\n" % int.from_bytes(d[q + 4:q + 7], "big"))
+    if q + 8 > end:  # (tcpdump reads the reserved byte too)
+        raise Truncated("vxlan")
+    from netlab.capture import decode  # (the link layer printers live there)
+    outer_hdrlen = f.hdrlen
+    try:
+        decode.inner_ether(f, out, d[q + 8:end], length - 8)
+    finally:
+        f.hdrlen = outer_hdrlen
+    return True
+
+
+UDP_PORTS = {53: _dns_udp, 4789: _vxlan, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
              68: fmt_misc.bootp_print}

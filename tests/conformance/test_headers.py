@@ -145,3 +145,36 @@ def test_tcp_application_lines(tmp_path, opts):
     same, total, diffs = compare(path, opts.split())
     assert total >= len(fs)
     assert not diffs, "\n".join(diffs)
+
+
+def vxlan_frames():
+    """VXLAN (port 4789) around an inner ICMP echo, a TCP segment and an ARP, and a cut one."""
+    inner_mac = bytes.fromhex("0a0000000002" "0a0000000001")
+    inner = [ip4(1, icmp(8, 0, struct.pack("!HH", 5, 1) + bytes(16)))[12:],
+             ip4(6, tcp(40000, 5555, 77, 88, 0x18, payload=b"hi"))[12:],
+             b"\x08\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, inner_mac[6:], A4, bytes(6), B4)]
+    out = []
+    for i, payload in enumerate(inner):
+        vx = struct.pack("!BxxxI", 0x08, (100 + i) << 8) + inner_mac + payload
+        out.append(ip4(17, udp(50000 + i, 4789, vx)))
+    out.append(ip4(17, udp(50009, 4789, struct.pack("!BxxxI", 0x00, 7 << 8) + inner_mac[:8])))
+    return out
+
+
+@pytest.mark.parametrize("opts", ["", "-e", "-q", "-v", "-x"])
+def test_vxlan(tmp_path, opts):
+    require_tool("tcpdump")
+    path = tmp_path / "vxlan.pcap"
+    fs = vxlan_frames()
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
+    same, total, diffs = compare(path, opts.split())
+    assert total >= len(fs)
+    assert not diffs, "\n".join(diffs)
+
+
+def test_vxlan_truncated(tmp_path):
+    require_tool("tcpdump")
+    path = tmp_path / "vxlan.pcap"
+    fs = vxlan_frames()
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
+    _check_truncations(path, tmp_path)
