@@ -2,7 +2,7 @@
 
 Ethernet (or raw/cooked) + IPv4 without options or fragmentation, or IPv6 without
 extension headers, + TCP with no options, nop,nop,TS, or the usual SYN options,
-or + UDP on a port tcpdump prints nothing more for. Such a line is built with
+or + UDP on a port tcpdump prints nothing more for, or + ICMP echo (IPv4). Such a line is built with
 two unpacks, one dict lookup for the "IP a.p > b.q: " prefix (cached per flow
 direction together with the flow's relative-sequence key) and one % format.
 
@@ -67,6 +67,9 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
     noack_only = pre + "%sFlags [%s], win %u%s, length 0"
     udp_bad = pre + "%sUDP, bad length %u > %u"
     udp_ok = pre + "%sUDP, length %u"
+    echo = pre + "%sICMP %s, id %u, seq %u, length %u"
+    echo_unpack = _PORTS.unpack_from
+    hosts: dict[bytes, str] = {}
     nop_nop_ts = _NOP_NOP_TS
     syn_mss, syn_tail1, syn_tail2 = b"\x02\x04", b"\x04\x02\x08\x0a", b"\x01\x03\x03"
 
@@ -143,6 +146,20 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
             return udp_bad % (a, b, line, ulen, plen - 8)
         return udp_ok % (a, b, line, ulen)
 
+    def echo_line(d, l3off, tlen, a, b):
+        """ICMP echo request/reply (ping), the commonest non-TCP/UDP IPv4 line."""
+        t = l3off + 20
+        if tlen < 28 or d[t] not in (0, 8):
+            return None
+        key = d[l3off + 12:l3off + 20]
+        line = hosts.get(key)
+        if line is None:
+            if len(hosts) > 100000:
+                hosts.clear()
+            line = hosts[key] = "%s%s > %s: " % (ip_prefix[0], ip4(key[:4]), ip4(key[4:]))
+        ident, seq = echo_unpack(d, t + 4)
+        return echo % (a, b, line, "echo request" if d[t] else "echo reply", ident, seq, tlen - 20)
+
     def fast(d, length, a, b):
         avail = len(d)
         if avail < l3off + 40:
@@ -171,6 +188,8 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
                 return tcp_line(d, l3off + 20, l3off + tlen, tlen - 20, head, a, b)
             if proto == 17:
                 return udp_line(d, l3off + 20, l3off + tlen, tlen - 20, head[0], a, b)
+            if proto == 1:
+                return echo_line(d, l3off, tlen, a, b)
             return None
         if v == 6:
             plen, nxt = ip6_unpack(d, l3off)
