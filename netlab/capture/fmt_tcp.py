@@ -20,6 +20,7 @@ _UDP = struct.Struct("!HHHH")
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
 _U64 = struct.Struct("!Q")
+_TS = struct.Struct("!II")
 
 T_TCP = SOFT_TRUNC["tcp"]  # tcpdump's own header checks: the dump after the link header
 T_UDP = SOFT_TRUNC["udp"]
@@ -157,6 +158,9 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
 
 def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack, seg_end):
     """The ", options [...]" part; False when a bad option ended the line (tcpdump returns)."""
+    if hlen == 12 and p + 12 <= end and d[p:p + 4] == b"\x01\x01\x08\x0a":  # the usual one, at once
+        out.append(", options [nop,nop,TS val %u ecr %u]" % _TS.unpack_from(d, p + 4))
+        return True
     out.append(", options [")
     ch = ""
     proto = "tcp"  # tcpdump's current protocol name: "mptcp" once an MPTCP option was printed
