@@ -206,5 +206,6 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     return True
 
 
-UDP_PORTS = {53: _dns_udp, 4789: _vxlan, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
+UDP_PORTS = {53: _dns_udp, 4789: _vxlan, 546: fmt_misc.dhcp6_print, 547: fmt_misc.dhcp6_print,
+             514: fmt_misc.syslog_print, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
              68: fmt_misc.bootp_print}

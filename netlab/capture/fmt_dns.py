@@ -85,10 +85,10 @@ def _relts(secs):
 
 
 def _skip(d, p, end):
-    """tcpdump's ns_nskip: the index after a name (None for a bad label type)."""
+    """tcpdump's ns_nskip: the index after a name (None for a bad label type or a cut one)."""
     while True:
         if p >= end:
-            raise _Trunc
+            return None
         n = d[p]
         if n & 0xC0 == 0xC0:
             return p + 2

@@ -1,14 +1,15 @@
-"""Small protocols tcpdump names on its default line: IGMP, NTP, BOOTP/DHCP.
+"""Small protocols tcpdump names on its default line: IGMP, NTP, BOOTP/DHCP, DHCPv6, syslog.
 
-Only their non-verbose lines (with -v tcpdump prints much more of NTP and DHCP,
-which netlab does not reproduce; IGMP's -v group records are here).
+Only their non-verbose lines (with -v tcpdump prints much more of NTP, DHCP,
+DHCPv6 and syslog, which netlab does not reproduce: those get the plain UDP
+line; IGMP's -v group records are here).
 """
 
 from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import TRUNC, cksum_result, ip4, mac
+from netlab.capture.fmt_base import TRUNC, Truncated, cksum_result, ip4, mac
 
 _U16 = struct.Struct("!H")
 
@@ -135,8 +136,7 @@ def ntp_print(f, out, d, q, length, end, ulen, fragmented):
     if f.vflag:
         return False  # tcpdump -v decodes the whole NTP packet: not reproduced, plain UDP line
     if q >= end:
-        out.append(" [|ntp]")
-        return True
+        raise Truncated("ntp")
     b = d[q]
     out.append("NTPv%u, %s, length %u" % ((b >> 3) & 7, _NTP_MODES[b & 7], length))
     return True
@@ -146,14 +146,62 @@ def bootp_print(f, out, d, q, length, end, ulen, fragmented):
     if f.vflag:
         return False  # tcpdump -v decodes every DHCP option: not reproduced, plain UDP line
     if q >= end:
-        out.append(" [|bootp]")
-        return True
+        raise Truncated("bootp")
     op = d[q]
     out.append("BOOTP/DHCP, %s" % {1: "Request", 2: "Reply"}.get(op, "unknown (0x%02x)" % op))
-    if q + 34 > end:
-        out.append(" [|bootp]")
-        return True
+    if q + 3 > end:
+        raise Truncated("bootp")
     if d[q + 1] == 1 and d[q + 2] == 6 and op == 1:
+        if q + 34 > end:
+            raise Truncated("bootp")
         out.append(" from %s" % mac(d[q + 28:q + 34]))
     out.append(", length %u" % length)
+    return True
+
+
+_DHCP6_TYPES = {1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply",
+                8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
+                14: "leasequery", 15: "leasequery-reply"}
+
+
+def dhcp6_print(f, out, d, q, length, end, ulen, fragmented):
+    if f.vflag:
+        return False
+    out.append("dhcp6")
+    if q + 4 > end:  # (tcpdump checks the type and transaction id itself)
+        raise Truncated("dhcp6", whole=False)
+    out.append(" " + _DHCP6_TYPES.get(d[q], "msgtype-%u" % d[q]))
+    return True
+
+
+_FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+               "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2", "local3", "local4",
+               "local5", "local6", "local7"]
+_SEVERITIES = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"]
+
+
+def syslog_print(f, out, d, q, length, end, ulen, fragmented):
+    """``SYSLOG user.info, length: 35`` from the <PRI> of the message."""
+    if f.vflag:
+        return False
+    def byte(i):  # tcpdump reads up to the end of the capture, whatever the length says
+        if i >= end:
+            raise Truncated("syslog")
+        return d[i]
+
+    if byte(q) != 0x3C:
+        out.append(" (invalid)")
+        return True
+    i = q + 1
+    pri = 0
+    while i - q <= 3 and 0x30 <= byte(i) <= 0x39:
+        pri = pri * 10 + d[i] - 0x30
+        i += 1
+    if byte(i) != 0x3E:
+        out.append(" (invalid)")
+        return True
+    facility, severity = (pri & 0x3F8) >> 3, pri & 7
+    out.append("SYSLOG %s.%s, length: %u" % (
+        _FACILITIES[facility] if facility < len(_FACILITIES) else "unknown (%u)" % facility,
+        _SEVERITIES[severity], length))
     return True

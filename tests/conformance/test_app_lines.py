@@ -1,8 +1,8 @@
-"""The application names tcpdump puts on its default UDP line: NTP, BOOTP/DHCP, DNS, mDNS.
+"""The application names tcpdump puts on its default UDP line: NTP, BOOTP/DHCP, DHCPv6, syslog, DNS, mDNS.
 
 The datagrams are built here (Ethernet/IPv4/UDP, checksums right) and written
 to a pcap that tcpdump and netlab both print. Only the non-verbose lines: with
--v tcpdump decodes NTP and DHCP in full, which netlab does not reproduce.
+-v tcpdump decodes NTP, DHCP, DHCPv6 and syslog in full, which netlab does not reproduce.
 """
 
 from __future__ import annotations
@@ -44,6 +44,15 @@ def _bootp(op: int) -> bytes:
     return body + b"\x63\x82\x53\x63\x35\x01\x01\xff"
 
 
+def _udp6_frame(sport: int, dport: int, payload: bytes) -> bytes:
+    src = bytes.fromhex("fd770000000000000000000000000001")
+    dst = bytes.fromhex("fd770000000000000000000000000002")
+    seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+    struct.pack_into("!H", seg, 6, _csum(src + dst + struct.pack("!IxxxB", len(seg), 17) + bytes(seg)))
+    return bytes.fromhex("02004d000002" "02004d000001" "86dd") + struct.pack(
+        "!IHBB16s16s", 0x60000000, len(seg), 17, 64, src, dst) + bytes(seg)
+
+
 FRAMES = [
     _udp_frame(40123, 123, bytes([0x23]) + bytes(47)),              # NTPv4 client
     _udp_frame(123, 40123, bytes([0x24, 2]) + bytes(46)),           # NTPv4 server
@@ -58,6 +67,11 @@ FRAMES = [
     _udp_frame(5353, 5353, _dns(0, 0x8400, "printer.local", 1, 1,
                                 b"\xc0\x0c" + struct.pack("!HHIH", 1, 0x8001, 120, 4) + bytes([10, 77, 0, 9]), 1),
                dst=b"\xe0\x00\x00\xfb"),
+    *[_udp6_frame(546, 547, bytes([kind, 0x12, 0x34, 0x56]) + bytes(4)) for kind in (1, 2, 3, 7, 11, 12, 99)],
+    _udp_frame(40000, 514, b"<14>Nov 21 06:00:00 host app: hello"),
+    _udp_frame(40000, 514, b"<165>1 2003-10-11T22:14:15.003Z mymachine evntslog - ID47 - msg"),
+    _udp_frame(40000, 514, b"<191>x"),
+    _udp_frame(40000, 514, b"no priority"),
 ]
 
 
@@ -69,3 +83,18 @@ def test_application_names_on_udp_lines(tmp_path, opts):
     same, total, diffs = compare(path, opts.split())
     assert total == len(FRAMES)
     assert not diffs, "\n".join(diffs)
+
+
+def test_application_lines_truncated(tmp_path):
+    """Every prefix of the datagrams above, without -v: the same markers and dumps as tcpdump."""
+    require_tool("tcpdump")
+    from tests.conformance.test_malformed import prefixes
+    from tests.conformance.test_tcpdump_lines import compare as compare_lines
+    whole = tmp_path / "apps.pcap"
+    write_pcap(whole, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(FRAMES)])
+    linktype, packets = prefixes(str(whole))
+    cut = tmp_path / "cut.pcap"
+    write_pcap(cut, linktype, packets)
+    for opts in ([], ["-e"], ["-q"], ["-x"]):
+        same, total, diffs = compare_lines(cut, opts)
+        assert not diffs, "\n".join(diffs)
