@@ -21,7 +21,7 @@ from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabErr
 # Each module in netlab.cli named here defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
-COMMAND_MODULES = ("conns", "ping", "backlog", "reuseaddr")
+COMMAND_MODULES = ("conns", "ping", "capture", "backlog", "reuseaddr")
 
 app = typer.Typer(
     name="netlab",

@@ -1,0 +1,1 @@
+"""netlab capture: libpcap capture, a fast struct-based decoder and tcpdump-identical lines."""

@@ -1,0 +1,107 @@
+"""Filter expressions, compiled by libpcap: pcap-filter(7) exactly as tcpdump reads it.
+
+libpcap compiles the expression (so a bad one gets libpcap's own message) and
+runs the program. Live captures attach it to the socket, so the kernel filters
+(see live.py); offline reading runs it here, per packet, in C.
+
+One subtlety: pcapy's ``BPFProgram.filter`` passes the captured length as the
+wire length too. Programs that read the wire length (``len``, ``greater``,
+``less``) would then misjudge packets cut short by a snap length, so those
+programs run through libpcap's ``bpf_filter`` with both lengths instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+from typing import Callable
+
+from netlab.errors import UsageError
+
+# PCAP_NETMASK_UNKNOWN is what libpcap wants when no netmask applies; tcpdump
+# passes 0 when reading a file, and so do we (it only matters for `ip broadcast`).
+OFFLINE_NETMASK = 0
+BAD_FILTER_HINT = "see pcap-filter(7) for the syntax"
+
+_BPF_LD_W_LEN = 0x80   # BPF_LD|BPF_W|BPF_LEN: A <- wire length
+_BPF_LDX_W_LEN = 0x81  # BPF_LDX|BPF_W|BPF_LEN: X <- wire length
+
+
+class _BpfInsn(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+
+# The few LINKTYPE_ values (in files) that differ from libpcap's DLT_ values on Linux.
+_LINKTYPE_TO_DLT = {100: 11, 101: 12, 102: 15, 103: 16}
+# Link types whose headers say which way a packet went: `inbound`/`outbound` work offline.
+_DIRECTION_IN_HEADER = {8, 113, 117, 166, 276}  # SLIP, LINUX_SLL, PFLOG, PPP_PPPD, LINUX_SLL2
+# pcap_datalink_val_to_description(), for the link types a message may name.
+_DESCRIPTIONS = {0: "BSD loopback", 1: "Ethernet", 12: "Raw IP", 108: "OpenBSD loopback", 113: "Linux cooked v1",
+                 228: "Raw IPv4", 229: "Raw IPv6", 276: "Linux cooked v2", 105: "802.11", 9: "PPP"}
+_SKF_AD_OFF = 0xFFFFF000  # loads at or above this offset read Linux socket metadata, not packet bytes
+_BPF_ABS_LOADS = {0x20, 0x28, 0x30}  # BPF_LD|BPF_ABS with W, H, B
+
+
+def dlt_for_linktype(linktype: int) -> int:
+    return _LINKTYPE_TO_DLT.get(linktype, linktype)
+
+
+def compile_filter(expression: str, linktype: int, snaplen: int = 262144, netmask: int = OFFLINE_NETMASK,
+                   offline: bool = True):
+    """A compiled pcapy ``BPFProgram``; a bad expression raises UsageError with libpcap's message."""
+    import pcapy
+
+    dlt = dlt_for_linktype(linktype)
+    try:
+        program = pcapy.compile(dlt, snaplen, expression, 1, netmask)
+    except pcapy.PcapError as err:
+        raise UsageError(str(err), BAD_FILTER_HINT) from None
+    if offline and dlt not in _DIRECTION_IN_HEADER and _reads_socket_metadata(program.get_bpf()):
+        # The direction lives in the kernel's socket metadata, which a file does not keep.
+        # libpcap >= 1.10 refuses this; pcapy's compiler (no file at hand) would accept it
+        # and then match nothing, so refuse with libpcap's own words.
+        name = _DESCRIPTIONS.get(dlt, f"DLT {dlt}")
+        raise UsageError(f"inbound/outbound not supported on {name} when reading savefiles", BAD_FILTER_HINT)
+    return program
+
+
+def _reads_socket_metadata(instructions) -> bool:
+    return any(code in _BPF_ABS_LOADS and k >= _SKF_AD_OFF for code, _, _, k in instructions)
+
+
+def matcher(expression: str, linktype: int, snaplen: int = 262144) -> Callable[[bytes, int], bool]:
+    """``match(data, wire_length) -> bool`` for one link type, libpcap's verdict."""
+    program = compile_filter(expression, linktype, snaplen)
+    instructions = program.get_bpf()
+    run = program.filter
+    if not any(code in (_BPF_LD_W_LEN, _BPF_LDX_W_LEN) for code, _, _, _ in instructions):
+        return lambda data, length: run(data) != 0
+
+    bpf_filter = _libpcap_bpf_filter()
+    if bpf_filter is None:  # no libpcap to call: the captured length stands in for the wire length
+        return lambda data, length: run(data) != 0
+    code = (_BpfInsn * len(instructions))(*(_BpfInsn(*insn) for insn in instructions))
+    return lambda data, length: bpf_filter(code, data, length, len(data)) != 0
+
+
+def _libpcap_bpf_filter():
+    """libpcap's ``bpf_filter`` from the copy pcapy loaded (its wheel bundles one), else the system's."""
+    import pcapy
+
+    here = os.path.dirname(pcapy.__file__)
+    candidates = sorted(glob.glob(os.path.join(here, "pcapy_ng.libs", "libpcap*.so*")))
+    system = ctypes.util.find_library("pcap")
+    if system:
+        candidates.append(system)
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(path)
+            func = lib.bpf_filter
+        except (OSError, AttributeError):
+            continue
+        func.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint, ctypes.c_uint]
+        func.restype = ctypes.c_uint
+        return func
+    return None

@@ -1,0 +1,534 @@
+"""The packet decoder and tcpdump-identical line formatter of ``netlab capture``.
+
+``Formatter(linktype, FormatOptions(...)).format(ts_sec, ts_frac, caplen, length, data)``
+returns the text tcpdump 4.99.3 prints for one packet (the line, plus -x/-X/-A
+dump lines); ``record()`` gives the --format jsonl object.
+
+Two paths print a packet. fastpath handles the shapes most traffic has
+(Ethernet/cooked/raw IPv4 or IPv6, plain TCP or UDP) with two unpacks and one %
+format. Everything else goes through the general printers: the link layers
+here, then fmt_ip (IPv4, IPv6 and extension headers), fmt_tcp (TCP, UDP),
+fmt_icmp, fmt_arp, fmt_misc (IGMP, NTP, DHCP), fmt_dns and fmt_app. They
+append fragments to a list as tcpdump prints them, so a packet cut short keeps
+what was printed and ends with tcpdump's ``[|proto]`` marker.
+
+The Formatter keeps the state tcpdump keeps: the packet number (-#), the
+previous and first timestamps (-ttt, -ttttt) and the initial sequence numbers
+of each TCP conversation (relative seq/ack).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from dataclasses import dataclass
+
+from netlab.capture import fastpath, fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, ip4, ip6, mac
+from netlab.capture.timefmt import TimeFormatter
+
+__all__ = ["FormatOptions", "Formatter", "linktype_name", "LINKTYPE_NAMES"]
+
+
+@dataclass(slots=True)
+class FormatOptions:
+    quiet: bool = False        # -q
+    link: bool = False         # -e
+    verbose: int = 0           # -v count
+    ts_mode: int = 0           # 0 default HH:MM:SS.frac, 1 -t (none), 2 -tt, 3 -ttt, 4 -tttt, 5 -ttttt
+    nano: bool = False         # --nano precision (timestamps given in ns)
+    number: bool = False       # -#  ("%5u  " prefix)
+    hex_mode: str | None = None  # "x","xx","X","XX","A","AA"
+    numeric: bool = True       # -n (we never resolve names; kept for completeness)
+    utc: bool = False          # tcpdump prints local time; tests run with TZ=GMT0
+
+
+# LINKTYPE_ (file header) and DLT_ values -> tcpdump's "NAME (description)"
+LINKTYPE_NAMES = {
+    0: "NULL (BSD loopback)",
+    1: "EN10MB (Ethernet)",
+    12: "RAW (Raw IP)",
+    14: "RAW (Raw IP)",
+    101: "RAW (Raw IP)",
+    108: "LOOP (OpenBSD loopback)",
+    113: "LINUX_SLL (Linux cooked v1)",
+    228: "IPV4 (Raw IPv4)",
+    229: "IPV6 (Raw IPv6)",
+    276: "LINUX_SLL2 (Linux cooked v2)",
+}
+
+
+def linktype_name(linktype: int) -> str:
+    """The link-type text of tcpdump's "reading from file ..., link-type X (...)" line."""
+    return LINKTYPE_NAMES.get(linktype, "%u" % linktype)
+
+
+MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
+
+_U16 = struct.Struct("!H")
+_U32 = struct.Struct("!I")
+_U32LE = struct.Struct("<I")
+_ETHTYPE = struct.Struct("!12xH")
+_SLL = struct.Struct("!HHH8sH")
+_SLL2 = struct.Struct("!HHIHBB8s")
+
+ETHERTYPE_NAMES = {
+    0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x8100: "802.1Q",
+    0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x88CC: "LLDP", 0x9000: "Loopback", 0x8863: "PPPoE D",
+    0x8864: "PPPoE S", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x888E: "EAPOL", 0x8809: "Slow Protocols",
+    0x88F7: "PTP", 0x8137: "IPX", 0x809B: "Appletalk", 0x80F3: "AARP", 0x6003: "DN", 0x0200: "PUP",
+    0x88E5: "802.1AE MACsec", 0x8906: "FCoE", 0x8914: "FIP", 0x88B5: "Experimental",
+    0x22F3: "TRILL", 0x8902: "CFM", 0x88E7: "PBB",
+}
+_VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
+_PKTTYPES = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
+_BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
+
+
+def _default_print(f, out, payload: bytes):
+    """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway."""
+    if f.hex_mode is None and payload:
+        out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, True)))
+
+
+def _ethertype(f, out, d, p, etype, length, end):
+    """Print the network layer for an Ethernet type; False if tcpdump does not know it."""
+    if etype == 0x0800:
+        fmt_ip.ip4_print(f, out, d, p, length, end)
+    elif etype == 0x86DD:
+        fmt_ip.ip6_print(f, out, d, p, length, end)
+    elif etype == 0x0806 or etype == 0x8035:
+        fmt_arp.arp_print(f, out, d, p, length, end)
+    else:
+        return False
+    return True
+
+
+def _ether(f, out, d, length):
+    caplen = len(d)
+    if caplen < 14:
+        f.hdrlen = caplen
+        raise SOFT_TRUNC["ether"]
+    etype = _ETHTYPE.unpack_from(d)[0]
+    if etype == 0x0800 and not f.eflag:  # the common case, straight through
+        f.hdrlen = 14
+        fmt_ip.ip4_print(f, out, d, 14, length - 14, caplen)
+        return
+    eflag = f.eflag
+    if eflag:
+        out.append("%s > %s, " % (mac(d[6:12]), mac(d[0:6])))
+        if etype in _VLAN_TYPES and caplen < 18:
+            f.hdrlen = caplen
+            raise SOFT_TRUNC["vlan"]
+        out.append(_type_text(f, etype))
+        out.append(", length %u: " % length)
+    p = 14
+    while etype in _VLAN_TYPES:
+        if caplen < p + 4:
+            f.hdrlen = caplen
+            raise SOFT_TRUNC["vlan"]
+        if eflag and p > 14:  # an inner tag's type shows once the tag itself was captured
+            out.append(_type_text(f, etype) + ", ")
+        tci = _U16.unpack_from(d, p)[0]
+        etype = _U16.unpack_from(d, p + 2)[0]
+        if eflag:
+            out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
+        p += 4
+    if eflag and p > 14 and etype > 1500:
+        out.append(_type_text(f, etype) + ", ")
+    f.hdrlen = p
+    if etype <= 1500:
+        # an 802.3 length field: LLC follows, which netlab does not decode
+        if not eflag:
+            out.append("%s > %s, 802.3, length %u: " % (mac(d[6:12]), mac(d[0:6]), etype))
+        _default_print(f, out, d[p:])
+        return
+    if not _ethertype(f, out, d, p, etype, length - p, caplen):
+        if not eflag:
+            out.append("%s > %s, %s, length %u: " % (mac(d[6:12]), mac(d[0:6]), _type_text(f, etype), length))
+        _default_print(f, out, d[p:])
+
+
+def inner_ether(f, out, frame: bytes, length: int) -> None:
+    """An Ethernet frame inside another packet (VXLAN): printed as a captured one is."""
+    _ether(f, out, frame, length)
+
+
+def _type_text(f, etype):
+    if etype <= 1500:
+        return "802.3"
+    name = ETHERTYPE_NAMES.get(etype)
+    if f.qflag:
+        return name if name else "Unknown Ethertype (0x%04x)" % etype
+    return "ethertype %s (0x%04x)" % (name or "Unknown", etype)
+
+
+def _sll_header_text(f, pkttype, halen, addr, etype, length):
+    s = "%3s " % _PKTTYPES.get(pkttype, "?")
+    if halen == 6:
+        s += mac(addr[:6]) + " "
+    if not f.qflag:
+        if etype <= 1500:
+            s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
+        else:
+            s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
+        s += ", length %u: " % length
+    return s
+
+
+def _sll(f, out, d, length):
+    caplen = len(d)
+    if caplen < 16:
+        f.hdrlen = caplen
+        raise TRUNC["sll"]
+    pkttype, _hatype, halen, addr, etype = _SLL.unpack_from(d)
+    f.hdrlen = 16
+    header = _sll_header_text(f, pkttype, halen, addr, etype, length)
+    if f.eflag:
+        out.append(header)
+    _sll_payload(f, out, d, 16, etype, length - 16, caplen, header)
+
+
+def _sll_payload(f, out, d, p, etype, length, caplen, header=""):
+    while etype in _VLAN_TYPES:
+        if caplen < p + 4:
+            raise TRUNC["vlan"]
+        tci = _U16.unpack_from(d, p)[0]
+        etype = _U16.unpack_from(d, p + 2)[0]
+        if f.eflag:
+            out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
+            if etype > 1500:
+                out.append("ethertype %s (0x%04x), " % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype))
+        p += 4
+        length -= 4
+        f.hdrlen = p
+    if etype <= 1500 or not _ethertype(f, out, d, p, etype, length, caplen):
+        if not f.eflag:  # tcpdump shows the header it skipped, to show the unknown type
+            out.append(header)
+        _default_print(f, out, d[p:])
+
+
+_ifname_cache: dict[int, str] = {}
+
+
+def _ifname(index: int) -> str:
+    name = _ifname_cache.get(index)
+    if name is None:
+        try:
+            name = socket.if_indextoname(index)
+        except OSError:
+            name = "?"
+        _ifname_cache[index] = name
+    return name
+
+
+def _sll2(f, out, d, length):
+    caplen = len(d)
+    if caplen < 20:
+        f.hdrlen = caplen
+        raise TRUNC["sll2"]
+    etype, _res, ifindex, _hatype, pkttype, halen, addr = _SLL2.unpack_from(d)
+    f.hdrlen = 20
+    out.append("%-5s %-3s " % (_ifname(ifindex), _PKTTYPES.get(pkttype, "?")))
+    s = "ifindex %u " % ifindex
+    if halen == 6:
+        s += mac(addr[:6]) + " "
+    if not f.qflag:
+        if etype <= 1500:
+            s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
+        else:
+            s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
+        s += ", length %u: " % length
+    if f.eflag:
+        out.append(s)
+    _sll_payload(f, out, d, 20, etype, length - 20, caplen, s)
+
+
+def _null_common(f, out, d, length, family):
+    caplen = len(d)
+    f.hdrlen = 4
+    if f.eflag:
+        out.append(_null_hdr(f, family, length))
+    if family == 2:
+        fmt_ip.ip4_print(f, out, d, 4, length - 4, caplen)
+    elif family in (24, 28, 30):
+        fmt_ip.ip6_print(f, out, d, 4, length - 4, caplen)
+    else:
+        if not f.eflag:
+            out.append(_null_hdr(f, family, length))
+        _default_print(f, out, d[4:])
+
+
+def _null_hdr(f, family, length):
+    if f.qflag:
+        return "%s, length %u: " % (_BSD_AF.get(family, "Unknown AF %u" % family), length)
+    return "AF %s (%u), length %u: " % (_BSD_AF.get(family, "Unknown"), family, length)
+
+
+def _null(f, out, d, length):
+    if len(d) < 4:
+        f.hdrlen = len(d)
+        raise TRUNC["null"]
+    family = _U32LE.unpack_from(d)[0]
+    if family & 0xFFFF0000:
+        family = _U32.unpack_from(d)[0]
+    _null_common(f, out, d, length, family)
+
+
+def _loop(f, out, d, length):
+    if len(d) < 4:
+        f.hdrlen = len(d)
+        raise TRUNC["null"]
+    _null_common(f, out, d, length, _U32.unpack_from(d)[0])
+
+
+def _raw(f, out, d, length):
+    f.hdrlen = 0
+    if f.eflag:
+        out.append("ip: ")
+    if not d or length < 1:
+        out.append("truncated-ip %d" % length)
+        return
+    v = d[0] & 0xF0
+    if v == 0x40:
+        fmt_ip.ip4_print(f, out, d, 0, length, len(d))
+    elif v == 0x60:
+        fmt_ip.ip6_print(f, out, d, 0, length, len(d))
+    else:
+        out.append("unknown ip %u" % (v >> 4))
+
+
+def _unknown_link(f, out, d, length):
+    f.hdrlen = 0
+    _default_print(f, out, d)
+
+
+LINK_PRINTERS = {1: _ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _raw, 14: _raw, 101: _raw,
+                 228: _raw, 229: _raw}
+
+
+class Formatter:
+    """Formats packets of one capture (one link type) as tcpdump prints them."""
+
+    def __init__(self, linktype: int, options: FormatOptions | None = None, fast: bool = True):
+        o = options or FormatOptions()
+        self._use_fast = fast  # False: the general printers only (tests compare both paths)
+        self.options = o
+        self.linktype = linktype
+        self.qflag = 1 if o.quiet else 0
+        self.eflag = bool(o.link)
+        self.vflag = int(o.verbose or 0)
+        self.hex_mode = o.hex_mode or None
+        self.number = bool(o.number)
+        self.count = 0
+        self.hdrlen = 0
+        self.tcp_seq: dict = {}
+        self._link = LINK_PRINTERS.get(linktype, _unknown_link)
+        self._ts = TimeFormatter(o.ts_mode, o.nano, o.utc).format
+        # printers reach the transports through the formatter (no import cycle)
+        self.tcp = fmt_tcp.tcp_print
+        self.udp = fmt_tcp.udp_print
+        self.icmp = fmt_icmp.icmp_print
+        self.icmp6 = fmt_icmp.icmp6_print
+        self.format = self._make_format()
+
+    def _line(self, length: int, data: bytes) -> str:
+        out: list[str] = []
+        try:
+            self._link(self, out, data, length)
+        except Truncated as t:
+            out.append(" [|%s]" % t.proto)
+            if t.whole:
+                self.hdrlen = 0
+        except Exception:  # a decoder bug must never cost the user the capture
+            out.append(" [|%s]" % "packet")
+            self.hdrlen = 0
+        return "".join(out)
+
+    def format(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> str:
+        """The full text tcpdump prints for one packet (line, plus dump lines; no trailing newline).
+
+        ``data`` is the captured bytes (caplen of them). Replaced per instance by
+        the fastest variant for the options (see _make_format); this is the general one.
+        """
+        self.count += 1
+        if len(data) > caplen:
+            data = data[:caplen]
+        if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+            return self._invalid_header(caplen, length)
+        line = self._ts(ts_sec, ts_frac) + self._line(length, data)
+        if self.number:
+            line = "%5u  " % self.count + line
+        if self.hex_mode:
+            line += hexdump.dump(self.hex_mode, data, self.hdrlen)
+        return line
+
+    def _invalid_header(self, caplen: int, length: int) -> str:
+        """tcpdump's line for a record header that cannot be right (no stamp, no decode)."""
+        parts = []
+        if caplen == 0:
+            parts.append(" caplen==0")
+        if length == 0:
+            parts.append(" len==0")
+        elif length < caplen:
+            parts.append(" len(%u) < caplen(%u)" % (length, caplen))
+        if caplen > MAXIMUM_SNAPLEN:
+            parts.append(" caplen(%u) > %u" % (caplen, MAXIMUM_SNAPLEN))
+        if length > MAXIMUM_SNAPLEN:
+            parts.append(" len(%u) > %u" % (length, MAXIMUM_SNAPLEN))
+        text = "[Invalid header:" + ",".join(parts) + "]"
+        if self.number:
+            text = "%5u  " % self.count + text
+        return text
+
+    def _make_format(self):
+        """A closure specialised for the options: the per-packet cost is what matters."""
+        o = self.options
+        where = None
+        if self._use_fast and not (self.qflag or self.vflag):
+            if not self.eflag:
+                where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
+                         228: (0, None), 229: (0, None)}.get(self.linktype)
+            elif self.linktype == 1:
+                self._fast_hdrlen = 14
+                return self._with_fast(fastpath.make(self, 14, 12, link_e=True), self._line)
+        if where is None:
+            return Formatter.format.__get__(self)
+        self._fast_hdrlen = where[0]
+        line_of = self._line
+        if self.number or self.hex_mode or o.ts_mode not in (0, 4):
+            return self._with_fast(fastpath.make(self, *where), line_of)
+        # the common case: default or -tttt stamps, no dump, no numbers
+        frac_fmt = "%s.%09u " if o.nano else "%s.%06u "
+        fast = fastpath.make(self, *where, pre=frac_fmt)
+        conv = time.gmtime if o.utc else time.localtime
+        general_fmt = frac_fmt + "%s"
+        date = o.ts_mode == 4
+        cache = [None, ""]
+
+        def format(ts_sec, ts_frac, caplen, length, data):
+            self.count += 1
+            if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+                return self._invalid_header(caplen, length)
+            if ts_sec != cache[0]:
+                tm = conv(ts_sec)
+                cache[0] = ts_sec
+                cache[1] = ("%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]) if date else ("%02d:%02d:%02d" % tm[3:6])
+            line = fast(data, length, cache[1], ts_frac)
+            if line is None:
+                return general_fmt % (cache[1], ts_frac, line_of(length, data))
+            return line
+
+        return format
+
+    def _with_fast(self, fast, line_of):
+        """Other stamp/number/dump options: the fast body inside the general frame."""
+        stamp = self._ts
+        number = self.number
+        hex_mode = self.hex_mode
+        fmt = self
+
+        def format(ts_sec, ts_frac, caplen, length, data):
+            fmt.count += 1
+            if len(data) > caplen:
+                data = data[:caplen]
+            if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+                return fmt._invalid_header(caplen, length)
+            ts = stamp(ts_sec, ts_frac)
+            line = fast(data, length, ts, "")
+            if line is None:
+                line = ts + line_of(length, data)
+            elif hex_mode:
+                fmt.hdrlen = fmt._fast_hdrlen
+            if number:
+                line = "%5u  " % fmt.count + line
+            if hex_mode:
+                line += hexdump.dump(hex_mode, data, fmt.hdrlen)
+            return line
+
+        return format
+
+    def record(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> dict:
+        """The --format jsonl object for one packet."""
+        self.count += 1
+        if len(data) > caplen:
+            data = data[:caplen]
+        summary = self._ts(ts_sec, ts_frac) + self._line(length, data)
+        rec = {
+            "ts": ts_sec + ts_frac / (1e9 if self.options.nano else 1e6),
+            "len": length,
+            "caplen": caplen,
+            "link": linktype_name(self.linktype).split(" ", 1)[0],
+            "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
+            "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None,
+            "summary": summary,
+        }
+        try:
+            _fields(self.linktype, data, rec)
+        except Exception:  # fields of a malformed packet stay null
+            pass
+        return rec
+
+
+_IP_PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 132: "sctp"}
+
+
+def _fields(linktype: int, d: bytes, rec: dict) -> None:
+    """Fill the record's addressing fields (raw header values, no relative numbers)."""
+    if linktype == 1:
+        p, etype = 14, _ETHTYPE.unpack_from(d)[0]
+        while etype in _VLAN_TYPES:
+            etype = _U16.unpack_from(d, p + 2)[0]
+            p += 4
+        rec["src"], rec["dst"] = mac(d[6:12]), mac(d[0:6])
+    elif linktype == 113:
+        p, etype = 16, _U16.unpack_from(d, 14)[0]
+    elif linktype == 276:
+        p, etype = 20, _U16.unpack_from(d, 0)[0]
+    elif linktype in (0, 108):
+        fam = _U32LE.unpack_from(d)[0] if linktype == 0 else _U32.unpack_from(d)[0]
+        if fam & 0xFFFF0000:
+            fam = _U32.unpack_from(d)[0]
+        p, etype = 4, 0x0800 if fam == 2 else 0x86DD if fam in (24, 28, 30) else 0
+    elif linktype in (12, 14, 101, 228, 229):
+        p = 0
+        etype = 0x0800 if d[0] >> 4 == 4 else 0x86DD if d[0] >> 4 == 6 else 0
+    else:
+        return
+    if etype in (0x0806, 0x8035):
+        rec["proto"] = "arp"
+        hln, pln = d[p + 4], d[p + 5]
+        if pln == 4:
+            rec["src"] = ip4(d[p + 8 + hln:p + 12 + hln])
+            rec["dst"] = ip4(d[p + 8 + 2 * hln + 4:p + 12 + 2 * hln + 4])
+        return
+    if etype == 0x0800:
+        hl = (d[p] & 15) * 4
+        proto = d[p + 9]
+        rec["src"], rec["dst"] = ip4(d[p + 12:p + 16]), ip4(d[p + 16:p + 20])
+        later_fragment = _U16.unpack_from(d, p + 6)[0] & 0x1FFF
+        l4 = p + hl
+    elif etype == 0x86DD:
+        proto = d[p + 6]
+        rec["src"], rec["dst"] = ip6(d[p + 8:p + 24]), ip6(d[p + 24:p + 40])
+        l4 = p + 40
+        later_fragment = 0
+        while proto in (0, 43, 60, 44):
+            if proto == 44:
+                later_fragment = _U16.unpack_from(d, l4 + 2)[0] & 0xFFF8
+                proto, l4 = d[l4], l4 + 8
+            else:
+                proto, l4 = d[l4], l4 + ((d[l4 + 1] + 1) << 3)
+    else:
+        return
+    rec["proto"] = _IP_PROTOS.get(proto, "ip-proto-%u" % proto)
+    if later_fragment:
+        return
+    if proto in (6, 17, 132) and l4 + 4 <= len(d):
+        rec["sport"], rec["dport"] = struct.unpack_from("!HH", d, l4)
+        if proto == 6 and l4 + 14 <= len(d):
+            rec["seq"], rec["ack"] = struct.unpack_from("!II", d, l4 + 4)
+            rec["tcp_flags"] = fmt_tcp.FLAGS[d[l4 + 13]]
+    elif proto in (1, 58) and l4 < len(d):
+        rec["icmp_type"] = d[l4]

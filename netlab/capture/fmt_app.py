@@ -1,0 +1,211 @@
+"""The application decorations tcpdump adds after a TCP/UDP line.
+
+Only what tcpdump 4.99 prints on its default line for the commonest ports:
+HTTP/WHOIS/SMTP first lines (``: HTTP: GET / HTTP/1.1``), the SSH banner,
+and DNS (``fmt_dns``). Everything else gets the plain transport line.
+"""
+
+from __future__ import annotations
+
+from netlab.capture import fmt_dns, fmt_misc
+from netlab.capture.fmt_base import Truncated
+
+_HTTP_CMDS = frozenset(x.upper() for x in (
+    "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
+    "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT",
+    "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND",
+    "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT",
+    "VERSION-CONTROL", "BASELINE-CONTROL"))
+
+_SPACE = b" \t\r\n"
+
+
+def _fetch_token(d, idx, length, end):
+    """tcpdump's fetch_token: (token, index after it and the blanks) or (None, 0)."""
+    tok = bytearray()
+    while idx < length:
+        if idx >= end:
+            return None, 0
+        c = d[idx]
+        if c >= 0x80:
+            return None, 0
+        if c in _SPACE:
+            break
+        if not 0x20 <= c <= 0x7E:
+            return None, 0
+        if len(tok) + 2 > 129:
+            return None, 0
+        tok.append(c)
+        idx += 1
+    if not tok:
+        return None, 0
+    while idx < length:
+        if idx >= end:
+            break
+        c = d[idx]
+        if c in b"\r\n":
+            break
+        if not 0x20 <= c <= 0x7E:
+            break
+        if c not in _SPACE:
+            break
+        idx += 1
+    return tok.decode("ascii"), idx
+
+
+def _txt_line(out, prefix, d, start, length, end, proto):
+    """tcpdump's print_txt_line; returns the index after the line, or 0."""
+    idx = start
+    while idx < length:
+        if idx >= end:  # tcpdump reads past the capture before printing anything
+            raise Truncated(proto)
+        c = d[idx]
+        if c == 10:
+            out.append(prefix + d[start:idx].decode("latin-1"))
+            return idx + 1
+        if c == 13:
+            if idx + 1 >= length:
+                return 0
+            if idx + 1 >= end:
+                raise Truncated(proto)
+            if d[idx + 1] == 10:
+                out.append(prefix + d[start:idx].decode("latin-1"))
+                return idx + 2
+            return 0
+        if not (0x20 <= c <= 0x7E) and c != 9:
+            return 0
+        idx += 1
+    out.append(prefix + d[start:idx].decode("latin-1"))
+    out.append(" [|%s]" % proto)
+    return 0
+
+
+def _txtproto(f, out, d, q, length, end, name, cmds, resp_code_second):
+    """tcpdump's txtproto_print, with the line bytes at d[q:q+length]."""
+    stop = q + length
+    print_this = False
+    if cmds is not None:
+        tok, idx = _fetch_token(d, q, stop, end)
+        if idx:
+            if tok.upper() in cmds:
+                print_this = True
+            if resp_code_second:
+                tok2, idx = _fetch_token(d, idx, stop, end)
+                if idx and len(tok2) == 3 and "1" <= tok2[0] <= "9" and tok2[1].isdigit() and tok2[2].isdigit():
+                    print_this = True
+    else:
+        print_this = True
+    out.append(name.upper())
+    if print_this:
+        if f.vflag:
+            out.append(", length: %u" % length)
+            idx = q
+            while idx < stop:
+                eol = _txt_line(out, "\n\t", d, idx, stop, end, name)
+                if not eol:
+                    break
+                idx = eol
+        else:
+            _txt_line(out, ": ", d, q, stop, end, name)
+
+
+def _http(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "http", _HTTP_CMDS, True)
+
+
+def _whois(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "whois", None, False)
+
+
+def _smtp(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "smtp", None, False)
+
+
+def _ssh(f, out, d, q, length, end):
+    for i, c in enumerate(b"SSH-"):
+        if q + i >= end:
+            raise Truncated("ssh")
+        if d[q + i] != c:
+            return
+    idx = q
+    stop = q + length
+    while idx < stop:
+        if idx >= end:
+            raise Truncated("ssh")
+        c = d[idx]
+        if c == 10:
+            out.append(": SSH: " + d[q:idx].decode("latin-1"))
+            return
+        if c == 13:
+            if idx + 1 >= stop:
+                return
+            if idx + 1 >= end:
+                raise Truncated("ssh")
+            if d[idx + 1] == 10:
+                out.append(": SSH: " + d[q:idx].decode("latin-1"))
+            return
+        if not 0x20 <= c <= 0x7E:
+            return  # not a version banner
+        idx += 1
+
+
+def _dns_tcp(f, out, d, q, length, end):
+    fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=True)
+
+
+def _dns_udp(f, out, d, q, length, end, ulen, fragmented):
+    fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=False)
+    return True
+
+
+_RTSP_CMDS = frozenset(("DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE", "PLAY", "RECORD", "REDIRECT",
+                        "SETUP", "SET_PARAMETER", "TEARDOWN"))
+
+
+def _ftp(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "ftp", None, False)
+
+
+def _rtsp(f, out, d, q, length, end):
+    out.append(": ")
+    _txtproto(f, out, d, q, length, end, "rtsp", _RTSP_CMDS, True)
+
+
+TCP_PORTS = {80: _http, 8080: _http, 43: _whois, 25: _smtp, 22: _ssh, 53: _dns_tcp, 21: _ftp, 554: _rtsp,
+             8554: _rtsp}
+def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
+    fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=False, is_mdns=True)
+    return True
+
+
+def _vxlan(f, out, d, q, length, end, ulen, fragmented):
+    """VXLAN: its header, a newline, then the inner Ethernet frame as tcpdump prints it."""
+    out.append("VXLAN")
+    if length < 8:
+        out.append(" (invalid)")
+        return True
+    if q >= end:
+        raise Truncated("vxlan")
+    flags = d[q]
+    out.append(", flags [%s] (0x%02x), " % ("I" if flags & 8 else "invalid", flags))
+    if q + 7 > end:
+        raise Truncated("vxlan")
+    out.append("vni %u\n" % int.from_bytes(d[q + 4:q + 7], "big"))
+    if q + 8 > end:  # (tcpdump reads the reserved byte too)
+        raise Truncated("vxlan")
+    from netlab.capture import decode  # (the link layer printers live there)
+    outer_hdrlen = f.hdrlen
+    try:
+        decode.inner_ether(f, out, d[q + 8:end], length - 8)
+    finally:
+        f.hdrlen = outer_hdrlen
+    return True
+
+
+UDP_PORTS = {53: _dns_udp, 4789: _vxlan, 546: fmt_misc.dhcp6_print, 547: fmt_misc.dhcp6_print,
+             514: fmt_misc.syslog_print, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
+             68: fmt_misc.bootp_print}

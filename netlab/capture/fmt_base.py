@@ -1,0 +1,145 @@
+"""Shared pieces of the tcpdump-style printers: truncation, addresses, checksums.
+
+Every printer appends text fragments to a list as tcpdump prints them, so that
+when the captured bytes end inside a header the fragments printed so far stay
+and the line ends with tcpdump's ``[|proto]`` marker (raised as ``Truncated``).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+_inet_ntop = socket.inet_ntop
+_AF_INET6 = socket.AF_INET6
+
+
+class Truncated(Exception):
+    """The captured bytes end inside a header of ``proto``: tcpdump prints `` [|proto]``.
+
+    ``whole`` tells how tcpdump got there, which shows in a -x/-X/-A dump: a
+    read past the capture (its longjmp) dumps the whole frame, a printer's own
+    length check dumps what follows the link-layer header, as usual.
+    """
+
+    __slots__ = ("proto", "whole")
+
+    def __init__(self, proto: str, whole: bool = True):
+        self.proto = proto
+        self.whole = whole
+
+
+_NAMES = ("ether", "sll", "sll2", "null", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "arp",
+          "vlan", "hbhopt", "dstopt", "frag6", "rt6", "domain", "mptcp", "ipopts", "igmp")
+# Decoders raise these prebuilt instances: cheaper than building one per packet.
+TRUNC = {name: Truncated(name) for name in _NAMES}
+SOFT_TRUNC = {name: Truncated(name, whole=False) for name in _NAMES}
+
+
+def trunc(proto: str) -> Truncated:
+    return TRUNC.get(proto) or Truncated(proto)
+
+
+U8 = struct.Struct("!B")
+U16 = struct.Struct("!H")
+U32 = struct.Struct("!I")
+U64 = struct.Struct("!Q")
+
+# Address strings are cached: a capture talks to few hosts, and building the
+# dotted quad is the dearest part of an IP line.
+_ip4_cache: dict[bytes, str] = {}
+_ip6_cache: dict[bytes, str] = {}
+_mac_cache: dict[bytes, str] = {}
+
+
+def ip4(b: bytes) -> str:
+    s = _ip4_cache.get(b)
+    if s is None:
+        s = "%u.%u.%u.%u" % (b[0], b[1], b[2], b[3])
+        if len(_ip4_cache) > 65536:
+            _ip4_cache.clear()
+        _ip4_cache[b] = s
+    return s
+
+
+def ip6(b: bytes) -> str:
+    s = _ip6_cache.get(b)
+    if s is None:
+        s = _inet_ntop(_AF_INET6, b)
+        if len(_ip6_cache) > 65536:
+            _ip6_cache.clear()
+        _ip6_cache[b] = s
+    return s
+
+
+def mac(b: bytes) -> str:
+    s = _mac_cache.get(b)
+    if s is None:
+        s = ":".join("%02x" % c for c in b)
+        if len(_mac_cache) > 65536:
+            _mac_cache.clear()
+        _mac_cache[b] = s
+    return s
+
+
+def linkaddr(b: bytes) -> str:
+    """tcpdump's linkaddr_string for non-Ethernet lengths: hex bytes joined by ':'."""
+    if len(b) == 6:
+        return mac(b)
+    return ":".join("%02x" % c for c in b)
+
+
+def ones_sum(data: bytes) -> int:
+    """One's-complement sum of big-endian 16-bit words (odd length padded), folded.
+
+    2**16 is 1 modulo 0xffff, so the folded sum is the whole number modulo 0xffff
+    (with 0xffff for a non-zero multiple): one big-int operation instead of a loop.
+    """
+    if len(data) & 1:
+        data = data + b"\0"
+    n = int.from_bytes(data, "big")
+    if n == 0:
+        return 0
+    r = n % 0xFFFF
+    return r or 0xFFFF
+
+
+def cksum_result(data: bytes) -> int:
+    """tcpdump's in_cksum(): 0 when the checksum over data (field included) is right."""
+    return ~ones_sum(data) & 0xFFFF
+
+
+def shouldbe(field: int, computed: int) -> int:
+    """tcpdump's in_cksum_shouldbe(): the value the checksum field should have held."""
+    s = field + computed
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    return s & 0xFFFF
+
+
+def pseudo4(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
+    return src + dst + struct.pack("!BBH", 0, proto, length)
+
+
+def pseudo6(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
+    return src + dst + struct.pack("!IxxxB", length, proto)
+
+
+def bittok(table: dict[int, str], value: int, sep: str = ", ", none: str = "none") -> str:
+    """tcpdump's bittok2str: the names of the set bits, in table order."""
+    names = [name for bit, name in table.items() if value & bit == bit and bit]
+    return sep.join(names) if names else none
+
+
+def printjn(b: bytes) -> str:
+    """tcpdump's nd_printjn: printable ASCII as is, other bytes escaped like fn_print_char."""
+    out = []
+    for c in b:
+        if c & 0x80:
+            out.append("M-")
+            c &= 0x7F
+        if c < 0x20 or c == 0x7F:
+            out.append("^" + chr(c ^ 0x40))
+        else:
+            out.append(chr(c))
+    return "".join(out)

@@ -1,0 +1,207 @@
+"""Small protocols tcpdump names on its default line: IGMP, NTP, BOOTP/DHCP, DHCPv6, syslog.
+
+Only their non-verbose lines (with -v tcpdump prints much more of NTP, DHCP,
+DHCPv6 and syslog, which netlab does not reproduce: those get the plain UDP
+line; IGMP's -v group records are here).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from netlab.capture.fmt_base import TRUNC, Truncated, cksum_result, ip4, mac
+
+_U16 = struct.Struct("!H")
+
+_IGMPV3_RECORDS = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+
+
+def igmp_print(f, out, d, p, length, end):
+    if f.qflag:
+        out.append("igmp")
+        return
+    if p + 1 > end:
+        raise TRUNC["igmp"]
+    typ = d[p]
+
+    def need(n):
+        if p + n > end:
+            raise TRUNC["igmp"]
+
+    if typ == 0x11:
+        out.append("igmp query")
+        if length >= 12:
+            _v3_query(f, out, d, p, length, end)
+        else:
+            need(8)
+            if d[p + 1]:
+                out.append(" v2")
+                if d[p + 1] != 100:
+                    out.append(" [max resp time %u]" % d[p + 1])
+            else:
+                out.append(" v1")
+            if any(d[p + 4:p + 8]):
+                out.append(" [gaddr %s]" % ip4(d[p + 4:p + 8]))
+            if length != 8:
+                out.append(" [len %u]" % length)
+    elif typ in (0x12, 0x16, 0x17):
+        need(8)
+        out.append("igmp %s %s" % ({0x12: "v1 report", 0x16: "v2 report", 0x17: "leave"}[typ], ip4(d[p + 4:p + 8])))
+        if length != 8:
+            out.append(" [len %u]" % length)
+    elif typ == 0x22:
+        out.append("igmp v3 report")
+        _v3_report(f, out, d, p, length, end)
+    else:
+        out.append("igmp-%x" % typ)
+    if f.vflag and length >= 4 and p + length <= end and cksum_result(d[p:p + length]):
+        out.append(" bad igmp cksum %x!" % _U16.unpack_from(d, p + 2)[0])
+
+
+def _v3_report(f, out, d, p, length, end):
+    if length < 8:
+        out.append(" [invalid len %u]" % length)
+        return
+    if p + 8 > end:
+        raise TRUNC["igmp"]
+    ngroups = _U16.unpack_from(d, p + 6)[0]
+    out.append(", %u group record(s)" % ngroups)
+    if not f.vflag:
+        return
+    group = 8
+    for _ in range(ngroups):
+        if length < group + 8:
+            out.append(" [invalid number of groups]")
+            return
+        q = p + group
+        if q + 8 > end:
+            raise TRUNC["igmp"]
+        out.append(" [gaddr %s" % ip4(d[q + 4:q + 8]))
+        out.append(" %s" % _IGMPV3_RECORDS.get(d[q], " [v3-report-#%u]" % d[q]))
+        nsrcs = _U16.unpack_from(d, q + 2)[0]
+        if length < group + 8 + (nsrcs << 2):
+            out.append(" [invalid number of sources %u]" % nsrcs)
+            return
+        if f.vflag == 1:
+            out.append(", %u source(s)" % nsrcs)
+        else:
+            out.append(" {")
+            for k in range(nsrcs):
+                if q + 12 + 4 * k > end:
+                    raise TRUNC["igmp"]
+                out.append(" " + ip4(d[q + 8 + 4 * k:q + 12 + 4 * k]))
+            out.append(" }")
+        group += 8 + (nsrcs << 2)
+        out.append("]")
+
+
+def _v3_query(f, out, d, p, length, end):
+    if p + 12 > end:
+        raise TRUNC["igmp"]
+    mrc = d[p + 1]
+    mrt = mrc if mrc < 128 else ((mrc & 0x0F) | 0x10) << (((mrc & 0x70) >> 4) + 3)
+    if mrc != 100:
+        out.append(" [max resp time ")
+        if mrt < 600:
+            out.append("%.1fs" % (mrt * 0.1))
+        else:
+            out.append(_relts(mrt // 10))
+        out.append("]")
+    if any(d[p + 4:p + 8]):
+        out.append(" [gaddr %s" % ip4(d[p + 4:p + 8]))
+        nsrcs = _U16.unpack_from(d, p + 10)[0]
+        if nsrcs:
+            out.append(" {...}" if f.vflag <= 1 else " {" + "".join(
+                " " + ip4(d[p + 12 + 4 * k:p + 16 + 4 * k]) for k in range(nsrcs)) + " }")
+        out.append("]")
+    else:
+        nsrcs = _U16.unpack_from(d, p + 10)[0]
+    out.append(" v3")
+
+
+def _relts(secs):
+    parts = []
+    for unit, n in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= n:
+            parts.append("%u%s" % (secs // n, unit))
+            secs %= n
+    return "".join(parts) or "0s"
+
+
+_NTP_MODES = {0: "unspecified", 1: "symmetric active", 2: "symmetric passive", 3: "Client", 4: "Server",
+              5: "Broadcast", 6: "Control Message", 7: "Reserved"}
+
+
+def ntp_print(f, out, d, q, length, end, ulen, fragmented):
+    if f.vflag:
+        return False  # tcpdump -v decodes the whole NTP packet: not reproduced, plain UDP line
+    if q >= end:
+        raise Truncated("ntp")
+    b = d[q]
+    out.append("NTPv%u, %s, length %u" % ((b >> 3) & 7, _NTP_MODES[b & 7], length))
+    return True
+
+
+def bootp_print(f, out, d, q, length, end, ulen, fragmented):
+    if f.vflag:
+        return False  # tcpdump -v decodes every DHCP option: not reproduced, plain UDP line
+    if q >= end:
+        raise Truncated("bootp")
+    op = d[q]
+    out.append("BOOTP/DHCP, %s" % {1: "Request", 2: "Reply"}.get(op, "unknown (0x%02x)" % op))
+    if q + 3 > end:
+        raise Truncated("bootp")
+    if d[q + 1] == 1 and d[q + 2] == 6 and op == 1:
+        if q + 34 > end:
+            raise Truncated("bootp")
+        out.append(" from %s" % mac(d[q + 28:q + 34]))
+    out.append(", length %u" % length)
+    return True
+
+
+_DHCP6_TYPES = {1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply",
+                8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
+                14: "leasequery", 15: "leasequery-reply"}
+
+
+def dhcp6_print(f, out, d, q, length, end, ulen, fragmented):
+    if f.vflag:
+        return False
+    out.append("dhcp6")
+    if q + 4 > end:  # (tcpdump checks the type and transaction id itself)
+        raise Truncated("dhcp6", whole=False)
+    out.append(" " + _DHCP6_TYPES.get(d[q], "msgtype-%u" % d[q]))
+    return True
+
+
+_FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+               "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2", "local3", "local4",
+               "local5", "local6", "local7"]
+_SEVERITIES = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"]
+
+
+def syslog_print(f, out, d, q, length, end, ulen, fragmented):
+    """``SYSLOG user.info, length: 35`` from the <PRI> of the message."""
+    if f.vflag:
+        return False
+    def byte(i):  # tcpdump reads up to the end of the capture, whatever the length says
+        if i >= end:
+            raise Truncated("syslog")
+        return d[i]
+
+    if byte(q) != 0x3C:
+        out.append(" (invalid)")
+        return True
+    i = q + 1
+    pri = 0
+    while i - q <= 3 and 0x30 <= byte(i) <= 0x39:
+        pri = pri * 10 + d[i] - 0x30
+        i += 1
+    if byte(i) != 0x3E:
+        out.append(" (invalid)")
+        return True
+    facility, severity = (pri & 0x3F8) >> 3, pri & 7
+    out.append("SYSLOG %s.%s, length: %u" % (
+        _FACILITIES[facility] if facility < len(_FACILITIES) else "unknown (%u)" % facility,
+        _SEVERITIES[severity], length))
+    return True

@@ -1,0 +1,158 @@
+"""One capture run: a source (live interface or file), a sink, and the pump between them.
+
+The pump moves packets in batches (what the kernel handed over, or 1024 from
+a file), stops at -c, and always closes the sink, so a -w file is complete
+whatever ends the run (end of file, -c, Ctrl-C, SIGTERM, a closed pipe). What
+it returns is the tcpdump summary: captured, received by filter, dropped by kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable, Iterator, Protocol
+
+from netlab.capture.reader import OfflineCapture, Packet
+
+
+class Sink(Protocol):
+    def consume(self, batch: list[Packet]) -> None: ...
+    def finish(self) -> None: ...   # the run ended normally: print totals, tables
+    def close(self) -> None: ...    # always: release files and streams
+
+
+@dataclass(slots=True)
+class Outcome:
+    live: bool
+    captured: int
+    received_by_filter: int
+    dropped_by_kernel: int
+    dropped_by_interface: int
+
+    def summary_lines(self) -> list[str]:
+        """tcpdump's closing lines; like tcpdump, nothing when reading a file."""
+        if not self.live:
+            return []
+        lines = [_plural(self.captured, "captured"), _plural(self.received_by_filter, "received by filter"),
+                 _plural(self.dropped_by_kernel, "dropped by kernel")]
+        if self.dropped_by_interface:
+            lines.append(_plural(self.dropped_by_interface, "dropped by interface"))
+        return lines
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} packet{'' if n == 1 else 's'} {what}"
+
+
+class FileSource:
+    """A capture file as a source; stoppable between batches."""
+
+    live = False
+
+    def __init__(self, path: str, expression: str | None, nano: bool):
+        self._capture = OfflineCapture(path, expression, nano)
+        self.path = path
+        self.linktype = self._capture.linktype
+        self.snaplen = self._capture.snaplen
+        self._stop = False
+
+    def banner(self) -> str:
+        from netlab.capture.decode import linktype_name
+
+        return f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen}"
+
+    def request_stop(self) -> None:
+        self._stop = True
+
+    def batches(self, size: int) -> Iterator[list[Packet]]:
+        for batch in self._capture.batches(size):
+            yield batch
+            if self._stop:
+                return
+
+    def count(self) -> int:
+        return self._capture.count()
+
+    def outcome(self, captured: int) -> Outcome:
+        return Outcome(False, captured, self._capture.matched, 0, 0)
+
+    def close(self) -> None:
+        self._capture.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class LiveSource:
+    """A live interface as a source."""
+
+    live = True
+
+    def __init__(self, interface: str | None, snaplen: int, expression: str | None, nano: bool, promisc: bool,
+                 buffer_bytes: int | None = None, direction: str | None = None):
+        from netlab.capture.live import LiveCapture, default_device
+
+        self.device = interface or default_device()
+        self._capture = LiveCapture(self.device, snaplen, expression, promisc=promisc, nano=nano,
+                                    buffer_bytes=buffer_bytes, direction=direction)
+        self.linktype = self._capture.linktype
+        self.snaplen = self._capture.snaplen
+
+    def banner(self) -> str:
+        from netlab.capture.decode import linktype_name
+
+        return f"listening on {self.device}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen} bytes"
+
+    def request_stop(self) -> None:
+        self._capture.request_stop()
+
+    def batches(self, size: int) -> Iterator[list[Packet]]:
+        return self._capture.batches()
+
+    def outcome(self, captured: int) -> Outcome:
+        stats = self._capture.close()
+        return Outcome(True, captured, stats.received_by_filter, stats.dropped_by_kernel, stats.dropped_by_interface)
+
+    def close(self) -> None:
+        self._capture.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_source(read_file: str | None, interface: str | None, snaplen: int, expression: str | None,
+                nano: bool = False, promisc: bool = True, buffer_bytes: int | None = None,
+                direction: str | None = None) -> FileSource | LiveSource:
+    if read_file:
+        return FileSource(read_file, expression, nano)
+    return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction)
+
+
+def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024,
+         install_signals: Callable[[Callable[[], None]], None] | None = None) -> Outcome:
+    """Move packets from source to sink until the end, -c COUNT, or a stop request."""
+    if install_signals is not None:
+        install_signals(source.request_stop)
+    done = 0
+    try:
+        for batch in source.batches(batch_size):
+            if count is not None and done + len(batch) >= count:
+                batch = batch[:count - done]
+                sink.consume(batch)
+                done += len(batch)
+                break
+            sink.consume(batch)
+            done += len(batch)
+        outcome = source.outcome(done)
+        sink.finish()
+    finally:
+        sink.close()
+    return outcome

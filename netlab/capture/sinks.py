@@ -1,0 +1,173 @@
+"""Where captured packets go: text lines, JSON lines, a pcap file, a count, a talker table, layers.
+
+Each sink takes whole batches, so the text paths build one string per batch
+and make one write() of it: the per-packet cost is the formatting alone.
+Sinks write to the stream they are given; they never open stdout themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from itertools import starmap
+from typing import TextIO
+
+from netlab.capture.reader import Packet
+
+
+class TextSink:
+    """tcpdump's lines."""
+
+    def __init__(self, linktype: int, options, stream: TextIO, flush_each_batch: bool):
+        from netlab.capture.decode import Formatter
+
+        self._format = Formatter(linktype, options).format
+        self._stream = stream
+        self._flush = flush_each_batch
+
+    def consume(self, batch: list[Packet]) -> None:
+        self._stream.write("\n".join(starmap(self._format, batch)) + "\n")
+        if self._flush:
+            self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class JsonlSink:
+    """One JSON object per packet (keys pinned in the man page)."""
+
+    def __init__(self, linktype: int, options, stream: TextIO, flush_each_batch: bool):
+        from netlab.capture.decode import Formatter
+
+        self._record = Formatter(linktype, options).record
+        self._stream = stream
+        self._flush = flush_each_batch
+        self._dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+    def consume(self, batch: list[Packet]) -> None:
+        self._stream.write("\n".join(map(self._dumps, starmap(self._record, batch))) + "\n")
+        if self._flush:
+            self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class PcapSink:
+    """-w FILE: a pcap that is complete at every record boundary (see writer.py)."""
+
+    def __init__(self, path: str, linktype: int, snaplen: int, nano: bool, packet_buffered: bool):
+        from netlab.capture.writer import PcapWriter
+
+        self.writer = PcapWriter(path, linktype, snaplen, nano=nano, packet_buffered=packet_buffered)
+
+    def consume(self, batch: list[Packet]) -> None:
+        write = self.writer.write
+        for packet in batch:
+            write(*packet)
+
+    def finish(self) -> None:
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class CountSink:
+    """--count: tcpdump's `N packets` line, and nothing else."""
+
+    def __init__(self, stream: TextIO):
+        self.count = 0
+        self._stream = stream
+
+    def consume(self, batch: list[Packet]) -> None:
+        self.count += len(batch)
+
+    def finish(self) -> None:
+        self._stream.write(count_line(self.count) + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+def count_line(n: int) -> str:
+    return f"{n} packet{'' if n == 1 else 's'}"
+
+
+class StatsSink:
+    """--stats: top talkers, flows and protocols; redrawn every second on a terminal during a live capture."""
+
+    REDRAW_SECONDS = 1.0
+
+    def __init__(self, linktype: int, stream: TextIO, live: bool, fmt: str = "table"):
+        from netlab.capture.decode import FormatOptions, Formatter
+        from netlab.capture.stats import TalkerStats
+
+        self._record = Formatter(linktype, FormatOptions()).record
+        self.stats = TalkerStats()
+        self._stream = stream
+        self._fmt = fmt
+        self._redraw = live and fmt == "table" and _isatty(stream)
+        self._last = time.monotonic()
+
+    def consume(self, batch: list[Packet]) -> None:
+        record, add = self._record, self.stats.add
+        for packet in batch:
+            add(record(*packet))
+        if self._redraw and time.monotonic() - self._last >= self.REDRAW_SECONDS:
+            self._last = time.monotonic()
+            self._stream.write("\x1b[H\x1b[2J" + self.render() + "\n")
+            self._stream.flush()
+
+    def render(self) -> str:
+        from netlab.capture.stats import render_jsonl, render_table
+
+        return render_jsonl(self.stats) if self._fmt == "jsonl" else render_table(self.stats)
+
+    def finish(self) -> None:
+        self._stream.write(self.render() + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class LayersSink:
+    """--layers: tcpdump's line, then scapy's dissection of every layer (slow: scapy)."""
+
+    def __init__(self, linktype: int, options, stream: TextIO):
+        from netlab.capture.decode import Formatter
+        from netlab.capture.layers import Dissector
+
+        self._format = Formatter(linktype, options).format
+        self._dissect = Dissector(linktype).show
+        self._stream = stream
+
+    def consume(self, batch: list[Packet]) -> None:
+        parts = []
+        for packet in batch:
+            parts.append(self._format(*packet))
+            parts.append(self._dissect(packet[4]))
+        self._stream.write("\n".join(parts) + "\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,67 @@
+"""tcpdump's timestamp column: default, -t, -tt, -ttt, -tttt, -ttttt, with --nano.
+
+The stamp is rebuilt from a per-second cache: localtime() is dearer than the
+whole rest of a line, and packets arrive many to a second.
+"""
+
+from __future__ import annotations
+
+import time
+
+TS_DEFAULT, TS_NONE, TS_UNIX, TS_DELTA, TS_DATE, TS_SINCE_FIRST = range(6)
+
+
+class TimeFormatter:
+    """Callable(ts_sec, ts_frac) -> the stamp text tcpdump prints, trailing space included."""
+
+    __slots__ = ("mode", "nano", "_conv", "_sec", "_prefix", "_scale", "_fmt", "_ref")
+
+    def __init__(self, mode: int = TS_DEFAULT, nano: bool = False, utc: bool = False):
+        self.mode = mode
+        self.nano = nano
+        self._conv = time.gmtime if utc else time.localtime
+        self._sec = None
+        self._prefix = ""
+        self._scale = 1_000_000_000 if nano else 1_000_000
+        self._fmt = "%s.%09u " if nano else "%s.%06u "
+        self._ref = None  # previous (-ttt) or first (-ttttt) stamp, as (sec, frac)
+
+    def format(self, sec: int, frac: int) -> str:
+        mode = self.mode
+        if mode == TS_DEFAULT or mode == TS_DATE:
+            if sec != self._sec:
+                tm = self._conv(sec)
+                if mode == TS_DATE:
+                    self._prefix = "%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]
+                else:
+                    self._prefix = "%02d:%02d:%02d" % tm[3:6]
+                self._sec = sec
+            return self._fmt % (self._prefix, frac)
+        if mode == TS_NONE:
+            return ""
+        if mode == TS_UNIX:
+            return self._fmt % (sec, frac)
+        # -ttt / -ttttt: a difference, printed as HH:MM:SS.frac after a sign column.
+        # Done as tcpdump does it (netdissect_timevalsub: one borrow, fractions as
+        # signed 32-bit values), so that even invalid fractions print the same.
+        if frac & 0x80000000:
+            frac -= 1 << 32
+        ref = self._ref
+        if ref is None:
+            ref = (sec, frac)
+            self._ref = ref
+        if mode == TS_DELTA:
+            self._ref = (sec, frac)
+        if (sec, frac) < ref:
+            sign = "-"
+            a, b = ref, (sec, frac)
+        else:
+            sign = " "
+            a, b = (sec, frac), ref
+        dsec = a[0] - b[0]
+        dfrac = a[1] - b[1]
+        if dfrac < 0:
+            dsec -= 1
+            dfrac += self._scale
+        tm = time.gmtime(dsec)
+        return sign + self._fmt % ("%02d:%02d:%02d" % tm[3:6], dfrac & 0xFFFFFFFF)

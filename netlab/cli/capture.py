@@ -1,0 +1,229 @@
+"""`netlab capture`: tcpdump's options and output, over libpcap.
+
+Thin on purpose: parse tcpdump-style options, open a source (live or file),
+choose a sink (text lines, jsonl, pcap file, counts, talker table, scapy
+layers), pump packets from one to the other in batches, and print tcpdump's
+summary. The capture, filtering, decoding and writing live in netlab.capture.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Callable, List, Optional
+
+import typer
+
+from netlab.errors import UsageError
+
+TEXT_BATCH = 1024  # offline: lines per write()
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        name="capture",
+        help="Capture or read packets and print them as tcpdump does (libpcap filters, pcap files).",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )(capture)
+
+
+def capture(
+    expression: Optional[List[str]] = typer.Argument(None, metavar="[EXPRESSION]...",
+                                                     help="pcap-filter(7) expression, as with tcpdump."),
+    interface: Optional[str] = typer.Option(None, "-i", "--interface", metavar="IFACE",
+                                            help="Capture on IFACE ('any' for all). Default: the first up, non-loopback one."),
+    read_file: Optional[str] = typer.Option(None, "-r", metavar="FILE", help="Read packets from a pcap or pcapng file ('-' for stdin)."),
+    write_file: Optional[str] = typer.Option(None, "-w", metavar="FILE", help="Write the packets to a pcap file instead of printing them."),
+    packet_buffered: bool = typer.Option(False, "-U", "--packet-buffered", help="With -w: write each packet to the file as it comes."),
+    count: Optional[int] = typer.Option(None, "-c", metavar="COUNT", help="Stop after COUNT packets."),
+    snaplen: int = typer.Option(262144, "-s", "--snapshot-length", metavar="SNAPLEN", show_default=False, help="Capture at most SNAPLEN bytes per packet (0: 262144)."),
+    numeric: int = typer.Option(0, "-n", count=True, show_default=False, help="Numeric addresses and ports (netlab never resolves names: always on)."),
+    quiet: bool = typer.Option(False, "-q", help="Quiet: less protocol information per line."),
+    link: bool = typer.Option(False, "-e", help="Print the link-level header."),
+    stamps: int = typer.Option(0, "-t", count=True, show_default=False, help="-t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first."),
+    number: bool = typer.Option(False, "-#", "--number", help="Number the lines."),
+    hex_x: int = typer.Option(0, "-x", count=True, show_default=False, help="-x hex of the packet, -xx including the link header."),
+    hex_ascii: int = typer.Option(0, "-X", count=True, show_default=False, help="-X hex and ASCII, -XX including the link header."),
+    ascii_only: int = typer.Option(0, "-A", count=True, show_default=False, help="-A ASCII of the packet, -AA including the link header."),
+    line_buffered: bool = typer.Option(False, "-l", help="Line-buffered output: each line is flushed at once."),
+    verbose: int = typer.Option(0, "-v", count=True, show_default=False, help="More detail (IP TTL, id, flags, length, checksums)."),
+    no_promisc: bool = typer.Option(False, "-p", "--no-promiscuous-mode", help="Don't put the interface in promiscuous mode."),
+    buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
+    direction: Optional[str] = typer.Option(None, "-Q", "--direction", metavar="in|out|inout", help="Only packets received, sent, or both."),
+    list_interfaces: bool = typer.Option(False, "-D", "--list-interfaces", help="List the devices to capture on and exit."),
+    count_only: bool = typer.Option(False, "--count", help="Only print how many packets match."),
+    nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
+    stats: bool = typer.Option(False, "--stats", help="Instead of lines: top talkers, flows and protocols."),
+    layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
+    fmt: str = typer.Option("table", "--format", metavar="table|jsonl", show_default=False, help="Lines as tcpdump prints them (table) or JSON lines."),
+) -> int:
+    if list_interfaces:
+        return _list_devices(fmt)
+    request = Request(
+        read_file=read_file, interface=interface, write_file=write_file,
+        packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
+        count=count, snaplen=snaplen, expression=" ".join(expression or []) or None, promisc=not no_promisc,
+        buffer_kib=buffer_kib, direction=direction, nano=nano, line_buffered=line_buffered, fmt=fmt,
+        count_only=count_only, stats=stats, layers=layers,
+        look=Look(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only),
+    )
+    request.validate()
+    try:
+        return _run(request)
+    except BrokenPipeError:
+        # The reader went away (`| head`). Handled here because click turns EPIPE into
+        # exit 1 before the top-level guard could see it.
+        _quiet_stdout()
+        return 0
+
+
+@dataclass(slots=True)
+class Look:
+    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A."""
+
+    quiet: bool
+    link: bool
+    verbose: int
+    stamps: int
+    number: bool
+    hex_x: int
+    hex_ascii: int
+    ascii_only: int
+
+    def hex_mode(self) -> str | None:
+        # tcpdump's precedence: -X over -x over -A; doubling adds the link header.
+        for letter, times in (("X", self.hex_ascii), ("x", self.hex_x), ("A", self.ascii_only)):
+            if times:
+                return letter * min(times, 2)
+        return None
+
+    def options(self, nano: bool):
+        from netlab.capture.decode import FormatOptions
+
+        return FormatOptions(quiet=self.quiet, link=self.link, verbose=self.verbose, ts_mode=min(self.stamps, 5),
+                             nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True)
+
+
+@dataclass(slots=True)
+class Request:
+    read_file: str | None
+    interface: str | None
+    write_file: str | None
+    packet_buffered: bool
+    count: int | None
+    snaplen: int
+    expression: str | None
+    promisc: bool
+    buffer_kib: int | None
+    direction: str | None
+    nano: bool
+    line_buffered: bool
+    fmt: str
+    count_only: bool
+    stats: bool
+    layers: bool
+    look: Look
+
+    def validate(self) -> None:
+        if self.fmt not in ("table", "jsonl"):
+            raise UsageError(f"unknown format {self.fmt!r}", "use --format table or --format jsonl")
+        if self.count is not None and self.count <= 0:
+            raise UsageError(f"invalid packet count {self.count}", "-c takes a positive number")
+        if not 0 <= self.snaplen <= 262144:
+            raise UsageError(f"invalid snaplen {self.snaplen}", "-s takes 0-262144 (0 means 262144)")
+        if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
+            raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
+        if self.read_file and self.interface:
+            raise UsageError("-r and -i both given", "read a file or capture live, not both")
+        if self.buffer_kib is not None and self.buffer_kib <= 0:
+            raise UsageError(f"invalid buffer size {self.buffer_kib}", "-B takes a positive number of KiB")
+        if self.direction is not None and self.direction not in ("in", "out", "inout"):
+            raise UsageError(f"invalid direction {self.direction!r}", "-Q takes in, out or inout")
+
+
+def _run(request: Request) -> int:
+    from netlab.capture import session
+
+    source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
+                                 expression=request.expression, nano=request.nano, promisc=request.promisc,
+                                 buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
+                                 direction=request.direction)
+    with source:
+        _say(source.banner())
+        if request.count_only and not source.live and request.count is None:
+            # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
+            from netlab.capture.reader import CaptureFileError
+            from netlab.capture.sinks import count_line
+
+            try:
+                print(count_line(source.count()), flush=True)
+            except CaptureFileError as err:
+                print(count_line(err.packets_before or 0), flush=True)  # tcpdump too counts up to the damage
+                raise
+            return 0
+        sink = _make_sink(request, source)
+        outcome = session.pump(source, sink, count=request.count,
+                               batch_size=1 if request.line_buffered else TEXT_BATCH,
+                               install_signals=_signal_stopper)
+    for line in outcome.summary_lines():
+        _say(line)
+    return 0
+
+
+def _make_sink(request: Request, source):
+    from netlab.capture import sinks
+
+    if request.write_file:
+        return sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
+                              request.packet_buffered)
+    if request.count_only:
+        return sinks.CountSink(sys.stdout)
+    if request.stats:
+        return sinks.StatsSink(source.linktype, sys.stdout, live=source.live, fmt=request.fmt)
+    options = request.look.options(request.nano)
+    if request.layers:
+        return sinks.LayersSink(source.linktype, options, sys.stdout)
+    flush_each_batch = request.line_buffered or source.live
+    if request.fmt == "jsonl":
+        return sinks.JsonlSink(source.linktype, options, sys.stdout, flush_each_batch)
+    return sinks.TextSink(source.linktype, options, sys.stdout, flush_each_batch)
+
+
+def _signal_stopper(stop: Callable[[], None]) -> None:
+    """Ctrl-C and SIGTERM: first ask the capture to stop (drain, summary); a second one is final."""
+    def handler(signum, frame):
+        if getattr(handler, "fired", False):
+            raise KeyboardInterrupt
+        handler.fired = True
+        stop()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _list_devices(fmt: str) -> int:
+    from netlab import render
+    from netlab.capture.live import list_devices
+
+    devices = list_devices()
+    if fmt == "jsonl":
+        print("\n".join(render.to_jsonl_line(d.as_dict()) for d in devices))
+        return 0
+    for d in devices:
+        name = f"{d.name} ({d.description})" if d.description else d.name
+        flags = ", ".join(d.flags()) or "none"
+        print(f"{d.index}.{name} [{flags}]")
+    return 0
+
+
+def _quiet_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _say(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr, flush=True)

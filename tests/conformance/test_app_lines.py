@@ -1,0 +1,100 @@
+"""The application names tcpdump puts on its default UDP line: NTP, BOOTP/DHCP, DHCPv6, syslog, DNS, mDNS.
+
+The datagrams are built here (Ethernet/IPv4/UDP, checksums right) and written
+to a pcap that tcpdump and netlab both print. Only the non-verbose lines: with
+-v tcpdump decodes NTP, DHCP, DHCPv6 and syslog in full, which netlab does not reproduce.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from tests.conformance.test_malformed import write_pcap
+from tests.conformance.test_tcpdump_lines import compare
+from tests.conftest import require_tool
+
+
+def _csum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _udp_frame(sport: int, dport: int, payload: bytes, dst=b"\x0a\x4d\x00\x02") -> bytes:
+    src = b"\x0a\x4d\x00\x01"
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, src, dst))
+    struct.pack_into("!H", ip, 10, _csum(bytes(ip)))
+    return bytes.fromhex("02004d000002" "02004d000001" "0800") + bytes(ip) + udp
+
+
+def _dns(ident, flags, name, qtype, qclass=1, answers=b"", an=0):
+    labels = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+    return struct.pack("!HHHHHH", ident, flags, 1, an, 0, 0) + labels + struct.pack("!HH", qtype, qclass) + answers
+
+
+def _bootp(op: int) -> bytes:
+    body = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, 1, 6, 0, 0x4E4C0001, 0, 0, bytes(4), bytes(4), bytes(4),
+                       bytes(4), bytes.fromhex("02004d000001") + bytes(10), bytes(64), bytes(128))
+    return body + b"\x63\x82\x53\x63\x35\x01\x01\xff"
+
+
+def _udp6_frame(sport: int, dport: int, payload: bytes) -> bytes:
+    src = bytes.fromhex("fd770000000000000000000000000001")
+    dst = bytes.fromhex("fd770000000000000000000000000002")
+    seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+    struct.pack_into("!H", seg, 6, _csum(src + dst + struct.pack("!IxxxB", len(seg), 17) + bytes(seg)))
+    return bytes.fromhex("02004d000002" "02004d000001" "86dd") + struct.pack(
+        "!IHBB16s16s", 0x60000000, len(seg), 17, 64, src, dst) + bytes(seg)
+
+
+FRAMES = [
+    _udp_frame(40123, 123, bytes([0x23]) + bytes(47)),              # NTPv4 client
+    _udp_frame(123, 40123, bytes([0x24, 2]) + bytes(46)),           # NTPv4 server
+    _udp_frame(123, 123, bytes([0x1B]) + bytes(47)),                # NTPv3 client
+    _udp_frame(68, 67, _bootp(1)),                                  # DHCP request
+    _udp_frame(67, 68, _bootp(2)),                                  # DHCP reply
+    _udp_frame(40000, 53, _dns(7, 0x0100, "www.example.com", 1)),
+    _udp_frame(53, 40000, _dns(7, 0x8180, "www.example.com", 1,
+                               answers=b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + bytes([93, 184, 216, 34]), an=1)),
+    _udp_frame(53, 40000, _dns(8, 0x8183, "nothing.example", 28)),
+    _udp_frame(5353, 5353, _dns(0, 0, "printer.local", 12, 0x8001), dst=b"\xe0\x00\x00\xfb"),
+    _udp_frame(5353, 5353, _dns(0, 0x8400, "printer.local", 1, 1,
+                                b"\xc0\x0c" + struct.pack("!HHIH", 1, 0x8001, 120, 4) + bytes([10, 77, 0, 9]), 1),
+               dst=b"\xe0\x00\x00\xfb"),
+    *[_udp6_frame(546, 547, bytes([kind, 0x12, 0x34, 0x56]) + bytes(4)) for kind in (1, 2, 3, 7, 11, 12, 99)],
+    _udp_frame(40000, 514, b"<14>Nov 21 06:00:00 host app: hello"),
+    _udp_frame(40000, 514, b"<165>1 2003-10-11T22:14:15.003Z mymachine evntslog - ID47 - msg"),
+    _udp_frame(40000, 514, b"<191>x"),
+    _udp_frame(40000, 514, b"no priority"),
+]
+
+
+@pytest.mark.parametrize("opts", ["", "-q", "-e", "-tt -#"])
+def test_application_names_on_udp_lines(tmp_path, opts):
+    require_tool("tcpdump")
+    path = tmp_path / "apps.pcap"
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(FRAMES)])
+    same, total, diffs = compare(path, opts.split())
+    assert total == len(FRAMES)
+    assert not diffs, "\n".join(diffs)
+
+
+def test_application_lines_truncated(tmp_path):
+    """Every prefix of the datagrams above, without -v: the same markers and dumps as tcpdump."""
+    require_tool("tcpdump")
+    from tests.conformance.test_malformed import prefixes
+    from tests.conformance.test_tcpdump_lines import compare as compare_lines
+    whole = tmp_path / "apps.pcap"
+    write_pcap(whole, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(FRAMES)])
+    linktype, packets = prefixes(str(whole))
+    cut = tmp_path / "cut.pcap"
+    write_pcap(cut, linktype, packets)
+    for opts in ([], ["-e"], ["-q"], ["-x"]):
+        same, total, diffs = compare_lines(cut, opts)
+        assert not diffs, "\n".join(diffs)

@@ -1,0 +1,129 @@
+"""Every ICMP and ICMPv6 kind the issue names, crafted here and printed by tcpdump and netlab.
+
+Unreachable codes, redirect, time exceeded, parameter problem, timestamps,
+router advertisement; for IPv6 the unreachable codes, packet too big, neighbor
+and router discovery with their options, redirect, MLDv1 and MLDv2. Checksums
+are right, so -v shows the same "sum ok" verdicts on both sides.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from tests.conformance.test_app_lines import _csum
+from tests.conformance.test_malformed import write_pcap
+from tests.conformance.test_tcpdump_lines import compare
+from tests.conftest import require_tool
+
+MAC = bytes.fromhex("02004d000002" "02004d000001")
+A4, B4 = bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2])
+A6 = bytes.fromhex("fd770000000000000000000000000001")
+B6 = bytes.fromhex("fd770000000000000000000000000002")
+LL6 = bytes.fromhex("fe80000000000000004d00fffe000001")
+
+
+def ip4(proto: int, payload: bytes, src=A4, dst=B4, ttl=64, options=b"") -> bytes:
+    hl = 20 + len(options)
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(payload), 7, 0, ttl, proto, 0, src, dst))
+    hdr += options
+    struct.pack_into("!H", hdr, 10, _csum(bytes(hdr)))
+    return MAC + b"\x08\x00" + bytes(hdr) + payload
+
+
+def icmp(typ: int, code: int, rest: bytes) -> bytes:
+    body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
+    struct.pack_into("!H", body, 2, _csum(bytes(body)))
+    return bytes(body)
+
+
+def quoted_udp() -> bytes:
+    """The IPv4 + UDP header an ICMP error quotes."""
+    udp = struct.pack("!HHHH", 40000, 40001, 28, 0)
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 48, 9, 0, 63, 17, 0, B4, bytes([10, 77, 9, 9])))
+    struct.pack_into("!H", hdr, 10, _csum(bytes(hdr)))
+    return bytes(hdr) + udp + bytes(20)
+
+
+def ip6(nxt: int, payload: bytes, src=A6, dst=B6, hlim=64) -> bytes:
+    return MAC + b"\x86\xdd" + struct.pack("!IHBB16s16s", 0x60000000, len(payload), nxt, hlim, src, dst) + payload
+
+
+def icmp6(typ: int, code: int, rest: bytes, src=A6, dst=B6, hlim=64) -> bytes:
+    body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
+    pseudo = src + dst + struct.pack("!IxxxB", len(body), 58)
+    struct.pack_into("!H", body, 2, _csum(pseudo + bytes(body)))
+    return ip6(58, bytes(body), src, dst, hlim)
+
+
+def quoted6() -> bytes:
+    udp = struct.pack("!HHHH", 40000, 40001, 16, 0) + bytes(8)
+    return struct.pack("!IHBB16s16s", 0x60000000, len(udp), 17, 63, B6, bytes.fromhex("fd77" + "00" * 13 + "09")) + udp
+
+
+def frames():
+    out = []
+    for code in range(16):
+        mtu = struct.pack("!HH", 0, 1400 if code == 4 else 0)
+        out.append(ip4(1, icmp(3, code, mtu + quoted_udp())))
+    for code in range(4):
+        out.append(ip4(1, icmp(5, code, bytes([10, 77, 0, 254]) + quoted_udp())))
+    out.append(ip4(1, icmp(11, 0, bytes(4) + quoted_udp())))
+    out.append(ip4(1, icmp(11, 1, bytes(4) + quoted_udp())))
+    out.append(ip4(1, icmp(12, 0, bytes([20, 0, 0, 0]) + quoted_udp())))
+    out.append(ip4(1, icmp(4, 0, bytes(4) + quoted_udp())))
+    out.append(ip4(1, icmp(13, 0, struct.pack("!HHIII", 5, 1, 3600000, 0, 0))))
+    out.append(ip4(1, icmp(14, 0, struct.pack("!HHIII", 5, 1, 3600000, 3600123, 3600124))))
+    out.append(ip4(1, icmp(9, 0, struct.pack("!BBH", 1, 2, 1800) + bytes([10, 77, 0, 254]) + struct.pack("!I", 0))))
+    out.append(ip4(1, icmp(10, 0, bytes(4))))
+    out.append(ip4(1, icmp(8, 0, struct.pack("!HH", 99, 1) + bytes(56)), options=b"\x07\x0b\x04" + bytes(8) + b"\x00"))
+    # IPv6
+    for code in range(7):
+        out.append(icmp6(1, code, bytes(4) + quoted6()))
+    out.append(icmp6(2, 0, struct.pack("!I", 1280) + quoted6()))
+    out.append(icmp6(3, 0, bytes(4) + quoted6()))
+    out.append(icmp6(3, 1, bytes(4) + quoted6()))
+    for code in range(4):
+        out.append(icmp6(4, code, struct.pack("!I", 40) + quoted6()))
+    lladdr = bytes([1, 1]) + bytes.fromhex("02004d000001")
+    out.append(icmp6(133, 0, bytes(4) + lladdr, src=LL6, dst=bytes.fromhex("ff02" + "00" * 13 + "02"), hlim=255))
+    prefix = struct.pack("!BBBBIII16s", 3, 4, 64, 0xC0, 86400, 14400, 0, bytes.fromhex("fd77" + "00" * 14))
+    mtu = struct.pack("!BBHI", 5, 1, 0, 1500)
+    rdnss = struct.pack("!BBHI16s", 25, 3, 0, 600, B6)
+    ra = struct.pack("!BBHII", 64, 0x08, 1800, 0, 0) + lladdr + mtu + prefix + rdnss
+    out.append(icmp6(134, 0, ra, src=LL6, dst=bytes.fromhex("ff02" + "00" * 13 + "01"), hlim=255))
+    out.append(icmp6(135, 0, bytes(4) + B6 + lladdr, hlim=255))
+    out.append(icmp6(136, 0, struct.pack("!I", 0xE0000000) + B6 + bytes([2, 1]) + bytes.fromhex("02004d000002"),
+                     hlim=255))
+    out.append(icmp6(137, 0, bytes(4) + bytes.fromhex("fd77" + "00" * 13 + "fe") + B6 + lladdr, hlim=255))
+    group = bytes.fromhex("ff02" + "00" * 12 + "0001" + "00fb")
+    out.append(icmp6(130, 0, struct.pack("!HH", 1000, 0) + bytes(16), src=LL6, hlim=1))       # MLDv1 general query
+    out.append(icmp6(131, 0, struct.pack("!HH", 0, 0) + group, src=LL6, hlim=1))            # MLDv1 report
+    out.append(icmp6(132, 0, struct.pack("!HH", 0, 0) + group, src=LL6, hlim=1))            # MLDv1 done
+    out.append(icmp6(130, 0, struct.pack("!HH", 10000, 0) + group + struct.pack("!BBH", 2, 125, 1) + A6,
+                     src=LL6, hlim=1))                                                          # MLDv2 query
+    out.append(icmp6(128, 0, struct.pack("!HH", 7, 3) + b"netlab"))
+    out.append(icmp6(200, 0, bytes(4)))
+    return out
+
+
+@pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q"])
+def test_icmp_kinds(tmp_path, opts):
+    require_tool("tcpdump")
+    path = tmp_path / "icmp.pcap"
+    fs = frames()
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
+    same, total, diffs = compare(path, opts.split())
+    assert total >= len(fs)
+    assert not diffs, "\n".join(diffs)
+
+
+def test_icmp_kinds_truncated(tmp_path):
+    """Every prefix of every kind: the same markers and dumps as tcpdump."""
+    require_tool("tcpdump")
+    from tests.conformance.test_malformed import _check_truncations
+    path = tmp_path / "icmp.pcap"
+    fs = frames()
+    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(fs)])
+    _check_truncations(path, tmp_path)

@@ -1,0 +1,80 @@
+"""The --format jsonl record and the two formatting paths (fast and general)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from netlab.capture.decode import FormatOptions, Formatter, linktype_name
+from tests.conformance import pcapfile
+from tests.conformance.test_tcpdump_lines import OPTION_SETS, PCAPS, needs_pcaps, options_from, tcpdump_lines
+
+KEYS = ["ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
+        "icmp_type", "summary"]
+
+
+def test_linktype_names_are_tcpdumps():
+    assert linktype_name(1) == "EN10MB (Ethernet)"
+    assert linktype_name(113) == "LINUX_SLL (Linux cooked v1)"
+    assert linktype_name(276) == "LINUX_SLL2 (Linux cooked v2)"
+    assert linktype_name(0) == "NULL (BSD loopback)"
+    assert linktype_name(101) == "RAW (Raw IP)"
+    assert linktype_name(228) == "IPV4 (Raw IPv4)"
+
+
+@needs_pcaps
+def test_record_fields_of_a_tcp_handshake():
+    linktype, packets = pcapfile.read(str(PCAPS / "tcp-handshake-nano.pcap"))
+    fmt = Formatter(linktype, FormatOptions(utc=True))
+    recs = [fmt.record(*p) for p in packets]
+    assert [list(r) for r in recs] == [KEYS] * 3
+    syn, synack, ack = recs
+    assert syn["link"] == "LINUX_SLL" and syn["proto"] == "tcp"
+    assert (syn["src"], syn["sport"], syn["dst"], syn["dport"]) == ("131.155.215.69", 46656, "137.116.81.94", 80)
+    assert (syn["tcp_flags"], syn["seq"], syn["ack"]) == ("S", 797190859, 0)
+    assert (synack["tcp_flags"], synack["ack"]) == ("S.", 797190860)
+    assert ack["tcp_flags"] == "."
+    assert syn["ts"] == pytest.approx(1418145369.924505)
+    assert syn["len"] == syn["caplen"] == 76 and syn["icmp_type"] is None
+    want = tcpdump_lines(PCAPS / "tcp-handshake-nano.pcap", [])
+    assert [r["summary"] for r in recs] == want
+    json.dumps(recs)  # plain JSON types only
+
+
+@pytest.mark.privileged
+def test_record_fields_of_arp_icmp_udp(recorded):
+    linktype, packets = pcapfile.read(recorded["veth-ether"])
+    fmt = Formatter(linktype, FormatOptions(utc=True))
+    recs = [fmt.record(*p) for p in packets]
+    arp = next(r for r in recs if r["proto"] == "arp")
+    assert (arp["src"], arp["dst"]) == ("10.77.0.1", "10.77.0.2")
+    echo = next(r for r in recs if r["proto"] == "icmp")
+    assert echo["icmp_type"] == 8 and echo["sport"] is None
+    echo6 = next(r for r in recs if r["proto"] == "icmp6" and r["icmp_type"] == 128)
+    assert echo6["dst"] == "fd77::2"
+    udp = next(r for r in recs if r["proto"] == "udp")
+    assert udp["dport"] == 40002 and udp["tcp_flags"] is None
+    assert [r["summary"] for r in recs] == tcpdump_lines(recorded["veth-ether"], [])
+
+
+@pytest.mark.privileged
+@pytest.mark.parametrize("opts", ["", "-tt", "-#", "-X", "--nano -tttt"])
+def test_general_path_alone_matches_tcpdump(recorded, opts):
+    """The fast path skipped: the general printers give tcpdump's lines for the common shapes too."""
+    args = opts.split()
+    for path in recorded.values():
+        linktype, packets = pcapfile.read(path, nano="--nano" in args)
+        fmt = Formatter(linktype, options_from(args), fast=False)
+        got = "".join(fmt.format(*p) + "\n" for p in packets).split("\n")[:-1]
+        assert got == tcpdump_lines(path, args)
+
+
+@needs_pcaps
+@pytest.mark.parametrize("opts", OPTION_SETS[:6], ids=lambda o: o or "default")
+def test_fast_and_general_paths_agree(opts):
+    for pcap in sorted(PCAPS.iterdir()):
+        linktype, packets = pcapfile.read(str(pcap), nano="--nano" in opts)
+        fast = Formatter(linktype, options_from(opts.split()))
+        slow = Formatter(linktype, options_from(opts.split()), fast=False)
+        assert [fast.format(*p) for p in packets] == [slow.format(*p) for p in packets], pcap.name

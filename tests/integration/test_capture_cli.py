@@ -1,0 +1,253 @@
+"""`netlab capture` on files, beside tcpdump: -c, --count, -w, jsonl keys, --stats, --layers, errors, pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.pcapgen import write_mixed_pcap
+from netlab.capture.reader import OfflineCapture
+from tests.conftest import ROOT, netlab_argv, require_tool, run_netlab
+
+PCAPS = Path("/work/shared/conformance/tcpdump/pcaps")
+WHOIS = PCAPS / "whois.pcap"
+JSONL_KEYS = {"ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
+              "icmp_type", "summary"}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("mixed") / "mixed.pcap"
+    write_mixed_pcap(str(path), 5000)
+    return path
+
+
+def tcpdump(*args: str) -> subprocess.CompletedProcess:
+    require_tool("tcpdump")
+    return subprocess.run(["tcpdump", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_reading_prints_tcpdumps_lines_and_banner(mixed):
+    theirs = tcpdump("-n", "-r", str(mixed))
+    mine = run_netlab("capture", "-n", "-r", str(mixed))
+    assert mine.returncode == 0
+    assert mine.stdout == theirs.stdout
+    assert mine.stderr == theirs.stderr  # "reading from file ..., link-type EN10MB (Ethernet), snapshot length 262144"
+
+
+@pytest.mark.parametrize("count", ["1", "7"])
+def test_count_option_stops_after_n(mixed, count):
+    theirs = tcpdump("-n", "-c", count, "-r", str(mixed), "udp")
+    mine = run_netlab("capture", "-n", "-c", count, "-r", str(mixed), "udp")
+    assert mine.returncode == 0
+    assert mine.stdout == theirs.stdout
+    assert len(mine.stdout.splitlines()) == int(count)
+
+
+@pytest.mark.parametrize("expression", ["", "tcp", "icmp or arp", "ip6 and udp", "len >= 300", "tcp[13] == 2"])
+def test_count_mode_matches_tcpdump(mixed, expression):
+    args = expression.split()
+    theirs = tcpdump("--count", "-r", str(mixed), *args)
+    mine = run_netlab("capture", "--count", "-r", str(mixed), *args)
+    assert mine.returncode == 0
+    assert mine.stdout == theirs.stdout  # "N packets" / "1 packet"
+    assert int(mine.stdout.split()[0]) > 0
+
+
+def test_count_mode_singular_and_with_c():
+    theirs = tcpdump("--count", "-c", "1", "-r", str(WHOIS))
+    mine = run_netlab("capture", "--count", "-c", "1", "-r", str(WHOIS))
+    assert mine.stdout == theirs.stdout == "1 packet\n"
+
+
+def test_write_is_byte_identical_to_tcpdumps(tmp_path, mixed):
+    for source, expression in ((WHOIS, "tcp"), (mixed, "udp or icmp")):
+        mine, theirs = tmp_path / "netlab.pcap", tmp_path / "tcpdump.pcap"
+        assert run_netlab("capture", "-r", str(source), "-w", str(mine), *expression.split()).returncode == 0
+        tcpdump("-r", str(source), "-w", str(theirs), *expression.split())
+        assert mine.read_bytes() == theirs.read_bytes()
+
+
+def test_nanosecond_file_keeps_its_nanoseconds():
+    nano = PCAPS / "tcp-handshake-nano.pcap"
+    for options in (["-tt", "--nano"], ["-tt"]):
+        theirs = tcpdump("-n", *options, "-r", str(nano))
+        mine = run_netlab("capture", "-n", *options, "-r", str(nano))
+        stamps = [line.split()[0] for line in mine.stdout.splitlines()]
+        assert stamps == [line.split()[0] for line in theirs.stdout.splitlines()]
+        assert len(stamps[0].split(".")[1]) == (9 if "--nano" in options else 6)
+
+
+def test_pcapng_is_read(tmp_path):
+    path = PCAPS / "icmpv6-length-zero.pcapng"
+    theirs = tcpdump("-n", "-r", str(path))
+    mine = run_netlab("capture", "-n", "-r", str(path))
+    assert mine.returncode == 0
+    assert len(mine.stdout.splitlines()) == len(theirs.stdout.splitlines()) > 0
+    assert mine.stdout == theirs.stdout
+
+
+def test_jsonl_keys_are_pinned(mixed):
+    proc = run_netlab("capture", "-c", "40", "-r", str(mixed), "--format", "jsonl")
+    assert proc.returncode == 0
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) == 40
+    for record in records:
+        assert set(record) == JSONL_KEYS
+    text = run_netlab("capture", "-c", "40", "-r", str(mixed)).stdout.splitlines()
+    assert [r["summary"] for r in records] == text
+    tcp = next(r for r in records if r["proto"] == "tcp")
+    assert tcp["src"].startswith("10.77.0.") and isinstance(tcp["sport"], int) and tcp["tcp_flags"]
+
+
+def test_stats_table_counts_agree_with_tcpdump(mixed):
+    proc = run_netlab("capture", "--stats", "-r", str(mixed))
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("5000 packets, ")
+    for title in ("Top hosts by packets", "Top hosts by bytes", "Top flows by packets", "Top flows by bytes", "Protocols"):
+        assert title in proc.stdout
+    protocols = proc.stdout.split("Protocols")[1].splitlines()
+    rows = {line.split()[0]: int(line.split()[1]) for line in protocols[2:] if line.strip()}
+    for proto, expression in (("tcp", "tcp"), ("udp", "udp"), ("icmp", "icmp"), ("arp", "arp")):
+        assert f"{rows[proto]} packets" == tcpdump("--count", "-r", str(mixed), expression).stdout.strip()
+
+
+def test_stats_jsonl(mixed):
+    proc = run_netlab("capture", "--stats", "--format", "jsonl", "-r", str(mixed), "icmp")
+    data = json.loads(proc.stdout)
+    assert data["packets"] == int(tcpdump("--count", "-r", str(mixed), "icmp").stdout.split()[0])
+    assert set(data) == {"packets", "bytes", "hosts_by_packets", "hosts_by_bytes", "flows_by_packets",
+                         "flows_by_bytes", "protocols"}
+    assert data["protocols"][0]["key"] == "icmp"
+
+
+def test_layers_dissects_with_scapy():
+    proc = run_netlab("capture", "--layers", "-c", "1", "-r", str(WHOIS))
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert "Flags [S]" in lines[0]
+    assert "###[ Ethernet ]###" in proc.stdout and "###[ TCP ]###" in proc.stdout
+    assert "sport     = 44188" in proc.stdout
+
+
+def test_list_devices_agrees_with_tcpdump():
+    theirs = tcpdump("-D").stdout
+    proc = run_netlab("capture", "-D")
+    assert proc.returncode == 0
+    names = {line.split(".", 1)[1].split()[0] for line in theirs.splitlines()}
+    mine = proc.stdout.splitlines()
+    assert mine and {line.split(".", 1)[1].split()[0] for line in mine} <= names
+    lo = next(line for line in mine if line.split(".", 1)[1].startswith("lo "))
+    assert lo.endswith("[Up, Running, Loopback]")
+    their_lo = next(line for line in theirs.splitlines() if line.split(".", 1)[1].startswith("lo "))
+    assert their_lo.split(" ", 1)[1] == lo.split(" ", 1)[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-r", "/nonexistent/x.pcap"], "cannot read /nonexistent/x.pcap"),
+    (["-r", str(ROOT / "README.md")], "unknown file format"),
+    (["-r", str(WHOIS), "-c", "0"], "invalid packet count 0"),
+    (["-r", str(WHOIS), "--format", "xml"], "unknown format"),
+    (["-r", str(WHOIS), "-s", "999999"], "invalid snaplen"),
+    (["-i", "nonexistent0", "-c", "1"], "nonexistent0"),
+])
+def test_bad_input_is_one_line(args, message):
+    proc = run_netlab("capture", *args)
+    assert proc.returncode == 2, proc.stderr
+    errors = proc.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("netlab: error: ") and message in errors[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_truncated_file_prints_what_it_read_then_one_error(tmp_path):
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(WHOIS.read_bytes()[:700])
+    theirs = tcpdump("-n", "-r", str(cut))
+    proc = run_netlab("capture", "-n", "-r", str(cut))
+    assert proc.stdout == theirs.stdout  # the complete packets before the cut
+    assert proc.returncode == 2
+    assert "truncated dump file" in proc.stderr and "Traceback" not in proc.stderr
+    for expression in ([], ["tcp"]):  # filtered: libpcap's own read loop meets the damage
+        assert run_netlab("capture", "-n", "-r", str(cut), *expression).stdout == theirs.stdout
+        counted = run_netlab("capture", "--count", "-r", str(cut), *expression)
+        assert counted.stdout == tcpdump("--count", "-r", str(cut), *expression).stdout == "5 packets\n"
+        assert counted.returncode == 2 and "Traceback" not in counted.stderr
+
+
+def test_closed_pipe_ends_quietly(mixed):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(netlab_argv("capture", "-n", "-r", str(mixed)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=30)
+    assert first
+    assert proc.returncode == 0
+    assert err.decode().strip().splitlines() == [f"reading from file {mixed}, link-type EN10MB (Ethernet), snapshot length 262144"]
+
+
+def test_sigterm_while_writing_leaves_a_valid_file(tmp_path):
+    big = tmp_path / "big.pcap"
+    write_mixed_pcap(str(big), 200_000)
+    out = tmp_path / "out.pcap"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # -U: every packet goes to the file as it is read, so the file grows while we watch.
+    proc = subprocess.Popen(netlab_argv("capture", "-U", "-r", str(big), "-w", str(out)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 100_000):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    written = sum(1 for _ in OfflineCapture(str(out)))
+    assert 0 < written < 200_000  # it did stop early
+    theirs = tcpdump("-r", str(out))
+    assert theirs.returncode == 0 and len(theirs.stdout.splitlines()) == written
+    assert "truncated" not in theirs.stderr
+
+
+def test_help_does_not_import_pcapy_or_scapy():
+    code = ("import sys; from netlab.cli.app import app; "
+            "print('pcapy' in sys.modules, 'scapy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.stdout.strip() == "False False"
+
+
+def _pcapng_nano(path: Path, frames: list[tuple[int, bytes]]) -> None:
+    """A pcapng written by hand: SHB, an Ethernet IDB with if_tsresol=9 (nanoseconds), EPBs."""
+    import struct
+
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    options = struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)
+    idb = block(1, struct.pack("<HHI", 1, 0, 262144) + options)
+    epbs = b""
+    for ns, frame in frames:
+        epbs += block(6, struct.pack("<IIIII", 0, ns >> 32, ns & 0xFFFFFFFF, len(frame), len(frame)) + frame)
+    path.write_bytes(shb + idb + epbs)
+
+
+def test_pcapng_with_nanosecond_resolution(tmp_path):
+    frames = [packet for *_, packet in OfflineCapture(str(WHOIS))][:3]
+    stamps = [1_600_000_000_123_456_789, 1_600_000_000_999_999_999, 1_600_000_001_000_000_001]
+    path = tmp_path / "nano.pcapng"
+    _pcapng_nano(path, list(zip(stamps, frames)))
+    for options in (["-tt", "--nano"], ["-tt"]):
+        theirs = tcpdump("-n", *options, "-r", str(path))
+        mine = run_netlab("capture", "-n", *options, "-r", str(path))
+        assert mine.returncode == 0 and theirs.returncode == 0
+        assert mine.stdout == theirs.stdout and mine.stdout
+    assert run_netlab("capture", "-n", "-tt", "--nano", "-r", str(path)).stdout.startswith("1600000000.123456789 ")
+    assert run_netlab("capture", "--count", "-r", str(path), "tcp").stdout == "3 packets\n"
