@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from netlab import __version__
 from tests.conftest import run_netlab
 
@@ -31,3 +33,43 @@ def test_unknown_option_is_one_line_exit_2():
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert "netlab conns --help" in proc.stderr
+
+
+COMMANDS = ("conns", "ping", "capture", "backlog", "reuseaddr-demo")
+
+
+def test_every_command_is_registered():
+    proc = run_netlab("--help")
+    for command in COMMANDS:
+        assert command in proc.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_rejects_an_unknown_option_in_one_line(command):
+    proc = run_netlab(command, "--no-such-option-x")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith("netlab: error: ") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["conns", "--port", "70000"],
+    ["conns", "--src", "not-an-address"],
+    ["ping", "-c", "0", "127.0.0.1"],
+    ["ping", "-s", "70000", "127.0.0.1"],
+    ["ping", "-i", "-1", "127.0.0.1"],
+    ["ping", "host.invalid"],
+    ["capture", "-r", "/nonexistent/file.pcap"],
+    ["capture", "-r", "/etc/hostname"],
+    ["capture", "-r", "/nonexistent/file.pcap", "tcp", "port"],
+    ["backlog", "--connects", "-1"],
+    ["backlog", "--backlog", "70000"],
+    ["reuseaddr-demo", "--scenario", "bogus"],
+    ["reuseaddr-demo", "--port", "99999"],
+], ids=lambda a: " ".join(a))
+def test_bad_values_are_one_line_exit_2_without_traceback(args):
+    proc = run_netlab(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("netlab: error: ")
+    assert "Traceback" not in proc.stderr
