@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         # click answers a closed pipe (EPIPE) itself, even outside standalone mode:
         # it wraps stdout in its PacifyFlushWrapper and exits 1. A closed pipe ends quietly.
-        if type(sys.stdout).__name__ != "PacifyFlushWrapper":
+        # (click 8.4 calls the wrapper PacifyFlushWrapper, 8.5 _PacifyFlushWrapper)
+        if not type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             raise
         rc = _quiet_pipe()
     except NetlabError as err:
