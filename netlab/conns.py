@@ -225,6 +225,7 @@ def list_connections(query: Query) -> Listing:
 
     conns = []
     append = conns.append
+    users = _user_names
     for s in sockets:
         held = holders.get(s.inode) if s.inode else None
         if held:
@@ -234,15 +235,16 @@ def list_connections(query: Query) -> Listing:
         else:
             pid = fd = name = None
             others = 0
-        is_unix = s.proto == "unix"
-        append(Conn(
-            s.proto, s.family, s.state,
-            s.local_addr, None if is_unix else s.local_port,
-            None if is_unix else s.remote_addr, None if is_unix else s.remote_port,
-            s.recv_q, s.send_q, s.uid, s.inode, pid, name, user_name(s.uid), fd, others,
-            s.cookie, _ifname(s.interface), s.unix_type, s.remote_port if is_unix else None,
-            s.timer, s.expires_ms, None, s.tcp_info,
-        ))
+        uid = s.uid
+        user = users[uid] if uid in users else user_name(uid)
+        if s.proto == "unix":
+            append(Conn(s.proto, s.family, s.state, s.local_addr, None, None, None, s.recv_q, s.send_q, uid,
+                        s.inode, pid, name, user, fd, others, s.cookie, None, s.unix_type, s.remote_port))
+        else:
+            append(Conn(s.proto, s.family, s.state, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
+                        s.recv_q, s.send_q, uid, s.inode, pid, name, user, fd, others, s.cookie,
+                        _ifname(s.interface) if s.interface else None, None, None, s.timer, s.expires_ms, None,
+                        s.tcp_info))
     if query.details:
         _add_details(conns)
     listing = Listing(conns, owner_map.hidden_processes)

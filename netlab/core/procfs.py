@@ -172,9 +172,10 @@ def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = N
                 continue
             inode = int(target[8:-1])
             if remaining is not None:
-                if inode not in remaining and inode not in holders:
+                if inode in remaining:
+                    remaining.discard(inode)
+                elif inode not in holders:
                     continue
-                remaining.discard(inode)
             entry = holders.get(inode)
             if entry is None:
                 holders[inode] = [(pid_num, int(fd))]
