@@ -22,6 +22,7 @@ import itertools
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
@@ -56,7 +57,10 @@ def _ip_exists() -> bool:
 
 
 def _run(argv: Sequence[str], input: str | None = None, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
-    proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout)
+    # In a session of its own, a Ctrl-C at the terminal does not kill `ip` half way
+    # through making or deleting a namespace; we decide when to stop.
+    proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout,
+                          start_new_session=True)
     if check and proc.returncode != 0:
         raise EnvironmentProblem(f"{' '.join(argv)} failed: {proc.stderr.strip() or proc.returncode}")
     return proc
@@ -138,8 +142,9 @@ class Namespace:
                 os.kill(int(pid), signal.SIGKILL)
 
     def delete(self) -> None:
-        self._stop_processes()
-        _run(["ip", "netns", "del", self.name], check=False)
+        with _signals_held():
+            self._stop_processes()
+            _run(["ip", "netns", "del", self.name], check=False)
 
 
 def _require() -> None:
@@ -166,8 +171,30 @@ def remove_stale() -> list[str]:
     return removed
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the block; one that came meanwhile is raised after it.
+
+    Making or deleting a namespace must not be cut in half by Ctrl-C: a half-made
+    namespace would not yet be known to the code that deletes it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def create() -> Namespace:
     """Make a namespace with loopback up. Prefer the ``namespace()`` context manager."""
+    with _signals_held():
+        return _create()
+
+
+def _create() -> Namespace:
     _require()
     remove_stale()
     name = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
@@ -190,11 +217,14 @@ def create() -> Namespace:
 @contextlib.contextmanager
 def namespace() -> Iterator[Namespace]:
     """A private namespace for the block, deleted afterwards whatever happens."""
-    ns = create()
+    ns = None
     try:
+        with _signals_held():  # a Ctrl-C is raised after ns is bound, inside the try
+            ns = _create()
         yield ns
     finally:
-        ns.delete()
+        if ns is not None:
+            ns.delete()
 
 
 @dataclass

@@ -64,8 +64,9 @@ class PingOptions:
         limit = MAX_SIZE_V6 if self.family == 6 else MAX_SIZE_V4
         if not 0 <= self.size <= MAX_SIZE_V6 or (self.family == 4 and self.size > MAX_SIZE_V4):
             raise UsageError(f"invalid packet size {self.size}", f"-s takes 0 to {limit} data bytes")
-        if self.ttl is not None and not 0 <= self.ttl <= 255:
-            raise UsageError(f"invalid TTL {self.ttl}", "-t takes 0 to 255")
+        if self.ttl is not None and not 1 <= self.ttl <= 255:
+            # The kernel refuses a TTL / hop limit of 0 (EINVAL), iputils refuses it too.
+            raise UsageError(f"invalid TTL {self.ttl}: out of range: 1 <= value <= 255", "-t takes 1 to 255")
         if self.tos is not None and not 0 <= self.tos <= 255:
             raise UsageError(f"the decimal value of TOS bits must be in range 0-255: {self.tos}", "-Q takes 0 to 255")
         if self.pmtudisc is not None and self.pmtudisc not in ("do", "dont", "want", "probe"):

@@ -59,3 +59,40 @@ def test_processes_started_inside_are_ended():
     with netns.namespace() as ns:
         proc = ns.popen(["sleep", "30"])
     assert proc.poll() is not None
+
+
+CHURN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from netlab.core import netns
+print("ready", flush=True)
+for _ in range(400):
+    with netns.namespace():
+        pass
+"""
+
+
+def test_ctrl_c_while_namespaces_come_and_go_leaves_none_behind():
+    """SIGINT at random moments of create/delete: every namespace made is deleted."""
+    import random
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    rng = random.Random(5)
+    for _ in range(12):
+        proc = subprocess.Popen([sys.executable, "-c", CHURN, str(ROOT)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.3))
+            proc.send_signal(2)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        left = [n for n in os.listdir(netns.NETNS_RUN_DIR) if n.startswith(f"netlab-{proc.pid}-")]
+        assert left == []

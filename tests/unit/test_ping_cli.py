@@ -25,6 +25,8 @@ def assert_one_line_error(proc, code: int, *words: str):
     (["-i", "-1"], ["interval"]),
     (["-c", "abc"], ["-c"]),
     (["-t", "300"], ["TTL"]),
+    (["-t", "0"], ["TTL", "1 <= value <= 255"]),
+    (["--tcp", "9", "-t", "0"], ["TTL", "1 <= value <= 255"]),
     (["-4", "-6"], ["-4"]),
     (["--format", "xml"], ["format"]),
     (["-M", "maybe"], ["-M"]),
