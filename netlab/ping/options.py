@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from netlab.core import privilege
@@ -13,6 +14,13 @@ MIN_USER_INTERVAL = 0.002  # iputils: "minimal interval allowed for user is 2ms"
 DEFAULT_INTERVAL = 1.0
 DEFAULT_LINGER = 10.0  # iputils' MAXWAIT: how long to wait for a first reply after the last probe
 FLOOD_WAIT = 0.010  # flood: without a reply, send again after 10 ms (iputils' MIN_INTERVAL_MS)
+MAX_TIMING = 2**31 // 1000  # -i, -W: iputils keeps them as int milliseconds (INT_MAX / 1000 s)
+MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
+
+
+def _seconds_ok(value: float | None, limit: float) -> bool:
+    """None, or a finite 0 <= value <= limit (nan and inf fail every comparison or the bound)."""
+    return value is None or (math.isfinite(value) and 0 <= value <= limit)
 
 
 @dataclass(slots=True)
@@ -46,8 +54,8 @@ class PingOptions:
         """Check every value the way ping does; raise UsageError (exit 2) on the first bad one."""
         if self.count is not None and self.count < 1:
             raise UsageError(f"invalid count {self.count}", "-c needs a count of 1 or more")
-        if self.interval is not None and (self.interval < 0 or self.interval != self.interval):
-            raise UsageError(f"bad timing interval: {self.interval:g}", "-i needs 0 or more seconds")
+        if not _seconds_ok(self.interval, MAX_TIMING):
+            raise UsageError(f"bad timing interval: {self.interval:g}", f"-i takes 0 to {MAX_TIMING} seconds")
         if self.tcp_port is not None and (self.flood or self.effective_interval < MIN_USER_INTERVAL):
             # Each TCP probe is a socket and a handshake: no flooding the target's accept queue.
             raise UsageError("TCP probes need an interval of at least 2ms", "drop -f, use -i 0.002 or more")
@@ -57,10 +65,10 @@ class PingOptions:
         if self.interval is not None and self.interval < MIN_USER_INTERVAL and not privileged:
             raise UsageError(f"cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL * 1000:g}ms",
                              "use -i 0.002 or more, or run as root")
-        if self.timeout is not None and not 0 <= self.timeout < 2**31:
-            raise UsageError(f"bad linger time: {self.timeout:g}", "-W needs 0 or more seconds")
-        if self.deadline is not None and not 0 <= self.deadline < 2**31:
-            raise UsageError(f"bad wait time: {self.deadline:g}", "-w needs 0 or more seconds")
+        if not _seconds_ok(self.timeout, MAX_TIMING):
+            raise UsageError(f"bad linger time: {self.timeout:g}", f"-W takes 0 to {MAX_TIMING} seconds")
+        if not _seconds_ok(self.deadline, MAX_DEADLINE):
+            raise UsageError(f"bad wait time: {self.deadline:g}", f"-w takes 0 to {MAX_DEADLINE} seconds")
         limit = MAX_SIZE_V6 if self.family == 6 else MAX_SIZE_V4
         if not 0 <= self.size <= MAX_SIZE_V6 or (self.family == 4 and self.size > MAX_SIZE_V4):
             raise UsageError(f"invalid packet size {self.size}", f"-s takes 0 to {limit} data bytes")
