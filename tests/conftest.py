@@ -19,6 +19,18 @@ from netlab.core import netns
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# ../shared beside the checkout (as CI places it) holds tcpdump's conformance data.
+SHARED = Path(os.environ.get("NETLAB_SHARED", ROOT.parent / "shared"))
+CONFORMANCE = SHARED / "conformance"
+
+
+def require_conformance() -> Path:
+    """The conformance folder; skip without it, but in CI its absence is a failure."""
+    if not (CONFORMANCE / "tcpdump" / "manifest.tsv").exists():
+        if IN_CI:
+            pytest.fail(f"conformance data missing at {CONFORMANCE} (CI places shared/ beside the clone)")
+        pytest.skip(f"no conformance data at {CONFORMANCE}")
+    return CONFORMANCE
 
 _privileged_skips: list[str] = []
 

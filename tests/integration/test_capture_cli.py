@@ -14,9 +14,9 @@ import pytest
 
 from bench.pcapgen import write_mixed_pcap
 from netlab.capture.reader import OfflineCapture
-from tests.conftest import ROOT, netlab_argv, require_tool, run_netlab
+from tests.conftest import CONFORMANCE, ROOT, netlab_argv, require_tool, run_netlab
 
-PCAPS = Path("/work/shared/conformance/tcpdump/pcaps")
+PCAPS = CONFORMANCE / "tcpdump" / "pcaps"
 WHOIS = PCAPS / "whois.pcap"
 JSONL_KEYS = {"ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
               "icmp_type", "summary"}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import struct
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from netlab.capture.reader import OfflineCapture
 from netlab.capture.writer import PcapWriter
 from netlab.errors import UsageError
-from tests.conftest import require_tool
+from tests.conftest import CONFORMANCE, require_tool
 
-WHOIS = Path("/work/shared/conformance/tcpdump/pcaps/whois.pcap")
+WHOIS = CONFORMANCE / "tcpdump" / "pcaps" / "whois.pcap"
 
 
 def whois_packets():

@@ -18,10 +18,9 @@ import pytest
 from netlab.capture.reader import OfflineCapture
 from netlab.core import netns
 from netlab.errors import UsageError
-from tests.conftest import require_tool, run_netlab
+from tests.conftest import CONFORMANCE, require_tool, run_netlab
 from tests.integration.capture_traffic import make_traffic, record_with_tcpdump
 
-CONFORMANCE = Path("/work/shared/conformance")
 EXPRESSIONS = [line.strip() for line in (CONFORMANCE / "filters" / "expressions.txt").read_text().splitlines()
                if line.strip()]
 CONFORMANCE_PCAPS = sorted((CONFORMANCE / "tcpdump" / "pcaps").iterdir())
