@@ -59,7 +59,7 @@ def test_watch_ends_when_the_process_exits():
 
     server = subprocess.Popen([sys.executable, "-c", "import socket,sys,time; s=socket.socket(); "
                                "s.bind(('127.0.0.1',0)); s.listen(7); print(s.getsockname()[1], flush=True); "
-                               "time.sleep(0.6)"], stdout=subprocess.PIPE, text=True)
+                               "time.sleep(3)"], stdout=subprocess.PIPE, text=True)  # outlives netlab's start-up, even on a busy machine
     try:
         port = int(server.stdout.readline())
         proc = run_netlab("backlog", "--watch", "--pid", str(server.pid), "-i", "0.2", "-f", "json")
