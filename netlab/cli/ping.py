@@ -24,7 +24,7 @@ def ping(
     count: Optional[int] = typer.Option(None, "-c", "--count", help="Stop after COUNT probes (with -w: COUNT replies)."),
     interval: Optional[float] = typer.Option(None, "-i", "--interval", help="Seconds between probes (default 1; below 0.002 needs root)."),
     timeout: Optional[float] = typer.Option(None, "-W", "--timeout", help="Seconds to wait for a reply when none came yet (default 10)."),
-    deadline: Optional[float] = typer.Option(None, "-w", "--deadline", help="Stop after this many seconds, whatever happened."),
+    deadline: Optional[float] = typer.Option(None, "-w", "--deadline", help="Stop after this many seconds, whatever happened (0: no deadline, as in iputils)."),
     size: int = typer.Option(56, "-s", "--size", help="Data bytes per probe (default 56: 64 with the ICMP header)."),
     ttl: Optional[int] = typer.Option(None, "-t", "--ttl", help="IP time to live / IPv6 hop limit."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the header and the statistics."),
@@ -103,7 +103,7 @@ def exit_code(summaries, opts) -> int:
     for s in summaries:
         if not s.received:
             return 1
-        if opts.count is not None and opts.deadline is not None and s.received < opts.count:
+        if opts.count is not None and opts.run_deadline is not None and s.received < opts.count:
             return 1
     return 0
 

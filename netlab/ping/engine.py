@@ -104,7 +104,7 @@ class _TargetState(RttStats):
 
 def _table_size(options: PingOptions) -> int:
     """Per-target seq tables: 64 Ki entries for long runs, just enough for -c N without -w."""
-    if options.count is None or options.deadline is not None:
+    if options.count is None or options.run_deadline is not None:
         return 1 << 16
     size = 8
     while size <= options.count and size < 1 << 16:
@@ -182,8 +182,8 @@ class PingSession:
         count = opts.count
         deadline_ns = None
         start = time.monotonic_ns()
-        if opts.deadline is not None:
-            deadline_ns = start + int(opts.deadline * NS)
+        if opts.run_deadline is not None:
+            deadline_ns = start + int(opts.run_deadline * NS)
         linger_ns = self._probe_wait()
         flood = interval == 0
         for st in states:

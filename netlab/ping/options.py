@@ -45,6 +45,11 @@ class PingOptions:
     tcp_port: int | None = None  # --tcp
 
     @property
+    def run_deadline(self) -> float | None:
+        """-w in seconds, or None: iputils takes -w 0 as no deadline at all."""
+        return self.deadline or None
+
+    @property
     def effective_interval(self) -> float:
         if self.interval is not None:
             return self.interval

@@ -70,7 +70,7 @@ class TcpPingSession:
         interval = int(opts.effective_interval * NS)
         wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
         start = time.monotonic_ns()
-        deadline = start + int(opts.deadline * NS) if opts.deadline is not None else None
+        deadline = start + int(opts.run_deadline * NS) if opts.run_deadline is not None else None
         for st in self._states:
             st.next_send = start
         control = self.control

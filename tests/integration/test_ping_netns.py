@@ -164,6 +164,17 @@ def test_deadline_keeps_sending_like_iputils(routed):
     assert abs(counts(ours.stdout)[0] - counts(theirs.stdout)[0]) <= 1  # 5 probes in 1 s at 0.2 s
 
 
+def test_deadline_zero_means_no_deadline_like_iputils(veth):
+    ours, theirs = both(veth.a, "-c", "3", "-i", "0.05", "-w", "0", "10.77.0.2")
+    assert_same(ours, theirs)
+    assert ours.returncode == 0 and counts(ours.stdout) == (3, 3, 0, 0)
+
+
+def test_tcp_deadline_zero_means_no_deadline(veth):
+    proc = run_netlab("ping", "--tcp", "8081", "-c", "2", "-i", "0.05", "-w", "0", "10.77.0.2", ns=veth.a)
+    assert counts(proc.stdout) == (2, 0, 0, 2)  # both probes sent, both refused (RST)
+
+
 def test_unresolvable_name(veth):
     ours, theirs = both(veth.a, "-c", "1", "nonexistent.invalid")
     assert ours.returncode == theirs.returncode == 2
