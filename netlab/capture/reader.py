@@ -27,6 +27,7 @@ PCAP_MAGICS = {  # magic as read little-endian -> (byte order, nanosecond file)
 }
 PCAPNG_SHB = 0x0A0D0D0A
 PCAPNG_BYTE_ORDER_MAGIC = 0x1A2B3C4D
+SHB_MIN_LENGTH = 28  # type, length, byte-order magic, version, section length, trailing length
 LINKTYPE_MASK = 0x03FFFFFF  # the upper bits of the pcap header's link type carry FCS flags
 
 
@@ -340,7 +341,13 @@ class _PcapngParser:
                 else:
                     raise CaptureFileError(f"{self.path}: bad pcapng byte-order magic", "the file is damaged")
                 total = struct.unpack_from(self.order + "I", head, 4)[0]
-                body = bom + self._read(total - 12)
+                if total < SHB_MIN_LENGTH or total % 4:
+                    raise CaptureFileError(f"{self.path}: pcapng section header block of length {total} is invalid",
+                                           "the file is damaged")
+                rest = self._read(total - 12)
+                if len(rest) < total - 12:
+                    raise _truncated(self.path, total - 12, len(rest))
+                body = bom + rest
                 self.interfaces = []  # a new section starts its own interface list
             else:
                 total = struct.unpack_from(self.order + "I", head, 4)[0]
@@ -355,6 +362,8 @@ class _PcapngParser:
             yield btype, body
 
     def _add_interface(self, body: bytes) -> None:
+        if len(body) < 8:
+            raise self._too_short(1)
         linktype, _reserved, snaplen = struct.unpack_from(self.order + "HHI", body)
         units, offset = 1_000_000, 0
         pos = 8
@@ -397,14 +406,20 @@ class _PcapngParser:
         order = self.order
         for btype, body in self._replay():
             if btype == 6:  # enhanced packet block
+                if len(body) < 20:
+                    raise self._too_short(btype)
                 iface, hi, lo, caplen, length = struct.unpack_from(order + "IIIII", body)
                 data = body[20:20 + caplen]
             elif btype == 3:  # simple packet block: no timestamp, caplen bounded by the snaplen
+                if len(body) < 4:
+                    raise self._too_short(btype)
                 length = struct.unpack_from(order + "I", body)[0]
                 iface, hi, lo = 0, 0, 0
                 caplen = min(length, self.snaplen, len(body) - 4)
                 data = body[4:4 + caplen]
             elif btype == 2:  # obsolete packet block
+                if len(body) < 20:
+                    raise self._too_short(btype)
                 iface, _drops, hi, lo, caplen, length = struct.unpack_from(order + "HHIIII", body)
                 data = body[20:20 + caplen]
             else:
@@ -417,6 +432,11 @@ class _PcapngParser:
             sec, rest = divmod(ticks, units)
             frac = rest * scale_to // units
             yield sec + offset, frac, len(data), length, data
+
+    def _too_short(self, btype: int) -> CaptureFileError:
+        # libpcap's words for a block whose fixed fields do not fit in its length.
+        return CaptureFileError(f"{self.path}: block of type {btype} in pcapng dump file is too short",
+                                "the file is damaged")
 
     def _replay(self) -> Iterator[tuple[int, bytes]]:
         yield from self._early

@@ -251,3 +251,31 @@ def test_pcapng_with_nanosecond_resolution(tmp_path):
         assert mine.stdout == theirs.stdout and mine.stdout
     assert run_netlab("capture", "-n", "-tt", "--nano", "-r", str(path)).stdout.startswith("1600000000.123456789 ")
     assert run_netlab("capture", "--count", "-r", str(path), "tcp").stdout == "3 packets\n"
+
+
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    import struct
+
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+
+@pytest.mark.parametrize("btype, short_body", [(6, b"\0" * 8), (6, b""), (3, b""), (2, b"\0" * 8), (1, b"\1\0\0\0")])
+def test_pcapng_block_too_short_for_its_fields_is_one_error(tmp_path, btype, short_body):
+    import struct
+
+    frame = [packet for *_, packet in OfflineCapture(str(WHOIS))][0]
+    shb = _pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = _pcapng_block(1, struct.pack("<HHI", 1, 0, 262144))
+    epb = _pcapng_block(6, struct.pack("<IIIII", 0, 0, 1000, len(frame), len(frame)) + frame)
+    path = tmp_path / "short.pcapng"
+    # The damaged block after one good packet: that packet is printed (and counted) first, as tcpdump does.
+    path.write_bytes(shb + idb + epb + _pcapng_block(btype, short_body) + epb)
+    for args in (["-n", "-r", str(path)], ["--count", "-r", str(path)], ["--count", "-r", str(path), "tcp"]):
+        theirs = tcpdump(*args)
+        mine = run_netlab("capture", *args)
+        assert mine.stdout == theirs.stdout
+        assert mine.returncode == 2, mine.stderr
+        errors = [line for line in mine.stderr.splitlines() if not line.startswith("reading from file")]
+        assert errors == [f"netlab: error: {path}: block of type {btype} in pcapng dump file is too short "
+                          "(the file is damaged)"]
