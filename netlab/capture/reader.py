@@ -10,6 +10,8 @@ nanoseconds when opened with ``nano=True`` (tcpdump's --nano).
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
@@ -69,6 +71,9 @@ class OfflineCapture:
             self._file: BinaryIO = open(path, "rb") if path != "-" else open(0, "rb", closefd=False)
         except OSError as err:
             raise UsageError(f"cannot read {path}: {err.strerror}", "check the file name") from None
+        # Only a regular file can be opened a second time by libpcap: a pipe, a FIFO or
+        # /dev/stdin would give it the bytes after what was read here (or nothing).
+        self._reopenable = path != "-" and stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
         try:
             head = self._file.read(24)
             if len(head) < 4:
@@ -130,12 +135,15 @@ class OfflineCapture:
         # libpcap reads and filters in C, so rejected packets cost no Python at all; its
         # stamps are microseconds, so only where no precision conversion is involved.
         info = self.info
-        return info.format == "pcap" and not info.nanosecond and not self.nano and info.path != "-"
+        return info.format == "pcap" and not info.nanosecond and not self.nano and self._reopenable
 
     def _libpcap_filtered_batches(self, size: int) -> Iterator[list[Packet]]:
         import pcapy
 
-        handle = pcapy.open_offline(self.info.path)
+        try:
+            handle = pcapy.open_offline(self.info.path)
+        except pcapy.PcapError as err:  # the file changed since it was opened here
+            raise CaptureFileError(f"{self.info.path}: {err}", "the file is damaged") from None
         collect = _Collector()
         try:
             handle.setfilter(self.expression)  # matcher() already compiled it: no error here
@@ -159,22 +167,13 @@ class OfflineCapture:
         """Count matching packets without handing them out (the --count mode).
 
         libpcap reads and filters the file in C, as tcpdump does: no Python
-        object is made per packet. (stdin was already partly read: counted here.)
+        object is made per packet. (A pipe was already partly read: counted here.)
         """
-        if self.info.path != "-" and self.seen == 0:
-            import pcapy
-
-            handle = pcapy.open_offline(self.info.path)
-            try:
-                if self.expression:
-                    handle.setfilter(self.expression)  # already checked by matcher(): it compiles
-                admitted, rejected = handle.loop_filtered(-1, _ignore, 0)[:2]
-                self.matched = admitted + rejected  # admit_mask 0: every packet past the filter is "rejected"
-                return self.matched
-            except pcapy.PcapError:
-                pass  # damage: count again below, where the count up to the damage survives
-            finally:
-                handle.close()
+        if self._reopenable and self.seen == 0:
+            counted = self._libpcap_count()
+            if counted is not None:
+                self.matched = counted
+                return counted
         matched = 0
         try:
             for batch in self.batches():
@@ -183,6 +182,24 @@ class OfflineCapture:
             err.packets_before = matched
             raise
         return matched
+
+    def _libpcap_count(self) -> int | None:
+        """libpcap's count, or None on damage: the Python count then reports it with the count up to it."""
+        import pcapy
+
+        try:
+            handle = pcapy.open_offline(self.info.path)
+        except pcapy.PcapError:
+            return None
+        try:
+            if self.expression:
+                handle.setfilter(self.expression)  # already checked by matcher(): it compiles
+            admitted, rejected = handle.loop_filtered(-1, _ignore, 0)[:2]
+            return admitted + rejected  # admit_mask 0: every packet past the filter is "rejected"
+        except pcapy.PcapError:
+            return None
+        finally:
+            handle.close()
 
     def close(self) -> None:
         self._file.close()

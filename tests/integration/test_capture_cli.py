@@ -279,3 +279,22 @@ def test_pcapng_block_too_short_for_its_fields_is_one_error(tmp_path, btype, sho
         errors = [line for line in mine.stderr.splitlines() if not line.startswith("reading from file")]
         assert errors == [f"netlab: error: {path}: block of type {btype} in pcapng dump file is too short "
                           "(the file is damaged)"]
+
+
+@pytest.mark.parametrize("args", [["-n", "tcp"], ["--count", "tcp"], ["--count"], ["-n", "-c", "3", "port", "43"]])
+def test_pipe_with_a_filter_reads_like_tcpdump(args):
+    # `-r <(cat f)`: libpcap cannot reopen a pipe whose header was already read, so the pipe is
+    # filtered in Python; the lines and the count must still be tcpdump's.
+    require_tool("tcpdump")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def through_a_pipe(*command: str) -> subprocess.CompletedProcess:
+        script = '"$@" -r <(cat "$PCAP")'
+        return subprocess.run(["bash", "-c", script, "bash", *command, *args], capture_output=True, text=True,
+                              timeout=60, env=dict(env, PCAP=str(WHOIS)))
+
+    theirs = through_a_pipe("tcpdump")
+    mine = through_a_pipe(*netlab_argv("capture"))
+    assert mine.returncode == 0 and theirs.returncode == 0, mine.stderr
+    assert mine.stdout == theirs.stdout and mine.stdout
+    assert "error" not in mine.stderr and "Traceback" not in mine.stderr
