@@ -9,7 +9,9 @@ after SIGTERM. ``packet_buffered`` (-U) writes each packet as it comes.
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import struct
 
 from netlab.errors import UsageError
@@ -21,6 +23,9 @@ BUFFER_BYTES = 256 * 1024  # one write() per quarter megabyte of packets
 
 _FILE_HEADER = struct.Struct("=IHHiIII")
 _RECORD_HEADER = struct.Struct("=IIII")
+# Held back while bytes go to the kernel, so that a Ctrl-C cannot land between a write()
+# and the note of what it wrote (close() would then write those bytes a second time).
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class PcapWriter:
@@ -43,10 +48,15 @@ class PcapWriter:
                 self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         except OSError as err:
             raise UsageError(f"cannot write {path}: {err.strerror}", "check the directory exists and is writable") from None
+        self._failed = False  # a write failed: nothing more is written, close() only closes
         self._buf = bytearray()
         magic = MAGIC_NANO if nano else MAGIC_MICRO
         self._buf += _FILE_HEADER.pack(magic, VERSION[0], VERSION[1], 0, 0, snaplen, linktype)
-        self.flush()  # the header alone is already a valid, empty capture
+        try:
+            self.flush()  # the header alone is already a valid, empty capture
+        except BaseException:
+            self.close()
+            raise
 
     def write(self, ts_sec: int, ts_frac: int, caplen: int, length: int, data: bytes) -> None:
         """One packet; ts_frac in the file's unit (microseconds, or nanoseconds if nano)."""
@@ -59,15 +69,28 @@ class PcapWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Hand every complete record buffered so far to the kernel."""
+        """Hand every complete record buffered so far to the kernel.
+
+        A failed write (a full disk, a quota) is a UsageError naming the file; a
+        closed pipe stays a BrokenPipeError, which the CLI ends quietly.
+        """
+        if self._failed or not self._buf:
+            return
         view = memoryview(self._buf)
         done = 0
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
         try:
             while done < len(view):
                 done += os.write(self._fd, view[done:])
+        except OSError as err:
+            self._failed = True
+            if isinstance(err, BrokenPipeError):
+                raise
+            raise write_error(self.path, err) from None
         finally:
             view.release()
             del self._buf[:done]
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held Ctrl-C is handled now
 
     def close(self) -> None:
         if self._fd < 0:
@@ -87,3 +110,12 @@ class PcapWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def write_error(what: str, err: OSError) -> UsageError:
+    """The one line for output that the kernel refused (tcpdump's strerror words)."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "the disk is full or the file too big; write elsewhere"
+    else:
+        hint = "check the disk and the file"
+    return UsageError(f"cannot write {what}: {err.strerror}", hint)

@@ -158,9 +158,9 @@ def _run(request: Request) -> int:
             from netlab.capture.sinks import count_line
 
             try:
-                print(count_line(source.count()), flush=True)
+                _print(count_line(source.count()))
             except CaptureFileError as err:
-                print(count_line(err.packets_before or 0), flush=True)  # tcpdump too counts up to the damage
+                _print(count_line(err.packets_before or 0))  # tcpdump too counts up to the damage
                 raise
             return 0
         sink = _make_sink(request, source)
@@ -175,20 +175,62 @@ def _run(request: Request) -> int:
 def _make_sink(request: Request, source):
     from netlab.capture import sinks
 
+    stdout = _Stdout()
     if request.write_file:
         return sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
                               request.packet_buffered)
     if request.count_only:
-        return sinks.CountSink(sys.stdout)
+        return sinks.CountSink(stdout)
     if request.stats:
-        return sinks.StatsSink(source.linktype, sys.stdout, live=source.live, fmt=request.fmt)
+        return sinks.StatsSink(source.linktype, stdout, live=source.live, fmt=request.fmt)
     options = request.look.options(request.nano)
     if request.layers:
-        return sinks.LayersSink(source.linktype, options, sys.stdout)
+        return sinks.LayersSink(source.linktype, options, stdout)
     flush_each_batch = request.line_buffered or source.live
     if request.fmt == "jsonl":
-        return sinks.JsonlSink(source.linktype, options, sys.stdout, flush_each_batch)
-    return sinks.TextSink(source.linktype, options, sys.stdout, flush_each_batch)
+        return sinks.JsonlSink(source.linktype, options, stdout, flush_each_batch)
+    return sinks.TextSink(source.linktype, options, stdout, flush_each_batch)
+
+
+class _Stdout:
+    """sys.stdout as the sinks see it: a refused write (a full disk) is one clear error, exit 2.
+
+    A closed pipe stays a BrokenPipeError: that one ends quietly.
+    """
+
+    __slots__ = ()
+
+    def write(self, text: str) -> int:
+        try:
+            return sys.stdout.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _stdout_failed(err) from None
+
+    def flush(self) -> None:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _stdout_failed(err) from None
+
+    def isatty(self) -> bool:
+        return sys.stdout.isatty()
+
+
+def _stdout_failed(err: OSError):
+    from netlab.capture.writer import write_error
+
+    _quiet_stdout()  # what is still buffered must not fail a second time at exit
+    return write_error("the output", err)
+
+
+def _print(line: str) -> None:
+    out = _Stdout()
+    out.write(line + "\n")
+    out.flush()
 
 
 def _signal_stopper(stop: Callable[[], None]) -> None:
@@ -209,12 +251,16 @@ def _list_devices(fmt: str) -> int:
 
     devices = list_devices()
     if fmt == "jsonl":
-        print("\n".join(render.to_jsonl_line(d.as_dict()) for d in devices))
+        if devices:
+            _print("\n".join(render.to_jsonl_line(d.as_dict()) for d in devices))
         return 0
+    lines = []
     for d in devices:
         name = f"{d.name} ({d.description})" if d.description else d.name
         flags = ", ".join(d.flags()) or "none"
-        print(f"{d.index}.{name} [{flags}]")
+        lines.append(f"{d.index}.{name} [{flags}]")
+    if lines:
+        _print("\n".join(lines))
     return 0
 
 

@@ -298,3 +298,17 @@ def test_pipe_with_a_filter_reads_like_tcpdump(args):
     assert mine.returncode == 0 and theirs.returncode == 0, mine.stderr
     assert mine.stdout == theirs.stdout and mine.stdout
     assert "error" not in mine.stderr and "Traceback" not in mine.stderr
+
+
+@pytest.mark.parametrize("args", [["-w", "/dev/full"], ["-U", "-w", "/dev/full"], ["-n"], ["--count"], ["--count", "tcp"],
+                                  ["--stats"], ["--format", "jsonl"]])
+def test_full_disk_is_one_error_exit_2(args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(netlab_argv("capture", "-r", str(WHOIS), *args), stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, env=env)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("reading from file")]
+    what = "/dev/full" if "-w" in args else "the output"
+    assert errors == [f"netlab: error: cannot write {what}: No space left on device "
+                      "(the disk is full or the file too big; write elsewhere)"]
