@@ -59,8 +59,6 @@ def capture(
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
     fmt: str = typer.Option("table", "--format", metavar="table|jsonl", show_default=False, help="Lines as tcpdump prints them (table) or JSON lines."),
 ) -> int:
-    if list_interfaces:
-        return _list_devices(fmt)
     request = Request(
         read_file=read_file, interface=interface, write_file=write_file,
         packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
@@ -69,8 +67,10 @@ def capture(
         count_only=count_only, stats=stats, layers=layers,
         look=Look(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only),
     )
-    request.validate()
+    request.validate()  # -D too: a bad --format is an error, not ignored
     try:
+        if list_interfaces:
+            return _list_devices(fmt)
         return _run(request)
     except BrokenPipeError:
         # The reader went away (`| head`). Handled here because click turns EPIPE into
