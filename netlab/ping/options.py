@@ -14,6 +14,7 @@ MIN_USER_INTERVAL = 0.002  # iputils: "minimal interval allowed for user is 2ms"
 DEFAULT_INTERVAL = 1.0
 DEFAULT_LINGER = 10.0  # iputils' MAXWAIT: how long to wait for a first reply after the last probe
 FLOOD_WAIT = 0.010  # flood: without a reply, send again after 10 ms (iputils' MIN_INTERVAL_MS)
+DEFAULT_SIZE = 56
 MAX_TIMING = 2**31 // 1000  # -i, -W: iputils keeps them as int milliseconds (INT_MAX / 1000 s)
 MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
 
@@ -29,7 +30,7 @@ class PingOptions:
     interval: float | None = None  # -i, seconds; None = 1 s (0 with -f)
     timeout: float | None = None  # -W, seconds
     deadline: float | None = None  # -w, seconds
-    size: int = 56  # -s
+    size: int = DEFAULT_SIZE  # -s
     ttl: int | None = None  # -t
     tos: int | None = None  # -Q
     pmtudisc: str | None = None  # -M do|dont|want|probe
@@ -64,6 +65,13 @@ class PingOptions:
         if self.tcp_port is not None and (self.flood or self.effective_interval < MIN_USER_INTERVAL):
             # Each TCP probe is a socket and a handshake: no flooding the target's accept queue.
             raise UsageError("TCP probes need an interval of at least 2ms", "drop -f, use -i 0.002 or more")
+        if self.tcp_port is not None:
+            # A connect() sends a bare SYN: no ICMP data to size or fill, and the kernel
+            # owns the segment sizes. Refused rather than silently ignored.
+            for flag, given in (("-s", self.size != DEFAULT_SIZE), ("-p", self.pattern is not None),
+                                ("-M", self.pmtudisc is not None)):
+                if given:
+                    raise UsageError(f"{flag} does not apply to a TCP connect ping", f"drop {flag} or --tcp")
         privileged = privilege.can_raw()  # root without CAP_NET_RAW is not privileged here
         if self.flood and not privileged:
             raise UsageError("cannot flood: -f needs root or CAP_NET_RAW", "drop -f, or use -i 0.002 or more")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import select
 import socket
 import time
-from typing import Iterator
+from typing import Generator, Iterator
 
 from netlab.core.sockopt import tcp_info
+from netlab.errors import UsageError
 from netlab.ping.options import PingOptions
 from netlab.ping.control import RunControl
 from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
@@ -25,6 +27,24 @@ from netlab.ping.stats import RttStats
 
 NS = 1_000_000_000
 DEFAULT_TCP_WAIT = 1.0
+# Descriptors kept free beside the probe sockets: stdio, the control socketpair,
+# the poll object, a resolver or a log file the caller may still open.
+DESCRIPTOR_MARGIN = 16
+IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h: bind() picks the address now, the port at connect()
+IPV6_TCLASS = 67  # linux/in6.h
+
+
+def descriptor_budget() -> int:
+    """How many probe sockets may be open at once: the soft RLIMIT_NOFILE, less what
+    is open already and a margin. Each probe holds a socket until its answer or -W."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 20
+    try:
+        used = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        used = 3
+    return max(1, soft - used - DESCRIPTOR_MARGIN)
 
 
 class _TcpTarget(RttStats):
@@ -44,11 +64,15 @@ class TcpPingSession:
     def __init__(self, targets: list[Target], options: PingOptions):
         self.options = options
         self.port = options.tcp_port
+        # A bad -I shows up now, before any output, as it does for the ICMP socket.
+        for family in {t.family for t in targets}:
+            self._probe_socket(family).close()
         self._states = [_TcpTarget(t) for t in targets]
         self._inflight: dict[int, tuple[socket.socket, _TcpTarget, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
         self._poll = select.poll()
         self.control = RunControl()
         self._poll.register(self.control, select.POLLIN)
+        self.budget = descriptor_budget()
 
     def stop(self) -> None:
         self.control.stop()
@@ -67,6 +91,7 @@ class TcpPingSession:
 
     def run(self) -> Iterator[object]:
         opts = self.options
+        count = opts.count
         interval = int(opts.effective_interval * NS)
         wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
         start = time.monotonic_ns()
@@ -82,15 +107,24 @@ class TcpPingSession:
                 break
             wake_at = now + NS
             for st in self._states:
-                if st.sending and st.next_send <= now:
-                    yield from self._connect(st, now, wait)
+                # As in ICMP mode: with -w, -c counts answers (replies + errors) and the
+                # target then stops; without -w, it counts probes sent.
+                if st.sending and count is not None and deadline is not None and st.received + st.errors >= count:
+                    st.sending = False
+                    self._drop(st)
+                if not st.sending:
+                    continue
+                if st.next_send <= now:
+                    if len(self._inflight) >= self.budget:
+                        continue  # no descriptor free: wait for an answer or a timeout to release one
+                    sent = yield from self._connect(st, now, wait)
+                    if not sent:
+                        continue
                     st.next_send = max(st.next_send + interval, now - interval)
-                    if opts.count is not None and st.transmitted >= opts.count:
+                    if count is not None and deadline is None and st.transmitted >= count:
                         st.sending = False
-                    if opts.count is not None and deadline is not None and st.received >= opts.count:
-                        st.sending = False
-                if st.sending:
-                    wake_at = min(wake_at, st.next_send)
+                        continue
+                wake_at = min(wake_at, st.next_send)
             for fd, (sock, st, seq, t0, until) in list(self._inflight.items()):
                 if until <= now:
                     self._forget(fd)
@@ -111,28 +145,69 @@ class TcpPingSession:
             self._forget(fd)
             yield Timeout(st.target, seq, time.time())
 
-    def _connect(self, st: _TcpTarget, now: int, wait: int) -> Iterator[object]:
+    def _probe_socket(self, family: int) -> socket.socket:
+        """A non-blocking TCP socket with -I, -t and -Q applied; closed again if any of that fails."""
+        opts = self.options
+        v6 = family == socket.AF_INET6
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            if opts.interface:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, opts.interface.encode())
+                except OSError as err:
+                    raise UsageError(f"cannot bind to interface {opts.interface!r}: {err.strerror}",
+                                     "give an existing interface name or a local address to -I") from None
+            if opts.source and (":" in opts.source) == v6:
+                # Take the address only: the port comes with connect(), so thousands of
+                # probes do not each reserve an ephemeral port of their own.
+                sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+                try:
+                    sock.bind((opts.source, 0))
+                except OSError as err:
+                    raise UsageError(f"cannot bind to source address {opts.source}: {err.strerror}",
+                                     "-I ADDR must be an address of this host") from None
+            if opts.ttl is not None:
+                sock.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if v6
+                                  else (socket.IPPROTO_IP, socket.IP_TTL)), opts.ttl)
+            if opts.tos is not None:
+                sock.setsockopt(*((socket.IPPROTO_IPV6, IPV6_TCLASS) if v6 else (socket.IPPROTO_IP, socket.IP_TOS)),
+                                opts.tos)
+            return sock
+        except BaseException:
+            sock.close()
+            raise
+
+    def _connect(self, st: _TcpTarget, now: int, wait: int) -> Generator[object, None, bool]:
+        """Start one probe; False if no descriptor was free after all (try again later)."""
+        try:
+            sock = self._probe_socket(st.target.family)
+        except OSError as err:
+            if err.errno in (errno.EMFILE, errno.ENFILE) and self._inflight:
+                # Something else holds descriptors too: use what we have, and wait.
+                self.budget = len(self._inflight)
+                return False
+            raise
         seq = st.transmitted + 1
         st.transmitted = seq
         if not st.first_send:
             st.first_send = now
         st.last_send = now
-        sock = socket.socket(st.target.family, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        if self.options.interface:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.options.interface.encode())
-        if self.options.ttl is not None:
-            level, opt = ((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if st.target.family == socket.AF_INET6
-                          else (socket.IPPROTO_IP, socket.IP_TTL))
-            sock.setsockopt(level, opt, self.options.ttl)
         t0 = time.monotonic_ns()
         rc = sock.connect_ex((st.target.address, self.port))
         if rc not in (0, errno.EINPROGRESS):
             sock.close()
             yield self._error(st, seq, rc)
-            return
+            return True
         self._inflight[sock.fileno()] = (sock, st, seq, t0, now + wait)
         self._poll.register(sock, select.POLLOUT)
+        return True
+
+    def _drop(self, st: _TcpTarget) -> None:
+        """Close a finished target's probes still in flight; their answers no longer count."""
+        for fd, entry in list(self._inflight.items()):
+            if entry[1] is st:
+                self._forget(fd)
 
     def _complete(self, fd: int, t1: int) -> Iterator[object]:
         entry = self._inflight.get(fd)

@@ -37,6 +37,10 @@ def assert_one_line_error(proc, code: int, *words: str):
     (["-t", "0"], ["TTL", "1 <= value <= 255"]),
     (["--tcp", "9", "-t", "0"], ["TTL", "1 <= value <= 255"]),
     (["-4", "-6"], ["-4"]),
+    (["--tcp", "9", "-s", "100"], ["-s", "TCP"]),
+    (["--tcp", "9", "-p", "ff"], ["-p", "TCP"]),
+    (["--tcp", "9", "-M", "do"], ["-M", "TCP"]),
+    (["--tcp", "9", "-I", "10.255.255.254"], ["source address"]),  # not ours: refused before any probe
     (["--format", "xml"], ["format"]),
     (["-M", "maybe"], ["-M"]),
     (["-p", "xyz"], ["hex"]),
