@@ -21,6 +21,7 @@ from netlab.errors import NetlabError, UsageError
 Packet = tuple[int, int, int, int, bytes]
 
 CHUNK = 4 * 1024 * 1024
+COUNT_CHUNK = 65536  # packets per libpcap call when counting: Ctrl-C is seen between calls
 PCAP_MAGICS = {  # magic as read little-endian -> (byte order, nanosecond file)
     0xA1B2C3D4: ("<", False),
     0xA1B23C4D: ("<", True),
@@ -163,14 +164,16 @@ class OfflineCapture:
         finally:
             handle.close()
 
-    def count(self) -> int:
+    def count(self, stopped: Callable[[], bool] = lambda: False) -> int:
         """Count matching packets without handing them out (the --count mode).
 
         libpcap reads and filters the file in C, as tcpdump does: no Python
         object is made per packet. (A pipe was already partly read: counted here.)
+        ``stopped`` is asked between chunks: once it says yes (Ctrl-C), the count
+        so far is returned, as tcpdump prints it.
         """
         if self._reopenable and self.seen == 0:
-            counted = self._libpcap_count()
+            counted = self._libpcap_count(stopped)
             if counted is not None:
                 self.matched = counted
                 return counted
@@ -178,12 +181,14 @@ class OfflineCapture:
         try:
             for batch in self.batches():
                 matched += len(batch)
+                if stopped():
+                    break
         except CaptureFileError as err:
             err.packets_before = matched
             raise
         return matched
 
-    def _libpcap_count(self) -> int | None:
+    def _libpcap_count(self, stopped: Callable[[], bool]) -> int | None:
         """libpcap's count, or None on damage: the Python count then reports it with the count up to it."""
         import pcapy
 
@@ -191,11 +196,17 @@ class OfflineCapture:
             handle = pcapy.open_offline(self.info.path)
         except pcapy.PcapError:
             return None
+        total = 0
         try:
             if self.expression:
                 handle.setfilter(self.expression)  # already checked by matcher(): it compiles
-            admitted, rejected = handle.loop_filtered(-1, _ignore, 0)[:2]
-            return admitted + rejected  # admit_mask 0: every packet past the filter is "rejected"
+            # In chunks: a signal handler runs only when the C loop returns, so this is
+            # how often a Ctrl-C is looked at (a chunk is a few milliseconds of reading).
+            while True:
+                admitted, rejected = handle.loop_filtered(COUNT_CHUNK, _ignore, 0)[:2]
+                total += admitted + rejected  # admit_mask 0: every packet past the filter is "rejected"
+                if admitted + rejected < COUNT_CHUNK or stopped():
+                    return total
         except pcapy.PcapError:
             return None
         finally:

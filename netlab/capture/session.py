@@ -73,7 +73,8 @@ class FileSource:
                 return
 
     def count(self) -> int:
-        return self._capture.count()
+        """The --count fast path; a stop request (Ctrl-C) ends it with the count so far."""
+        return self._capture.count(lambda: self._stop)
 
     def outcome(self, captured: int) -> Outcome:
         return Outcome(False, captured, self._capture.matched, 0, 0)

@@ -151,13 +151,15 @@ def _run(request: Request) -> int:
                                  buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
                                  direction=request.direction)
     with source:
+        # Before the banner: a Ctrl-C from the moment it is shown stops the run with its summary.
+        _signal_stopper(source.request_stop)
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
             from netlab.capture.reader import CaptureFileError
             from netlab.capture.sinks import count_line
 
-            try:
+            try:  # a Ctrl-C ends the count early: the count so far is printed, as tcpdump does
                 _print(count_line(source.count()))
             except CaptureFileError as err:
                 _print(count_line(err.packets_before or 0))  # tcpdump too counts up to the damage
@@ -165,8 +167,7 @@ def _run(request: Request) -> int:
             return 0
         sink = _make_sink(request, source)
         outcome = session.pump(source, sink, count=request.count,
-                               batch_size=1 if request.line_buffered else TEXT_BATCH,
-                               install_signals=_signal_stopper)
+                               batch_size=1 if request.line_buffered else TEXT_BATCH)
     for line in outcome.summary_lines():
         _say(line)
     return 0

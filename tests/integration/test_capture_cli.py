@@ -313,3 +313,31 @@ def test_full_disk_is_one_error_exit_2(args):
     what = "/dev/full" if "-w" in args else "the output"
     assert errors == [f"netlab: error: cannot write {what}: No space left on device "
                       "(the disk is full or the file too big; write elsewhere)"]
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("many") / "many.pcap"
+    write_mixed_pcap(str(path), 500_000)
+    return path
+
+
+@pytest.mark.parametrize("expression", [[], ["tcp"]])
+def test_ctrl_c_during_count_prints_the_count_so_far(many, expression):
+    # tcpdump --count -r, interrupted, prints what it counted and exits 0; so does netlab
+    # (it used to die with 130 and no count: libpcap's C loop ran before any handler was set).
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(netlab_argv("capture", "--count", "-r", str(many), *expression), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)  # the moment the banner shows
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert banner.startswith("reading from file")
+    assert proc.returncode == 0, err
+    assert err == "" and "Traceback" not in err
+    counted, word = out.split()
+    assert word in ("packet", "packets") and 0 <= int(counted) <= 500_000 and out.endswith("\n")
