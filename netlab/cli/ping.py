@@ -82,8 +82,9 @@ def ping(
 
         printer = make_printer(fmt, opts, quiet=quiet, numeric=numeric, stamps=stamps, multi=len(targets) > 1)
         printer.session = session
-        printer.start(targets)
+        # Handlers first: once the header is out, a Ctrl-C already ends with statistics.
         with _signals(session, printer):
+            printer.start(targets)
             for event in session.run():
                 printer.event(event)
         summaries = session.summaries()

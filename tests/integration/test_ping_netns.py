@@ -183,25 +183,53 @@ def test_unresolvable_name(veth):
     assert "nonexistent.invalid" in ours.stderr and "Traceback" not in ours.stderr
 
 
-def _interrupt(ns, argv, replies=3, extra=None, settle=0.0):
-    """Start a ping, wait for some replies, optionally send `extra`, then Ctrl-C it."""
+def _read_lines(proc, count: int, deadline: float) -> str:
+    """At least `count` lines of the process's stdout, never blocking past `deadline`."""
+    import os
+    import select
+    fd, data = proc.stdout.fileno(), b""
+    while data.count(b"\n") < count:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{count} lines expected in time, got {data!r}"
+        if select.select([fd], [], [], left)[0]:
+            chunk = os.read(fd, 65536)
+            assert chunk, f"stdout closed after {data!r}"
+            data += chunk
+    return data.decode()
+
+
+def _catches_sigint(pid: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        caught = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+    return bool(caught & (1 << (signal.SIGINT - 1)))
+
+
+def _interrupt(ns, argv, replies=3, extra=None, run_for=0.0):
+    """Start a ping, wait until it is ready (and for some replies), let it run `run_for` seconds
+    more, optionally send `extra`, then Ctrl-C it."""
     import os
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(["ip", "netns", "exec", ns.name, *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, env=env)
     try:
-        lines = []
         deadline = time.monotonic() + 20
-        # Header and replies; without replies a piped iputils keeps even its header in its buffer.
-        while replies and len(lines) < replies + 1 and time.monotonic() < deadline:
-            lines.append(proc.stdout.readline())
-        time.sleep(settle)
+        if argv[0] == "ping" and not replies:
+            # A piped iputils keeps even its header in its stdio buffer: ready once it
+            # catches SIGINT (`ip netns exec` execs it in place: same pid).
+            while not _catches_sigint(proc.pid):
+                assert time.monotonic() < deadline and proc.poll() is None, "ping never got ready"
+                time.sleep(0.01)
+            head = ""
+        else:
+            # netlab installs its handlers before it prints its header.
+            head = _read_lines(proc, replies + 1, deadline)
+        time.sleep(run_for)
         if extra is not None:
             proc.send_signal(extra)
             time.sleep(0.15)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
-        return proc.returncode, "".join(lines) + out, err
+        return proc.returncode, head + out.decode(), err.decode()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -234,10 +262,13 @@ def test_several_hosts_in_parallel_with_summary_table(veth):
     assert rows["fd77::2"][2:5] == ["3", "3", "0%"]
     assert rows["10.77.0.99"][2:5] == ["3", "0", "100%"]
     fping = veth.a.exec(["fping", "-c", "3", "-p", "50", "-q", *hosts], check=False, timeout=30)
+    seen = set()
     for line in fping.stderr.splitlines():  # "10.77.0.2 : xmt/rcv/%loss = 3/3/0%, min/avg/max = ..."
         host, _, rest = line.partition(" : ")
         sent, rcvd, loss = re.search(r"= (\d+)/(\d+)/(\d+)%", rest).groups()
         assert rows[host.strip()][2:5] == [sent, rcvd, loss + "%"]
+        seen.add(host.strip())
+    assert seen == set(hosts), fping.stderr
 
 
 def test_json_keys(veth):
@@ -305,14 +336,14 @@ def test_concurrent_runs_never_mix_replies(veth):
 
 def test_ctrl_c_without_replies_exits_1_like_iputils(veth):
     veth.b.nft("table inet x {\n chain in {\n type filter hook input priority 0;\n icmp type echo-request drop\n }\n}\n")
-    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-i", "0.05", "10.77.0.2"), replies=0, settle=0.3)
-    irc, iout, _ = _interrupt(veth.a, ["ping", "-i", "0.05", "10.77.0.2"], replies=0, settle=0.3)
+    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-i", "0.05", "10.77.0.2"), replies=0)
+    irc, iout, _ = _interrupt(veth.a, ["ping", "-i", "0.05", "10.77.0.2"], replies=0)
     assert rc == irc == 1 and "Traceback" not in err
     assert shapes(out)[-3:-1] == shapes(iout)[-3:-1]  # title and counts lines
 
 
 def test_ctrl_c_ends_a_flood_with_statistics(veth):
-    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-f", "-q", "10.77.0.2"), replies=0, settle=0.3)
+    rc, out, err = _interrupt(veth.a, netlab_argv("ping", "-f", "-q", "10.77.0.2"), replies=0, run_for=0.3)
     assert rc == 0 and "Traceback" not in err
     transmitted, received, _, _ = counts(out)
     assert transmitted >= received > 0

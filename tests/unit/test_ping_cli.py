@@ -90,11 +90,24 @@ def test_same_address_twice_is_refused():
     assert_one_line_error(run_netlab("ping", "-c", "1", "127.0.0.1", "127.0.0.1"), 2, "same address")
 
 
-def test_closed_pipe_ends_quietly():
+def _assert_closed_pipe_ends_quietly(*args: str):
     import subprocess
 
     from tests.conftest import ROOT
-    script = f"PYTHONPATH={ROOT} {sys.executable} -m netlab ping -c 20 -i 0.01 127.0.0.1 | head -2; echo rc=${{PIPESTATUS[0]}}"
+    script = f"PYTHONPATH={ROOT} {sys.executable} -m netlab ping {' '.join(args)} | head -2; echo rc=${{PIPESTATUS[0]}}"
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
     assert proc.stdout.splitlines()[-1] == "rc=0"
     assert proc.stderr == ""
+
+
+@pytest.mark.privileged  # an ICMP socket: root, CAP_NET_RAW or ping_group_range
+def test_closed_pipe_ends_quietly():
+    _assert_closed_pipe_ends_quietly("-c", "20", "-i", "0.01", "127.0.0.1")
+
+
+def test_closed_pipe_ends_quietly_tcp():
+    import socket
+
+    with socket.socket() as closed:  # bound, never listening: every probe gets an RST line
+        closed.bind(("127.0.0.1", 0))
+        _assert_closed_pipe_ends_quietly("--tcp", str(closed.getsockname()[1]), "-c", "20", "-i", "0.01", "127.0.0.1")
