@@ -39,7 +39,7 @@ def ping(
     pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", help="Path MTU discovery: do (set DF), dont, want, probe."),
     flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
     tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
-    fmt: str = typer.Option("table", "--format", help="table (ping's text), json (one object per host), jsonl (a stream)."),
+    fmt: str = typer.Option("table", "--format", help="table (ping's text), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
 ) -> int:
     """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP."""
     from netlab.core.addr import parse_address
@@ -64,11 +64,13 @@ def ping(
                 socket.if_nametoindex(iface)
             except OSError:
                 raise UsageError(f"unknown iface: {iface}", "give an interface name or a local address to -I") from None
+    # json lists every reply at the end; a flood without -c would pile up ~10^4 of them
+    # a second until Ctrl-C, so it keeps only its statistics (jsonl streams them instead).
     opts = PingOptions(
         count=count, interval=interval, timeout=timeout, deadline=deadline, size=size, ttl=ttl,
         tos=parse_tos(tos) if tos is not None else None, pmtudisc=pmtu, interface=interface, source=source,
         pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
-        outstanding=outstanding, keep_replies=(fmt == "json"), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
+        outstanding=outstanding, keep_replies=(fmt == "json" and not (flood and count is None)), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
         reply_events=not (flood and fmt == "table"),
     ).validate()
     targets = [resolve(h, family, numeric) for h in hosts]

@@ -283,6 +283,14 @@ def test_json_keys(veth):
     assert obj["rtt_min_ms"] <= obj["rtt_avg_ms"] <= obj["rtt_max_ms"]
 
 
+def test_json_flood_without_count_keeps_only_statistics(veth):
+    proc = run_netlab("ping", "-f", "-w", "0.5", "--format", "json", "10.77.0.2", ns=veth.a)
+    (obj,) = json.loads(proc.stdout)
+    assert obj["received"] > 0 and obj["replies"] == []
+    counted = run_netlab("ping", "-f", "-c", "50", "--format", "json", "10.77.0.2", ns=veth.a)
+    assert len(json.loads(counted.stdout)[0]["replies"]) == 50  # bounded by -c: listed
+
+
 def test_jsonl_stream_replies_timeouts_summary(veth):
     veth.b.nft("table inet x {\n chain in {\n type filter hook input priority 0;\n"
                " icmp type echo-request icmp sequence 2 drop\n }\n}\n")
