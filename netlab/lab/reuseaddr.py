@@ -33,12 +33,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from netlab.core import diag, netns, procfs, sockopt
-from netlab.errors import UsageError
+from netlab.errors import EnvironmentProblem, UsageError
 from netlab.lab.serverproc import ServerProcess
 
 DEFAULT_NAMESPACE_PORT = 8001  # the port of the notes' experiment; free in a private namespace
 CLIENTS_FOR_REUSEPORT = 32
 SETTLE_TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 2.0  # loopback answers in microseconds: this is only a bound
 # States a closing connection passes through in microseconds on loopback: the
 # observation waits until none is left, so a row never catches a transient.
 TRANSIENT_STATES = {"FIN-WAIT-1", "CLOSING", "LAST-ACK", "SYN-SENT", "SYN-RECV"}
@@ -244,9 +245,16 @@ def _listen(sock: socket.socket, backlog: int = 128) -> str:
 
 def _connect(site: Site) -> socket.socket:
     client = socket.socket(site.af, socket.SOCK_STREAM)
-    client.settimeout(2.0)
-    client.connect((site.connect_addr, site.port))
+    client.settimeout(CONNECT_TIMEOUT_S)
+    try:
+        client.connect((site.connect_addr, site.port))
+    except OSError as err:  # a timeout included: the server listens, so this is the machine, not the input
+        client.close()
+        raise EnvironmentProblem(f"the experiment's client could not connect to "
+                                 f"{_endpoint(site.connect_addr, site.port)}: "
+                                 f"{err.strerror or 'timed out'}", "the machine may be too busy; try again") from None
     return client
+
 
 
 def _client_reads(client: socket.socket, timeout: float = 1.0) -> str:

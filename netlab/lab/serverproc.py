@@ -28,9 +28,25 @@ import subprocess
 import sys
 import time
 
+try:
+    from netlab.errors import EnvironmentProblem
+except ImportError:  # the child runs this file alone (python -I -S) and raises none of the classes below
+    EnvironmentProblem = Exception  # type: ignore[misc,assignment]
 
-class ServerFailed(OSError):
-    """The child could not bind or listen; errno is the kernel's answer."""
+BUSY_HINT = "the machine may be too busy; try again"
+
+
+class ServerProblem(EnvironmentProblem):
+    """The experiment's server process did not do its part (exit 2, one line, as NetlabError)."""
+
+
+class ServerFailed(ServerProblem):
+    """The child could not bind or listen; ``errno`` is the kernel's answer."""
+
+    def __init__(self, code: int, port: int):
+        super().__init__(f"the server process could not listen on port {port}: {os.strerror(code)}",
+                         "another program may hold the port; choose one with --port")
+        self.errno = code
 
 
 class ServerProcess:
@@ -56,14 +72,17 @@ class ServerProcess:
     def start(self, timeout: float = 5.0) -> int:
         """Start the child and wait until it listens; return the port it bound."""
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, bufsize=0)
-        word, value = self._line(timeout)
+        try:
+            word, value = self._line(timeout)
+        except ServerProblem:
+            self.stop()
+            raise
         if word == "error":
             self.stop()
-            code = getattr(errno, value, errno.EIO)
-            raise ServerFailed(code, f"server process: {os.strerror(code)}")
+            raise ServerFailed(getattr(errno, value, errno.EIO), self.port)
         if word != "listening":
             self.stop()
-            raise RuntimeError(f"server process said {word!r} instead of 'listening'")
+            raise ServerProblem(f"the server process said {word!r} instead of 'listening'", BUSY_HINT)
         self.port = int(value)
         return self.port
 
@@ -83,8 +102,8 @@ class ServerProcess:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop()
-            raise RuntimeError(f"server process {self.proc.pid} outlived signal {signum} for {timeout:.0f} s "
-                               "and was killed") from None
+            raise ServerProblem(f"the server process {self.proc.pid} outlived signal {signum} for {timeout:.0f} s "
+                                "and was killed", BUSY_HINT) from None
 
     def stop(self) -> None:
         """End the child if it still runs (SIGKILL, by its PID) and reap it."""
@@ -109,10 +128,12 @@ class ServerProcess:
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError(f"server process {self.proc.pid} did not answer within {timeout:.1f} s")
+                raise ServerProblem(f"the server process {self.proc.pid} did not answer within {timeout:.1f} s",
+                                    BUSY_HINT)
             chunk = os.read(fd, 4096)
             if not chunk:
-                raise RuntimeError(f"server process {self.proc.pid} exited (status {self.proc.wait()})")
+                raise ServerProblem(f"the server process {self.proc.pid} exited (status {self.proc.wait()})",
+                                    "it was killed or crashed; try again")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         word, _, value = line.decode().partition(" ")

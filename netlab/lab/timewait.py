@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from netlab.core import netns, procfs
+from netlab.errors import EnvironmentProblem
 from netlab.lab import reuseaddr
 from netlab.lab.reuseaddr import Outcome, Site
 
@@ -32,6 +33,7 @@ SHORT_FIN_TIMEOUT = 5
 DEADLINE_S = 70.0  # TIME-WAIT is 60 s on Linux; a little margin, never unbounded
 POLL_S = 0.05  # the lifetimes are read to 50 ms; the kernel's timer wheel is coarser at 60 s
 FIN_TIMEOUT_KEY = "net.ipv4.tcp_fin_timeout"
+IO_TIMEOUT_S = 2.0  # loopback answers in microseconds: this is only a bound
 
 
 @dataclass
@@ -68,27 +70,49 @@ def _start(probe: Probe) -> None:
     """Make the two server-side closes and note the states right after."""
     site = probe.site
     with probe.inside():
-        listener = socket.socket(site.af, socket.SOCK_STREAM)
-        try:
-            listener.bind((site.bind_addr, site.port))
-            listener.listen(8)
-            clients, served = [], []
-            for _ in range(2):
-                clients.append(socket.create_connection((site.connect_addr, site.port), timeout=2))
-                served.append(listener.accept()[0])
-        finally:
-            listener.close()
+        clients, served = _two_connections(site)
         probe.remotes = {"TIME-WAIT": _name(clients[0]), "FIN-WAIT-2": _name(clients[1])}
         probe.started = time.monotonic()
         for conn in served:
             conn.close()  # the server closes first
-        clients[0].settimeout(2)
-        clients[0].recv(1)  # EOF
-        clients[0].close()
+        try:
+            clients[0].settimeout(IO_TIMEOUT_S)
+            clients[0].recv(1)  # EOF
+        except OSError as err:  # a timeout included
+            clients[1].close()
+            raise _probe_failed(site, "the client did not read the server's close", err) from None
+        finally:
+            clients[0].close()
         probe.idle_client = clients[1]  # stays open: the server's socket waits in FIN-WAIT-2
         views, _, _ = reuseaddr.settle(site, lambda vs: {"TIME-WAIT", "FIN-WAIT-2"} <= {x.state for x in vs})
     probe.first_states = [x.label for x in views]
     probe.first_timer_ms = max((x.timer_ms for x in views if x.state == "TIME-WAIT"), default=0)
+
+
+def _two_connections(site: Site) -> tuple[list[socket.socket], list[socket.socket]]:
+    """A listener on the site's port and two connections to it: (clients, server sides)."""
+    clients: list[socket.socket] = []
+    served: list[socket.socket] = []
+    listener = socket.socket(site.af, socket.SOCK_STREAM)
+    try:
+        listener.settimeout(IO_TIMEOUT_S)
+        listener.bind((site.bind_addr, site.port))
+        listener.listen(8)
+        for _ in range(2):
+            clients.append(socket.create_connection((site.connect_addr, site.port), timeout=IO_TIMEOUT_S))
+            served.append(listener.accept()[0])
+    except OSError as err:  # a timeout included: the port was free, so this is the machine
+        for sock in clients + served:
+            sock.close()
+        raise _probe_failed(site, "the probe's connections could not be made", err) from None
+    finally:
+        listener.close()
+    return clients, served
+
+
+def _probe_failed(site: Site, what: str, err: OSError) -> EnvironmentProblem:
+    return EnvironmentProblem(f"TIME-WAIT probe on port {site.port}: {what}: {err.strerror or 'timed out'}",
+                              "the machine may be too busy; try again")
 
 
 def _name(sock: socket.socket) -> str:
