@@ -6,10 +6,13 @@ Three measurements, all in one run, several rounds each, medians reported:
              (first to last probe) and from the wall clock (process start to exit)
   rtt        `-c 200 -i 0.002`: the median of the per-reply times each tool prints,
              free to run on any CPU, then both pinned to CPU 0 (taskset)
-  fan-out    50 targets x 5 probes: `fping -c 5 -p 20 -i 1 -q` against
-             `netlab ping -c 5 -i 0.02 -q` (wall clock, process start to exit)
+  fan-out    50 targets x 5 probes: `fping -c 5 -p 20 -i 0 -q` against
+             `netlab ping -c 5 -i 0.02 -q` (wall clock, process start to exit). Same
+             pacing: a round to every target each 20 ms, no spacing between the
+             probes of a round (netlab has no fping -i; fping's default -i 10 or
+             -i 1 would make it wait 2.5 s or 0.25 s on its own)
 
-Run as root:  python3 bench/ping.py [--rounds 5] [--flood-count 20000]
+Run as root:  python3 bench/ping.py [--rounds 5] [--flood-count 20000] [--only flood,rtt,fanout]
 Traffic stays on the veth pair (10.77.0.0/24) between two namespaces made here.
 """
 
@@ -70,8 +73,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--flood-count", type=int, default=20000)
+    ap.add_argument("--only", default="flood,rtt,fanout", help="comma-separated parts to measure")
     args = ap.parse_args()
-    rows = []
+    parts = set(args.only.split(","))
     with netns.veth_pair() as link:
         a = link.a
         targets = [f"10.77.0.{i}" for i in range(10, 60)]
@@ -88,30 +92,41 @@ def main() -> None:
         fan = {"netlab": [], "fping": []}
         for _ in range(args.rounds):
             for name, tool in (("iputils", ping), ("netlab", NETLAB)):
-                fl[name].append(flood(a, tool, args.flood_count))
-                rtt[name].append(median_rtt_us(a, tool))
-                pinned[name].append(median_rtt_us(a, tool, pin=True))
-            wall, proc = fanout(a, ["fping", "-c", "5", "-p", "20", "-i", "1", "-q", *targets])
-            fan["fping"].append(wall)
-            wall, proc = fanout(a, [*NETLAB, "-c", "5", "-i", "0.02", "-q", *targets])
-            assert proc.stdout.count(" 5 ") >= 50, proc.stdout
-            fan["netlab"].append(wall)
+                if "flood" in parts:
+                    fl[name].append(flood(a, tool, args.flood_count))
+                if "rtt" in parts:
+                    rtt[name].append(median_rtt_us(a, tool))
+                    pinned[name].append(median_rtt_us(a, tool, pin=True))
+            if "fanout" in parts:
+                wall, proc = fanout(a, ["fping", "-c", "5", "-p", "20", "-i", "0", "-q", *targets])
+                assert proc.stderr.count("= 5/5/0%") == 50, proc.stderr
+                fan["fping"].append(wall)
+                wall, proc = fanout(a, [*NETLAB, "-c", "5", "-i", "0.02", "-q", *targets])
+                assert proc.stdout.count(" 5 ") >= 50, proc.stdout
+                fan["netlab"].append(wall)
 
     def med(values, i=None):
         return statistics.median(v[i] if i is not None else v for v in values)
 
-    own_n, own_i = med(fl["netlab"], 0), med(fl["iputils"], 0)
-    wall_n, wall_i = med(fl["netlab"], 1), med(fl["iputils"], 1)
-    rtt_n, rtt_i = med(rtt["netlab"]), med(rtt["iputils"])
-    pin_n, pin_i = med(pinned["netlab"]), med(pinned["iputils"])
-    fan_n, fan_f = med(fan["netlab"]), med(fan["fping"])
-    rows = [
-        ("flood -c %d, pkt/s (tool's own time)" % args.flood_count, f"{own_n:,.0f}", f"{own_i:,.0f} (ping -f)", f"{own_n / own_i:.2f}"),
-        ("flood -c %d, pkt/s (wall clock)" % args.flood_count, f"{wall_n:,.0f}", f"{wall_i:,.0f} (ping -f)", f"{wall_n / wall_i:.2f}"),
-        ("median RTT, -i 0.002 x200, us", f"{rtt_n:.1f}", f"{rtt_i:.1f} (ping)", f"{rtt_n - rtt_i:+.1f} us"),
-        ("median RTT, same, both on CPU 0, us", f"{pin_n:.1f}", f"{pin_i:.1f} (ping)", f"{pin_n - pin_i:+.1f} us"),
-        ("50 targets x 5 probes, wall s", f"{fan_n:.3f}", f"{fan_f:.3f} (fping -p 20 -i 1)", f"{fan_f / fan_n:.2f}"),
-    ]
+    rows = []
+    if "flood" in parts:
+        own_n, own_i = med(fl["netlab"], 0), med(fl["iputils"], 0)
+        wall_n, wall_i = med(fl["netlab"], 1), med(fl["iputils"], 1)
+        rows += [
+            ("flood -c %d, pkt/s (tool's own time)" % args.flood_count, f"{own_n:,.0f}", f"{own_i:,.0f} (ping -f)", f"{own_n / own_i:.2f}"),
+            ("flood -c %d, pkt/s (wall clock)" % args.flood_count, f"{wall_n:,.0f}", f"{wall_i:,.0f} (ping -f)", f"{wall_n / wall_i:.2f}"),
+        ]
+    if "rtt" in parts:
+        rtt_n, rtt_i = med(rtt["netlab"]), med(rtt["iputils"])
+        pin_n, pin_i = med(pinned["netlab"]), med(pinned["iputils"])
+        rows += [
+            ("median RTT, -i 0.002 x200, us", f"{rtt_n:.1f}", f"{rtt_i:.1f} (ping)", f"{rtt_n - rtt_i:+.1f} us"),
+            ("median RTT, same, both on CPU 0, us", f"{pin_n:.1f}", f"{pin_i:.1f} (ping)", f"{pin_n - pin_i:+.1f} us"),
+        ]
+    if "fanout" in parts:
+        fan_n, fan_f = med(fan["netlab"]), med(fan["fping"])
+        rows.append(("50 targets x 5 probes, wall s", f"{fan_n:.3f}", f"{fan_f:.3f} (fping -p 20 -i 0)",
+                     f"{fan_f / fan_n:.2f}"))
     from tabulate import tabulate
 
     print(f"netlab ping vs iputils ping / fping: veth pair, {args.rounds} rounds, medians, {os.cpu_count()} CPUs")
