@@ -6,6 +6,10 @@ the socket turning writable when the kernel has no sample. The outcome comes fro
 ECONNREFUSED means the host answered with RST (nothing listens there), no
 answer within -W seconds (default 1, the first SYN retransmission) is a
 timeout. Same interface as PingSession: run() yields events, summaries().
+
+Each probe holds a socket until its answer or -W, so the probes in flight are
+capped by the descriptor limit (RLIMIT_NOFILE, less a margin): past it the next
+probe waits for a slot instead of failing with EMFILE.
 """
 
 from __future__ import annotations
