@@ -6,11 +6,12 @@ Three measurements, all in one run, several rounds each, medians reported:
              (first to last probe) and from the wall clock (process start to exit)
   rtt        `-c 200 -i 0.002`: the median of the per-reply times each tool prints,
              free to run on any CPU, then both pinned to CPU 0 (taskset)
-  fan-out    50 targets x 5 probes: `fping -c 5 -p 20 -i 0 -q` against
-             `netlab ping -c 5 -i 0.02 -q` (wall clock, process start to exit). Same
-             pacing: a round to every target each 20 ms, no spacing between the
-             probes of a round (netlab has no fping -i; fping's default -i 10 or
-             -i 1 would make it wait 2.5 s or 0.25 s on its own)
+  fan-out    50 targets x 5 probes: `netlab ping -c 5 -i 0.02 -q` against the issue's
+             peer `fping -c 5 -p 20 -i 1 -q` and against `fping -c 5 -p 20 -i 0 -q`
+             (wall clock, process start to exit). -i 0 is the same pacing as
+             netlab's: a round to every target each 20 ms, no spacing between the
+             probes of a round; -i 1 spaces any two packets by 1 ms, so fping alone
+             waits 0.25 s for 250 probes
 
 Run as root:  python3 bench/ping.py [--rounds 5] [--flood-count 20000] [--only flood,rtt,fanout]
 Traffic stays on the veth pair (10.77.0.0/24) between two namespaces made here.
@@ -89,7 +90,7 @@ def main() -> None:
         fl = {"netlab": [], "iputils": []}
         rtt = {"netlab": [], "iputils": []}
         pinned = {"netlab": [], "iputils": []}
-        fan = {"netlab": [], "fping": []}
+        fan = {"netlab": [], "fping -i 1": [], "fping -i 0": []}
         for _ in range(args.rounds):
             for name, tool in (("iputils", ping), ("netlab", NETLAB)):
                 if "flood" in parts:
@@ -98,9 +99,12 @@ def main() -> None:
                     rtt[name].append(median_rtt_us(a, tool))
                     pinned[name].append(median_rtt_us(a, tool, pin=True))
             if "fanout" in parts:
-                wall, proc = fanout(a, ["fping", "-c", "5", "-p", "20", "-i", "0", "-q", *targets])
-                assert proc.stderr.count("= 5/5/0%") == 50, proc.stderr
-                fan["fping"].append(wall)
+                # The peer (-i 1: fping spaces any two packets by 1 ms) and the
+                # same pacing as netlab (-i 0: a whole round at once).
+                for spacing in ("1", "0"):
+                    wall, proc = fanout(a, ["fping", "-c", "5", "-p", "20", "-i", spacing, "-q", *targets])
+                    assert proc.stderr.count("= 5/5/0%") == 50, proc.stderr
+                    fan[f"fping -i {spacing}"].append(wall)
                 wall, proc = fanout(a, [*NETLAB, "-c", "5", "-i", "0.02", "-q", *targets])
                 assert proc.stdout.count(" 5 ") >= 50, proc.stdout
                 fan["netlab"].append(wall)
@@ -124,9 +128,11 @@ def main() -> None:
             ("median RTT, same, both on CPU 0, us", f"{pin_n:.1f}", f"{pin_i:.1f} (ping)", f"{pin_n - pin_i:+.1f} us"),
         ]
     if "fanout" in parts:
-        fan_n, fan_f = med(fan["netlab"]), med(fan["fping"])
-        rows.append(("50 targets x 5 probes, wall s", f"{fan_n:.3f}", f"{fan_f:.3f} (fping -p 20 -i 0)",
-                     f"{fan_f / fan_n:.2f}"))
+        fan_n = med(fan["netlab"])
+        for spacing in ("1", "0"):
+            fan_f = med(fan[f"fping -i {spacing}"])
+            rows.append(("50 targets x 5 probes, wall s", f"{fan_n:.3f}", f"{fan_f:.3f} (fping -c 5 -p 20 -i {spacing})",
+                         f"{fan_f / fan_n:.2f}"))
     from tabulate import tabulate
 
     print(f"netlab ping vs iputils ping / fping: veth pair, {args.rounds} rounds, medians, {os.cpu_count()} CPUs")
