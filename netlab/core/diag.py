@@ -17,10 +17,11 @@ import errno
 import os
 import socket
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from netlab.core.sockopt import decode_tcp_info
+from netlab.records import fields_dict
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
@@ -104,7 +105,7 @@ class Socket:
     tcp_info: dict | None = None
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_dict(self)
 
 
 class DiagUnavailable(OSError):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from netlab.core import diag, netns, privilege, procfs
@@ -31,6 +31,7 @@ from netlab.lab import backlog_probe as probe
 from netlab.lab.backlog_probe import ProbePoint
 from netlab.lab.backlog_timeline import MAX_ACCEPT_DELAY_S, MAX_CLIENTS, Timeline
 from netlab.lab.verdicts import Verdict, judge_all
+from netlab.records import fields_dict
 
 DEFAULT_BACKLOGS = (0, 1, 5, 16, 128)
 DEFAULT_SOMAXCONNS = (4096, 8)  # a fresh namespace's own value, and one below some backlogs
@@ -73,7 +74,7 @@ class Report:
     interrupted: bool = False  # Ctrl-C: the points measured before it are kept and judged
 
     def as_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = fields_dict(self)
         out["points"] = [p.as_dict() for p in self.points]
         out["timeline"] = self.timeline.as_dict() if self.timeline else None
         out["verdicts"] = [v.as_dict() for v in self.verdicts]

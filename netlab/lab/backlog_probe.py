@@ -19,11 +19,12 @@ import errno
 import resource
 import socket
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Iterator
 
 from netlab.core import diag, netns, procfs, sockopt
 from netlab.errors import EnvironmentProblem, UsageError
+from netlab.records import fields_dict
 
 LOOPBACK = "127.0.0.1"
 
@@ -77,7 +78,7 @@ class ProbePoint:
     elapsed_ms: float = 0.0
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_dict(self)
 
 
 @dataclass(slots=True)

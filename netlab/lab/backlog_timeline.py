@@ -15,10 +15,11 @@ import contextlib
 import select
 import socket
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from netlab.core import procfs, sockopt
 from netlab.lab import backlog_probe as probe
+from netlab.records import fields_dict
 
 TCP_ESTABLISHED = 1
 TICK_S = 0.005
@@ -41,7 +42,7 @@ class ClientEvents:
     retransmit_ms: list[float] = field(default_factory=list)  # when each retransmission was seen
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_dict(self)
 
 
 @dataclass(slots=True)
@@ -56,7 +57,7 @@ class Timeline:
     events: list[ClientEvents]
 
     def as_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = fields_dict(self)
         out["events"] = [e.as_dict() for e in self.events]
         return out
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from netlab.core import diag, procfs
 from netlab.errors import UsageError
+from netlab.records import fields_dict
 
 
 @dataclass(slots=True)
@@ -31,7 +32,7 @@ class ListenerRow:
     full: bool  # accept_queue > backlog: new SYNs are being dropped
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_dict(self)
 
 
 @dataclass(slots=True)
@@ -46,7 +47,7 @@ class WatchSample:
     listeners: list[ListenerRow] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = fields_dict(self)
         out["listeners"] = [row.as_dict() for row in self.listeners]
         return out
 

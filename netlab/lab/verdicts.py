@@ -9,10 +9,11 @@ here knows the answer in advance: with other measurements the verdicts change.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Sequence
 
 from netlab.lab.backlog_probe import ProbePoint
+from netlab.records import fields_dict
 
 HOLDS = "holds"
 PARTLY = "partly holds"
@@ -30,7 +31,7 @@ class Verdict:
     kernel: str
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_dict(self)
 
 
 def judge_all(points: Sequence[ProbePoint], listener_backlogs: Sequence[int], kernel: str) -> list[Verdict]:
