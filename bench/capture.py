@@ -94,11 +94,14 @@ def live_rows(rates: list[int], seconds: float) -> list[tuple]:
             for tool, argv in (("netlab", NETLAB + ["-i", "veth0", "-n", "udp port 9999"]),
                                ("tcpdump", ["tcpdump", "-i", "veth0", "-n", "udp port 9999"])):
                 proc = link.b.popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-                _wait_listening(proc)
-                sent, elapsed = _send(link, rate, seconds)
-                time.sleep(0.5)
-                proc.send_signal(signal.SIGINT)
-                _, err = proc.communicate(timeout=30)
+                try:
+                    _wait_listening(proc)
+                    sent, elapsed = _send(link, rate, seconds)
+                    time.sleep(0.5)
+                    proc.send_signal(signal.SIGINT)
+                    _, err = proc.communicate(timeout=30)
+                finally:
+                    _end(proc)
                 result[tool] = (sent / elapsed, _summary(err.decode()))
             achieved, mine = result["netlab"]
             achieved_t, theirs = result["tcpdump"]
@@ -113,11 +116,25 @@ def _send(link, rate: int, seconds: float) -> tuple[int, float]:
     procs = [link.a.popen([sys.executable, "-c", SENDER, str(rate // senders), str(seconds), link.b4],
                           stdout=subprocess.PIPE, text=True) for _ in range(senders)]
     sent, elapsed = 0, 0.0
-    for proc in procs:
-        out, _ = proc.communicate(timeout=seconds * 5 + 30)
-        sent += int(out.split()[0])
-        elapsed = max(elapsed, float(out.split()[1]))
+    try:
+        for proc in procs:
+            out, _ = proc.communicate(timeout=seconds * 5 + 30)
+            sent += int(out.split()[0])
+            elapsed = max(elapsed, float(out.split()[1]))
+    finally:
+        for proc in procs:
+            _end(proc)
     return sent, elapsed
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """Whatever happened (a timeout, Ctrl-C of the bench): the process is killed by its PID and reaped."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def _wait_listening(proc: subprocess.Popen, timeout: float = 10) -> None:

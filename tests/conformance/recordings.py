@@ -10,6 +10,7 @@ lives only inside these namespaces; every process started here is stopped.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import struct
@@ -26,17 +27,25 @@ UDP_PORT = 40002
 
 def _start_tcpdump(ns: netns.Namespace, path: str, *args: str) -> subprocess.Popen:
     proc = ns.popen(["tcpdump", "-n", "-U", "--immediate-mode", "-w", path, *args], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE, text=True)
-    # tcpdump says "listening on ..." once the socket is open: only then is traffic seen
+                    stderr=subprocess.PIPE)
+    # tcpdump says "listening on ..." once the socket is open: only then is traffic seen.
+    # select() with a deadline: a readline() would wait for ever on a tcpdump that hangs.
     deadline = time.monotonic() + 5
-    line = ""
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if "listening on" in line or not line:
+    said = b""
+    fd = proc.stderr.fileno()
+    while b"listening on" not in said:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
             break
-    if "listening on" not in line:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        said += chunk
+    if b"listening on" not in said:
         proc.kill()
-        raise RuntimeError("tcpdump did not start: %s" % line)
+        proc.wait(timeout=5)
+        proc.stderr.close()
+        raise RuntimeError("tcpdump did not start: %s" % said.decode(errors="replace").strip())
     return proc
 
 
@@ -48,6 +57,8 @@ def _stop_tcpdump(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
+    finally:
+        proc.stderr.close()
 
 
 def _ping(ns, *args):

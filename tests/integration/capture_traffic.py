@@ -37,8 +37,11 @@ def make_traffic(link: netns.Link) -> None:
             conn.recv(4096)
             conn.sendall(b"x" * 3000)
             got = 0
-            while got < 3000:
-                got += len(client.recv(65536))
+            while got < 3000:  # bounded: the client's 3 s timeout, and EOF ends it
+                data = client.recv(65536)
+                if not data:
+                    raise AssertionError(f"the server closed after {got} of 3000 bytes")
+                got += len(data)
             client.shutdown(socket.SHUT_WR)
             conn.recv(10)
     with a.inside():
@@ -86,4 +89,10 @@ def record_with_tcpdump(ns: netns.Namespace, path: str, *args: str, traffic=None
         time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=5)
+        try:
+            proc.wait(timeout=5)
+        finally:
+            if proc.poll() is None:  # tcpdump did not stop: end it by its PID, the test fails above
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()

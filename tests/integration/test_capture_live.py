@@ -23,9 +23,44 @@ pytestmark = pytest.mark.privileged
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
-def start_netlab(ns, *args: str) -> subprocess.Popen:
-    proc = ns.popen(netlab_argv("capture", *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    return proc
+class Started:
+    """The processes a test starts in its namespaces, each killed by its PID when the test ends.
+
+    Whatever ends the test (a failed assert, a communicate() timeout), nothing is left running.
+    """
+
+    def __init__(self):
+        self.procs: list[subprocess.Popen] = []
+
+    def popen(self, ns, argv: list[str], **kwargs) -> subprocess.Popen:
+        kwargs.setdefault("stdout", subprocess.PIPE)
+        kwargs.setdefault("stderr", subprocess.PIPE)
+        proc = ns.popen(argv, **kwargs)
+        self.procs.append(proc)
+        return proc
+
+    def netlab(self, ns, *args: str) -> subprocess.Popen:
+        return self.popen(ns, netlab_argv("capture", *args), env=ENV)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=5)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@pytest.fixture
+def procs():
+    # Asked for after veth/ns in a test's arguments, so it is torn down first: the
+    # processes die before their namespaces are deleted.
+    started = Started()
+    try:
+        yield started
+    finally:
+        started.stop_all()
 
 
 def counts(stderr: str) -> dict[str, int]:
@@ -48,11 +83,11 @@ def send_udp(link, n: int, port: int = 9999, gap: float = 0.001) -> None:
             time.sleep(gap)
 
 
-def test_sigint_right_after_traffic_keeps_every_packet(veth, tmp_path):
+def test_sigint_right_after_traffic_keeps_every_packet(veth, tmp_path, procs):
     """tcpdump 4.99.3 loses the packets still in the ring at Ctrl-C; netlab drains them into the file."""
     require_tool("tcpdump")
     out = tmp_path / "live.pcap"
-    proc = start_netlab(veth.b, "-i", "veth0", "-w", str(out), "udp", "and", "dst", "port", "9999")
+    proc = procs.netlab(veth.b, "-i", "veth0", "-w", str(out), "udp", "and", "dst", "port", "9999")
     banner = wait_for_line(proc, "listening on")
     assert "listening on veth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes" in banner
     send_udp(veth, 500)
@@ -68,8 +103,8 @@ def test_sigint_right_after_traffic_keeps_every_packet(veth, tmp_path):
     assert payloads == [i.to_bytes(4, "big") for i in range(500)]  # every one, in order
 
 
-def test_ctrl_c_on_a_quiet_interface_stops_at_once(veth):
-    proc = start_netlab(veth.b, "-i", "veth0", "-n", "udp port 9")
+def test_ctrl_c_on_a_quiet_interface_stops_at_once(veth, procs):
+    proc = procs.netlab(veth.b, "-i", "veth0", "-n", "udp port 9")
     wait_for_line(proc, "listening on")
     time.sleep(0.3)
     started = time.monotonic()
@@ -82,9 +117,9 @@ def test_ctrl_c_on_a_quiet_interface_stops_at_once(veth):
     assert out == b""
 
 
-def test_sigterm_also_ends_with_summary_and_valid_file(veth, tmp_path):
+def test_sigterm_also_ends_with_summary_and_valid_file(veth, tmp_path, procs):
     out = tmp_path / "t.pcap"
-    proc = start_netlab(veth.b, "-i", "veth0", "-w", str(out), "udp port 9999")
+    proc = procs.netlab(veth.b, "-i", "veth0", "-w", str(out), "udp port 9999")
     wait_for_line(proc, "listening on")
     send_udp(veth, 50)
     proc.send_signal(signal.SIGTERM)
@@ -94,12 +129,11 @@ def test_sigterm_also_ends_with_summary_and_valid_file(veth, tmp_path):
     assert sum(1 for _ in OfflineCapture(str(out))) == 50
 
 
-def test_live_lines_and_c_match_tcpdump(veth):
+def test_live_lines_and_c_match_tcpdump(veth, procs):
     """Same packets, same lines: netlab and tcpdump side by side on the veth, stopping at -c 4."""
     require_tool("tcpdump")
-    mine = start_netlab(veth.b, "-i", "veth0", "-n", "-t", "-c", "4", "icmp")
-    theirs = veth.b.popen(["tcpdump", "-i", "veth0", "-n", "-t", "-c", "4", "icmp"], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    mine = procs.netlab(veth.b, "-i", "veth0", "-n", "-t", "-c", "4", "icmp")
+    theirs = procs.popen(veth.b, ["tcpdump", "-i", "veth0", "-n", "-t", "-c", "4", "icmp"])
     wait_for_line(mine, "listening on")
     wait_for_line(theirs, "listening on")
     veth.a.exec(["ping", "-c", "2", "-i", "0.05", veth.b4], check=False)
@@ -111,13 +145,13 @@ def test_live_lines_and_c_match_tcpdump(veth):
     assert counts(m_err.decode())["captured"] == 4 == counts(t_err.decode())["captured"]
 
 
-def test_any_device_with_inbound_filter_in_the_kernel(veth):
+def test_any_device_with_inbound_filter_in_the_kernel(veth, procs):
     """`inbound` needs the kernel's packet direction: only requests arrive at b, replies leave it."""
     require_tool("tcpdump")
     args = ["-i", "any", "-n", "-t", "-c", "2", "inbound and icmp"]
-    mine = start_netlab(veth.b, *args)
+    mine = procs.netlab(veth.b, *args)
     # pcapy's libpcap (1.9) opens `any` as cooked v1; Debian's tcpdump defaults to v2: ask it for v1.
-    theirs = veth.b.popen(["tcpdump", "-y", "LINUX_SLL", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    theirs = procs.popen(veth.b, ["tcpdump", "-y", "LINUX_SLL", *args])
     banner = wait_for_line(mine, "listening on")
     wait_for_line(theirs, "listening on")
     assert "listening on any, link-type LINUX_SLL (Linux cooked v1)" in banner
@@ -130,10 +164,10 @@ def test_any_device_with_inbound_filter_in_the_kernel(veth):
     assert out == t_out
 
 
-def test_jsonl_stream_live(veth):
+def test_jsonl_stream_live(veth, procs):
     import json
 
-    proc = start_netlab(veth.b, "-i", "veth0", "-c", "3", "--format", "jsonl", "udp port 9999")
+    proc = procs.netlab(veth.b, "-i", "veth0", "-c", "3", "--format", "jsonl", "udp port 9999")
     wait_for_line(proc, "listening on")
     send_udp(veth, 3)
     out, _ = proc.communicate(timeout=10)
@@ -141,10 +175,10 @@ def test_jsonl_stream_live(veth):
     assert [(r["src"], r["dst"], r["proto"], r["dport"], r["len"]) for r in records] == [("10.77.0.1", "10.77.0.2", "udp", 9999, 74)] * 3
 
 
-def test_default_device_is_the_first_up_non_loopback(veth):
+def test_default_device_is_the_first_up_non_loopback(veth, procs):
     require_tool("tcpdump")
-    theirs = veth.b.popen(["tcpdump", "-c", "1", "-n"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    mine = start_netlab(veth.b, "-c", "1", "-n")
+    theirs = procs.popen(veth.b, ["tcpdump", "-c", "1", "-n"])
+    mine = procs.netlab(veth.b, "-c", "1", "-n")
     their_banner = wait_for_line(theirs, "listening on")
     my_banner = wait_for_line(mine, "listening on")
     send_udp(veth, 1)
@@ -166,16 +200,17 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
 
 
 def test_help_lists_capture():
-    proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=ENV)
+    proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=ENV,
+                          timeout=30)
     assert "capture" in proc.stdout
 
 
-def test_live_filter_is_attached_in_the_kernel(veth):
+def test_live_filter_is_attached_in_the_kernel(veth, procs):
     """The filter runs in the kernel: `ss -0 -b` shows libpcap's program on netlab's packet socket."""
     require_tool("ss")
     from netlab.capture.bpf import compile_filter
 
-    proc = start_netlab(veth.b, "-i", "veth0", "udp port 9999")
+    proc = procs.netlab(veth.b, "-i", "veth0", "udp port 9999")
     try:
         wait_for_line(proc, "listening on")
         shown = veth.b.exec(["ss", "-0", "-b", "-p", "-n"]).stdout
@@ -190,11 +225,11 @@ def test_live_filter_is_attached_in_the_kernel(veth):
 
 
 @pytest.mark.parametrize("direction, expected", [("in", "echo request"), ("out", "echo reply")])
-def test_direction_option_like_tcpdump_Q(veth, direction, expected):
+def test_direction_option_like_tcpdump_Q(veth, direction, expected, procs):
     require_tool("tcpdump")
     args = ["-i", "veth0", "-n", "-t", "-c", "2", "-Q", direction, "-B", "4096", "icmp"]
-    mine = start_netlab(veth.b, *args)
-    theirs = veth.b.popen(["tcpdump", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mine = procs.netlab(veth.b, *args)
+    theirs = procs.popen(veth.b, ["tcpdump", *args])
     wait_for_line(mine, "listening on")
     wait_for_line(theirs, "listening on")
     veth.a.exec(["ping", "-c", "2", "-i", "0.05", veth.b4], check=False)
@@ -205,11 +240,11 @@ def test_direction_option_like_tcpdump_Q(veth, direction, expected):
     assert out == t_out
 
 
-def test_default_device_with_only_loopback_is_any(ns):
+def test_default_device_with_only_loopback_is_any(ns, procs):
     """With nothing but lo in the namespace, tcpdump (and netlab) listen on `any`."""
     require_tool("tcpdump")
-    theirs = ns.popen(["tcpdump", "-c", "1", "-n"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    mine = start_netlab(ns, "-c", "1", "-n")
+    theirs = procs.popen(ns, ["tcpdump", "-c", "1", "-n"])
+    mine = procs.netlab(ns, "-c", "1", "-n")
     their_banner = wait_for_line(theirs, "listening on any")
     my_banner = wait_for_line(mine, "listening on any")
     ns.exec(["ping", "-c", "1", "127.0.0.1"], check=False)

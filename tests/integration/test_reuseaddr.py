@@ -7,6 +7,7 @@ then runs `netlab reuseaddr-demo` and checks that it reports the same thing.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from typing import Iterator
 
 import pytest
 
@@ -82,10 +84,18 @@ def try_restart(reuseaddr: bool) -> tuple[str, str | None]:
         sock.close()
 
 
-def start_foreign_server(ns: netns.Namespace, reuseaddr: bool) -> subprocess.Popen:
+@contextlib.contextmanager
+def foreign_server(ns: netns.Namespace, reuseaddr: bool) -> Iterator[subprocess.Popen]:
+    """The foreign server, killed by its PID however the block ends (a failed assert, a skip)."""
     proc = ns.popen([sys.executable, "-I", "-c", SERVER, str(int(reuseaddr))], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "up"
-    return proc
+    try:
+        assert proc.stdout.readline().strip() == "up"
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=5)
+        proc.stdout.close()
 
 
 def kernel_says(scenario: str, old: bool, new: bool) -> dict:
@@ -106,23 +116,22 @@ def kernel_says(scenario: str, old: bool, new: bool) -> dict:
                 states = settled_states(ns)
                 bind, listen = try_restart(new)
             elif scenario in ("server-killed", "server-killed-unread"):
-                server = start_foreign_server(ns, old)
-                client = socket.create_connection((ADDR, PORT))
-                assert server.stdout.readline().strip() == "accepted"
-                if scenario == "server-killed-unread":
-                    client.sendall(b"unread")
-                    time.sleep(0.05)
-                os.kill(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
-                seen = None
-                if scenario == "server-killed-unread":
-                    client.settimeout(2)
-                    with pytest.raises(ConnectionResetError):
-                        client.recv(1)
-                    seen = "ECONNRESET"
-                states = settled_states(ns)
-                bind, listen = try_restart(new)
-                client.close()
+                with foreign_server(ns, old) as server, \
+                        contextlib.closing(socket.create_connection((ADDR, PORT))) as client:
+                    assert server.stdout.readline().strip() == "accepted"
+                    if scenario == "server-killed-unread":
+                        client.sendall(b"unread")
+                        time.sleep(0.05)
+                    os.kill(server.pid, signal.SIGKILL)
+                    server.wait(timeout=5)
+                    seen = None
+                    if scenario == "server-killed-unread":
+                        client.settimeout(2)
+                        with pytest.raises(ConnectionResetError):
+                            client.recv(1)
+                        seen = "ECONNRESET"
+                    states = settled_states(ns)
+                    bind, listen = try_restart(new)
                 return {"old_states": states, "bind": bind, "listen": listen, "client_read": seen}
             elif scenario == "client-closes-first":
                 listener = socket.socket()
@@ -137,11 +146,9 @@ def kernel_says(scenario: str, old: bool, new: bool) -> dict:
                 states = settled_states(ns)
                 bind, listen = try_restart(new)
             elif scenario == "listener-alive":
-                server = start_foreign_server(ns, old)
-                states = settled_states(ns)
-                bind, listen = try_restart(new)
-                server.kill()
-                server.wait()
+                with foreign_server(ns, old):
+                    states = settled_states(ns)
+                    bind, listen = try_restart(new)
             elif scenario == "both-reuseaddr":
                 first, second = socket.socket(), socket.socket()
                 for sock in (first, second):
