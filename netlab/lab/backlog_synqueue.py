@@ -26,6 +26,7 @@ import struct
 import time
 
 from netlab.core import procfs
+from netlab.core.inet import checksum
 from netlab.lab import backlog_probe as probe
 
 UNANSWERED_NET = "10.77.66.0/24"  # sources whose SYN-ACKs go nowhere (routed over lo, never delivered)
@@ -34,21 +35,12 @@ _TCP = struct.Struct("!HHIIBBHHH")
 FIRST_SOURCE_PORT = 20000
 
 
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def syn_packet(src: str, dst: str, sport: int, dport: int, seq: int) -> bytes:
     """An IPv4 packet carrying a bare TCP SYN (no options: MSS falls back to 536)."""
     src_b, dst_b = socket.inet_aton(src), socket.inet_aton(dst)
     tcp = _TCP.pack(sport, dport, seq, 0, 5 << 4, 0x02, 65535, 0, 0)
     pseudo = src_b + dst_b + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", _checksum(pseudo + tcp)) + tcp[18:]
+    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
     # The kernel fills in the IP checksum and the id of an IP_HDRINCL packet.
     ip = _IP.pack(0x45, 0, _IP.size + len(tcp), 0, 0, 64, socket.IPPROTO_TCP, 0, src_b, dst_b)
     return ip + tcp

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 
+
 ICMP_ECHOREPLY = 0
 ICMP_DEST_UNREACH = 3
 ICMP_SOURCE_QUENCH = 4
@@ -31,16 +32,6 @@ ERROR_TYPES_V6 = frozenset((ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_
 
 ECHO_HEADER = struct.Struct("!BBHHH")  # type, code, checksum, identifier, sequence
 U16 = struct.Struct("!H")
-
-
-def checksum(data: bytes | bytearray) -> int:
-    """The Internet checksum (RFC 1071) of data, ready to store."""
-    if len(data) % 2:
-        data = bytes(data) + b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    total = (total & 0xFFFF) + (total >> 16)
-    total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def payload(size: int, pattern: bytes | None = None) -> bytes:
