@@ -36,10 +36,3 @@ class Dissector:
 
             return Raw(data).show(dump=True).rstrip("\n")
 
-    def layer_names(self, data: bytes) -> list[str]:
-        packet = self.dissect(data)
-        names = []
-        while packet:
-            names.append(packet.name)
-            packet = packet.payload
-        return names

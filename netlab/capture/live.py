@@ -209,10 +209,6 @@ class LiveCapture:
         except OSError:
             pass  # the pipe is full (a stop is already pending) or closed
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop
-
     # -- reading ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Packet]:
         for batch in self.batches():

@@ -32,18 +32,20 @@ class Outcome:
         """tcpdump's closing lines; like tcpdump, nothing when reading a file."""
         if not self.live:
             return []
-        lines = [_plural(self.captured, "captured"), _plural(self.received_by_filter, "received by filter"),
-                 _plural(self.dropped_by_kernel, "dropped by kernel")]
+        lines = [packet_count(self.captured, "captured"), packet_count(self.received_by_filter, "received by filter"),
+                 packet_count(self.dropped_by_kernel, "dropped by kernel")]
         if self.dropped_by_interface:
-            lines.append(_plural(self.dropped_by_interface, "dropped by interface"))
+            lines.append(packet_count(self.dropped_by_interface, "dropped by interface"))
         return lines
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _plural(n: int, what: str) -> str:
-    return f"{n} packet{'' if n == 1 else 's'} {what}"
+def packet_count(n: int, what: str = "") -> str:
+    """tcpdump's "1 packet", "2 packets captured"."""
+    text = f"{n} packet{'' if n == 1 else 's'}"
+    return f"{text} {what}" if what else text
 
 
 class FileSource:

@@ -10,54 +10,47 @@ from __future__ import annotations
 import json
 import time
 from itertools import starmap
-from typing import TextIO
+from typing import Callable, Iterable, TextIO
 
 from netlab.capture.reader import Packet
+from netlab.capture.session import packet_count
 
 
-class TextSink:
+class LineSink:
+    """One line per packet, each batch joined into one write(): tcpdump's lines or JSON lines."""
+
+    def __init__(self, lines: Callable[[list[Packet]], Iterable[str]], stream: TextIO, flush_each_batch: bool):
+        self._lines = lines
+        self._stream = stream
+        self._flush = flush_each_batch
+
+    def consume(self, batch: list[Packet]) -> None:
+        self._stream.write("\n".join(self._lines(batch)) + "\n")
+        if self._flush:
+            self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+def text_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -> LineSink:
     """tcpdump's lines."""
+    from netlab.capture.decode import Formatter
 
-    def __init__(self, linktype: int, options, stream: TextIO, flush_each_batch: bool):
-        from netlab.capture.decode import Formatter
-
-        self._format = Formatter(linktype, options).format
-        self._stream = stream
-        self._flush = flush_each_batch
-
-    def consume(self, batch: list[Packet]) -> None:
-        self._stream.write("\n".join(starmap(self._format, batch)) + "\n")
-        if self._flush:
-            self._stream.flush()
-
-    def finish(self) -> None:
-        self._stream.flush()
-
-    def close(self) -> None:
-        pass
+    line = Formatter(linktype, options).format
+    return LineSink(lambda batch: starmap(line, batch), stream, flush_each_batch)
 
 
-class JsonlSink:
+def jsonl_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -> LineSink:
     """One JSON object per packet (keys pinned in the man page)."""
+    from netlab.capture.decode import Formatter
 
-    def __init__(self, linktype: int, options, stream: TextIO, flush_each_batch: bool):
-        from netlab.capture.decode import Formatter
-
-        self._record = Formatter(linktype, options).record
-        self._stream = stream
-        self._flush = flush_each_batch
-        self._dumps = json.JSONEncoder(separators=(",", ":")).encode
-
-    def consume(self, batch: list[Packet]) -> None:
-        self._stream.write("\n".join(map(self._dumps, starmap(self._record, batch))) + "\n")
-        if self._flush:
-            self._stream.flush()
-
-    def finish(self) -> None:
-        self._stream.flush()
-
-    def close(self) -> None:
-        pass
+    record = Formatter(linktype, options).record
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    return LineSink(lambda batch: map(encode, starmap(record, batch)), stream, flush_each_batch)
 
 
 class PcapSink:
@@ -91,15 +84,11 @@ class CountSink:
         self.count += len(batch)
 
     def finish(self) -> None:
-        self._stream.write(count_line(self.count) + "\n")
+        self._stream.write(packet_count(self.count) + "\n")
         self._stream.flush()
 
     def close(self) -> None:
         pass
-
-
-def count_line(n: int) -> str:
-    return f"{n} packet{'' if n == 1 else 's'}"
 
 
 class StatsSink:

@@ -40,7 +40,6 @@ class PcapWriter:
         self.path = path
         self.nano = nano
         self.packet_buffered = packet_buffered
-        self.packets = 0
         try:
             if path == "-":
                 self._fd = os.dup(1)
@@ -64,7 +63,6 @@ class PcapWriter:
         # The bytes we hold are what was captured: they, not caplen, size the record.
         buf += _RECORD_HEADER.pack(ts_sec, ts_frac, len(data), length)
         buf += data
-        self.packets += 1
         if self.packet_buffered or len(buf) >= BUFFER_BYTES:
             self.flush()
 
@@ -100,10 +98,6 @@ class PcapWriter:
         finally:
             os.close(self._fd)
             self._fd = -1
-
-    @property
-    def closed(self) -> bool:
-        return self._fd < 0
 
     def __enter__(self) -> "PcapWriter":
         return self

@@ -157,12 +157,12 @@ def _run(request: Request) -> int:
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
             from netlab.capture.reader import CaptureFileError
-            from netlab.capture.sinks import count_line
+            from netlab.capture.session import packet_count
 
             try:  # a Ctrl-C ends the count early: the count so far is printed, as tcpdump does
-                _print(count_line(source.count()))
+                _print(packet_count(source.count()))
             except CaptureFileError as err:
-                _print(count_line(err.packets_before or 0))  # tcpdump too counts up to the damage
+                _print(packet_count(err.packets_before or 0))  # tcpdump too counts up to the damage
                 raise
             return 0
         sink = _make_sink(request, source)
@@ -189,8 +189,8 @@ def _make_sink(request: Request, source):
         return sinks.LayersSink(source.linktype, options, stdout)
     flush_each_batch = request.line_buffered or source.live
     if request.fmt == "jsonl":
-        return sinks.JsonlSink(source.linktype, options, stdout, flush_each_batch)
-    return sinks.TextSink(source.linktype, options, stdout, flush_each_batch)
+        return sinks.jsonl_sink(source.linktype, options, stdout, flush_each_batch)
+    return sinks.text_sink(source.linktype, options, stdout, flush_each_batch)
 
 
 class _Stdout:
