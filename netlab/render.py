@@ -8,8 +8,6 @@ every key of the record: they are the contract for scripts.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -102,6 +100,9 @@ def to_csv(records: Iterable[Any], keys: Sequence[str] | None = None) -> str:
     dicts = [as_dict(r) for r in records]
     if keys is None:
         keys = list(dicts[0].keys()) if dicts else []
+    import csv  # only the csv path pays for csv and io
+    import io
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 
 import typer
 
@@ -113,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         rc = _quiet_pipe()
     except Exception as err:  # the last guard: one line, never a traceback unless asked
         if debug:
+            import traceback  # only here: its imports cost start-up time
+
             traceback.print_exc()
         _say(f"netlab: error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
         rc = EXIT_INTERNAL
