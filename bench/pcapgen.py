@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture.writer import PcapWriter
+from netlab.core.inet import checksum
 
 MAC_A = bytes.fromhex("02000a4d0001")
 MAC_B = bytes.fromhex("02000a4d0002")
@@ -18,18 +19,9 @@ V4 = [bytes([10, 77, 0, i]) for i in range(1, 9)]
 V6 = [bytes.fromhex("fd770000000000000000000000000000")[:15] + bytes([i]) for i in range(1, 9)]
 
 
-def _csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def _ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident: int) -> bytes:
     header = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0x4000, 64, proto, 0, src, dst))
-    struct.pack_into("!H", header, 10, _csum(bytes(header)))
+    struct.pack_into("!H", header, 10, checksum(bytes(header)))
     return bytes(header) + payload
 
 
@@ -49,7 +41,7 @@ def _udp(sport: int, dport: int, payload: bytes) -> bytes:
 
 def _icmp_echo(kind: int, ident: int, seq: int) -> bytes:
     body = struct.pack("!BBHHH", kind, 0, 0, ident, seq) + bytes(range(48))
-    return body[:2] + struct.pack("!H", _csum(body)) + body[4:]
+    return body[:2] + struct.pack("!H", checksum(body)) + body[4:]
 
 
 def _ether(ethertype: int, payload: bytes, forward: bool) -> bytes:

@@ -11,25 +11,17 @@ import struct
 
 import pytest
 
+from netlab.core.inet import checksum
 from tests.conformance.test_malformed import write_pcap
 from tests.conformance.test_tcpdump_lines import compare
 from tests.conftest import require_tool
-
-
-def _csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def _udp_frame(sport: int, dport: int, payload: bytes, dst=b"\x0a\x4d\x00\x02") -> bytes:
     src = b"\x0a\x4d\x00\x01"
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, src, dst))
-    struct.pack_into("!H", ip, 10, _csum(bytes(ip)))
+    struct.pack_into("!H", ip, 10, checksum(bytes(ip)))
     return bytes.fromhex("02004d000002" "02004d000001" "0800") + bytes(ip) + udp
 
 
@@ -48,7 +40,7 @@ def _udp6_frame(sport: int, dport: int, payload: bytes) -> bytes:
     src = bytes.fromhex("fd770000000000000000000000000001")
     dst = bytes.fromhex("fd770000000000000000000000000002")
     seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
-    struct.pack_into("!H", seg, 6, _csum(src + dst + struct.pack("!IxxxB", len(seg), 17) + bytes(seg)))
+    struct.pack_into("!H", seg, 6, checksum(src + dst + struct.pack("!IxxxB", len(seg), 17) + bytes(seg)))
     return bytes.fromhex("02004d000002" "02004d000001" "86dd") + struct.pack(
         "!IHBB16s16s", 0x60000000, len(seg), 17, 64, src, dst) + bytes(seg)
 

@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from tests.conformance.test_app_lines import _csum
+from netlab.core.inet import checksum
 from tests.conformance.test_icmp_kinds import A4, A6, B4, B6, MAC, icmp
 from tests.conformance.test_malformed import _check_truncations, write_pcap
 from tests.conformance.test_tcpdump_lines import compare
@@ -22,7 +22,7 @@ def ip4(proto, payload, options=b"", frag=0, ident=7, tot=None, tos=0):
     hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, tos, tot or hl + len(payload), ident, frag, 64, proto,
                                 0, A4, B4))
     hdr += options
-    struct.pack_into("!H", hdr, 10, _csum(bytes(hdr)))
+    struct.pack_into("!H", hdr, 10, checksum(bytes(hdr)))
     return MAC + b"\x08\x00" + bytes(hdr) + payload
 
 
@@ -31,7 +31,7 @@ def tcp(sport, dport, seq, ack, flags, options=b"", payload=b"", v6=False, win=5
     seg = bytearray(struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, 0) + options + payload)
     src, dst = (A6, B6) if v6 else (A4, B4)
     pseudo = src + dst + (struct.pack("!IxxxB", len(seg), 6) if v6 else struct.pack("!BBH", 0, 6, len(seg)))
-    struct.pack_into("!H", seg, 16, _csum(pseudo + bytes(seg)))
+    struct.pack_into("!H", seg, 16, checksum(pseudo + bytes(seg)))
     return bytes(seg)
 
 
@@ -39,7 +39,7 @@ def udp(sport, dport, payload, v6=False):
     seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
     src, dst = (A6, B6) if v6 else (A4, B4)
     pseudo = src + dst + (struct.pack("!IxxxB", len(seg), 17) if v6 else struct.pack("!BBH", 0, 17, len(seg)))
-    struct.pack_into("!H", seg, 6, _csum(pseudo + bytes(seg)))
+    struct.pack_into("!H", seg, 6, checksum(pseudo + bytes(seg)))
     return bytes(seg)
 
 

@@ -12,7 +12,7 @@ import struct
 
 import pytest
 
-from tests.conformance.test_app_lines import _csum
+from netlab.core.inet import checksum
 from tests.conformance.test_malformed import write_pcap
 from tests.conformance.test_tcpdump_lines import compare
 from tests.conftest import require_tool
@@ -28,13 +28,13 @@ def ip4(proto: int, payload: bytes, src=A4, dst=B4, ttl=64, options=b"") -> byte
     hl = 20 + len(options)
     hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(payload), 7, 0, ttl, proto, 0, src, dst))
     hdr += options
-    struct.pack_into("!H", hdr, 10, _csum(bytes(hdr)))
+    struct.pack_into("!H", hdr, 10, checksum(bytes(hdr)))
     return MAC + b"\x08\x00" + bytes(hdr) + payload
 
 
 def icmp(typ: int, code: int, rest: bytes) -> bytes:
     body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
-    struct.pack_into("!H", body, 2, _csum(bytes(body)))
+    struct.pack_into("!H", body, 2, checksum(bytes(body)))
     return bytes(body)
 
 
@@ -42,7 +42,7 @@ def quoted_udp() -> bytes:
     """The IPv4 + UDP header an ICMP error quotes."""
     udp = struct.pack("!HHHH", 40000, 40001, 28, 0)
     hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 48, 9, 0, 63, 17, 0, B4, bytes([10, 77, 9, 9])))
-    struct.pack_into("!H", hdr, 10, _csum(bytes(hdr)))
+    struct.pack_into("!H", hdr, 10, checksum(bytes(hdr)))
     return bytes(hdr) + udp + bytes(20)
 
 
@@ -53,7 +53,7 @@ def ip6(nxt: int, payload: bytes, src=A6, dst=B6, hlim=64) -> bytes:
 def icmp6(typ: int, code: int, rest: bytes, src=A6, dst=B6, hlim=64) -> bytes:
     body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
     pseudo = src + dst + struct.pack("!IxxxB", len(body), 58)
-    struct.pack_into("!H", body, 2, _csum(pseudo + bytes(body)))
+    struct.pack_into("!H", body, 2, checksum(pseudo + bytes(body)))
     return ip6(58, bytes(body), src, dst, hlim)
 
 
