@@ -23,10 +23,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Iterator
 
+from netlab.capture.reader import Collector, Packet
 from netlab.core import privilege
 from netlab.errors import EnvironmentProblem, PrivilegeError, UsageError
-
-Packet = tuple[int, int, int, int, bytes]
 
 DEFAULT_SNAPLEN = 262144       # tcpdump's default, and what -s 0 means
 POLL_MS = 100                  # libpcap's read timeout: how long the kernel holds a ring block back
@@ -216,7 +215,7 @@ class LiveCapture:
 
     def batches(self) -> Iterator[list[Packet]]:
         """Packets in the groups the kernel hands them over (print each group at once)."""
-        collect = _Collector(1000 if self.nano else 1)  # pcapy hands out microseconds
+        collect = Collector(1000 if self.nano else 1)  # pcapy hands out microseconds
         watch = [self._fd, self._wake_r]
         while not self._stop:
             ready = select.select(watch, (), (), 1.0)[0]
@@ -229,7 +228,7 @@ class LiveCapture:
                 yield batch
         yield from self._drain(collect)
 
-    def _dispatch(self, collect: "_Collector") -> None:
+    def _dispatch(self, collect: Collector) -> None:
         import pcapy
 
         try:
@@ -238,7 +237,7 @@ class LiveCapture:
             raise EnvironmentProblem(f"capture on {self.device} failed: {err}",
                                      f"check the interface: ip link show {self.device}") from None
 
-    def _drain(self, collect: "_Collector") -> Iterator[list[Packet]]:
+    def _drain(self, collect: Collector) -> Iterator[list[Packet]]:
         """Read on until every packet the kernel accepted before the stop is handed out.
 
         The kernel's count can exceed what libpcap will ever deliver (on loopback it
@@ -316,24 +315,6 @@ def _set_direction(handle, direction: str) -> None:
         handle.setdirection(value)
     except pcapy.PcapError as err:
         raise UsageError(f"cannot capture only direction {direction}: {err}", "use -Q inout") from None
-
-
-class _Collector:
-    """The callback pcapy's dispatch() calls per packet: keeps them as plain tuples."""
-
-    __slots__ = ("packets", "scale")
-
-    def __init__(self, scale: int):
-        self.packets: list[Packet] = []
-        self.scale = scale
-
-    def __call__(self, header, data: bytes) -> None:
-        sec, usec = header.getts()
-        self.packets.append((sec, usec * self.scale, header.getcaplen(), header.getlen(), data))
-
-    def take(self) -> list[Packet]:
-        batch, self.packets = self.packets, []
-        return batch
 
 
 def _open_error(device: str, message: str) -> Exception:

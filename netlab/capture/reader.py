@@ -145,7 +145,7 @@ class OfflineCapture:
             handle = pcapy.open_offline(self.info.path)
         except pcapy.PcapError as err:  # the file changed since it was opened here
             raise CaptureFileError(f"{self.info.path}: {err}", "the file is damaged") from None
-        collect = _Collector()
+        collect = Collector()
         try:
             handle.setfilter(self.expression)  # matcher() already compiled it: no error here
             while True:
@@ -222,17 +222,22 @@ class OfflineCapture:
         self.close()
 
 
-class _Collector:
-    """pcapy's per-packet callback: keeps the packets as plain tuples."""
+class Collector:
+    """pcapy's per-packet callback (dispatch()): keeps the packets as plain tuples.
 
-    __slots__ = ("packets",)
+    scale turns libpcap's microseconds into the capture's fraction unit (1000 for
+    a live capture asked for nanoseconds; offline files keep their own unit: 1).
+    """
 
-    def __init__(self):
+    __slots__ = ("packets", "scale")
+
+    def __init__(self, scale: int = 1):
         self.packets: list[Packet] = []
+        self.scale = scale
 
     def __call__(self, header, data: bytes) -> None:
         sec, usec = header.getts()
-        self.packets.append((sec, usec, header.getcaplen(), header.getlen(), data))
+        self.packets.append((sec, usec * self.scale, header.getcaplen(), header.getlen(), data))
 
     def take(self) -> list[Packet]:
         batch, self.packets = self.packets, []
