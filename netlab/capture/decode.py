@@ -105,7 +105,8 @@ def _ethertype(f, out, d, p, etype, length, end):
     return True
 
 
-def _ether(f, out, d, length):
+def ether(f, out, d, length):
+    """An Ethernet frame: a captured one, or one inside another packet (VXLAN)."""
     caplen = len(d)
     if caplen < 14:
         f.hdrlen = caplen
@@ -133,7 +134,7 @@ def _ether(f, out, d, length):
         tci = _U16.unpack_from(d, p)[0]
         etype = _U16.unpack_from(d, p + 2)[0]
         if eflag:
-            out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
+            out.append(_vlan_text(tci))
         p += 4
     if eflag and p > 14 and etype > 1500:
         out.append(_type_text(f, etype) + ", ")
@@ -150,9 +151,9 @@ def _ether(f, out, d, length):
         _default_print(f, out, d[p:])
 
 
-def inner_ether(f, out, frame: bytes, length: int) -> None:
-    """An Ethernet frame inside another packet (VXLAN): printed as a captured one is."""
-    _ether(f, out, frame, length)
+def _vlan_text(tci):
+    """An 802.1Q tag as tcpdump prints it: VLAN id, priority, drop-eligible bit."""
+    return "vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else "")
 
 
 def _type_text(f, etype):
@@ -197,7 +198,7 @@ def _sll_payload(f, out, d, p, etype, length, caplen, header=""):
         tci = _U16.unpack_from(d, p)[0]
         etype = _U16.unpack_from(d, p + 2)[0]
         if f.eflag:
-            out.append("vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else ""))
+            out.append(_vlan_text(tci))
             if etype > 1500:
                 out.append("ethertype %s (0x%04x), " % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype))
         p += 4
@@ -304,7 +305,7 @@ def _unknown_link(f, out, d, length):
     _default_print(f, out, d)
 
 
-LINK_PRINTERS = {1: _ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _raw, 14: _raw, 101: _raw,
+LINK_PRINTERS = {1: ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _raw, 14: _raw, 101: _raw,
                  228: _raw, 229: _raw}
 
 

@@ -200,7 +200,7 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     from netlab.capture import decode  # (the link layer printers live there)
     outer_hdrlen = f.hdrlen
     try:
-        decode.inner_ether(f, out, d[q + 8:end], length - 8)
+        decode.ether(f, out, d[q + 8:end], length - 8)
     finally:
         f.hdrlen = outer_hdrlen
     return True
