@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from netlab.capture import fastpath, fmt_arp, fmt_icmp, fmt_ip, fmt_tcp, hexdump
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, Truncated, ip4, ip6, mac
-from netlab.capture.timefmt import TimeFormatter
+from netlab.capture.timefmt import TimeFormatter, clock_text
 
 __all__ = ["FormatOptions", "Formatter", "linktype_name", "LINKTYPE_NAMES"]
 
@@ -417,9 +417,8 @@ class Formatter:
             if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
                 return self._invalid_header(caplen, length)
             if ts_sec != cache[0]:
-                tm = conv(ts_sec)
+                cache[1] = clock_text(conv(ts_sec), date)
                 cache[0] = ts_sec
-                cache[1] = ("%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]) if date else ("%02d:%02d:%02d" % tm[3:6])
             line = fast(data, length, cache[1], ts_frac)
             if line is None:
                 return general_fmt % (cache[1], ts_frac, line_of(length, data))

@@ -11,6 +11,17 @@ import time
 TS_DEFAULT, TS_NONE, TS_UNIX, TS_DELTA, TS_DATE, TS_SINCE_FIRST = range(6)
 
 
+def clock_text(tm: time.struct_time, with_date: bool) -> str:
+    """The whole-second part of a default stamp (HH:MM:SS) or a -tttt one (date first).
+
+    Called once per second of capture time, by TimeFormatter and by the decoder's
+    fast line builder, which keep their own per-second caches around it.
+    """
+    if with_date:
+        return "%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]
+    return "%02d:%02d:%02d" % tm[3:6]
+
+
 class TimeFormatter:
     """Callable(ts_sec, ts_frac) -> the stamp text tcpdump prints, trailing space included."""
 
@@ -30,11 +41,7 @@ class TimeFormatter:
         mode = self.mode
         if mode == TS_DEFAULT or mode == TS_DATE:
             if sec != self._sec:
-                tm = self._conv(sec)
-                if mode == TS_DATE:
-                    self._prefix = "%04d-%02d-%02d %02d:%02d:%02d" % tm[:6]
-                else:
-                    self._prefix = "%02d:%02d:%02d" % tm[3:6]
+                self._prefix = clock_text(self._conv(sec), mode == TS_DATE)
                 self._sec = sec
             return self._fmt % (self._prefix, frac)
         if mode == TS_NONE:
