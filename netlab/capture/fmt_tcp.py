@@ -97,24 +97,8 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         else:
             src = d[ipoff + 12:ipoff + 16]
             dst = d[ipoff + 16:ipoff + 20]
-        if sport > dport or (sport == dport and src > dst):
-            rev = True
-            key = (dst, src, (dport << 16) | sport)
-        else:
-            key = (src, dst, (sport << 16) | dport)
-        th = f.tcp_seq.get(key)
-        if th is None or flags & 2:
-            if rev:
-                th = [(ack - 1) & M32, seq]
-            else:
-                th = [seq, (ack - 1) & M32]
-            f.tcp_seq[key] = th
-        elif rev:
-            seq = (seq - th[1]) & M32
-            ack = (ack - th[0]) & M32
-        else:
-            seq = (seq - th[0]) & M32
-            ack = (ack - th[1]) & M32
+        key, rev = conversation(src, dst, sport, dport)
+        seq, ack, th = relative_seq(f.tcp_seq, key, rev, flags & 2, seq, ack)
         thseq, thack = th
     if hlen > length:
         out.append(" [bad hdr length %u - too long, > %u]" % (hlen, length))
@@ -154,6 +138,34 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     app = fmt_app.TCP_PORTS.get(sport) or fmt_app.TCP_PORTS.get(dport)
     if app is not None:
         app(f, out, d, q, length, end)
+
+
+def conversation(src: bytes, dst: bytes, sport: int, dport: int) -> tuple[tuple, bool]:
+    """tcpdump's key for a TCP conversation (ordered by port, then by address), and
+    whether this direction is the reverse one."""
+    if sport > dport or (sport == dport and src > dst):
+        return (dst, src, (dport << 16) | sport), True
+    return (src, dst, (sport << 16) | dport), False
+
+
+def relative_seq(tcp_seq: dict, key: tuple, rev: bool, syn: int, seq: int, ack: int) -> tuple[int, int, list]:
+    """tcpdump's relative numbers for a segment with ACK set: (seq, ack, [base of the
+    key's first side, base of its second side]).
+
+    The first ACK-carrying segment of a conversation (or any SYN) sets the bases and
+    keeps its own absolute numbers, as tcpdump does.
+    """
+    th = tcp_seq.get(key)
+    if th is None or syn:
+        th = [(ack - 1) & M32, seq] if rev else [seq, (ack - 1) & M32]
+        tcp_seq[key] = th
+    elif rev:
+        seq = (seq - th[1]) & M32
+        ack = (ack - th[0]) & M32
+    else:
+        seq = (seq - th[0]) & M32
+        ack = (ack - th[1]) & M32
+    return seq, ack, th
 
 
 def _tcp_options(f, out, d, p, hlen, end, flags, rev, thseq, thack, seg_end):
