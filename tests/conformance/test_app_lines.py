@@ -11,18 +11,14 @@ import struct
 
 import pytest
 
-from netlab.core.inet import checksum
-from tests.conformance.test_malformed import write_pcap
-from tests.conformance.test_tcpdump_lines import compare
+from tests.conformance.frames import B4, assert_like_tcpdump, ip4, ip6, udp, write_frames
 from tests.conftest import require_tool
 
 
-def _udp_frame(sport: int, dport: int, payload: bytes, dst=b"\x0a\x4d\x00\x02") -> bytes:
-    src = b"\x0a\x4d\x00\x01"
+def _udp_frame(sport: int, dport: int, payload: bytes, dst=B4) -> bytes:
+    """IPv4 (DF set) and UDP without a checksum (0: none, which tcpdump accepts)."""
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, src, dst))
-    struct.pack_into("!H", ip, 10, checksum(bytes(ip)))
-    return bytes.fromhex("02004d000002" "02004d000001" "0800") + bytes(ip) + udp
+    return ip4(17, udp, dst=dst, ident=1, frag=0x4000)
 
 
 def _dns(ident, flags, name, qtype, qclass=1, answers=b"", an=0):
@@ -37,12 +33,7 @@ def _bootp(op: int) -> bytes:
 
 
 def _udp6_frame(sport: int, dport: int, payload: bytes) -> bytes:
-    src = bytes.fromhex("fd770000000000000000000000000001")
-    dst = bytes.fromhex("fd770000000000000000000000000002")
-    seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
-    struct.pack_into("!H", seg, 6, checksum(src + dst + struct.pack("!IxxxB", len(seg), 17) + bytes(seg)))
-    return bytes.fromhex("02004d000002" "02004d000001" "86dd") + struct.pack(
-        "!IHBB16s16s", 0x60000000, len(seg), 17, 64, src, dst) + bytes(seg)
+    return ip6(17, udp(sport, dport, payload, v6=True))
 
 
 FRAMES = [
@@ -71,19 +62,17 @@ FRAMES = [
 def test_application_names_on_udp_lines(tmp_path, opts):
     require_tool("tcpdump")
     path = tmp_path / "apps.pcap"
-    write_pcap(path, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(FRAMES)])
-    same, total, diffs = compare(path, opts.split())
-    assert total == len(FRAMES)
-    assert not diffs, "\n".join(diffs)
+    write_frames(path, FRAMES)
+    assert assert_like_tcpdump(path, opts) == len(FRAMES)
 
 
 def test_application_lines_truncated(tmp_path):
     """Every prefix of the datagrams above, without -v: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    from tests.conformance.test_malformed import prefixes
+    from tests.conformance.test_malformed import prefixes, write_pcap
     from tests.conformance.test_tcpdump_lines import compare as compare_lines
     whole = tmp_path / "apps.pcap"
-    write_pcap(whole, 1, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(FRAMES)])
+    write_frames(whole, FRAMES)
     linktype, packets = prefixes(str(whole))
     cut = tmp_path / "cut.pcap"
     write_pcap(cut, linktype, packets)
