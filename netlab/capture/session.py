@@ -48,7 +48,20 @@ def packet_count(n: int, what: str = "") -> str:
     return f"{text} {what}" if what else text
 
 
-class FileSource:
+class _Source:
+    """What both sources share: a context manager closing the capture underneath (self._capture)."""
+
+    def close(self) -> None:
+        self._capture.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FileSource(_Source):
     """A capture file as a source; stoppable between batches."""
 
     live = False
@@ -81,17 +94,8 @@ class FileSource:
     def outcome(self, captured: int) -> Outcome:
         return Outcome(False, captured, self._capture.matched, 0, 0)
 
-    def close(self) -> None:
-        self._capture.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class LiveSource:
+class LiveSource(_Source):
     """A live interface as a source."""
 
     live = True
@@ -120,15 +124,6 @@ class LiveSource:
     def outcome(self, captured: int) -> Outcome:
         stats = self._capture.close()
         return Outcome(True, captured, stats.received_by_filter, stats.dropped_by_kernel, stats.dropped_by_interface)
-
-    def close(self) -> None:
-        self._capture.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def open_source(read_file: str | None, interface: str | None, snaplen: int, expression: str | None,
