@@ -421,6 +421,17 @@ def _mp_join(out, d, p, olen, flags):
     return True
 
 
+def _dss_number(out, label, wide, d, q, left):
+    """A DSS data ack or sequence number, 8 bytes if wide else 4: its size, or 0 if the
+    option ends first (the label is printed either way, as tcpdump does)."""
+    out.append(label)
+    n = 8 if wide else 4
+    if left < n:
+        return 0
+    out.append("%u" % (_U64 if wide else _U32).unpack_from(d, q)[0])
+    return n
+
+
 def _mp_dss(out, d, p, olen):
     """DSS as tcpdump 4.99.3 checks and prints it (False: a bad option)."""
     if olen < 4:
@@ -431,19 +442,15 @@ def _mp_dss(out, d, p, olen):
     q = p + 4
     left = olen - 4
     if fl & 1:  # data ack present, 8 bytes with 'a'
-        out.append(" ack ")
-        n = 8 if fl & 2 else 4
-        if left < n:
+        n = _dss_number(out, " ack ", fl & 2, d, q, left)
+        if not n:
             return False
-        out.append("%u" % (_U64 if n == 8 else _U32).unpack_from(d, q)[0])
         q += n
         left -= n
     if fl & 4:  # mapping present, 8-byte DSN with 'm'
-        out.append(" seq ")
-        n = 8 if fl & 8 else 4
-        if left < n:
+        n = _dss_number(out, " seq ", fl & 8, d, q, left)
+        if not n:
             return False
-        out.append("%u" % (_U64 if n == 8 else _U32).unpack_from(d, q)[0])
         q += n
         left -= n
         if left < 4:
