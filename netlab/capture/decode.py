@@ -87,8 +87,11 @@ _BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv
 
 
 def _default_print(f, out, payload: bytes):
-    """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway."""
-    if f.hex_mode is None and payload:
+    """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway.
+
+    -q suppresses them too (tcpdump's -q also sets ndo_suppress_default_print).
+    """
+    if f.hex_mode is None and not f.qflag and payload:
         out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, True)))
 
 
@@ -166,7 +169,8 @@ def _type_text(f, etype):
 
 
 def _sll_header_text(f, pkttype, halen, addr, etype, length):
-    s = "%3s " % _PKTTYPES.get(pkttype, "?")
+    """The cooked header as tcpdump prints it; pkttype None: SLL2, whose direction comes first."""
+    s = "" if pkttype is None else "%3s " % _PKTTYPES.get(pkttype, "?")
     if halen == 6:
         s += mac(addr[:6]) + " "
     if not f.qflag:
@@ -185,28 +189,38 @@ def _sll(f, out, d, length):
         raise TRUNC["sll"]
     pkttype, _hatype, halen, addr, etype = _SLL.unpack_from(d)
     f.hdrlen = 16
-    header = _sll_header_text(f, pkttype, halen, addr, etype, length)
+
+    def header(total):
+        return _sll_header_text(f, pkttype, halen, addr, etype, total)
+
     if f.eflag:
-        out.append(header)
+        out.append(header(length))
     _sll_payload(f, out, d, 16, etype, length - 16, caplen, header)
 
 
-def _sll_payload(f, out, d, p, etype, length, caplen, header=""):
-    while etype in _VLAN_TYPES:
+def _sll_payload(f, out, d, p, etype, length, caplen, header):
+    """What follows a cooked header of p bytes; header(total length) gives its text."""
+    header_len = p
+    # tcpdump's cooked-capture printer knows one 802.1Q tag (no QinQ): the tag with
+    # -e, then the inner type's name (no number) unless -q; a length means 802.2.
+    if etype == 0x8100:
         if caplen < p + 4:
-            raise TRUNC["vlan"]
+            f.hdrlen = caplen  # tcpdump's own length check: the cut tag counts as header
+            raise SOFT_TRUNC["vlan"]
         tci = _U16.unpack_from(d, p)[0]
         etype = _U16.unpack_from(d, p + 2)[0]
+        if etype <= 1500:
+            etype = 4  # LINUX_SLL_P_802_2
         if f.eflag:
             out.append(_vlan_text(tci))
-            if etype > 1500:
-                out.append("ethertype %s (0x%04x), " % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype))
+        if not f.qflag:
+            out.append("ethertype %s, " % ETHERTYPE_NAMES.get(etype, "Unknown"))
         p += 4
         length -= 4
         f.hdrlen = p
     if etype <= 1500 or not _ethertype(f, out, d, p, etype, length, caplen):
-        if not f.eflag:  # tcpdump shows the header it skipped, to show the unknown type
-            out.append(header)
+        if not f.eflag:  # tcpdump shows the header it skipped (less any tag) to show the unknown type
+            out.append(header(length + header_len))
         _default_print(f, out, d[p:])
 
 
@@ -232,18 +246,13 @@ def _sll2(f, out, d, length):
     etype, _res, ifindex, _hatype, pkttype, halen, addr = _SLL2.unpack_from(d)
     f.hdrlen = 20
     out.append("%-5s %-3s " % (_ifname(ifindex), _PKTTYPES.get(pkttype, "?")))
-    s = "ifindex %u " % ifindex
-    if halen == 6:
-        s += mac(addr[:6]) + " "
-    if not f.qflag:
-        if etype <= 1500:
-            s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
-        else:
-            s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
-        s += ", length %u: " % length
+
+    def header(total):
+        return "ifindex %u " % ifindex + _sll_header_text(f, None, halen, addr, etype, total)
+
     if f.eflag:
-        out.append(s)
-    _sll_payload(f, out, d, 20, etype, length - 20, caplen, s)
+        out.append(header(length))
+    _sll_payload(f, out, d, 20, etype, length - 20, caplen, header)
 
 
 def _null_common(f, out, d, length, family):
