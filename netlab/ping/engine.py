@@ -488,14 +488,7 @@ class PingSession:
         rtt_us = (rx_ns - st.sent_ns[idx]) // 1000
         if rtt_us < 0:
             rtt_us = 0
-        # Statistics inline (see RttStats.add_rtt): this is the hot path.
-        if rtt_us < st.tmin:
-            st.tmin = rtt_us
-        if rtt_us > st.tmax:
-            st.tmax = rtt_us
-        st.tsum += rtt_us
-        st.tsum2 += rtt_us * rtt_us
-        st.ewma8 = rtt_us * 8 if not st.ewma8 else st.ewma8 + rtt_us - st.ewma8 // 8
+        st.add_rtt(rtt_us)
         st.acknowledge(seq)
         dup = st.rcvd[idx] == 1
         if dup:
