@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pcapgen import write_mixed_pcap  # noqa: E402
+from netlab.capture.session import parse_end_counts  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 NETLAB = [sys.executable, "-m", "netlab", "capture"]
@@ -102,7 +103,7 @@ def live_rows(rates: list[int], seconds: float) -> list[tuple]:
                     _, err = proc.communicate(timeout=30)
                 finally:
                     _end(proc)
-                result[tool] = (sent / elapsed, _summary(err.decode()))
+                result[tool] = (sent / elapsed, parse_end_counts(err.decode()))
             achieved, mine = result["netlab"]
             achieved_t, theirs = result["tcpdump"]
             rows.append((rate, (achieved + achieved_t) / 2, int(rate * seconds), mine, theirs))
@@ -146,15 +147,6 @@ def _wait_listening(proc: subprocess.Popen, timeout: float = 10) -> None:
         if select.select([proc.stderr], [], [], 0.1)[0]:
             seen += os.read(proc.stderr.fileno(), 4096)
     time.sleep(0.2)
-
-
-def _summary(stderr: str) -> dict[str, int]:
-    found = {}
-    for line in stderr.splitlines():
-        for what in ("captured", "received by filter", "dropped by kernel"):
-            if line.endswith(what) and line.split()[0].isdigit():
-                found[what] = int(line.split()[0])
-    return found
 
 
 def main() -> None:

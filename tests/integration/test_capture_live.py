@@ -15,6 +15,7 @@ import time
 import pytest
 
 from netlab.capture.reader import OfflineCapture
+from netlab.capture.session import parse_end_counts
 from tests.conftest import ROOT, netlab_argv, require_tool
 from tests.integration.capture_traffic import wait_for_line
 
@@ -63,16 +64,6 @@ def procs():
         started.stop_all()
 
 
-def counts(stderr: str) -> dict[str, int]:
-    """tcpdump's closing lines as {"captured": n, "received by filter": n, "dropped by kernel": n}."""
-    found = {}
-    for line in stderr.splitlines():
-        for what in ("captured", "received by filter", "dropped by kernel"):
-            if line.endswith(what) and line.split()[0].isdigit():
-                found[what] = int(line.split()[0])
-    return found
-
-
 def send_udp(link, n: int, port: int = 9999, gap: float = 0.001) -> None:
     """n UDP datagrams from a to b at about 1/gap per second."""
     with link.a.inside():
@@ -94,7 +85,7 @@ def test_sigint_right_after_traffic_keeps_every_packet(veth, tmp_path, procs):
     proc.send_signal(signal.SIGINT)  # at once: the last packets are still in the kernel's ring
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
-    assert counts(err.decode()) == {"captured": 500, "received by filter": 500, "dropped by kernel": 0}
+    assert parse_end_counts(err.decode()) == {"captured": 500, "received by filter": 500, "dropped by kernel": 0}
     theirs = subprocess.run(["tcpdump", "-n", "-r", str(out)], capture_output=True, text=True)
     lines = theirs.stdout.splitlines()
     assert len(lines) == 500 and "truncated" not in theirs.stderr
@@ -113,7 +104,7 @@ def test_ctrl_c_on_a_quiet_interface_stops_at_once(veth, procs):
     took = time.monotonic() - started
     assert proc.returncode == 0
     assert took < 2.0  # not "until the next packet": there is none
-    assert counts(err.decode()) == {"captured": 0, "received by filter": 0, "dropped by kernel": 0}
+    assert parse_end_counts(err.decode()) == {"captured": 0, "received by filter": 0, "dropped by kernel": 0}
     assert out == b""
 
 
@@ -125,7 +116,7 @@ def test_sigterm_also_ends_with_summary_and_valid_file(veth, tmp_path, procs):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
-    assert counts(err.decode())["captured"] == 50
+    assert parse_end_counts(err.decode())["captured"] == 50
     assert sum(1 for _ in OfflineCapture(str(out))) == 50
 
 
@@ -142,7 +133,7 @@ def test_live_lines_and_c_match_tcpdump(veth, procs):
     assert mine.returncode == 0
     assert m_out.decode() == t_out.decode()
     assert len(m_out.decode().splitlines()) == 4
-    assert counts(m_err.decode())["captured"] == 4 == counts(t_err.decode())["captured"]
+    assert parse_end_counts(m_err.decode())["captured"] == 4 == parse_end_counts(t_err.decode())["captured"]
 
 
 def test_any_device_with_inbound_filter_in_the_kernel(veth, procs):
