@@ -49,9 +49,12 @@ sys.stdin.read()
 PAIRS_PER_HOLDER = 5000
 
 
+VENV_NETLAB = ROOT / ".venv" / "bin" / "netlab"
+
+
 def netlab_argv() -> list[str]:
-    venv = ROOT / ".venv" / "bin" / "netlab"
-    return [str(venv)] if venv.exists() else [sys.executable, "-m", "netlab"]
+    # The install of scripts/install.sh, as a user runs it; else the working tree.
+    return [str(VENV_NETLAB)] if VENV_NETLAB.exists() else [sys.executable, "-m", "netlab"]
 
 
 def tools() -> list[tuple[str, list[str]]]:
@@ -105,7 +108,9 @@ def main() -> int:
         print("bench/conns.py needs root (network namespaces)", file=sys.stderr)
         return 3
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ)
+    if not VENV_NETLAB.exists():
+        env["PYTHONPATH"] = str(ROOT)
     results: dict[int, dict[str, float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
         with netns.namespace() as ns:

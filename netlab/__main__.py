@@ -1,3 +1,3 @@
-from netlab.cli.app import main
+from netlab.cli.launch import main
 
 main()

@@ -1,10 +1,30 @@
-"""What every record type shares: its fields as a plain dict, for JSON and CSV."""
+"""What every record type shares: its fields as a plain dict, for JSON and CSV;
+and a pause of the garbage collector while many records are made."""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import fields
+from typing import Iterator
 
 
 def fields_dict(record) -> dict:
     """A dataclass record's fields by name, shallow (dataclasses.asdict deep-copies every value)."""
     return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block; as before after it.
+
+    Records hold no reference cycles, yet every collection walks all the live
+    ones again: listing 30k sockets spent 15 to 25 ms of `netlab conns` in it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

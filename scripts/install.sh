@@ -23,6 +23,13 @@ if [ "$want_tests" = 1 ]; then
     need netstat net-tools
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
+# A C compiler and Python's headers build netlab.core._sockscan, the C walk of
+# /proc and sock_diag reader that make `netlab conns` fast. (Without them the
+# install still works, on the slower pure-Python code.)
+need gcc gcc
+[ -e /usr/include/stdio.h ] || apt_packages+=(libc6-dev)
+python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || apt_packages+=(python3-dev)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "install.sh: need root to apt-get install ${apt_packages[*]}" >&2
@@ -38,7 +45,9 @@ fi
 # A regular (not editable) install: the editable finder costs 10 ms at every start.
 # The tests run the working tree itself (pytest's pythonpath and PYTHONPATH).
 if [ "$want_tests" = 1 ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check '.[test]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check '.[test]' 'setuptools>=77'
+    # ... so the C module is built beside the sources too, for the tests to run it.
+    .venv/bin/python setup.py -q build_ext --inplace >/dev/null
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check .
 fi

@@ -11,16 +11,18 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterable
 
 import typer
 
 from netlab import __version__
 from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabError
 
-# Each module in netlab.cli named here defines ``register(app)``. Keep heavy
+# Each command's module in netlab.cli defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
-COMMAND_MODULES = ("conns", "ping", "capture", "backlog", "reuseaddr")
+COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "backlog",
+            "reuseaddr-demo": "reuseaddr"}
 
 app = typer.Typer(
     name="netlab",
@@ -47,8 +49,19 @@ def _root(
     """netlab: network diagnostics and socket experiments."""
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"netlab.cli.{_name}").register(app)
+_registered: set[str] = set()
+
+
+def register_commands(names: Iterable[str] | None = None) -> None:
+    """Add these commands (all by default) to ``app``, each once.
+
+    main() adds only the command it runs: importing and building all five
+    cost 8 ms of every start. Help and unknown commands get all of them.
+    """
+    for name in COMMANDS if names is None else names:
+        if name not in _registered:
+            importlib.import_module(f"netlab.cli.{COMMANDS[name]}").register(app)
+            _registered.add(name)
 
 
 def _click_classes(name: str) -> tuple[type, ...]:
@@ -82,6 +95,8 @@ def _command_name(argv: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0")
+    name = _command_name(argv)
+    register_commands([name] if name in COMMANDS else None)
     command = typer.main.get_command(app)
     try:
         rc = command.main(args=argv, prog_name="netlab", standalone_mode=False)

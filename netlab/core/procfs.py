@@ -1,20 +1,19 @@
-"""What /proc tells: sysctls (kernel knobs), TCP counters, and socket owners.
+"""What /proc tells: sysctls (kernel knobs) and TCP counters.
 
 * ``sysctl(key)`` / ``knobs()``: net.core.somaxconn and friends, read for the
   namespace of the calling thread.
 * ``counters()``: the Tcp and TcpExt counters of /proc/net/snmp and
   /proc/net/netstat as a ``Counters`` snapshot; ``after.delta(before)`` gives
   what happened in between.
-* ``socket_owners()``: socket inode -> the processes holding it, from a walk of
-  /proc/*/fd (what ss -p and lsof do). Processes that exit or deny access
-  mid-walk are skipped, never an error.
+
+Which process holds which socket is netlab.core.owners.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from dataclasses import dataclass
+from typing import Iterable
 
 KNOBS = (
     "net.core.somaxconn",
@@ -96,94 +95,3 @@ def counters(proc_net: str = "/proc/thread-self/net") -> Counters:
     for name in ("snmp", "netstat"):
         _parse_snmp_file(os.path.join(proc_net, name), groups)
     return Counters(groups)
-
-
-# ---------------------------------------------------------------- socket owners
-
-
-class Owner(NamedTuple):
-    pid: int
-    fd: int
-    name: str  # /proc/PID/comm, as ss -p shows it
-
-
-@dataclass
-class OwnerMap:
-    """socket inode -> the processes holding it, plus how many processes could not be looked at.
-
-    Kept as plain tuples while walking (30k sockets make object creation count):
-    ``holders[inode]`` is a list of (pid, fd), ``names[pid]`` the process name.
-    """
-
-    holders: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    names: dict[int, str] = field(default_factory=dict)
-    hidden_processes: int = 0
-
-    def owners(self, inode: int) -> list[Owner]:
-        return [Owner(pid, fd, self.names.get(pid, "")) for pid, fd in sorted(self.holders.get(inode, ()))]
-
-    def first(self, inode: int) -> Owner | None:
-        owners = self.owners(inode)
-        return owners[0] if owners else None
-
-
-def _comm(pid: str) -> str:
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().rstrip("\n")
-    except OSError:
-        return ""
-
-
-def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = None) -> OwnerMap:
-    """Walk /proc/*/fd and map socket inodes to the processes that hold them.
-
-    ``wanted``: only these inodes matter; the walk stops once all are found.
-    ``pids``: look only at these processes.
-    """
-    result = OwnerMap()
-    holders = result.holders
-    remaining = set(wanted) if wanted is not None else None
-    readlink = os.readlink
-    if pids is None:
-        pid_names = [p for p in os.listdir("/proc") if p.isdigit()]
-    else:
-        pid_names = [str(p) for p in pids]
-    for pid in pid_names:
-        fd_dir = f"/proc/{pid}/fd/"
-        try:
-            fds = os.listdir(fd_dir)
-        except PermissionError:
-            result.hidden_processes += 1
-            continue
-        except OSError:  # the process exited mid-walk
-            continue
-        pid_num = int(pid)
-        found = False
-        for fd in fds:
-            try:
-                target = readlink(fd_dir + fd)
-            except PermissionError:  # listable (CAP_DAC_READ_SEARCH) but not ours to read
-                result.hidden_processes += 1
-                break
-            except OSError:  # the fd was closed mid-walk
-                continue
-            if target[:8] != "socket:[":
-                continue
-            inode = int(target[8:-1])
-            if remaining is not None:
-                if inode in remaining:
-                    remaining.discard(inode)
-                elif inode not in holders:
-                    continue
-            entry = holders.get(inode)
-            if entry is None:
-                holders[inode] = [(pid_num, int(fd))]
-            else:
-                entry.append((pid_num, int(fd)))
-            found = True
-        if found:
-            result.names[pid_num] = _comm(pid)
-        if remaining is not None and not remaining:
-            break
-    return result

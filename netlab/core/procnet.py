@@ -25,7 +25,7 @@ def _addr(hexaddr: str, family: int) -> tuple[str, int]:
     return socket.inet_ntop(family, struct.pack(f">{len(words)}I", *words)), int(port, 16)
 
 
-def _inet(path: str, proto: str, family: int, mask: int, sport, dport, port) -> list[Socket]:
+def _inet(path: str, proto: str, family: int, mask: int, sport, dport, port, record=Socket) -> list[Socket]:
     fam = "inet" if family == socket.AF_INET else "inet6"
     close_name = "CLOSE" if proto == "tcp" else "UNCONN"
     out = []
@@ -48,11 +48,11 @@ def _inet(path: str, proto: str, family: int, mask: int, sport, dport, port) -> 
             continue
         tx, rx = (int(x, 16) for x in cols[4].split(":"))
         name = close_name if state == 7 else TCP_STATES.get(state, str(state))
-        out.append(Socket(proto, fam, name, laddr, lport, raddr, rport, rx, tx, int(cols[7]), int(cols[9])))
+        out.append(record(proto, fam, name, laddr, lport, raddr, rport, rx, tx, int(cols[7]), int(cols[9])))
     return out
 
 
-def _unix(mask: int) -> list[Socket]:
+def _unix(mask: int, record=Socket) -> list[Socket]:
     out = []
     with open("/proc/net/unix") as f:
         next(f)
@@ -69,20 +69,22 @@ def _unix(mask: int) -> list[Socket]:
                 continue
             path = cols[7] if len(cols) > 7 else None
             name = "UNCONN" if state == 7 else TCP_STATES[state]
-            out.append(Socket("unix", "unix", name, path, inode, None, None, 0, 0, None, inode, None, 0,
+            out.append(record("unix", "unix", name, path, inode, None, None, 0, 0, None, inode, None, 0,
                               _UNIX_TYPES.get(stype, str(stype))))
     return out
 
 
-def dump(protocols: Iterable[str], families: Iterable[str], mask: int, sport=None, dport=None, port=None) -> list[Socket]:
+def dump(protocols: Iterable[str], families: Iterable[str], mask: int, sport=None, dport=None, port=None,
+         record=Socket) -> list[Socket]:
+    """diag.dump()'s records from /proc/net; ``record``: Socket or a subclass."""
     out: list[Socket] = []
     for proto in protocols:
         if proto == "unix":
             if (sport, dport, port) == (None, None, None):
-                out.extend(_unix(mask))
+                out.extend(_unix(mask, record))
             continue
         for fam in families:
             family = socket.AF_INET if fam == "inet" else socket.AF_INET6
             path = f"/proc/thread-self/net/{proto}{'6' if fam == 'inet6' else ''}"
-            out.extend(_inet(path, proto, family, mask, sport, dport, port))
+            out.extend(_inet(path, proto, family, mask, sport, dport, port, record))
     return out

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from netlab.core import diag, procfs
+from netlab.core import diag, owners, procfs
 from netlab.errors import UsageError
 from netlab.records import fields_dict
 
@@ -114,14 +114,14 @@ def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0
 def _listeners(port: int | None, pid: int | None, peaks: dict[int, int]) -> list[ListenerRow]:
     socks = diag.dump(protocols=("tcp",), states=["LISTEN"], sport=port)
     if pid is not None:
-        mine = set(procfs.socket_owners(pids=[pid]).holders)
+        mine = set(owners.socket_owners(pids=[pid]).holders)
         socks = [s for s in socks if s.inode in mine]
-    owners = procfs.socket_owners(wanted={s.inode for s in socks}) if socks else procfs.OwnerMap()
+    owner_map = owners.socket_owners(wanted={s.inode for s in socks}) if socks else owners.OwnerMap()
     rows = []
     for s in sorted(socks, key=lambda s: (s.local_port or 0, s.family, s.local_addr or "")):
         peak = max(peaks.get(s.inode, 0), s.recv_q)
         peaks[s.inode] = peak
-        owner = owners.first(s.inode)
+        owner = owner_map.first(s.inode)
         rows.append(ListenerRow(
             local_addr=s.local_addr or "*",
             local_port=s.local_port or 0,

@@ -216,7 +216,7 @@ def test_sigterm_while_writing_leaves_a_valid_file(tmp_path):
 
 
 def test_help_does_not_import_pcapy_or_scapy():
-    code = ("import sys; from netlab.cli.app import app; "
+    code = ("import sys; from netlab.cli.app import register_commands; register_commands(); "
             "print('pcapy' in sys.modules, 'scapy' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))

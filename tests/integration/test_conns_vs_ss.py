@@ -92,6 +92,28 @@ def test_same_sockets_states_queues_and_pids_as_ss(population):
     assert [(r["inode"], r["local_port"], r["pid"]) for r in raw] == [(facts["raw_inode"], 1, facts["pid"])]
 
 
+def test_c_and_python_code_list_the_same(population, monkeypatch):
+    """The C walk and dump (netlab.core._sockscan) against the pure-Python twins, in one process."""
+    from netlab.conns import Query, list_connections
+    from netlab.core import diag, owners
+
+    ns, facts = population
+    query = Query(protocols=("tcp", "udp", "raw", "unix"))
+    with ns.inside():
+        assert owners.prefetch() == (owners._sockscan is not None)
+        with_c = list_connections(query).conns
+        monkeypatch.setattr(diag, "_sockscan", None)
+        monkeypatch.setattr(owners, "_sockscan", None)
+        pure = list_connections(query).conns
+    def records(conns):
+        key = lambda c: (c.proto, c.family, c.state, c.inode, c.local_port or 0, c.remote_port or 0)  # noqa: E731
+        # all but expires_ms, which ticks between the two dumps (TIME-WAIT)
+        return [{k: v for k, v in c.as_dict(extended=True).items() if k != "expires_ms"} for c in sorted(conns, key=key)]
+
+    assert records(with_c) == records(pure)
+    assert sum(c.pid == facts["pid"] for c in with_c) >= 10
+
+
 def test_known_population_values(population):
     ns, facts = population
     ours = [v["record"] for v in netlab_sockets(ns, "-tuwxa").values()]

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from netlab.conns import parse_states, sort_connections, Query, list_connections
-from netlab.core import addr, diag, procfs, sockopt
+from netlab.core import addr, diag, owners, procfs, sockopt
 from netlab.errors import UsageError
 
 
@@ -67,8 +67,7 @@ def test_tcp_info_of_our_listener_gives_queue_and_backlog(loopback_pair):
 def test_owner_map_finds_this_process(loopback_pair):
     listener, _, _ = loopback_pair
     inode = os.fstat(listener.fileno()).st_ino
-    owners = procfs.socket_owners({inode})
-    owner = owners.first(inode)
+    owner = owners.socket_owners({inode}).first(inode)
     assert owner.pid == os.getpid() and owner.fd == listener.fileno()
 
 

@@ -1,0 +1,139 @@
+"""netlab.core._sockscan (C) against its Python twins, on real sockets of this process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from netlab.cli.launch import needs_owner_walk
+from netlab.conns import Conn
+from netlab.core import diag, owners
+
+try:
+    from netlab.core import _sockscan
+except ImportError:  # not built here; CI builds it (scripts/install.sh --test) and must not skip
+    _sockscan = None
+
+pytestmark = pytest.mark.skipif(_sockscan is None and not os.environ.get("CI"),
+                                reason="netlab.core._sockscan is not built (scripts/install.sh --test builds it)")
+
+
+def test_c_module_is_built():
+    """CI must test the C code that users run: without it every test here would pass on the Python twins."""
+    assert _sockscan is not None
+    assert diag._sockscan is _sockscan and owners._sockscan is _sockscan
+
+
+@pytest.fixture
+def sockets():
+    """A listener, an established pair over IPv4 and one over IPv6, and a UDP socket."""
+    made = []
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        listener = socket.socket(family)
+        listener.bind((host, 0))
+        listener.listen(7)
+        client = socket.create_connection(listener.getsockname()[:2])
+        server, _ = listener.accept()
+        made += [listener, client, server]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    made.append(udp)
+    yield made
+    for s in made:
+        s.close()
+
+
+def _python_only(monkeypatch):
+    monkeypatch.setattr(diag, "_sockscan", None)
+    monkeypatch.setattr(owners, "_sockscan", None)
+
+
+def _ours(records, sockets):
+    inodes = {os.fstat(s.fileno()).st_ino for s in sockets}
+    return sorted((r for r in records if r.inode in inodes), key=lambda r: r.inode)
+
+
+@pytest.mark.parametrize("record", [diag.Socket, Conn])
+def test_c_dump_makes_the_records_python_makes(sockets, monkeypatch, record):
+    from_c = _ours(diag.dump(("tcp", "udp"), ("inet", "inet6"), record=record), sockets)
+    _python_only(monkeypatch)
+    from_python = _ours(diag.dump(("tcp", "udp"), ("inet", "inet6"), record=record), sockets)
+    assert len(from_c) == len(sockets)
+    assert [type(r) for r in from_c] == [record] * len(sockets)
+    assert from_c == from_python
+
+
+def test_c_dump_with_port_filter_and_states(sockets):
+    port = sockets[0].getsockname()[1]
+    found = diag.dump(("tcp",), ("inet",), states=["LISTEN"], sport=port)
+    assert [(s.state, s.local_addr, s.local_port, s.send_q) for s in found] == [("LISTEN", "127.0.0.1", port, 7)]
+
+
+def test_c_dump_tcp_info_decodes_as_python(sockets, monkeypatch):
+    port = sockets[0].getsockname()[1]
+    from_c = diag.dump(("tcp",), ("inet",), states=["ESTAB"], port=port, tcp_info=True)
+    _python_only(monkeypatch)
+    from_python = diag.dump(("tcp",), ("inet",), states=["ESTAB"], port=port, tcp_info=True)
+    assert len(from_c) == 2
+    for c, p in zip(sorted(from_c, key=lambda s: s.inode), sorted(from_python, key=lambda s: s.inode)):
+        assert c.tcp_info.keys() == p.tcp_info.keys()
+        # counters that do not move on an idle connection
+        for key in ("state", "snd_mss", "rcv_mss", "snd_cwnd", "bytes_acked", "bytes_received"):
+            assert c.tcp_info[key] == p.tcp_info[key], key
+
+
+def test_c_walk_finds_what_the_python_walk_finds(sockets):
+    holders, names, hidden = _sockscan.socket_fds([os.getpid()])
+    py_holders, py_names, py_hidden = owners.walk_socket_fds(pids=[os.getpid()])
+    assert holders == py_holders and names == py_names and hidden == py_hidden == 0
+    for s in sockets:
+        assert holders[os.fstat(s.fileno()).st_ino] == [(os.getpid(), s.fileno())]
+    assert names[os.getpid()] == open(f"/proc/{os.getpid()}/comm").read().strip()
+
+
+def test_c_walk_of_every_process_includes_a_socket_shared_after_fork(sockets):
+    listener = sockets[0]
+    # the child inherits the listener: two holders of one inode, as after a server forks
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
+                             pass_fds=[listener.fileno()])
+    try:
+        holders, names, _ = _sockscan.socket_fds()
+        pids = sorted(pid for pid, _ in holders[os.fstat(listener.fileno()).st_ino])
+        assert pids == sorted([os.getpid(), child.pid])
+        assert child.pid in names
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+
+
+def test_c_walk_skips_processes_that_are_gone():
+    assert _sockscan.socket_fds([2**22 + 7]) == ({}, {}, 0)
+
+
+def test_prefetched_walk_answers_the_next_call_once(sockets):
+    inode = os.fstat(sockets[0].fileno()).st_ino
+    assert owners.prefetch()
+    pending = owners._prefetched
+    assert owners.socket_owners().first(inode).pid == os.getpid()
+    assert owners._prefetched is None and pending is not None  # taken
+    assert owners.socket_owners().first(inode).pid == os.getpid()  # a fresh walk
+
+
+@pytest.mark.parametrize(("argv", "walk"), [
+    (["conns"], True),
+    (["conns", "-tanp"], True),
+    (["conns", "--state", "listening", "--format", "json"], True),
+    (["conns", "-tas"], False),
+    (["conns", "--summary"], False),
+    (["conns", "--pid", "1"], False),
+    (["conns", "--pid=1"], False),
+    (["conns", "--help"], False),
+    (["ping", "127.0.0.1"], False),
+    ([], False),
+])
+def test_launch_starts_the_walk_only_for_a_listing_with_owners(argv, walk):
+    assert needs_owner_walk(argv) is walk
