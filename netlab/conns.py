@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import operator
 import os
 import pwd
 from dataclasses import dataclass, field
@@ -130,7 +129,11 @@ class Conn(diag.Socket):
                  "recv_q", "send_q", "uid", "inode", "pid", "process", "user")
 
     def as_dict(self, extended: bool = False, info: bool = False) -> dict:
-        d = dict(zip(self.BASE_KEYS, _base_values(self)))
+        # BASE_KEYS spelled out: a dict display is twice as fast as dict(zip(...)), 30k times
+        d = {"proto": self.proto, "family": self.family, "state": self.state, "local_addr": self.local_addr,
+             "local_port": self.local_port, "remote_addr": self.remote_addr, "remote_port": self.remote_port,
+             "recv_q": self.recv_q, "send_q": self.send_q, "uid": self.uid, "inode": self.inode, "pid": self.pid,
+             "process": self.process, "user": self.user}
         if self.proto == "unix":
             d["unix_type"] = self.unix_type
             d["peer_inode"] = self.peer_inode
@@ -140,9 +143,6 @@ class Conn(diag.Socket):
         if info and self.proto == "tcp":
             d["tcp_info"] = self.tcp_info
         return d
-
-
-_base_values = operator.attrgetter(*Conn.BASE_KEYS)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The console script: start what can run ahead, then hand over to the typer app.
+"""The console script: start what can run ahead, hand over to the typer app, exit fast.
 
 Importing typer and click takes about 50 ms. `netlab conns` needs the owners
 of every socket, a walk of /proc that does not depend on its options, so that
@@ -8,7 +8,10 @@ imported (netlab.core.owners.prefetch; a no-op without the C walker).
 
 from __future__ import annotations
 
+import os
 import sys
+
+EXIT_INTERRUPTED = 130  # as netlab.errors; not imported from there to keep this module bare
 
 
 def needs_owner_walk(argv: list[str]) -> bool:
@@ -31,10 +34,42 @@ def needs_owner_walk(argv: list[str]) -> bool:
 
 
 def main() -> None:
-    if needs_owner_walk(sys.argv[1:]):
-        from netlab.core import owners
+    try:
+        if needs_owner_walk(sys.argv[1:]):
+            from netlab.core import owners
 
-        owners.prefetch()
-    from netlab.cli.app import main as run
+            owners.prefetch()
+        from netlab.cli.app import main as run
 
-    run()
+        run()
+        status = 0
+    except SystemExit as done:
+        status = done.code
+    except KeyboardInterrupt:  # Ctrl-C before the app's own guard was in place
+        status = EXIT_INTERRUPTED
+    exit_without_teardown(status)
+
+
+def exit_without_teardown(status: int | str | None) -> None:
+    """Exit as sys.exit(status) would, without tearing the interpreter down.
+
+    The teardown (modules, a last garbage collection, every object freed) took
+    12 ms after `netlab --version` and 30 ms after listing 10k sockets, a third
+    of that run. What a user could lose is done first: the atexit handlers
+    (scapy's temporary files) and the flush of stdout and stderr. Commands
+    close their own files, sockets and namespaces before they return.
+    """
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = 1
+    import atexit
+
+    atexit._run_exitfuncs()  # what the teardown would have run first
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader went away, or the stream is closed
+            pass
+    os._exit(status)

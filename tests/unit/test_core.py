@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from netlab.conns import parse_states, sort_connections, Query, list_connections
+from netlab.conns import Conn, parse_states, sort_connections, Query, list_connections
 from netlab.core import addr, diag, owners, procfs, sockopt
 from netlab.errors import UsageError
 
@@ -77,6 +77,9 @@ def test_list_connections_joins_owner_and_user(loopback_pair):
     listing = list_connections(Query(protocols=("tcp",), sport=port, states=parse_states(["listening"])))
     [conn] = listing.conns
     assert (conn.pid, conn.user, conn.recv_q, conn.send_q) == (os.getpid(), "root" if os.geteuid() == 0 else conn.user, 0, 3)
+    record = conn.as_dict()
+    assert tuple(record) == Conn.BASE_KEYS
+    assert record == {key: getattr(conn, key) for key in Conn.BASE_KEYS}
 
 
 def test_counters_delta_counts_our_connections():
