@@ -1,15 +1,18 @@
 """The C part of netlab: everything else is in pyproject.toml.
 
-netlab.core._sockscan speeds up `netlab conns` (the /proc walk and the
-sock_diag dump). It is optional: without a C compiler the install goes on and
-netlab uses the pure-Python code that does the same, slower.
+netlab._speedups holds the loops that are too slow in Python: the walk of
+/proc/*/fd and the sock_diag reader of `netlab conns`, and the table aligner.
+It is optional: without a C compiler the install goes on and netlab runs the
+pure-Python code that does the same, slower.
 """
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("netlab.core._sockscan", ["netlab/core/_sockscan.c"], optional=True,
-                  extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-unused-parameter"]),
+        Extension("netlab._speedups", ["netlab/_speedups.c"], optional=True,
+                  extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
+                                      "-Wno-unused-parameter", "-pthread"],
+                  extra_link_args=["-pthread"]),
     ],
 )

@@ -23,9 +23,9 @@ if [ "$want_tests" = 1 ]; then
     need netstat net-tools
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
-# A C compiler and Python's headers build netlab.core._sockscan, the C walk of
-# /proc and sock_diag reader that make `netlab conns` fast. (Without them the
-# install still works, on the slower pure-Python code.)
+# A C compiler and Python's headers build netlab._speedups, the C walk of /proc,
+# sock_diag reader and table aligner that make `netlab conns` fast. (Without
+# them the install still works, on the slower pure-Python code.)
 need gcc gcc
 [ -e /usr/include/stdio.h ] || apt_packages+=(libc6-dev)
 python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \

@@ -6,7 +6,7 @@
 
 Every descriptor of every process is a readlink in /proc: about 4 us each in
 the kernel, 30k sockets about 130 ms, plus as much again in Python. So the walk
-is in C (netlab.core._sockscan) when it was built, and it can run ahead:
+is in C (netlab._speedups) when it was built, and it can run ahead:
 ``prefetch()`` starts it in a thread that holds the GIL only to hand over the
 result, and the next ``socket_owners()`` takes that result. The CLI starts it
 before importing typer, so for `netlab conns` the walk runs on the other core
@@ -26,9 +26,9 @@ from collections import namedtuple
 from collections.abc import Iterable
 
 try:
-    from netlab.core import _sockscan
+    from netlab import _speedups
 except ImportError:  # installed without a C compiler: the Python walk does the same, slower
-    _sockscan = None
+    _speedups = None
 
 
 # This module is imported first thing by the CLI, to start the walk early, so it
@@ -71,8 +71,8 @@ def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = N
         pending = _take_prefetched()
         if pending is not None:
             return OwnerMap(*pending.result())
-    if _sockscan is not None:
-        return OwnerMap(*_sockscan.socket_fds(None if pids is None else [int(p) for p in pids]))
+    if _speedups is not None:
+        return OwnerMap(*_speedups.socket_fds(None if pids is None else [int(p) for p in pids]))
     return OwnerMap(*walk_socket_fds(wanted, pids))
 
 
@@ -91,7 +91,7 @@ class _Prefetch:
 
     def _run(self) -> None:
         try:
-            self._outcome = _sockscan.socket_fds(None)
+            self._outcome = _speedups.socket_fds(None)
         except BaseException as err:  # handed to the caller of result()
             self._outcome = err
 
@@ -111,7 +111,7 @@ def prefetch() -> bool:
     Returns False (and does nothing) without the C walker.
     """
     global _prefetched
-    if _sockscan is None:
+    if _speedups is None:
         return False
     _prefetched = _Prefetch()
     return True
@@ -137,7 +137,7 @@ def _comm(pid: str) -> str:
 
 def walk_socket_fds(wanted: set[int] | None = None,
                     pids: Iterable[int] | None = None) -> tuple[dict[int, list[tuple[int, int]]], dict[int, str], int]:
-    """The walk in Python: (holders, names, hidden processes), as _sockscan.socket_fds()."""
+    """The walk in Python: (holders, names, hidden processes), as _speedups.socket_fds()."""
     holders: dict[int, list[tuple[int, int]]] = {}
     names: dict[int, str] = {}
     hidden = 0

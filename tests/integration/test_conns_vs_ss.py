@@ -93,17 +93,17 @@ def test_same_sockets_states_queues_and_pids_as_ss(population):
 
 
 def test_c_and_python_code_list_the_same(population, monkeypatch):
-    """The C walk and dump (netlab.core._sockscan) against the pure-Python twins, in one process."""
+    """The C walk and dump (netlab._speedups) against the pure-Python twins, in one process."""
     from netlab.conns import Query, list_connections
     from netlab.core import diag, owners
 
     ns, facts = population
     query = Query(protocols=("tcp", "udp", "raw", "unix"))
     with ns.inside():
-        assert owners.prefetch() == (owners._sockscan is not None)
+        assert owners.prefetch() == (owners._speedups is not None)
         with_c = list_connections(query).conns
-        monkeypatch.setattr(diag, "_sockscan", None)
-        monkeypatch.setattr(owners, "_sockscan", None)
+        monkeypatch.setattr(diag, "_speedups", None)
+        monkeypatch.setattr(owners, "_speedups", None)
         pure = list_connections(query).conns
     def records(conns):
         key = lambda c: (c.proto, c.family, c.state, c.inode, c.local_port or 0, c.remote_port or 0)  # noqa: E731

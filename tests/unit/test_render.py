@@ -3,28 +3,61 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import string
 
+import pytest
 from tabulate import tabulate
 
 from netlab import render
 from netlab.render import Column
 
 
+try:
+    from netlab import _speedups
+except ImportError:
+    _speedups = None
+
+# Both aligners: the C one (where built; CI builds it) and its Python twin.
+ALIGNERS = [pytest.param(render.plain_table_py, id="python"),
+            pytest.param(lambda rows, headers, aligns: _speedups.aligned(rows, headers, [a == "right" for a in aligns]),
+                         id="c", marks=pytest.mark.skipif(_speedups is None and not os.environ.get("CI"),
+                                                          reason="netlab._speedups is not built"))]
+
+# ASCII, Latin-1 and other one-column characters, inner and trailing blanks
+_CHARS = string.ascii_letters + ":.[]*/-  éµ€Ωж"
+
+
 def _random_cell(rng: random.Random) -> str:
-    return "".join(rng.choice(string.ascii_letters + ":.[]*/-") for _ in range(rng.randint(0, 14)))
+    return "".join(rng.choice(_CHARS) for _ in range(rng.randint(0, 14)))
 
 
-def test_plain_table_matches_tabulate():
+@pytest.mark.parametrize("align", ALIGNERS)
+def test_plain_table_matches_tabulate(align):
     rng = random.Random(7)
-    for _ in range(50):
+    for _ in range(200):
         ncols = rng.randint(1, 7)
-        headers = [_random_cell(rng) or "H" for _ in range(ncols)]
+        headers = [_random_cell(rng).strip() or "H" for _ in range(ncols)]
         aligns = [rng.choice(["left", "right"]) for _ in range(ncols)]
-        rows = [[_random_cell(rng) for _ in range(ncols)] for _ in range(rng.randint(1, 30))]
-        expected = tabulate(rows, headers=headers, tablefmt="plain", colalign=aligns, disable_numparse=True)
-        assert render.plain_table(rows, headers, aligns) == expected
+        rows = [tuple(_random_cell(rng) for _ in range(ncols)) for _ in range(rng.randint(1, 30))]
+        expected = tabulate(rows, headers=headers, tablefmt="plain", colalign=aligns, disable_numparse=True,
+                            preserve_whitespace=True)
+        assert align(rows, headers, aligns) == expected
+
+
+@pytest.mark.parametrize("align", ALIGNERS)
+def test_plain_table_leaves_line_breaks_to_tabulate(align):
+    assert align([("a", "b\nc")], ["h", "i"], ["left", "left"]) is None
+
+
+def test_c_aligner_refuses_what_is_not_a_table():
+    if _speedups is None:
+        pytest.skip("netlab._speedups is not built")
+    with pytest.raises(TypeError):
+        _speedups.aligned([("a", 1)], ["h", "i"], [False, False])
+    with pytest.raises(ValueError):
+        _speedups.aligned([("a",)], ["h", "i"], [False, False])
 
 
 def test_table_prints_what_tabulate_prints():

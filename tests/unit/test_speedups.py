@@ -1,4 +1,4 @@
-"""netlab.core._sockscan (C) against its Python twins, on real sockets of this process."""
+"""netlab._speedups (C) against its Python twins, on real sockets of this process."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ from netlab.conns import Conn
 from netlab.core import diag, owners
 
 try:
-    from netlab.core import _sockscan
+    from netlab import _speedups
 except ImportError:  # not built here; CI builds it (scripts/install.sh --test) and must not skip
-    _sockscan = None
+    _speedups = None
 
-pytestmark = pytest.mark.skipif(_sockscan is None and not os.environ.get("CI"),
-                                reason="netlab.core._sockscan is not built (scripts/install.sh --test builds it)")
+pytestmark = pytest.mark.skipif(_speedups is None and not os.environ.get("CI"),
+                                reason="netlab._speedups is not built (scripts/install.sh --test builds it)")
 
 
 def test_c_module_is_built():
     """CI must test the C code that users run: without it every test here would pass on the Python twins."""
-    assert _sockscan is not None
-    assert diag._sockscan is _sockscan and owners._sockscan is _sockscan
+    assert _speedups is not None
+    assert diag._speedups is _speedups and owners._speedups is _speedups
 
 
 @pytest.fixture
@@ -48,8 +48,8 @@ def sockets():
 
 
 def _python_only(monkeypatch):
-    monkeypatch.setattr(diag, "_sockscan", None)
-    monkeypatch.setattr(owners, "_sockscan", None)
+    monkeypatch.setattr(diag, "_speedups", None)
+    monkeypatch.setattr(owners, "_speedups", None)
 
 
 def _ours(records, sockets):
@@ -87,7 +87,7 @@ def test_c_dump_tcp_info_decodes_as_python(sockets, monkeypatch):
 
 
 def test_c_walk_finds_what_the_python_walk_finds(sockets):
-    holders, names, hidden = _sockscan.socket_fds([os.getpid()])
+    holders, names, hidden = _speedups.socket_fds([os.getpid()])
     py_holders, py_names, py_hidden = owners.walk_socket_fds(pids=[os.getpid()])
     assert holders == py_holders and names == py_names and hidden == py_hidden == 0
     for s in sockets:
@@ -101,7 +101,7 @@ def test_c_walk_of_every_process_includes_a_socket_shared_after_fork(sockets):
     child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
                              pass_fds=[listener.fileno()])
     try:
-        holders, names, _ = _sockscan.socket_fds()
+        holders, names, _ = _speedups.socket_fds()
         pids = sorted(pid for pid, _ in holders[os.fstat(listener.fileno()).st_ino])
         assert pids == sorted([os.getpid(), child.pid])
         assert child.pid in names
@@ -111,7 +111,7 @@ def test_c_walk_of_every_process_includes_a_socket_shared_after_fork(sockets):
 
 
 def test_c_walk_skips_processes_that_are_gone():
-    assert _sockscan.socket_fds([2**22 + 7]) == ({}, {}, 0)
+    assert _speedups.socket_fds([2**22 + 7]) == ({}, {}, 0)
 
 
 def test_prefetched_walk_answers_the_next_call_once(sockets):
