@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_INTERRUPTED = 130  # as netlab.errors; not imported from there to keep this module bare
+# as netlab.errors; not imported from there to keep this module bare
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
 
 
 def needs_owner_walk(argv: list[str]) -> bool:
@@ -47,6 +49,12 @@ def main() -> None:
         status = done.code
     except KeyboardInterrupt:  # Ctrl-C before the app's own guard was in place
         status = EXIT_INTERRUPTED
+    except Exception as err:  # before the app's guard exists: an install that cannot import
+        if "--debug" in sys.argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0"):
+            raise
+        print(f"netlab: error: internal error: {type(err).__name__}: {err} (reinstall: bash scripts/install.sh)",
+              file=sys.stderr)
+        status = EXIT_INTERNAL
     exit_without_teardown(status)
 
 
