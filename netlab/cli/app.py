@@ -92,11 +92,18 @@ def _command_name(argv: list[str]) -> str | None:
     return None
 
 
+def _commands_needed(argv: list[str]) -> list[str] | None:
+    """The command these arguments run, or None (all) for `netlab --help` and unknown commands."""
+    name = _command_name(argv)
+    if name not in COMMANDS or any(arg in ("-h", "--help") for arg in argv[:argv.index(name)]):
+        return None
+    return [name]
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0")
-    name = _command_name(argv)
-    register_commands([name] if name in COMMANDS else None)
+    register_commands(_commands_needed(argv))
     command = typer.main.get_command(app)
     try:
         rc = command.main(args=argv, prog_name="netlab", standalone_mode=False)
