@@ -15,8 +15,9 @@ walk runs in Python (``walk_socket_fds``), in the caller's thread: a Python
 thread would take the GIL back for every descriptor and gain nothing.
 
 Processes that exit mid-walk are skipped; ones that deny access are counted
-(``hidden_processes``), never an error. Owners are looked up before the
-sockets are dumped, as ss does: a socket made in between shows no pid.
+(``hidden_processes``), never an error. A walk that ran ahead looked at the
+processes before the sockets were dumped, as ss does: a socket made in
+between shows no pid.
 """
 
 from __future__ import annotations
