@@ -109,7 +109,7 @@ static void read_comm(Proc *proc) {
     if (n <= 0)
         return;
     if (proc->comm[n - 1] == '\n')
-        n--;
+        n--;  /* the one the kernel adds: a name may hold newlines of its own */
     proc->comm_len = n;
 }
 
@@ -258,13 +258,14 @@ static PyObject *socket_fds(PyObject *self, PyObject *args) {
             return PyErr_NoMemory();
         }
         for (Py_ssize_t i = 0; i < n_pids; i++) {
-            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+            int overflow;
+            long v = PyLong_AsLongAndOverflow(PySequence_Fast_GET_ITEM(seq, i), &overflow);
             if (v == -1 && PyErr_Occurred()) {
                 Py_DECREF(seq);
                 PyMem_Free(pids);
                 return NULL;
             }
-            pids[i] = (int)v;
+            pids[i] = (overflow || v <= 0 || v > 0x7fffffff) ? 0 : (int)v;  /* 0: no such process */
         }
         Py_DECREF(seq);
     }
@@ -275,7 +276,8 @@ static PyObject *socket_fds(PyObject *self, PyObject *args) {
         walk_all(&w);
     else
         for (Py_ssize_t i = 0; i < n_pids && !w.out_of_memory; i++)
-            walk_process(&w, pids[i]);
+            if (pids[i] > 0)
+                walk_process(&w, pids[i]);
     Py_END_ALLOW_THREADS
     PyMem_Free(pids);
 
@@ -327,14 +329,11 @@ static int ends_dump(const char *data, ssize_t got, unsigned int seq) {
     for (const struct nlmsghdr *h = (const struct nlmsghdr *)data; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
         if (h->nlmsg_seq == seq && (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR))
             return 1;
-    return 0;
+    return left > 0;  /* bytes that are no whole message: the dump cannot go on (the reader stops too) */
 }
 
 static void *receive_dump(void *arg) {
     Feed *feed = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);  /* signals stay with Python's main thread */
     for (;;) {
         int error = 0, last = 0;
         Chunk *chunk = malloc(sizeof *chunk);
@@ -482,7 +481,12 @@ static PyObject *inet_messages(PyObject *self, PyObject *args) {
     pthread_mutex_init(&feed.lock, NULL);
     pthread_cond_init(&feed.more, NULL);
     pthread_t receiver;
+    /* The receiver starts with every signal blocked: they stay with Python's main thread. */
+    sigset_t all, old_mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_mask);
     int rc = pthread_create(&receiver, NULL, receive_dump, &feed);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     if (rc != 0) {
         pthread_mutex_destroy(&feed.lock);
         pthread_cond_destroy(&feed.more);
@@ -522,6 +526,8 @@ static PyObject *inet_messages(PyObject *self, PyObject *args) {
                 failed = 1;
             Py_XDECREF(record);
         }
+        if (left > 0 && !done && !failed)
+            done = 1;  /* bytes that are no whole message: the end, as ends_dump() tells the receiver */
         free(chunk);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -655,8 +661,11 @@ static PyObject *aligned(PyObject *self, PyObject *args) {
         if (l < n_lines - 1)
             PyUnicode_WRITE(kind, data, pos++, '\n');
     }
-    if (PyUnicode_Resize(&result, pos) < 0)
-        goto done;  /* result was freed and set to NULL */
+    /* A new str of the kept characters: it takes the narrowest kind they fit in,
+       which the widest cell need not be once trailing blanks are cut (U+3000). */
+    PyObject *text = PyUnicode_FromKindAndData(kind, data, pos);
+    Py_DECREF(result);
+    result = text;
     goto done;
 
 fail:

@@ -206,8 +206,7 @@ def list_connections(query: Query) -> Listing:
     owner_map = owners.OwnerMap()
     if query.owners or query.pid is not None or query.process:
         # The walk of /proc/*/fd costs a readlink per descriptor: with the C walker it
-        # usually ran ahead (owners.prefetch); in Python it stops as soon as every wanted
-        # socket has its owner.
+        # usually ran ahead (owners.prefetch); in Python it keeps only our sockets.
         pids = [query.pid] if query.pid is not None else None
         owner_map = owners.socket_owners({c.inode for c in conns if c.inode}, pids=pids)
     holders, names = owner_map.holders, owner_map.names

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> None:
         _say(f"netlab: error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
         rc = EXIT_INTERNAL
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()
     except BrokenPipeError:
         rc = _quiet_pipe()
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -238,11 +238,20 @@ def _rate(bps: int | None) -> str:
     return f"{bits}bps"
 
 
+def _shown(text: str) -> str:
+    """Text as a table cell shows it: what is not printable as '?', as ps does.
+
+    A process may name itself "x\ntcp ESTAB ..." and a socket path may hold a
+    newline: printed raw, they would forge lines of the table. JSON keeps them.
+    """
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 def _row(c, resolve: bool, extended: bool, info: bool) -> tuple[str, ...]:
     """The table cells of one socket, in the order of _columns()."""
     if c.proto == "unix":
         netid = _NETID.get(c.unix_type, "u_" + str(c.unix_type))
-        local = f"{c.local_addr or '*'} {c.inode}"
+        local = f"{_shown(c.local_addr or '*')} {c.inode}"
         remote = f"* {c.peer_inode or 0}"
     elif resolve or c.interface:
         from netlab.conns import interface_name
@@ -260,14 +269,15 @@ def _row(c, resolve: bool, extended: bool, info: bool) -> tuple[str, ...]:
         remote = f"{c.remote_addr}:{c.remote_port or '*'}"
     owner = ""
     if c.pid is not None:
-        owner = f"{c.pid}/{c.process}" if not c.other_owners else f"{c.pid}/{c.process} (+{c.other_owners})"
+        name = _shown(c.process or "")
+        owner = f"{c.pid}/{name}" if not c.other_owners else f"{c.pid}/{name} (+{c.other_owners})"
     row = (netid, c.state, str(c.recv_q), str(c.send_q), local, remote, c.user or "", owner)
     if extended:
         row += (
             "" if c.uid is None else str(c.uid), str(c.inode),
             "" if c.cookie is None else f"{c.cookie:x}",
             f"{_TIMERS[c.timer]},{c.expires_ms}ms" if c.timer in _TIMERS else "",
-            " ".join(c.cmdline) if c.cmdline else "",
+            _shown(" ".join(c.cmdline)) if c.cmdline else "",
         )
     if info:
         ti = c.tcp_info

@@ -49,11 +49,12 @@ def main() -> None:
         status = done.code
     except KeyboardInterrupt:  # Ctrl-C before the app's own guard was in place
         status = EXIT_INTERRUPTED
-    except Exception as err:  # before the app's guard exists: an install that cannot import
+    except Exception as err:  # outside the app's guard: an install that cannot import, say
         if "--debug" in sys.argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0"):
             raise
-        print(f"netlab: error: internal error: {type(err).__name__}: {err} (reinstall: bash scripts/install.sh)",
-              file=sys.stderr)
+        hint = "reinstall: bash scripts/install.sh" if isinstance(err, ImportError) else "run with --debug for the traceback"
+        if sys.stderr is not None:
+            print(f"netlab: error: internal error: {type(err).__name__}: {err} ({hint})", file=sys.stderr)
         status = EXIT_INTERNAL
     exit_without_teardown(status)
 
@@ -70,14 +71,16 @@ def exit_without_teardown(status: int | str | None) -> None:
     if status is None:
         status = 0
     elif not isinstance(status, int):
-        print(status, file=sys.stderr)
+        if sys.stderr is not None:
+            print(status, file=sys.stderr)
         status = 1
     import atexit
 
     atexit._run_exitfuncs()  # what the teardown would have run first
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with it closed (>&-)
+                stream.flush()
         except (OSError, ValueError):  # the reader went away, or the stream is closed
             pass
     os._exit(status)

@@ -63,10 +63,9 @@ class OwnerMap:
 def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = None) -> OwnerMap:
     """Map socket inodes to the processes that hold them.
 
-    ``wanted``: only these inodes matter (the Python walk stops once all are
-    found; the C walk is fast enough to always go through). ``pids``: look only
-    at these processes. A walk started by ``prefetch()`` answers a call
-    without ``pids``.
+    ``wanted``: only these inodes matter (the Python walk keeps only them; the
+    C walk keeps all). ``pids``: look only at these processes. A walk started
+    by ``prefetch()`` answers a call without ``pids``.
     """
     if pids is None:
         pending = _take_prefetched()
@@ -130,19 +129,25 @@ def _take_prefetched() -> _Prefetch | None:
 def _comm(pid: str) -> str:
     try:
         with open(f"/proc/{pid}/comm", "rb") as f:
-            # comm is bytes to the kernel: show undecodable ones as U+FFFD, as the C walk does
-            return f.read().rstrip(b"\n").decode(errors="replace")
+            name = f.read()
     except OSError:
         return ""
+    # Only the newline the kernel adds goes: a name may hold newlines of its own. comm is
+    # bytes to the kernel: undecodable ones show as U+FFFD, as in the C walk.
+    return (name[:-1] if name.endswith(b"\n") else name).decode(errors="replace")
 
 
 def walk_socket_fds(wanted: set[int] | None = None,
                     pids: Iterable[int] | None = None) -> tuple[dict[int, list[tuple[int, int]]], dict[int, str], int]:
-    """The walk in Python: (holders, names, hidden processes), as _speedups.socket_fds()."""
+    """The walk in Python: (holders, names, hidden processes), as _speedups.socket_fds().
+
+    ``wanted`` keeps only these inodes. The walk still goes through every
+    process: one that stopped at the first holder of each socket would miss
+    the others (a socket shared after fork) and count fewer hidden processes.
+    """
     holders: dict[int, list[tuple[int, int]]] = {}
     names: dict[int, str] = {}
     hidden = 0
-    remaining = set(wanted) if wanted is not None else None
     readlink = os.readlink
     if pids is None:
         pid_names = [p for p in os.listdir("/proc") if p.isdigit()]
@@ -170,11 +175,8 @@ def walk_socket_fds(wanted: set[int] | None = None,
             if target[:8] != "socket:[":
                 continue
             inode = int(target[8:-1])
-            if remaining is not None:
-                if inode in remaining:
-                    remaining.discard(inode)
-                elif inode not in holders:
-                    continue
+            if wanted is not None and inode not in wanted:
+                continue
             entry = holders.get(inode)
             if entry is None:
                 holders[inode] = [(pid_num, int(fd))]
@@ -183,6 +185,4 @@ def walk_socket_fds(wanted: set[int] | None = None,
             found = True
         if found:
             names[pid_num] = _comm(pid)
-        if remaining is not None and not remaining:
-            break
     return holders, names, hidden

@@ -75,3 +75,16 @@ def test_bad_values_are_one_line_exit_2_without_traceback(args):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("netlab: error: ")
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [("--version",), ("conns", "-l")])
+def test_closed_stdout_ends_quietly(args):
+    """Started with stdout closed (`netlab --version >&-`): nothing to write to, no error."""
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT, netlab_argv
+
+    proc = subprocess.run(["bash", "-c", '"$@" >&-', "netlab", *netlab_argv(*args)], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert (proc.returncode, proc.stderr) == (0, "")
