@@ -38,6 +38,20 @@ _counter = itertools.count(1)
 _libc = None
 
 
+def _go_home(home: int) -> None:
+    """setns() back to ``home``, again if a Ctrl-C cut in; that Ctrl-C is raised once home."""
+    interrupted: BaseException | None = None
+    while True:
+        try:
+            with _signals_held():
+                _setns(home)
+            break
+        except KeyboardInterrupt as err:
+            interrupted = err
+    if interrupted is not None:
+        raise interrupted
+
+
 def _setns(fd: int) -> None:
     global _libc
     if _libc is None:
@@ -96,17 +110,27 @@ class Namespace:
 
     @contextlib.contextmanager
     def inside(self) -> Iterator["Namespace"]:
-        """Switch the calling thread into the namespace for the block, then back."""
+        """Switch the calling thread into the namespace for the block, then back.
+
+        A Ctrl-C can land between any two bytecodes, also between the switch and
+        the try that undoes it, or in the finally before the switch back. A thread
+        left inside would keep the namespace alive, and the delete that ends every
+        process still in it would end this one. So the switch in is inside the
+        try, and the way back is taken even if a Ctrl-C cuts in (_go_home).
+        """
         home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(self.path, os.O_RDONLY)
         try:
-            _setns(target)
+            target = os.open(self.path, os.O_RDONLY)
             try:
-                yield self
+                try:
+                    with _signals_held():
+                        _setns(target)
+                    yield self
+                finally:
+                    _go_home(home)
             finally:
-                _setns(home)
+                os.close(target)
         finally:
-            os.close(target)
             os.close(home)
 
     def sysctl(self, key: str, value: str | int | None = None) -> str:
@@ -138,6 +162,8 @@ class Namespace:
         # that is by us (it is private): end it by PID so the namespace can go.
         pids = _run(["ip", "netns", "pids", self.name], check=False).stdout.split()
         for pid in pids:
+            if pid == str(os.getpid()):
+                continue  # never this process, were a thread of it still inside
             with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid), signal.SIGKILL)
 

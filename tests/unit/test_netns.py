@@ -96,3 +96,48 @@ def test_ctrl_c_while_namespaces_come_and_go_leaves_none_behind():
                 proc.wait()
         left = [n for n in os.listdir(netns.NETNS_RUN_DIR) if n.startswith(f"netlab-{proc.pid}-")]
         assert left == []
+
+
+INSIDE_LOOP = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from netlab.core import netns
+with netns.namespace() as ns:
+    home = os.stat("/proc/thread-self/ns/net").st_ino
+    print("ready", flush=True)
+    try:
+        for _ in range(2_000_000):
+            with ns.inside():
+                pass
+    except KeyboardInterrupt:
+        print("home" if os.stat("/proc/thread-self/ns/net").st_ino == home else "left inside", flush=True)
+"""
+
+
+def test_ctrl_c_while_switching_into_a_namespace_comes_back_home():
+    """SIGINT at random moments of ns.inside(): the thread always leaves the namespace.
+
+    One left inside kept the namespace alive, and its delete then ended every
+    process still in it: this one, with SIGKILL (it was 36 runs in 200).
+    """
+    import random
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    rng = random.Random(11)
+    for _ in range(30):
+        proc = subprocess.Popen([sys.executable, "-c", INSIDE_LOOP, str(ROOT)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.01, 0.05))
+            proc.send_signal(2)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert (proc.returncode, out.strip()) == (0, "home"), err
