@@ -64,6 +64,8 @@ class TextPrinter:
             self._write([text.tcp_reply_line(e, self.port, self.numeric, self.stamps)])
         elif kind is ProbeError:
             self._write([text.tcp_error_line(e, self.numeric, self.stamps)])
+        elif kind is NoAnswerYet:
+            self._write([text.tcp_no_answer_line(e, self.stamps)])
         elif kind is Timeout:
             from netlab.ping.tcp import DEFAULT_TCP_WAIT
 

@@ -26,7 +26,7 @@ from netlab.core.sockopt import tcp_info
 from netlab.errors import UsageError
 from netlab.ping.options import PingOptions
 from netlab.ping.control import RunControl
-from netlab.ping.records import ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
 from netlab.ping.stats import RttStats
 
 NS = 1_000_000_000
@@ -192,6 +192,8 @@ class TcpPingSession:
                 self.budget = len(self._inflight)
                 return False
             raise
+        if self.options.outstanding and st.transmitted and self._in_flight(st, st.transmitted):
+            yield NoAnswerYet(st.target, st.transmitted, time.time())  # -O, as in ICMP mode
         seq = st.transmitted + 1
         st.transmitted = seq
         if not st.first_send:
@@ -206,6 +208,9 @@ class TcpPingSession:
         self._inflight[sock.fileno()] = (sock, st, seq, t0, now + wait)
         self._poll.register(sock, select.POLLOUT)
         return True
+
+    def _in_flight(self, st: _TcpTarget, seq: int) -> bool:
+        return any(entry[1] is st and entry[2] == seq for entry in self._inflight.values())
 
     def _drop(self, st: _TcpTarget) -> None:
         """Close a finished target's probes still in flight; their answers no longer count."""

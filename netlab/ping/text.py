@@ -125,5 +125,9 @@ def tcp_error_line(e: ProbeError, numeric: bool, stamps: bool) -> str:
     return (timestamp(e.time) if stamps else "") + f"From {who(e.source, e.target, numeric)} tcp_seq={e.seq} {e.message}"
 
 
+def tcp_no_answer_line(n: NoAnswerYet, stamps: bool) -> str:
+    return (timestamp(n.time) if stamps else "") + f"no answer yet for tcp_seq={n.seq}"
+
+
 def tcp_timeout_line(t, port: int, wait: float, stamps: bool) -> str:
     return (timestamp(t.time) if stamps else "") + f"no answer from {t.target.address} port {port}: tcp_seq={t.seq} (timed out after {wait:g}s)"

@@ -68,3 +68,19 @@ def test_probes_wait_for_a_descriptor_instead_of_failing(veth):
     assert "Traceback" not in proc.stderr and "Too many open files" not in proc.stderr, proc.stderr
     assert proc.returncode == 1
     assert counts(proc.stdout) == (300, 0, 0)
+
+
+@pytest.mark.privileged
+def test_outstanding_report_in_tcp_mode(veth):
+    """-O, as in ICMP mode: a probe still unanswered when the next one leaves is reported."""
+    veth.b.nft(SILENT)
+    proc = run_netlab("ping", "--tcp", "8082", "-c", "3", "-i", "0.2", "-W", "1", "-O", "10.77.0.2", ns=veth.a)
+    assert proc.returncode == 1, proc.stderr
+    assert re.findall(r"^no answer yet for tcp_seq=(\d+)$", proc.stdout, re.M) == ["1", "2"]
+    assert counts(proc.stdout) == (3, 0, 0)
+    # answered probes are never reported
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        answered = run_netlab("ping", "--tcp", str(server.getsockname()[1]), "-c", "3", "-i", "0.2", "-O", "127.0.0.1")
+    assert answered.returncode == 0 and "no answer yet" not in answered.stdout, answered.stdout
