@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netlab import __version__
+from netlab.cli.launch import needs_owner_walk
 from tests.conftest import run_netlab
 
 
@@ -88,3 +89,19 @@ def test_closed_stdout_ends_quietly(args):
     proc = subprocess.run(["bash", "-c", '"$@" >&-', "netlab", *netlab_argv(*args)], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(("argv", "walk"), [
+    (["conns"], True),
+    (["conns", "-tanp"], True),
+    (["conns", "--state", "listening", "--format", "json"], True),
+    (["conns", "-tas"], False),
+    (["conns", "--summary"], False),
+    (["conns", "--pid", "1"], False),
+    (["conns", "--pid=1"], False),
+    (["conns", "--help"], False),
+    (["ping", "127.0.0.1"], False),
+    ([], False),
+])
+def test_launch_starts_the_walk_only_for_a_listing_with_owners(argv, walk):
+    assert needs_owner_walk(argv) is walk

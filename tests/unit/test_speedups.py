@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from netlab import render
-from netlab.cli.launch import needs_owner_walk
 from netlab.conns import Conn
 from netlab.core import diag, owners
 
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.skipif(_speedups is None and not os.environ.get("CI"),
 def test_c_module_is_built():
     """CI must test the C code that users run: without it every test here would pass on the Python twins."""
     assert _speedups is not None
-    assert diag._speedups is _speedups and owners._speedups is _speedups
+    assert diag._speedups is _speedups and owners._speedups is _speedups and render._speedups is _speedups
 
 
 @pytest.fixture
@@ -124,22 +123,6 @@ def test_prefetched_walk_answers_the_next_call_once(sockets):
     assert owners.socket_owners().first(inode).pid == os.getpid()
     assert owners._prefetched is None and pending is not None  # taken
     assert owners.socket_owners().first(inode).pid == os.getpid()  # a fresh walk
-
-
-@pytest.mark.parametrize(("argv", "walk"), [
-    (["conns"], True),
-    (["conns", "-tanp"], True),
-    (["conns", "--state", "listening", "--format", "json"], True),
-    (["conns", "-tas"], False),
-    (["conns", "--summary"], False),
-    (["conns", "--pid", "1"], False),
-    (["conns", "--pid=1"], False),
-    (["conns", "--help"], False),
-    (["ping", "127.0.0.1"], False),
-    ([], False),
-])
-def test_launch_starts_the_walk_only_for_a_listing_with_owners(argv, walk):
-    assert needs_owner_walk(argv) is walk
 
 
 @pytest.mark.parametrize("blank", ["\u3000", "\xa0", "\x85", "\u2003"])
