@@ -559,7 +559,7 @@ static PyObject *aligned(PyObject *self, PyObject *args) {
     PyObject *rows = PySequence_Fast(rows_arg, "rows must be a sequence");
     PyObject *headers = rows ? PySequence_Fast(headers_arg, "headers must be a sequence") : NULL;
     PyObject *right = headers ? PySequence_Fast(right_arg, "right must be a sequence") : NULL;
-    PyObject **lines = NULL;  /* borrowed: headers, then each row, as fast sequences */
+    PyObject **lines = NULL;  /* owned: headers, then each row, as fast sequences */
     Py_ssize_t *widths = NULL;
     int *right_aligned = NULL;
     PyObject *result = NULL;
