@@ -61,6 +61,28 @@ def test_processes_started_inside_are_ended():
     assert proc.poll() is not None
 
 
+def _interrupted(script: str, delay: float):
+    """Run a script that prints "ready", send it SIGINT ``delay`` s later: (proc, stdout, stderr)."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-c", script, str(ROOT)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(2)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc, out, err
+
+
 CHURN = """
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -75,25 +97,10 @@ for _ in range(400):
 def test_ctrl_c_while_namespaces_come_and_go_leaves_none_behind():
     """SIGINT at random moments of create/delete: every namespace made is deleted."""
     import random
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT
 
     rng = random.Random(5)
     for _ in range(12):
-        proc = subprocess.Popen([sys.executable, "-c", CHURN, str(ROOT)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.0, 0.3))
-            proc.send_signal(2)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        proc, _, _ = _interrupted(CHURN, rng.uniform(0.0, 0.3))
         left = [n for n in os.listdir(netns.NETNS_RUN_DIR) if n.startswith(f"netlab-{proc.pid}-")]
         assert left == []
 
@@ -121,23 +128,8 @@ def test_ctrl_c_while_switching_into_a_namespace_comes_back_home():
     process still in it: this one, with SIGKILL (it was 36 runs in 200).
     """
     import random
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT
 
     rng = random.Random(11)
     for _ in range(30):
-        proc = subprocess.Popen([sys.executable, "-c", INSIDE_LOOP, str(ROOT)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.01, 0.05))
-            proc.send_signal(2)
-            out, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        proc, out, err = _interrupted(INSIDE_LOOP, rng.uniform(0.01, 0.05))
         assert (proc.returncode, out.strip()) == (0, "home"), err
