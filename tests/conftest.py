@@ -64,8 +64,24 @@ def require_tool(name: str) -> str:
     """The path of an external tool the test compares with; skip (fail in CI) if absent."""
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed (scripts/install.sh --test installs it)")
+        why = f"{name} is not installed (scripts/install.sh --test installs it)"
+        if IN_CI:
+            pytest.fail(f"CI: {why}")
+        pytest.skip(why)
     return path
+
+
+def listed_commands(help_text: str) -> list[str]:
+    """The command names in the "Commands:" section of `netlab --help`, in order."""
+    lines = help_text.splitlines()
+    if "Commands:" not in lines:
+        return []
+    names = []
+    for line in lines[lines.index("Commands:") + 1:]:
+        if not line.startswith("  "):
+            break
+        names.append(line.split()[0])
+    return names
 
 
 def netlab_argv(*args: str, ns: netns.Namespace | None = None) -> list[str]:

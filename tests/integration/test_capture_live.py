@@ -16,7 +16,7 @@ import pytest
 
 from netlab.capture.reader import OfflineCapture
 from netlab.capture.session import parse_end_counts
-from tests.conftest import ROOT, netlab_argv, require_tool
+from tests.conftest import ROOT, listed_commands, netlab_argv, require_tool
 from tests.integration.capture_traffic import wait_for_line
 
 pytestmark = pytest.mark.privileged
@@ -193,7 +193,7 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
 def test_help_lists_capture():
     proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=ENV,
                           timeout=30)
-    assert "capture" in proc.stdout
+    assert "capture" in listed_commands(proc.stdout)
 
 
 def test_live_filter_is_attached_in_the_kernel(veth, procs):
