@@ -13,18 +13,33 @@ Engines raise these; the CLI guard (netlab.cli.app.main) prints them as one line
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_NEGATIVE = 1
-EXIT_USAGE = 2
-EXIT_PRIVILEGE = 3
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Every exit code netlab uses; the documented list above, as names."""
+
+    OK = 0
+    NEGATIVE = 1
+    USAGE = 2
+    PRIVILEGE = 3
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+# The older spellings, until every caller says ExitStatus.X.
+EXIT_OK = ExitStatus.OK
+EXIT_NEGATIVE = ExitStatus.NEGATIVE
+EXIT_USAGE = ExitStatus.USAGE
+EXIT_PRIVILEGE = ExitStatus.PRIVILEGE
+EXIT_INTERNAL = ExitStatus.INTERNAL
+EXIT_INTERRUPTED = ExitStatus.INTERRUPTED
 
 
 class NetlabError(Exception):
     """Base class: a message, an optional hint, and the exit code."""
 
-    exit_code = EXIT_INTERNAL
+    exit_code = ExitStatus.INTERNAL
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
@@ -41,22 +56,22 @@ class NetlabError(Exception):
 class UsageError(NetlabError):
     """Bad input: an option value, an address, a name that does not exist."""
 
-    exit_code = EXIT_USAGE
+    exit_code = ExitStatus.USAGE
 
 
 class PrivilegeError(NetlabError):
     """The operation needs root or a capability (CAP_NET_RAW, CAP_NET_ADMIN)."""
 
-    exit_code = EXIT_PRIVILEGE
+    exit_code = ExitStatus.PRIVILEGE
 
 
 class NegativeResult(NetlabError):
     """The diagnosis itself is negative: no reply, nothing listening."""
 
-    exit_code = EXIT_NEGATIVE
+    exit_code = ExitStatus.NEGATIVE
 
 
 class EnvironmentProblem(NetlabError):
     """The machine lacks something we need (a kernel feature, a tool)."""
 
-    exit_code = EXIT_USAGE
+    exit_code = ExitStatus.USAGE
