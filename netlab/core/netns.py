@@ -52,6 +52,84 @@ def _go_home(home: int) -> None:
         raise interrupted
 
 
+class _Inside:
+    """The context manager of ``Namespace.inside()``.
+
+    A Ctrl-C can land between any two bytecodes. A thread left inside would keep
+    the namespace alive, and the delete that ends every process still in it would
+    end this one. A generator context manager leaves a gap: a Ctrl-C after its
+    yield but before the with-block starts leaves the generator suspended inside,
+    its finally run only at garbage collection. So the switch runs with
+    SIGINT/SIGTERM held, and a signal that came meanwhile is raised by the
+    unblocking call itself, where __enter__ still catches it and goes home.
+    One gap no Python code can close remains: a Ctrl-C checked on entry to
+    __exit__, before its first line. For that the home is also kept per thread,
+    and deleting the namespace first takes a thread still inside it home
+    (``_leave``).
+    """
+
+    def __init__(self, namespace: "Namespace"):
+        self._namespace = namespace
+
+    def __enter__(self) -> "Namespace":
+        # The home fd is on the thread's stack before the switch and leaves it only
+        # once the thread is back, so a Ctrl-C at any point leaves _leave() a way home.
+        stack = _homes()
+        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        try:
+            stack.append(home)
+            target = os.open(self._namespace.path, os.O_RDONLY)
+            try:
+                with _signals_held():
+                    _setns(target)
+            finally:
+                os.close(target)
+        except BaseException:
+            _go_home(home)
+            _forget(stack, home)
+            raise
+        return self._namespace
+
+    def __exit__(self, *exc_info) -> None:
+        stack = _homes()
+        if stack:  # empty when _leave() already took this thread home
+            home = stack[-1]
+            _go_home(home)
+            _forget(stack, home)
+
+
+def _forget(stack: list[int], home: int) -> None:
+    if home in stack:
+        stack.remove(home)
+        os.close(home)
+
+
+_thread_state = threading.local()
+
+
+def _homes() -> list[int]:
+    """This thread's stack of namespaces to go back to (fds), one per open inside()."""
+    if not hasattr(_thread_state, "homes"):
+        _thread_state.homes = []
+    return _thread_state.homes
+
+
+def _leave(namespace_path: str) -> None:
+    """Take this thread home if an interrupted inside() left it in the namespace."""
+    stack = _homes()
+    if not stack:
+        return
+    try:
+        here = os.stat("/proc/thread-self/ns/net").st_ino
+        there = os.stat(namespace_path).st_ino
+    except OSError:
+        return
+    if here == there:
+        _go_home(stack[0])
+        while stack:
+            os.close(stack.pop())
+
+
 def _setns(fd: int) -> None:
     global _libc
     if _libc is None:
@@ -108,30 +186,9 @@ class Namespace:
         """Load an nftables ruleset inside the namespace (it dies with the namespace)."""
         self.exec(["nft", "-f", "-"], input=ruleset)
 
-    @contextlib.contextmanager
-    def inside(self) -> Iterator["Namespace"]:
-        """Switch the calling thread into the namespace for the block, then back.
-
-        A Ctrl-C can land between any two bytecodes, also between the switch and
-        the try that undoes it, or in the finally before the switch back. A thread
-        left inside would keep the namespace alive, and the delete that ends every
-        process still in it would end this one. So the switch in is inside the
-        try, and the way back is taken even if a Ctrl-C cuts in (_go_home).
-        """
-        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        try:
-            target = os.open(self.path, os.O_RDONLY)
-            try:
-                try:
-                    with _signals_held():
-                        _setns(target)
-                    yield self
-                finally:
-                    _go_home(home)
-            finally:
-                os.close(target)
-        finally:
-            os.close(home)
+    def inside(self) -> "_Inside":
+        """Switch the calling thread into the namespace for a ``with`` block, then back."""
+        return _Inside(self)
 
     def sysctl(self, key: str, value: str | int | None = None) -> str:
         """Read (and with a value, first write) a sysctl inside the namespace.
@@ -169,6 +226,7 @@ class Namespace:
 
     def delete(self) -> None:
         with _signals_held():
+            _leave(self.path)
             self._stop_processes()
             _run(["ip", "netns", "del", self.name], check=False)
 
