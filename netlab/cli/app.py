@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import typer
 
 from netlab import __version__
-from netlab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, NetlabError
+from netlab.cli.common import quiet_pipe
+from netlab.errors import ExitStatus, NetlabError
 
 # Each command's module in netlab.cli defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
@@ -113,15 +114,15 @@ def main(argv: list[str] | None = None) -> None:
         # (click 8.4 calls the wrapper PacifyFlushWrapper, 8.5 _PacifyFlushWrapper)
         if not type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             raise
-        rc = _quiet_pipe()
+        rc = quiet_pipe()
     except NetlabError as err:
         _say(err.one_line())
         rc = err.exit_code
     except _NO_ARGS_IS_HELP as err:
         print(err.format_message())
-        rc = EXIT_USAGE
+        rc = ExitStatus.USAGE
     except _USAGE_ERROR as err:
-        rc = EXIT_USAGE
+        rc = ExitStatus.USAGE
         sub = _command_name(argv)
         hint = f"see 'netlab {sub} --help'" if sub and err.ctx and err.ctx.info_name != "netlab" else "see 'netlab --help'"
         _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
@@ -129,21 +130,21 @@ def main(argv: list[str] | None = None) -> None:
         _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
         rc = err.exit_code
     except (*_ABORT, KeyboardInterrupt):
-        rc = EXIT_INTERRUPTED
+        rc = ExitStatus.INTERRUPTED
     except BrokenPipeError:
-        rc = _quiet_pipe()
+        rc = quiet_pipe()
     except Exception as err:  # the last guard: one line, never a traceback unless asked
         if debug:
             import traceback  # only here: its imports cost start-up time
 
             traceback.print_exc()
         _say(f"netlab: error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
-        rc = EXIT_INTERNAL
+        rc = ExitStatus.INTERNAL
     try:
         if sys.stdout is not None:  # None when started with stdout closed (>&-)
             sys.stdout.flush()
     except BrokenPipeError:
-        rc = _quiet_pipe()
+        rc = quiet_pipe()
     sys.exit(rc if isinstance(rc, int) else 0)
 
 
@@ -153,9 +154,3 @@ def _say(line: str) -> None:
     except (BrokenPipeError, ValueError):
         pass
 
-
-def _quiet_pipe() -> int:
-    """The reader went away (`| head`): stop writing and exit without noise."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 0

@@ -1,0 +1,106 @@
+"""What every command's CLI shares, so each command module is options -> engine -> output.
+
+- ``format_option`` / ``check_format``: the --format option and its one error line;
+- ``check_watch``: --watch SECONDS and -n/--iterations N, checked the same everywhere;
+- ``every``: the bounded pacing of a --watch loop;
+- ``emit``: one block of text to stdout, flushed;
+- ``handling``: signal handlers for a block, restored after it;
+- ``quiet_pipe``: the reader went away (``| head``): end quietly.
+
+Exceptions become exit codes in one place only: netlab.cli.app.main.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, Mapping, Sequence
+
+import typer
+
+from netlab.errors import ExitStatus, UsageError
+
+WATCH_HELP = "Redraw every SECONDS until Ctrl-C (or -n redraws)."
+ITERATIONS_HELP = "With --watch: stop after N redraws."
+
+
+def _choices(allowed: Sequence[str]) -> str:
+    return allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " or " + allowed[-1]
+
+
+def format_option(allowed: Sequence[str], *flags: str, help: str | None = None):
+    """The --format option (plus any short ``flags``) over these formats, table first."""
+    text = help or f"Output format: {_choices(allowed)}."
+    return typer.Option(allowed[0], *flags, "--format", metavar="FORMAT", show_default=False, help=text)
+
+
+def check_format(fmt: str, allowed: Sequence[str], context: str = "") -> str:
+    """``fmt`` if it is one of ``allowed``; else the one error every command gives."""
+    if fmt not in allowed:
+        where = f" {context}" if context else ""
+        raise UsageError(f"unknown format {fmt!r}{where}", f"use {_choices(allowed)}")
+    return fmt
+
+
+def check_watch(seconds: float | None, iterations: int | None,
+                low: float = 0.01, high: float = 86400.0) -> tuple[float | None, int | None]:
+    """--watch SECONDS (finite, in [low, high]) and --iterations N (>= 1, only with --watch)."""
+    if seconds is not None and not (math.isfinite(seconds) and low <= seconds <= high):
+        raise UsageError(f"invalid --watch interval {seconds:g}", f"give seconds from {low:g} to {high:g}")
+    if iterations is not None:
+        if iterations < 1:
+            raise UsageError(f"invalid --iterations {iterations}", "give a count of 1 or more")
+        if seconds is None:
+            raise UsageError("--iterations needs --watch", "add --watch SECONDS")
+    return seconds, iterations
+
+
+def every(seconds: float, iterations: int | None) -> Iterator[int]:
+    """Yield 0, 1, 2, ... one per ``seconds`` (the first at once), ``iterations`` times.
+
+    Paced by the clock, not by sleeps, so a slow step does not stretch the period.
+    Without ``iterations`` it runs until the caller stops (Ctrl-C).
+    """
+    start = time.monotonic()
+    n = 0
+    while iterations is None or n < iterations:
+        yield n
+        n += 1
+        if iterations is not None and n >= iterations:
+            return
+        time.sleep(max(0.0, start + n * seconds - time.monotonic()))
+
+
+def emit(text: str) -> None:
+    """One block of output, with its newline, flushed now (a watcher sees it at once)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def handling(handlers: Mapping[signal.Signals, Callable]) -> Iterator[None]:
+    """Install these signal handlers for the block; put the old ones back after it."""
+    saved = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def quiet_pipe() -> ExitStatus:
+    """The reader went away (``| head``): point stdout at /dev/null and end with 0.
+
+    Nothing still buffered can fail a second time at exit. A command catches
+    BrokenPipeError itself where click would otherwise turn it into exit 1.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return ExitStatus.OK

@@ -1,0 +1,63 @@
+"""The option checks and loops every command shares (netlab.cli.common)."""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+
+import pytest
+
+from netlab.cli import common
+from netlab.errors import ExitStatus, UsageError
+
+
+def test_check_format_accepts_a_listed_format():
+    assert common.check_format("json", ("table", "json", "csv")) == "json"
+
+
+def test_check_format_names_the_choices_in_one_wording():
+    with pytest.raises(UsageError) as caught:
+        common.check_format("yaml", ("table", "json", "csv"))
+    assert caught.value.one_line() == "netlab: error: unknown format 'yaml' (use table, json or csv)"
+    with pytest.raises(UsageError) as caught:
+        common.check_format("csv", ("table", "jsonl"), "for --watch")
+    assert caught.value.one_line() == "netlab: error: unknown format 'csv' for --watch (use table or jsonl)"
+
+
+@pytest.mark.parametrize("seconds", [0, -1, math.inf, -math.inf, math.nan, 1e9])
+def test_check_watch_refuses_what_is_no_interval(seconds):
+    with pytest.raises(UsageError) as caught:
+        common.check_watch(seconds, None)
+    assert caught.value.exit_code == ExitStatus.USAGE
+    assert "--watch" in caught.value.one_line()
+
+
+def test_check_watch_iterations():
+    assert common.check_watch(0.5, 3) == (0.5, 3)
+    assert common.check_watch(None, None) == (None, None)
+    for seconds, iterations, word in ((1, 0, "--iterations"), (1, -2, "--iterations"), (None, 2, "needs --watch")):
+        with pytest.raises(UsageError) as caught:
+            common.check_watch(seconds, iterations)
+        assert word in caught.value.one_line()
+
+
+def test_every_yields_the_count_asked_at_the_pace_asked():
+    started = time.monotonic()
+    assert list(common.every(0.05, 4)) == [0, 1, 2, 3]
+    took = time.monotonic() - started
+    assert 0.15 <= took < 2.0  # three waits between four ticks, none after the last
+
+
+def test_every_without_iterations_goes_on_until_the_caller_stops():
+    ticks = common.every(0.001, None)
+    assert [next(ticks) for _ in range(5)] == [0, 1, 2, 3, 4]
+
+
+def test_handling_restores_the_old_handlers():
+    before = signal.getsignal(signal.SIGUSR1)
+    seen = []
+    with common.handling({signal.SIGUSR1: lambda *_: seen.append(1)}):
+        signal.raise_signal(signal.SIGUSR1)
+    assert seen == [1]
+    assert signal.getsignal(signal.SIGUSR1) is before
