@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from netlab.core import netns  # noqa: E402
-from netlab.lab import backlog_abort, backlog_probe, backlog_synqueue, backlog_watch  # noqa: E402
+from netlab.lab.backlog import abort, probe, synqueue, watch  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -56,24 +56,24 @@ def main() -> None:
     # A listener with a full accept queue and stuck clients, in a namespace of its own.
     with netns.namespace() as ns:
         with ns.inside():
-            listener = backlog_probe.open_listener(128)
+            listener = probe.open_listener(128)
             port = listener.getsockname()[1]
-            clients = [backlog_probe.connect_nonblocking(port) for _ in range(200)]
+            clients = [probe.connect_nonblocking(port) for _ in range(200)]
         try:
             def ours():
                 with ns.inside():
-                    backlog_probe.look(port)
+                    probe.look(port)
 
             ss = ["ip", "netns", "exec", ns.name, "ss", "-tanH", f"( sport = :{port} or dport = :{port} )"]
             with ns.inside():
-                state = backlog_probe.look(port)
+                state = probe.look(port)
             count = 1 + state.accept_queue + state.established + state.syn_sent
             rows.append((f"readout of one point ({count} sockets)", median_s(ours, rounds), "ss -tanH port filter",
                          median_s(lambda: run(ss), rounds)))
 
             def sample():
                 with ns.inside():
-                    next(backlog_watch.watch(iterations=1))
+                    next(watch.watch(iterations=1))
 
             peer = ["ip", "netns", "exec", ns.name, "sh", "-c",
                     "ss -ltnpH; nstat -az TcpExtListenOverflows TcpExtListenDrops"]
@@ -84,14 +84,14 @@ def main() -> None:
             rows.append(("watch CLI: netlab backlog --watch -n 1", median_s(lambda: run(cli), rounds),
                          "ss -ltnpH + nstat", median_s(lambda: run(peer), rounds)))
         finally:
-            backlog_probe.close_quietly(clients)
+            probe.close_quietly(clients)
             listener.close()
 
     points = [
-        ("point: connect, listen(128), 200 connects", lambda: backlog_probe.connect_point(128, 200, 4096, True)),
+        ("point: connect, listen(128), 200 connects", lambda: probe.connect_point(128, 200, 4096, True)),
         ("point: syn-queue, 200 half-open + 200 connects",
-         lambda: backlog_synqueue.syn_queue_point(128, 4096, 1, None, 200, 200)),
-        ("point: abort-on-overflow, listen(16), 200 connects", lambda: backlog_abort.abort_point(16, 4096, 1, 200)),
+         lambda: synqueue.syn_queue_point(128, 4096, 1, None, 200, 200)),
+        ("point: abort-on-overflow, listen(16), 200 connects", lambda: abort.abort_point(16, 4096, 1, 200)),
     ]
     for name, fn in points:
         rows.append((name, median_s(fn, rounds), "budget", 0.5))

@@ -221,7 +221,7 @@ def _watch(port, pid, interval, iterations, fmt) -> int:
     if fmt not in WATCH_FORMATS:
         raise UsageError(f"unknown format {fmt!r} for --watch", "table, json or jsonl")
     from netlab.core.addr import parse_port
-    from netlab.lab.backlog_watch import process_gone, watch
+    from netlab.lab.backlog.watch import process_gone, watch
 
     if port is not None:
         port = parse_port(port)

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from netlab.core import netns, procfs
-from netlab.lab import backlog_probe, backlog_synqueue
+from netlab.lab.backlog import probe, synqueue
 from tests.conftest import netlab_argv, require_tool, run_netlab, ROOT
 
 pytestmark = pytest.mark.privileged
@@ -140,12 +140,12 @@ def test_syn_queue_cookies_against_drops():
 def test_half_open_syns_seen_by_ss(ns):
     """The SYN-RECV count netlab reads is the one ss shows for the same listener."""
     require_tool("ss")
-    ns.ip("route", "add", backlog_synqueue.UNANSWERED_NET, "dev", "lo")
+    ns.ip("route", "add", synqueue.UNANSWERED_NET, "dev", "lo")
     with ns.inside():
-        listener = backlog_probe.open_listener(5)
+        listener = probe.open_listener(5)
         port = listener.getsockname()[1]
-        backlog_synqueue.send_half_open(port, 30)
-        state = backlog_probe.settle(port)
+        synqueue.send_half_open(port, 30)
+        state = probe.settle(port)
     with listener:
         lines = ns.exec(["ss", "-tnH", "state", "syn-recv", f"sport = :{port}"]).stdout.splitlines()
         assert state.syn_recv == len(lines) == 6
@@ -306,11 +306,11 @@ def test_without_privilege_sysctl_sweeps_exit_3(args):
 def full_listener(ns):
     """A listener in ns with backlog 3 and a full accept queue (4 clients), nobody accepting."""
     with ns.inside():
-        listener = backlog_probe.open_listener(3)
+        listener = probe.open_listener(3)
         port = listener.getsockname()[1]
-        clients = [backlog_probe.connect_nonblocking(port) for _ in range(4)]
+        clients = [probe.connect_nonblocking(port) for _ in range(4)]
     yield ns, listener, port
-    backlog_probe.close_quietly(clients)
+    probe.close_quietly(clients)
     listener.close()
 
 
@@ -354,14 +354,14 @@ def test_watch_counts_overflow_rate(full_listener):
         first = json.loads(_readline(proc))
         assert first["listen_overflows"] is None
         with ns.inside():  # five more SYNs meet the full queue between the two samples
-            extra = [backlog_probe.connect_nonblocking(port) for _ in range(5)]
+            extra = [probe.connect_nonblocking(port) for _ in range(5)]
         second = json.loads(_readline(proc))
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        backlog_probe.close_quietly(extra)
+        probe.close_quietly(extra)
     assert second["listen_overflows"] == 5 and second["listen_drops"] == 5
     assert second["overflows_per_s"] == round(5 / second["interval_s"], 1)
 

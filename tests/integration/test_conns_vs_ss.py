@@ -234,7 +234,7 @@ def test_tcp_info_for_established(population):
 
 def test_syn_recv_request_sockets_are_listed_like_ss(ns):
     """Half-open handshakes (SYN queue entries) appear in the default listing, as in ss."""
-    from netlab.lab.backlog_synqueue import UNANSWERED_NET, send_half_open
+    from netlab.lab.backlog.synqueue import UNANSWERED_NET, send_half_open
 
     ns.ip("route", "add", UNANSWERED_NET, "dev", "lo")
     with ns.inside():

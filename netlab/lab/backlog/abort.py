@@ -26,7 +26,7 @@ import socket
 import time
 
 from netlab.core import procfs
-from netlab.lab import backlog_probe as probe
+from netlab.lab.backlog import probe
 
 DEFER_ACCEPT_S = 30  # longer than the point: the server never completes a bare ACK by itself
 REPLY_WAIT_S = 0.02  # loopback answers at once; this bounds the wait for the RSTs to be read

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from netlab.core import procfs, sockopt
-from netlab.lab import backlog_probe as probe
+from netlab.lab.backlog import probe
 from netlab.records import fields_dict
 
 TCP_ESTABLISHED = 1

@@ -27,7 +27,7 @@ import time
 
 from netlab.core import procfs
 from netlab.core.inet import checksum
-from netlab.lab import backlog_probe as probe
+from netlab.lab.backlog import probe
 
 UNANSWERED_NET = "10.77.66.0/24"  # sources whose SYN-ACKs go nowhere (routed over lo, never delivered)
 _IP = struct.Struct("!BBHHHBBH4s4s")

@@ -1,0 +1,25 @@
+"""`netlab backlog` as a Python API: what listen(backlog) and somaxconn do, measured.
+
+    from netlab.lab.backlog import Plan, run
+    report = run(Plan(backlogs=[0, 5, 128], somaxconns=[4096, 8]))
+    for point in report.points: ...
+
+``run`` validates the plan, then runs the experiments it asks for, each point
+on sockets opened for it alone (see probe for where they live):
+
+  connect            always: listen(b) without accept(), N loopback connects
+  syn-queue          half-open SYNs fill the SYN queue, then N real connects
+                     (needs privilege: raw socket and a private namespace)
+  abort-on-overflow  handshakes completing against a full accept queue, with
+                     tcp_abort_on_overflow 0 and 1 (needs privilege)
+  timeline           a listener that accepts late; stuck clients' SYN retransmissions
+
+and judges the study notes' claims against the points (verdicts).
+The watch mode for real servers is netlab.lab.backlog.watch.
+"""
+
+from netlab.lab.backlog.engine import Report, listener_backlogs, run
+from netlab.lab.backlog.plan import Plan, resolve
+from netlab.lab.backlog.probe import ProbePoint
+
+__all__ = ["Plan", "ProbePoint", "Report", "listener_backlogs", "resolve", "run"]
