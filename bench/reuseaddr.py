@@ -5,7 +5,7 @@ Two measurements, several rounds each, medians:
 1. Reading the old sockets' states on the port (what every row does before the
    restart), in a private namespace holding the server-killed leftovers
    (FIN-WAIT-2 + CLOSE-WAIT on port 8001) among N other connections:
-   netlab's sock_diag dump filtered in the kernel (lab.reuseaddr.observe, in
+   netlab's sock_diag dump filtered in the kernel (lab.reuseaddr.observe.observe, in
    process), `ss -tan '( sport = :8001 or dport = :8001 )'`, and the notes'
    `netstat -na | grep 8001`.
 2. The whole default run (`netlab reuseaddr-demo`, 14 rows, a namespace and
@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from netlab.core import netns  # noqa: E402
-from netlab.lab import reuseaddr  # noqa: E402
+from netlab.lab.reuseaddr.observe import observe  # noqa: E402
+from netlab.lab.reuseaddr.site import Site  # noqa: E402
 
 PORT = 8001
 
@@ -76,10 +77,10 @@ def main() -> int:
     rows = []
     with netns.namespace() as ns:
         keep = busy_namespace(ns, args.sockets // 2)
-        site = reuseaddr.Site("inet", "127.0.0.1", "127.0.0.1", PORT, "namespace")
+        site = Site("inet", "127.0.0.1", "127.0.0.1", PORT, "namespace")
         with ns.inside():
-            seen = [v.label for v in reuseaddr.observe(site)]
-            netlab_ms = timed(lambda: reuseaddr.observe(site), args.rounds)
+            seen = [v.label for v in observe(site)]
+            netlab_ms = timed(lambda: observe(site), args.rounds)
         ss_argv = ["ip", "netns", "exec", ns.name, "ss", "-Htan", f"( sport = :{PORT} or dport = :{PORT} )"]
         ss_out = subprocess.run(ss_argv, capture_output=True, text=True).stdout
         ss_ms = timed(lambda: subprocess.run(ss_argv, capture_output=True, check=True), args.rounds)

@@ -77,7 +77,8 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help="table, json or csv."),
     ) -> int:
         from netlab.core import netns
-        from netlab.lab import reuseaddr, timewait
+        from netlab.lab import reuseaddr
+        from netlab.lab.reuseaddr import timewait
 
         if fmt not in render.FORMATS:
             raise UsageError(f"unknown format {fmt!r}", "one of: " + ", ".join(render.FORMATS))

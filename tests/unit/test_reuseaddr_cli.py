@@ -85,13 +85,14 @@ def test_server_that_does_not_answer_in_time_is_one_line_and_is_killed():
 def test_refused_client_connection_is_one_line_exit_2():
     from netlab.errors import EXIT_USAGE, EnvironmentProblem
     from netlab.lab import reuseaddr
+    from netlab.lab.reuseaddr import actions
 
     holder = _held_port()
     port = holder.getsockname()[1]
     holder.close()  # nobody listens there now
     site = reuseaddr.Site("inet", "127.0.0.1", "127.0.0.1", port, "loopback")
     with pytest.raises(EnvironmentProblem) as err:
-        reuseaddr._connect(site)
+        actions.connect(site)
     assert err.value.exit_code == EXIT_USAGE
     assert err.value.one_line() == (f"netlab: error: the experiment's client could not connect to 127.0.0.1:{port}: "
                                     "Connection refused (the machine may be too busy; try again)")
@@ -99,7 +100,8 @@ def test_refused_client_connection_is_one_line_exit_2():
 
 def test_timewait_probe_on_a_taken_port_is_one_line_exit_2():
     from netlab.errors import EXIT_USAGE, EnvironmentProblem
-    from netlab.lab import reuseaddr, timewait
+    from netlab.lab import reuseaddr
+    from netlab.lab.reuseaddr import timewait
 
     holder = _held_port()
     port = holder.getsockname()[1]

@@ -12,7 +12,7 @@ namespace's own tcp_fin_timeout and one with it set low (the sysctl is per
 namespace: the host's is never touched), so one minute shows both. Without
 root one probe runs on loopback with the host's value, which is only read.
 
-The rows are ``reuseaddr.Outcome`` records (scenario "time-wait-lifetime").
+The rows are ``engine.Outcome`` records (scenario "time-wait-lifetime").
 """
 
 from __future__ import annotations
@@ -25,8 +25,12 @@ from typing import Iterator
 
 from netlab.core import netns, procfs
 from netlab.errors import EnvironmentProblem
-from netlab.lab import reuseaddr
-from netlab.lab.reuseaddr import Outcome, Site
+from netlab.lab.reuseaddr.actions import reset_close, restart
+from netlab.lab.reuseaddr.checks import resolve_address
+from netlab.lab.reuseaddr.engine import Outcome
+from netlab.lab.reuseaddr.observe import observe, settle
+from netlab.lab.reuseaddr.ports import free_port
+from netlab.lab.reuseaddr.site import DEFAULT_NAMESPACE_PORT, Site
 
 SCENARIO = "time-wait-lifetime"
 SHORT_FIN_TIMEOUT = 5
@@ -84,7 +88,7 @@ def _start(probe: Probe) -> None:
         finally:
             clients[0].close()
         probe.idle_client = clients[1]  # stays open: the server's socket waits in FIN-WAIT-2
-        views, _, _ = reuseaddr.settle(site, lambda vs: {"TIME-WAIT", "FIN-WAIT-2"} <= {x.state for x in vs})
+        views, _, _ = settle(site, lambda vs: {"TIME-WAIT", "FIN-WAIT-2"} <= {x.state for x in vs})
     probe.first_states = [x.label for x in views]
     probe.first_timer_ms = max((x.timer_ms for x in views if x.state == "TIME-WAIT"), default=0)
 
@@ -122,7 +126,7 @@ def _name(sock: socket.socket) -> str:
 
 def _poll(probe: Probe) -> None:
     with probe.inside():
-        views = reuseaddr.observe(probe.site)
+        views = observe(probe.site)
         present = {(x.state, x.remote) for x in views if x.side == "server"}
         for state, remote in probe.remotes.items():
             # A FIN-WAIT-2 socket whose peer finally closes would turn into TIME-WAIT:
@@ -130,14 +134,14 @@ def _poll(probe: Probe) -> None:
             if probe.lifetimes_ms[state] is None and not any(r == remote for _, r in present):
                 probe.lifetimes_ms[state] = round((time.monotonic() - probe.started) * 1000, 1)
         if probe.done and probe.bind == "not tried":
-            attempt = reuseaddr.restart(probe.site, reuseaddr=False)
+            attempt = restart(probe.site, reuseaddr=False)
             probe.bind, probe.listen = attempt.bind, attempt.listen
 
 
 def _finish(probe: Probe) -> None:
     if probe.idle_client is not None:
         with probe.inside():
-            reuseaddr.reset_close(probe.idle_client)
+            reset_close(probe.idle_client)
         probe.idle_client = None
 
 
@@ -181,7 +185,7 @@ def _outcome(probe: Probe) -> Outcome:
 def measure(port: int | None = None, addr: str | None = None, ipv6: bool = False,
             isolate: bool | None = None, short_fin_timeout: int = SHORT_FIN_TIMEOUT) -> list[Outcome]:
     """Measure TIME-WAIT and FIN-WAIT-2 lifetimes (about 60 s, at most DEADLINE_S)."""
-    family, bind_addr, connect_addr = reuseaddr.resolve_address(addr, ipv6)
+    family, bind_addr, connect_addr = resolve_address(addr, ipv6)
     if isolate is None:
         isolate = netns.available()
     with contextlib.ExitStack() as stack:
@@ -190,10 +194,10 @@ def measure(port: int | None = None, addr: str | None = None, ipv6: bool = False
             for wanted in (None, short_fin_timeout):
                 ns = stack.enter_context(netns.namespace())
                 value = int(ns.sysctl(FIN_TIMEOUT_KEY, wanted))
-                site = Site(family, bind_addr, connect_addr, port or reuseaddr.DEFAULT_NAMESPACE_PORT, "namespace")
+                site = Site(family, bind_addr, connect_addr, port or DEFAULT_NAMESPACE_PORT, "namespace")
                 probes.append(Probe(site, ns, value, wanted is not None))
         else:
-            site = Site(family, bind_addr, connect_addr, reuseaddr.free_port(family, bind_addr, port), "loopback")
+            site = Site(family, bind_addr, connect_addr, free_port(family, bind_addr, port), "loopback")
             probes.append(Probe(site, None, int(procfs.sysctl(FIN_TIMEOUT_KEY)), False))
         try:
             for probe in probes:
