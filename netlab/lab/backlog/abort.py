@@ -27,6 +27,7 @@ import time
 
 from netlab.core import procfs
 from netlab.lab.backlog import probe
+from netlab.lab.counters import delta as counters_delta
 
 DEFER_ACCEPT_S = 30  # longer than the point: the server never completes a bare ACK by itself
 REPLY_WAIT_S = 0.02  # loopback answers at once; this bounds the wait for the RSTs to be read
@@ -73,7 +74,7 @@ def abort_point(backlog: int, somaxconn: int | None, abort: int, connects: int) 
         time.sleep(REPLY_WAIT_S)
         resets = sum(_was_reset(sock) for sock in late)
         state = probe.settle(port)
-        counters = probe.counter_delta(procfs.counters(), before)
+        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
         point = probe.make_point("abort-on-overflow", where, backlog, connects, state, counters,
                                  late_acks=late_n, resets=resets)
     return probe.finish(point, started)

@@ -7,12 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from netlab.core import diag, procfs
+from netlab.core import diag
 from netlab.lab.backlog import probe
 from netlab.lab.backlog.plan import Plan, point_specs, resolve
 from netlab.lab.backlog.probe import ProbePoint
 from netlab.lab.backlog.timeline import Timeline, run_timeline
 from netlab.lab.backlog.verdicts import Verdict, judge_all
+from netlab.lab.place import read_knobs
 from netlab.records import fields_dict
 
 
@@ -57,7 +58,7 @@ def run(plan: Plan, progress: Callable[[int, int], None] | None = None) -> Repor
     """Run the plan's experiments and judge the claims. ``progress(done, total)`` after each point."""
     started = time.perf_counter()
     plan = resolve(plan)
-    host = {key: int(procfs.sysctl(key)) for key in probe.PLACE_KNOBS}
+    host = read_knobs(probe.PLACE_KNOBS)
     listeners = listener_backlogs()
     specs = point_specs(plan)
     points = []

@@ -1,6 +1,6 @@
 """One probe point of `netlab backlog`: a listener that never accepts, and what its queues hold.
 
-A probe point runs in a *place*: a private network namespace made for that
+A probe point runs in a *place* (netlab.lab.place): a private network namespace made for that
 point alone when we may make one (somaxconn, syncookies, tcp_max_syn_backlog
 and tcp_abort_on_overflow are per namespace, so they are set there and never on
 the host; its TcpExt counters see only our traffic), otherwise the current
@@ -20,10 +20,13 @@ import resource
 import socket
 import time
 from dataclasses import dataclass
-from typing import Iterator
 
-from netlab.core import diag, netns, procfs, sockopt
+from netlab.core import diag, procfs, sockopt
 from netlab.errors import EnvironmentProblem, UsageError
+from netlab.lab import place as lab_place
+from netlab.lab import settle as lab_settle
+from netlab.lab.counters import delta as counters_delta
+from netlab.lab.place import Place
 from netlab.records import fields_dict
 
 LOOPBACK = "127.0.0.1"
@@ -82,18 +85,6 @@ class ProbePoint:
 
 
 @dataclass(slots=True)
-class Place:
-    """Where a probe point runs: a private namespace (ns set) or the current one (ns None)."""
-
-    ns: netns.Namespace | None
-    knobs: dict[str, int]
-
-    @property
-    def isolation(self) -> str:
-        return "namespace" if self.ns is not None else "host"
-
-
-@dataclass(slots=True)
 class QueueState:
     """One look at a listener's port: the listener record and the TCP states on both ends."""
 
@@ -110,26 +101,9 @@ class QueueState:
 # ---------------------------------------------------------------- places
 
 
-def _read_knobs() -> dict[str, int]:
-    return {key: int(procfs.sysctl(key)) for key in PLACE_KNOBS}
-
-
-@contextlib.contextmanager
-def place(private: bool, sysctls: dict[str, int | None]) -> Iterator[Place]:
-    """Enter the place of one probe point, with its sysctls set (private only) and read back.
-
-    The thread stays inside the namespace for the block: sockets made there
-    live there, and counters/sock_diag read there.
-    """
-    if not private:
-        yield Place(None, _read_knobs())
-        return
-    with netns.namespace() as ns:
-        for key, value in sysctls.items():
-            if value is not None:
-                ns.sysctl(key, value)
-        with ns.inside():
-            yield Place(ns, _read_knobs())
+def place(private: bool, sysctls: dict[str, int | None]) -> contextlib.AbstractContextManager[Place]:
+    """The place of one probe point (netlab.lab.place), with the point's sysctls set and all PLACE_KNOBS read back."""
+    return lab_place.place(private, sysctls, read=PLACE_KNOBS)
 
 
 # ---------------------------------------------------------------- sockets
@@ -202,20 +176,11 @@ def look(port: int, addr: str = LOOPBACK) -> QueueState:
 
 def settle(port: int, limit: float = SETTLE_LIMIT_S) -> QueueState:
     """Look until two looks agree (bounded): the kernel has finished with the burst."""
-    deadline = time.monotonic() + limit
-    state = look(port)
-    while time.monotonic() < deadline:
-        time.sleep(0.002)
-        again = look(port)
-        if again.key() == state.key():
-            return again
-        state = again
-    return state
+    return lab_settle.settle(lambda: look(port), _same, limit).value
 
 
-def counter_delta(after: procfs.Counters, before: procfs.Counters) -> dict[str, int]:
-    delta = after.delta(before)
-    return {name: delta.get(group, name) for group, name in COUNTERS}
+def _same(previous: QueueState | None, state: QueueState) -> bool:
+    return previous is not None and previous.key() == state.key()
 
 
 # ---------------------------------------------------------------- the connect probe
@@ -234,7 +199,7 @@ def connect_point(backlog: int, connects: int, somaxconn: int | None, private: b
         for _ in range(connects):
             clients.append(connect_nonblocking(port))
         state = settle(port)
-        counters = counter_delta(procfs.counters(), before)
+        counters = counters_delta(procfs.counters(), before, COUNTERS)
         point = make_point("connect", where, backlog, connects, state, counters)
     return finish(point, started)
 

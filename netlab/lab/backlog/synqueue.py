@@ -28,6 +28,7 @@ import time
 from netlab.core import procfs
 from netlab.core.inet import checksum
 from netlab.lab.backlog import probe
+from netlab.lab.counters import delta as counters_delta
 
 UNANSWERED_NET = "10.77.66.0/24"  # sources whose SYN-ACKs go nowhere (routed over lo, never delivered)
 _IP = struct.Struct("!BBHHHBBH4s4s")
@@ -77,6 +78,6 @@ def syn_queue_point(backlog: int, somaxconn: int | None, syncookies: int, max_sy
         for _ in range(connects):
             clients.append(probe.connect_nonblocking(port))
         state = probe.settle(port)
-        counters = probe.counter_delta(procfs.counters(), before)
+        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
         point = probe.make_point("syn-queue", where, backlog, connects, state, counters, half_open_syns=half_open)
     return probe.finish(point, started)

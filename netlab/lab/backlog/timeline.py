@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from netlab.core import procfs, sockopt
 from netlab.lab.backlog import probe
+from netlab.lab.counters import delta as counters_delta
 from netlab.records import fields_dict
 
 TCP_ESTABLISHED = 1
@@ -86,7 +87,7 @@ def run_timeline(backlog: int = 2, clients: int = 6, accept_delay: float = 1.5, 
         effective = probe.look(port).effective_backlog
         _follow(listener, socks, events, by_port, accepted, t0, accept_delay, deadline_for(accept_delay))
         duration = time.monotonic() - t0
-        counters = probe.counter_delta(procfs.counters(), before)
+        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
         return Timeline(backlog, effective, clients, round(accept_delay * 1000, 1), round(duration * 1000, 1),
                         where.isolation, counters, events)
 

@@ -16,7 +16,10 @@ from typing import Callable, Iterator
 
 from netlab.core import diag, owners, procfs
 from netlab.errors import UsageError
+from netlab.lab.counters import delta as counters_delta
 from netlab.records import fields_dict
+
+WATCH_COUNTERS = (("TcpExt", "ListenOverflows"), ("TcpExt", "ListenDrops"))
 
 
 @dataclass(slots=True)
@@ -99,10 +102,10 @@ def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0
         sample = WatchSample(n + 1, round(time.time(), 3), None, None, None, None, None)
         if n:
             elapsed = now - before_t
-            delta = now_counters.delta(before)
+            delta = counters_delta(now_counters, before, WATCH_COUNTERS)
             sample.interval_s = round(elapsed, 3)
-            sample.listen_overflows = delta.get("TcpExt", "ListenOverflows")
-            sample.listen_drops = delta.get("TcpExt", "ListenDrops")
+            sample.listen_overflows = delta["ListenOverflows"]
+            sample.listen_drops = delta["ListenDrops"]
             sample.overflows_per_s = round(sample.listen_overflows / elapsed, 1) if elapsed > 0 else None
             sample.drops_per_s = round(sample.listen_drops / elapsed, 1) if elapsed > 0 else None
         before, before_t = now_counters, now

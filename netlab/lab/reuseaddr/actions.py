@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from netlab.core import procfs, sockopt
 from netlab.errors import EnvironmentProblem
+from netlab.lab.counters import delta as counters_delta
 from netlab.lab.reuseaddr.observe import endpoint
 from netlab.lab.reuseaddr.scenarios import Variant
 from netlab.lab.reuseaddr.site import Site
@@ -123,5 +124,4 @@ def counters_before(site: Site):
 def counter_delta(site: Site, before) -> dict:
     if before is None:
         return {}
-    delta = procfs.counters().delta(before)
-    return {name: delta.get(group, name) for group, name in EVIDENCE_COUNTERS if delta.get(group, name)}
+    return counters_delta(procfs.counters(), before, EVIDENCE_COUNTERS, nonzero=True)

@@ -8,11 +8,11 @@ from typing import Sequence
 
 from netlab.core import netns
 from netlab.lab.reuseaddr.checks import check_port, parse_scenarios, resolve_address
-from netlab.lab.reuseaddr.observe import ms_since
 from netlab.lab.reuseaddr.runners import RUNNERS
 from netlab.lab.reuseaddr.scenarios import SCENARIOS, Variant
 from netlab.lab.reuseaddr.sentences import explain
 from netlab.lab.reuseaddr.site import site_for_row
+from netlab.lab.settle import ms_since
 
 
 @dataclass(slots=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 from netlab.core import diag
+from netlab.lab import settle as lab_settle
 from netlab.lab.reuseaddr.site import Site
 
 SETTLE_TIMEOUT_S = 2.0
@@ -68,21 +68,13 @@ def settle(site: Site, done: Callable[[list[SockView]], bool] = lambda views: Tr
 
     Returns the last observation, the ms it took, and whether it settled.
     """
-    start = time.monotonic()
-    while True:
-        views = observe(site)
-        if not any(v.state in TRANSIENT_STATES for v in views) and done(views):
-            return views, ms_since(start), True
-        if time.monotonic() - start > timeout:
-            return views, ms_since(start), False
-        time.sleep(0.002)
+    result = lab_settle.settle(lambda: observe(site),
+                               lambda _previous, views: not any(v.state in TRANSIENT_STATES for v in views)
+                               and done(views), timeout)
+    return result.value, result.ms, result.settled
 
 
 def endpoint(addr: str | None, port: int | None) -> str:
     if addr and ":" in addr:
         return f"[{addr}]:{port}"
     return f"{addr}:{port}"
-
-
-def ms_since(start: float) -> float:
-    return round((time.monotonic() - start) * 1000, 1)

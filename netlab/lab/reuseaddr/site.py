@@ -1,4 +1,8 @@
-"""Where a row runs: a private namespace with the asked port, or a free loopback port."""
+"""Where a row runs: a place (netlab.lab.place) and the server's address and port in it.
+
+In a private namespace the asked port (8001 by default) is free; on the host a
+free loopback port is searched (ports).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import socket
 from dataclasses import dataclass
 from typing import Iterator
 
-from netlab.core import netns
+from netlab.lab.place import place
 from netlab.lab.reuseaddr.ports import free_port
 
 DEFAULT_NAMESPACE_PORT = 8001  # the port of the notes' experiment; free in a private namespace
@@ -36,8 +40,8 @@ class Site:
 def site_for_row(family: str, bind_addr: str, connect_addr: str, port: int | None,
                  isolate: bool) -> Iterator[Site]:
     """A private namespace for one row (deleted afterwards), or a free loopback port."""
-    if isolate:
-        with netns.namespace() as ns, ns.inside():
+    with place(isolate) as where:
+        if where.private:
             yield Site(family, bind_addr, connect_addr, port or DEFAULT_NAMESPACE_PORT, "namespace")
-    else:
-        yield Site(family, bind_addr, connect_addr, free_port(family, bind_addr, port), "loopback")
+        else:
+            yield Site(family, bind_addr, connect_addr, free_port(family, bind_addr, port), "loopback")
