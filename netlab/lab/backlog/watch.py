@@ -2,9 +2,10 @@
 
 Every interval: each TCP LISTEN socket of this network namespace with its
 accept-queue length against its backlog (sock_diag, as ss shows them), the
-highest queue seen so far, its owning process, and the rate of ListenOverflows
-and ListenDrops. Those two counters are per network namespace, not per socket:
-a rising rate while one listener sits at backlog + 1 points at that listener.
+highest queue seen so far, its owning process (joined by the conns engine,
+netlab.conns.list_connections), and the rate of ListenOverflows and
+ListenDrops. Those two counters are per network namespace, not per socket: a
+rising rate while one listener sits at backlog + 1 points at that listener.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from netlab.core import diag, owners, procfs
+from netlab.conns import Query, list_connections
+from netlab.core import owners, procfs
 from netlab.errors import UsageError
 from netlab.lab.counters import delta as counters_delta
 from netlab.records import fields_dict
 
 WATCH_COUNTERS = (("TcpExt", "ListenOverflows"), ("TcpExt", "ListenDrops"))
+LISTEN = frozenset({"LISTEN"})
 
 
 @dataclass(slots=True)
@@ -115,21 +118,21 @@ def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0
 
 
 def _listeners(port: int | None, pid: int | None, peaks: dict[int, int]) -> list[ListenerRow]:
-    socks = diag.dump(protocols=("tcp",), states=["LISTEN"], sport=port)
+    socks = list_connections(Query(protocols=("tcp",), states=LISTEN, sport=port)).conns
     if pid is not None:
-        mine = set(owners.socket_owners(pids=[pid]).holders)
+        # Not Query(pid=...): that would show the pid asked for as the owner, while the watch
+        # shows the lowest pid holding the socket (a pre-fork server's parent), with or without --pid.
+        mine = owners.socket_owners(pids=[pid]).holders
         socks = [s for s in socks if s.inode in mine]
-    owner_map = owners.socket_owners(wanted={s.inode for s in socks}) if socks else owners.OwnerMap()
     rows = []
     for s in sorted(socks, key=lambda s: (s.local_port or 0, s.family, s.local_addr or "")):
         peak = max(peaks.get(s.inode, 0), s.recv_q)
         peaks[s.inode] = peak
-        owner = owner_map.first(s.inode)
         rows.append(ListenerRow(
             local_addr=s.local_addr or "*",
             local_port=s.local_port or 0,
-            pid=owner.pid if owner else None,
-            process=owner.name if owner else None,
+            pid=s.pid,
+            process=None if s.pid is None else s.process or "",
             accept_queue=s.recv_q,
             backlog=s.send_q,
             fill_pct=round(100.0 * s.recv_q / (s.send_q + 1), 1),
