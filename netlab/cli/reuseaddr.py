@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import textwrap
 
 import typer
 
@@ -25,79 +23,46 @@ Scenarios: server-closes-first, server-killed, server-killed-unread,
 """
 
 
-def _option(reuseaddr: bool, reuseport: bool) -> str:
-    return "REUSEPORT" if reuseport else ("REUSEADDR" if reuseaddr else "-")
-
-
-COLUMNS = (
-    render.Column("row", "#", align="right"),
-    render.Column("scenario", "SCENARIO"),
-    render.Column("old_option", "OLD"),
-    render.Column("new_option", "NEW"),
-    render.Column("old_states", "OLD STATES", lambda v: ", ".join(v) if v else "(none)"),
-    render.Column("bind", "BIND"),
-    render.Column("listen", "LISTEN", lambda v: "-" if v is None else v),
-    render.Column("timing_ms", "MS", lambda v: f"{v:.0f}", align="right"),
-)
-
-
-def _table(rows: list[dict]) -> str:
-    shown = []
-    for number, row in enumerate(rows, 1):
-        shown.append({**row, "row": number,
-                      "old_option": _option(row["old_reuseaddr"], row["old_reuseport"]),
-                      "new_option": _option(row["new_reuseaddr"], row["new_reuseport"])})
-    lines = [render.table(shown, COLUMNS), ""]
-    width = max(60, min(shutil.get_terminal_size().columns, 120))
-    lines += [textwrap.fill(row["explanation"], width, initial_indent=f"{number:>2}. ",
-                            subsequent_indent="    ", break_on_hyphens=False)
-              for number, row in enumerate(rows, 1)]
-    if {r["where"] for r in rows} == {"namespace"}:
-        lines += ["", "Each row ran in a private network namespace of its own (deleted after), "
-                      f"port {rows[0]['port']}."]
-    elif rows:
-        lines += ["", "Rows ran on loopback, each on a free port of its own (see --format json)."]
-    return "\n".join(lines)
-
-
 def register(app: typer.Typer) -> None:
-    @app.command(name="reuseaddr-demo", help=HELP, no_args_is_help=False)
-    def reuseaddr_demo(
-        scenario: list[str] = typer.Option(None, "--scenario", "-s", metavar="NAME",
-                                           help="Run this scenario (repeatable; default: all)."),
-        wait_timewait: bool = typer.Option(False, "--wait-timewait",
-                                           help="Also measure how long TIME-WAIT lasts and what tcp_fin_timeout "
-                                                "changes (about 60 s)."),
-        port: int = typer.Option(None, "--port", "-p", metavar="PORT",
-                                 help="Server port (namespace default 8001; on loopback the first free one "
-                                      "from PORT)."),
-        addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
-                                 help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
-        ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
-        fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help="table, json or csv."),
-    ) -> int:
-        from netlab.core import netns
-        from netlab.lab import reuseaddr
-        from netlab.lab.reuseaddr import timewait
+    app.command(name="reuseaddr-demo", help=HELP, no_args_is_help=False)(reuseaddr_demo)
 
-        if fmt not in render.FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", "one of: " + ", ".join(render.FORMATS))
-        names = reuseaddr.parse_scenarios(scenario)
-        reuseaddr.check_port(port)  # bad input fails before any socket is made
-        reuseaddr.resolve_address(addr, ipv6)
-        isolate = netns.available()
-        if not isolate:
-            print("netlab: note: not root: rows run on free loopback ports"
-                  + (", and tcp_fin_timeout is only read" if wait_timewait else ""), file=sys.stderr)
-        rows = reuseaddr.run(names, port=port, addr=addr, ipv6=ipv6, isolate=isolate)
-        status = EXIT_OK
-        if wait_timewait:
-            if sys.stderr.isatty():
-                print("netlab: measuring TIME-WAIT lifetime, about 60 s (Ctrl-C stops it)", file=sys.stderr)
-            try:
-                rows += timewait.measure(port=port, addr=addr, ipv6=ipv6, isolate=isolate)
-            except KeyboardInterrupt:
-                status = EXIT_INTERRUPTED  # the rows measured so far are still printed
-        records = [row.as_dict() for row in rows]
-        print(_table(records) if fmt == "table" else render.render(records, fmt, COLUMNS))
-        return status
+
+def reuseaddr_demo(
+    scenario: list[str] = typer.Option(None, "--scenario", "-s", metavar="NAME",
+                                       help="Run this scenario (repeatable; default: all)."),
+    wait_timewait: bool = typer.Option(False, "--wait-timewait",
+                                       help="Also measure how long TIME-WAIT lasts and what tcp_fin_timeout "
+                                            "changes (about 60 s)."),
+    port: int = typer.Option(None, "--port", "-p", metavar="PORT",
+                             help="Server port (namespace default 8001; on loopback the first free one "
+                                  "from PORT)."),
+    addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
+                             help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
+    ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help="table, json or csv."),
+) -> int:
+    from netlab.core import netns
+    from netlab.lab import reuseaddr
+    from netlab.lab.reuseaddr import text, timewait
+
+    if fmt not in render.FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", "one of: " + ", ".join(render.FORMATS))
+    names = reuseaddr.parse_scenarios(scenario)
+    reuseaddr.check_port(port)  # bad input fails before any socket is made
+    reuseaddr.resolve_address(addr, ipv6)
+    isolate = netns.available()
+    if not isolate:
+        print("netlab: note: not root: rows run on free loopback ports"
+              + (", and tcp_fin_timeout is only read" if wait_timewait else ""), file=sys.stderr)
+    rows = reuseaddr.run(names, port=port, addr=addr, ipv6=ipv6, isolate=isolate)
+    status = EXIT_OK
+    if wait_timewait:
+        if sys.stderr.isatty():
+            print("netlab: measuring TIME-WAIT lifetime, about 60 s (Ctrl-C stops it)", file=sys.stderr)
+        try:
+            rows += timewait.measure(port=port, addr=addr, ipv6=ipv6, isolate=isolate)
+        except KeyboardInterrupt:
+            status = EXIT_INTERRUPTED  # the rows measured so far are still printed
+    records = [row.as_dict() for row in rows]
+    print(text.table(records) if fmt == "table" else render.render(records, fmt, text.COLUMNS))
+    return status
