@@ -18,8 +18,16 @@ and judges the study notes' claims against the points (verdicts).
 The watch mode for real servers is netlab.lab.backlog.watch.
 """
 
-from netlab.lab.backlog.engine import Report, listener_backlogs, run
-from netlab.lab.backlog.plan import Plan, resolve
-from netlab.lab.backlog.probe import ProbePoint
+import importlib
 
-__all__ = ["Plan", "ProbePoint", "Report", "listener_backlogs", "resolve", "run"]
+# Looked up on first use (PEP 562): `netlab backlog --watch` imports backlog.watch
+# alone and does not pay for the probe engine's modules.
+_EXPORTS = {"Plan": "plan", "resolve": "plan", "ProbePoint": "probe", "Report": "engine",
+            "listener_backlogs": "engine", "run": "engine"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
