@@ -74,11 +74,9 @@ def ping(
         reply_events=not (flood and fmt == "table"),
     ).validate()
     targets = [resolve(h, family, numeric) for h in hosts]
-    if tcp is not None:
-        from netlab.ping.tcp import TcpPingSession as Session
-    else:
-        from netlab.ping.engine import PingSession as Session
-    session = Session(targets, opts)
+    from netlab.ping.session import session as new_session
+
+    session = new_session(targets, opts)
     try:
         from netlab.cli.ping_output import make_printer
 

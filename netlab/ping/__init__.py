@@ -2,18 +2,23 @@
 
 Use it from Python::
 
-    from netlab.ping import PingOptions, PingSession, resolve
-    session = PingSession([resolve("127.0.0.1")], PingOptions(count=3, interval=0.2).validate())
-    for event in session.run():
+    from netlab.ping import PingOptions, resolve, session
+    run = session([resolve("127.0.0.1")], PingOptions(count=3, interval=0.2).validate())
+    for event in run.run():
         ...
-    print(session.summaries()[0].as_dict())
-    session.close()
+    print(run.summaries()[0].as_dict())
+    run.close()
+
+``session()`` returns a PingSession (ICMP) or, with ``tcp_port`` set, a
+TcpPingSession; both are a ``Session``.
 """
 
 from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Target, Timeout
 from netlab.ping.resolve import resolve
+from netlab.ping.session import Session, session
+from netlab.ping.tcp import TcpPingSession
 
-__all__ = ["PingOptions", "PingSession", "resolve", "Target", "Reply", "ProbeError", "Timeout", "NoAnswerYet",
-           "Progress", "StatusRequest", "Summary"]
+__all__ = ["PingOptions", "Session", "session", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
+           "ProbeError", "Timeout", "NoAnswerYet", "Progress", "StatusRequest", "Summary"]

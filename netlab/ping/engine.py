@@ -1,5 +1,7 @@
 """The ICMP ping engine: one socket per address family, many targets, one event loop.
 
+(An address given twice gets a second socket: see PingSession.)
+
 ``PingSession(targets, options).run()`` is a generator of events (Reply,
 ProbeError, Timeout, NoAnswerYet, Progress in flood mode, StatusRequest); after it
 ends, ``summaries()`` gives one Summary per target. Nothing here prints.
@@ -37,17 +39,14 @@ from array import array
 from collections import deque
 from typing import Iterator
 
-from netlab.errors import UsageError
 from netlab.ping import icmp
-from netlab.ping.control import RunControl
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
-from netlab.ping.records import (NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Summary, Target,
-                                 Timeout, summarize)
+from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Target, Timeout
+from netlab.ping.session import Session, TargetStats
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, open_icmp_socket)
 from netlab.ping.route import path_mtu
-from netlab.ping.stats import RttStats
 
 SOL_SOCKET = socket.SOL_SOCKET
 SOL_IP = socket.IPPROTO_IP
@@ -66,30 +65,23 @@ NS = 1_000_000_000
 PROGRESS_NS = NS // 10
 
 
-class _TargetState(RttStats):
+class _TargetState(TargetStats):
     """A target's counters plus what the loop needs to send to it and match its replies."""
 
-    __slots__ = ("index", "target", "isock", "sockaddr", "sent_ns", "rcvd", "mask", "next_send", "first_send", "last_send",
-                 "acked", "done", "replies", "pending", "sending")
+    __slots__ = ("index", "isock", "packet", "base", "sockaddr", "sent_ns", "rcvd", "mask", "acked", "done", "pending")
 
     def __init__(self, index: int, target: Target, isock: IcmpSocket, table_size: int):
-        super().__init__()
+        super().__init__(target)
         self.index = index
-        self.target = target
         self.isock = isock
+        self.packet, self.base = isock.request  # shared by the socket's targets, rewritten per probe
         self.sockaddr = _sockaddr(target)
         self.sent_ns = array("q", bytes(8 * table_size))  # realtime ns of each probe, by seq & mask
         self.rcvd = bytearray(table_size)  # 0 none, 1 replied, 2 errored: duplicates and -O
         self.mask = table_size - 1
-        self.next_send = 0  # monotonic ns
-        self.first_send = 0
-        self.last_send = 0
         self.acked = 0
         self.done = False
-        self.sending = True
-        self.replies: list[Reply] = []
         self.pending: deque = deque()  # (seq, monotonic deadline) when timeouts are streamed
-
 
     def acknowledge(self, seq: int) -> None:
         """An answer (reply or error) for seq: track the newest answered probe and the
@@ -112,66 +104,65 @@ def _table_size(options: PingOptions) -> int:
     return size
 
 
-class PingSession:
+class PingSession(Session):
+    """ICMP echo: one socket per address family serves every target of that family.
+
+    Replies are matched to targets by their source address, so an address given
+    twice gets a socket (an identifier) of its own for its second turn.
+    """
+
     def __init__(self, targets: list[Target], options: PingOptions):
-        if not targets:
-            raise UsageError("no host to ping", "give at least one HOST")
-        seen: dict[str, str] = {}
-        for t in targets:
-            if t.address in seen:
-                raise UsageError(f"{t.host} and {seen[t.address]} are the same address {t.address}",
-                                 "give each address once: replies are told apart by their source")
-            seen[t.address] = t.host
-        self.options = options
+        super().__init__(targets, options)
         self.interval_ns = int(options.effective_interval * NS)
-        self._sockets: dict[int, IcmpSocket] = {}
-        self._states: list[_TargetState] = []
-        self.control = RunControl()
+        self._sockets: list[IcmpSocket] = []
+        self._by_sock: dict[object, IcmpSocket] = {}
         self._buf = bytearray(65536 + 512)
         self._view = memoryview(self._buf)
         size = _table_size(options)
+        data = icmp.payload(options.size, options.pattern)
         try:
             for t in targets:
-                isock = self._sockets.get(t.family)
-                if isock is None:
-                    isock = self._sockets[t.family] = open_icmp_socket(
-                        t.family, ttl=options.ttl, tos=options.tos, pmtudisc=options.pmtudisc,
-                        interface=options.interface, source=options.source if _same_family(options.source, t.family) else None,
-                        # Not in a flood: one more syscall per probe would halve its rate.
-                        tx_stamps=options.effective_interval > 0)
+                isock = self._socket_for(t, data)
                 self._states.append(_TargetState(len(self._states), t, isock, size))
+                # Keyed without any %scope: received addresses come without one (the
+                # scope id is a separate field of the sockaddr).
+                isock.targets[_unscoped(t.address)] = self._states[-1]
         except BaseException:
             self.close()
             raise
-        data = icmp.payload(options.size, options.pattern)
-        self._packets = {}
-        for fam, isock in self._sockets.items():
-            packet = icmp.echo_request(isock.v6, isock.ident, data)
-            # Only raw IPv4 needs our checksum: the kernel sums ICMPv6 and datagram sockets.
-            base = icmp.partial_sum(packet) if (isock.raw and not isock.v6) else None
-            self._packets[fam] = (packet, base)
-        # Keyed without any %scope: received addresses come without one (the
-        # scope id is a separate field of the sockaddr).
-        self._by_source = {(s.target.family, _unscoped(s.target.address)): s for s in self._states}
 
-    # -- control (safe from signal handlers) --------------------------------------------------
-
-    def stop(self) -> None:
-        """End the run (it then yields nothing more); safe from a signal handler."""
-        self.control.stop()
-
-    def request_status(self) -> None:
-        """Have the run yield a StatusRequest soon; safe from a signal handler."""
-        self.control.request_status()
+    def _socket_for(self, target: Target, data: bytes) -> IcmpSocket:
+        """The first socket of the target's family that serves no target of its address yet."""
+        address = _unscoped(target.address)
+        repeat = 0
+        for isock in self._sockets:
+            if isock.family == target.family:
+                if address not in isock.targets:
+                    return isock
+                repeat += 1
+        opts = self.options
+        source = opts.source if _same_family(opts.source, target.family) else None
+        isock = open_icmp_socket(
+            target.family, ttl=opts.ttl, tos=opts.tos, pmtudisc=opts.pmtudisc, interface=opts.interface,
+            source=source, ident_offset=repeat,
+            # Not in a flood: one more syscall per probe would halve its rate.
+            tx_stamps=opts.effective_interval > 0)
+        self._sockets.append(isock)
+        self._by_sock[isock.sock] = isock
+        packet = icmp.echo_request(isock.v6, isock.ident, data)
+        # Only raw IPv4 needs our checksum: the kernel sums ICMPv6 and datagram sockets.
+        base = icmp.partial_sum(packet) if (isock.raw and not isock.v6) else None
+        isock.request = (packet, base)
+        return isock
 
     @property
     def sockets(self) -> list[IcmpSocket]:
-        return list(self._sockets.values())
+        return list(self._sockets)
 
     def close(self) -> None:
-        for isock in self._sockets.values():
+        for isock in self._sockets:
             isock.close()
-        self.control.close()
+        super().close()
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -180,10 +171,8 @@ class PingSession:
         states = self._states
         interval = self.interval_ns
         count = opts.count
-        deadline_ns = None
         start = time.monotonic_ns()
-        if opts.run_deadline is not None:
-            deadline_ns = start + int(opts.run_deadline * NS)
+        deadline_ns = self._deadline(start)
         linger_ns = self._probe_wait()
         flood = interval == 0
         for st in states:
@@ -192,7 +181,7 @@ class PingSession:
             yield from self._run_flood(states[0], start, deadline_ns)
             return
         control = self.control
-        rlist = [s.sock for s in self._sockets.values()] + [control]
+        rlist = [s.sock for s in self._sockets] + [control]
         monotonic_ns = time.monotonic_ns
         next_progress = start
         while True:
@@ -258,7 +247,7 @@ class PingSession:
                 # The reply is usually queued by the time sendto() returns (veth and lo
                 # deliver in the sender's softirq): try before sleeping in select.
                 got = False
-                for isock in self._sockets.values():
+                for isock in self._sockets:
                     for event in self._drain(isock):
                         got = True
                         yield event
@@ -272,8 +261,7 @@ class PingSession:
                 if sock is control:
                     control.drain()
                     continue
-                isock = self._sockets[sock.family]
-                yield from self._drain(isock)
+                yield from self._drain(self._by_sock[sock])
         if flood:
             for st in states:
                 yield Progress(st.target, st.transmitted, st.received, st.errors)
@@ -298,7 +286,7 @@ class PingSession:
         isock = st.isock
         sock = isock.sock
         sendto = sock.sendto
-        packet, base = self._packets[st.target.family]
+        packet, base = st.packet, st.base
         pack_into = U16.pack_into
         sockaddr = st.sockaddr
         sent_ns = st.sent_ns
@@ -383,7 +371,7 @@ class PingSession:
         if opts.outstanding and st.transmitted and not st.rcvd[st.transmitted & st.mask]:
             yield NoAnswerYet(st.target, st.transmitted & 0xFFFF, time.time())
         seq = (st.transmitted + 1) & 0xFFFF
-        packet, base = self._packets[st.target.family]
+        packet, base = st.packet, st.base
         U16.pack_into(packet, 6, seq)
         if base is not None:
             U16.pack_into(packet, 2, fold(base + seq))
@@ -477,7 +465,7 @@ class PingSession:
         if raw and rid != isock.ident:
             return None
         source = addr[0]
-        st = self._by_source.get((isock.family, source))
+        st = isock.targets.get(source)
         if st is None:
             return None
         if v6 and addr[3]:  # a link-local source: ping shows it with its %interface
@@ -535,7 +523,7 @@ class PingSession:
         rid, seq = TWO_U16.unpack_from(buf, quoted + 4)
         if rid != isock.ident:
             return None
-        st = self._by_source.get((isock.family, dst))
+        st = isock.targets.get(dst)
         if st is None:
             return None
         return self._count_error(st, seq, sender, message, kind, code)
@@ -590,7 +578,7 @@ class PingSession:
                 if n < 8:
                     continue
                 seq = U16.unpack_from(self._buf, 6)[0]
-                st = self._by_source.get((isock.family, addr[0]))
+                st = isock.targets.get(addr[0])
                 if st is None:
                     continue
                 if origin in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
@@ -605,15 +593,6 @@ class PingSession:
                     if ee_errno == errno.EMSGSIZE:
                         text = f"local error: message too long, mtu={info}"
                     yield self._count_error(st, seq, "local", text, None, None)
-
-    # -- results ---------------------------------------------------------------------------------
-
-    def summaries(self) -> list[Summary]:
-        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]
-
-    def live_stats(self) -> list[_TargetState]:
-        """The running counters (for the SIGQUIT status line)."""
-        return list(self._states)
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ import errno
 import os
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netlab.errors import PrivilegeError, UsageError
 from netlab.ping.icmp import ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHOREPLY
@@ -48,13 +48,15 @@ PRIVILEGE_HINT = ("let your group in with sysctl net.ipv4.ping_group_range, gran
 
 @dataclass
 class IcmpSocket:
-    """One ICMP socket of one address family, shared by every target of that family."""
+    """One ICMP socket of one address family, shared by the targets of that family."""
 
     sock: socket.socket
     family: int
     raw: bool
     ident: int
     tx_stamps: bool = False  # the kernel reports when each probe left (error queue)
+    targets: dict = field(default_factory=dict)  # unscoped address -> its target's state (one per address)
+    request: tuple = (b"", None)  # the echo request this socket sends, and its partial checksum (or None)
 
     @property
     def v6(self) -> bool:
@@ -114,13 +116,16 @@ def _new_socket(family: int) -> tuple[socket.socket, bool]:
 
 def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = None, pmtudisc: str | None = None,
                      interface: str | None = None, source: str | None = None,
-                     tx_stamps: bool = False) -> IcmpSocket:
+                     ident_offset: int = 0, tx_stamps: bool = False) -> IcmpSocket:
     """Open and configure the ICMP socket for one address family.
 
     With tx_stamps, the kernel also timestamps each probe as the driver takes it
     (SOF_TIMESTAMPING_TX_SOFTWARE) and queues the stamp on the error queue, so the
     RTT need not include the local send path (which, run from a busy Python
     process, is slower and noisier than the wire on a veth or loopback).
+
+    A raw socket's identifier is the pid plus ident_offset, so two raw sockets of
+    one process tell their replies apart (the kernel picks a datagram socket's).
     """
     sock, raw = _new_socket(family)
     try:
@@ -162,7 +167,7 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
             if pmtudisc is not None:
                 sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC[pmtudisc])
         if raw:
-            ident = os.getpid() & 0xFFFF
+            ident = (os.getpid() + ident_offset) & 0xFFFF
             reply, request = (ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST) if v6 else (ICMP_ECHOREPLY, ICMP_ECHO)
             _attach_filter(sock, *_reply_filter(ident, not v6, reply, request))
         else:

@@ -5,7 +5,7 @@ trip the kernel measured (TCP_INFO tcpi_rtt), or the time from connect() to
 the socket turning writable when the kernel has no sample. The outcome comes from SO_ERROR: 0 is a reply,
 ECONNREFUSED means the host answered with RST (nothing listens there), no
 answer within -W seconds (default 1, the first SYN retransmission) is a
-timeout. Same interface as PingSession: run() yields events, summaries().
+timeout. A Session like the ICMP one: run() yields events, summaries().
 
 Each probe holds a socket until its answer or -W, so the probes in flight are
 capped by the descriptor limit (RLIMIT_NOFILE, less a margin): past it the next
@@ -25,9 +25,8 @@ from typing import Generator, Iterator
 from netlab.core.sockopt import tcp_info
 from netlab.errors import UsageError
 from netlab.ping.options import PingOptions
-from netlab.ping.control import RunControl
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, StatusRequest, Summary, Target, Timeout, summarize
-from netlab.ping.stats import RttStats
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, StatusRequest, Target, Timeout
+from netlab.ping.session import Session, TargetStats
 
 NS = 1_000_000_000
 DEFAULT_TCP_WAIT = 1.0
@@ -51,47 +50,30 @@ def descriptor_budget() -> int:
     return max(1, soft - used - DESCRIPTOR_MARGIN)
 
 
-class _TcpTarget(RttStats):
-    __slots__ = ("target", "next_send", "first_send", "last_send", "replies", "sending")
+class TcpPingSession(Session):
+    """TCP connect ping: a socket per probe, matched by descriptor, so targets never mix."""
 
-    def __init__(self, target: Target):
-        super().__init__()
-        self.target = target
-        self.next_send = 0
-        self.first_send = 0
-        self.last_send = 0
-        self.replies: list[Reply] = []
-        self.sending = True
-
-
-class TcpPingSession:
     def __init__(self, targets: list[Target], options: PingOptions):
-        self.options = options
+        super().__init__(targets, options)
         self.port = options.tcp_port
-        # A bad -I shows up now, before any output, as it does for the ICMP socket.
-        for family in {t.family for t in targets}:
-            self._probe_socket(family).close()
-        self._states = [_TcpTarget(t) for t in targets]
-        self._inflight: dict[int, tuple[socket.socket, _TcpTarget, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
+        self._inflight: dict[int, tuple[socket.socket, TargetStats, int, int, int]] = {}  # fd -> (sock, st, seq, t0, deadline)
+        try:
+            # A bad -I shows up now, before any output, as it does for the ICMP socket.
+            for family in {t.family for t in targets}:
+                self._probe_socket(family).close()
+        except BaseException:
+            self.close()
+            raise
+        self._states = [TargetStats(t) for t in targets]
         self._poll = select.poll()
-        self.control = RunControl()
         self._poll.register(self.control, select.POLLIN)
         self.budget = descriptor_budget()
-
-    def stop(self) -> None:
-        self.control.stop()
-
-    def request_status(self) -> None:
-        self.control.request_status()
 
     def close(self) -> None:
         for sock, *_ in self._inflight.values():
             sock.close()
         self._inflight.clear()
-        self.control.close()
-
-    def live_stats(self) -> list[RttStats]:
-        return list(self._states)
+        super().close()
 
     def run(self) -> Iterator[object]:
         opts = self.options
@@ -99,7 +81,7 @@ class TcpPingSession:
         interval = int(opts.effective_interval * NS)
         wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
         start = time.monotonic_ns()
-        deadline = start + int(opts.run_deadline * NS) if opts.run_deadline is not None else None
+        deadline = self._deadline(start)
         for st in self._states:
             st.next_send = start
         control = self.control
@@ -182,7 +164,7 @@ class TcpPingSession:
             sock.close()
             raise
 
-    def _connect(self, st: _TcpTarget, now: int, wait: int) -> Generator[object, None, bool]:
+    def _connect(self, st: TargetStats, now: int, wait: int) -> Generator[object, None, bool]:
         """Start one probe; False if no descriptor was free after all (try again later)."""
         try:
             sock = self._probe_socket(st.target.family)
@@ -209,10 +191,10 @@ class TcpPingSession:
         self._poll.register(sock, select.POLLOUT)
         return True
 
-    def _in_flight(self, st: _TcpTarget, seq: int) -> bool:
+    def _in_flight(self, st: TargetStats, seq: int) -> bool:
         return any(entry[1] is st and entry[2] == seq for entry in self._inflight.values())
 
-    def _drop(self, st: _TcpTarget) -> None:
+    def _drop(self, st: TargetStats) -> None:
         """Close a finished target's probes still in flight; their answers no longer count."""
         for fd, entry in list(self._inflight.items()):
             if entry[1] is st:
@@ -245,10 +227,7 @@ class TcpPingSession:
         self._poll.unregister(fd)
         sock.close()
 
-    def _error(self, st: _TcpTarget, seq: int, err: int) -> ProbeError:
+    def _error(self, st: TargetStats, seq: int, err: int) -> ProbeError:
         st.errors += 1
         message = "Connection refused (RST)" if err == errno.ECONNREFUSED else os.strerror(err)
         return ProbeError(st.target, seq, st.target.address, message, None, None, time.time())
-
-    def summaries(self) -> list[Summary]:
-        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]

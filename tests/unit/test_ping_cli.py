@@ -86,8 +86,29 @@ def test_no_privilege_exit_3_with_hint():
         assert_one_line_error(proc, 2, "minimal interval allowed for user is 2ms")
 
 
-def test_same_address_twice_is_refused():
-    assert_one_line_error(run_netlab("ping", "-c", "1", "127.0.0.1", "127.0.0.1"), 2, "same address")
+def _assert_each_repeat_pinged(*args: str):
+    """fping's rule, in both modes: a repeated address is a target each time it is named,
+    with its own probes and its own row (`fping -c 1 127.0.0.1 127.0.0.1` pings it twice)."""
+    proc = run_netlab("ping", "-c", "2", "-i", "0.01", *args, "127.0.0.1", "localhost", "127.0.0.1")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    rows = [line.split() for line in proc.stdout.splitlines() if " 127.0.0.1 " in f" {line} "][-3:]
+    assert [row[:5] for row in rows] == [["127.0.0.1", "127.0.0.1", "2", "2", "0%"],
+                                         ["localhost", "127.0.0.1", "2", "2", "0%"],
+                                         ["127.0.0.1", "127.0.0.1", "2", "2", "0%"]], proc.stdout
+
+
+@pytest.mark.privileged  # an ICMP socket: root, CAP_NET_RAW or ping_group_range
+def test_repeated_address_is_pinged_each_time():
+    _assert_each_repeat_pinged()
+
+
+def test_repeated_address_is_pinged_each_time_tcp():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        _assert_each_repeat_pinged("--tcp", str(listener.getsockname()[1]))
 
 
 def _assert_closed_pipe_ends_quietly(*args: str):

@@ -1,0 +1,94 @@
+"""One interface for every ping session, ICMP or TCP, and the factory that picks one.
+
+A session is made from targets and checked options, ``run()`` yields events
+(Reply, ProbeError, Timeout, NoAnswerYet, Progress, StatusRequest) and never
+prints, ``summaries()`` gives one Summary per target afterwards, ``stop()`` and
+``request_status()`` are safe from signal handlers, ``close()`` frees the sockets.
+
+Targets: every HOST argument is a target of its own, a repeated address
+included, each with its own probes and statistics, as fping does
+(``fping -c 1 127.0.0.1 127.0.0.1`` pings it twice). iputils ping takes one
+host only (further ones are source-route hops), so fping is the peer here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterator
+
+from netlab.errors import UsageError
+from netlab.ping.control import RunControl
+from netlab.ping.options import PingOptions
+from netlab.ping.records import Reply, Summary, Target, summarize
+from netlab.ping.stats import RttStats
+
+NS = 1_000_000_000
+
+
+class TargetStats(RttStats):
+    """One target's counters plus the send times and replies its summary needs."""
+
+    __slots__ = ("target", "next_send", "first_send", "last_send", "replies", "sending")
+
+    def __init__(self, target: Target):
+        super().__init__()
+        self.target = target
+        self.next_send = 0  # monotonic ns
+        self.first_send = 0
+        self.last_send = 0
+        self.sending = True
+        self.replies: list[Reply] = []
+
+
+class Session(ABC):
+    """What the ICMP and the TCP session share: targets, options, the run control, results."""
+
+    def __init__(self, targets: list[Target], options: PingOptions):
+        if not targets:
+            raise UsageError("no host to ping", "give at least one HOST")
+        self.options = options
+        self.targets = list(targets)
+        self.control = RunControl()
+        self._states: list[TargetStats] = []
+
+    @abstractmethod
+    def run(self) -> Iterator[object]:
+        """The events of the run, until every target is done, -w passes or stop() is called."""
+
+    # -- control (safe from signal handlers) --------------------------------------------------
+
+    def stop(self) -> None:
+        """End the run (it then yields nothing more); safe from a signal handler."""
+        self.control.stop()
+
+    def request_status(self) -> None:
+        """Have the run yield a StatusRequest soon; safe from a signal handler."""
+        self.control.request_status()
+
+    def close(self) -> None:
+        self.control.close()
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def summaries(self) -> list[Summary]:
+        return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]
+
+    def live_stats(self) -> list[RttStats]:
+        """The running counters (for the SIGQUIT status line)."""
+        return list(self._states)
+
+    def _deadline(self, start: int) -> int | None:
+        """-w as a monotonic ns instant, or None."""
+        deadline = self.options.run_deadline
+        return None if deadline is None else start + int(deadline * NS)
+
+
+def session(targets: list[Target], options: PingOptions) -> Session:
+    """The session the options ask for: TCP connect probes with --tcp, ICMP echo otherwise."""
+    if options.tcp_port is not None:
+        from netlab.ping.tcp import TcpPingSession
+
+        return TcpPingSession(targets, options)
+    from netlab.ping.engine import PingSession
+
+    return PingSession(targets, options)
