@@ -1,6 +1,6 @@
 """`netlab ping`: iputils ping's options and text, fping's multi-host summary, a TCP ping.
 
-Thin: parse options, resolve, run the engine (netlab.ping), render its events.
+Thin: options -> session (netlab.ping.session) -> printer (netlab.ping.output).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import sys
 from typing import List, Optional
 
 import typer
-
-FORMATS = ("table", "json", "jsonl")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,28 +40,18 @@ def ping(
     fmt: str = typer.Option("table", "--format", help="table (ping's text), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
 ) -> int:
     """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP."""
-    from netlab.core.addr import parse_address
     from netlab.errors import UsageError
-    from netlab.ping.options import PingOptions, parse_pattern, parse_tos
+    from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
+    from netlab.ping.output import FORMATS, printer
     from netlab.ping.resolve import resolve
+    from netlab.ping.session import session
 
     if fmt not in FORMATS:
         raise UsageError(f"invalid format {fmt!r}", "use table, json or jsonl")
     if ipv4 and ipv6:
         raise UsageError("only one of -4 and -6 may be given", "drop one of them")
     family = 4 if ipv4 else 6 if ipv6 else None
-    source = interface = None
-    if iface:
-        try:
-            source = str(parse_address(iface))
-        except UsageError:
-            interface = iface
-            import socket
-
-            try:
-                socket.if_nametoindex(iface)
-            except OSError:
-                raise UsageError(f"unknown iface: {iface}", "give an interface name or a local address to -I") from None
+    source, interface = parse_interface(iface)
     # json lists every reply at the end; a flood without -c would pile up ~10^4 of them
     # a second until Ctrl-C, so it keeps only its statistics (jsonl streams them instead).
     opts = PingOptions(
@@ -73,30 +61,29 @@ def ping(
         outstanding=outstanding, keep_replies=(fmt == "json" and not (flood and count is None)), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
         reply_events=not (flood and fmt == "table"),
     ).validate()
-    targets = [resolve(h, family, numeric) for h in hosts]
-    from netlab.ping.session import session as new_session
-
-    session = new_session(targets, opts)
+    run = session([resolve(h, family, numeric) for h in hosts], opts)
     try:
-        from netlab.cli.ping_output import make_printer
-
-        printer = make_printer(fmt, opts, quiet=quiet, numeric=numeric, stamps=stamps, multi=len(targets) > 1)
-        printer.session = session
-        # Handlers first: once the header is out, a Ctrl-C already ends with statistics.
-        with _signals(session, printer):
-            printer.start(targets)
-            for event in session.run():
-                printer.event(event)
-        summaries = session.summaries()
-        printer.finish(summaries)
+        summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps))
     except BrokenPipeError:
         # The reader left (`| head`). click would turn EPIPE into exit 1 before the
         # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:
-        session.close()
+        run.close()
     return exit_code(summaries, opts)
+
+
+def _show(session, printer) -> list:
+    """Run the session, every event to the printer; its summaries, printed too."""
+    # Handlers first: once the header is out, a Ctrl-C already ends with statistics.
+    with _signals(session):
+        printer.start(session.targets)
+        for event in session.run():
+            printer.event(event)
+    summaries = session.summaries()
+    printer.finish(summaries)
+    return summaries
 
 
 def exit_code(summaries, opts) -> int:
@@ -112,8 +99,8 @@ def exit_code(summaries, opts) -> int:
 class _signals:
     """Ctrl-C ends the run with statistics; SIGQUIT asks for the interim status line."""
 
-    def __init__(self, session, printer):
-        self.session, self.printer = session, printer
+    def __init__(self, session):
+        self.session = session
         self.saved = {}
 
     def __enter__(self):

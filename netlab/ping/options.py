@@ -114,3 +114,22 @@ def parse_tos(text: str) -> int:
     except ValueError:
         raise UsageError(f"invalid TOS value {text!r}", "-Q takes a number 0-255, decimal or 0x hex") from None
     return value
+
+
+def parse_interface(text: str | None) -> tuple[str | None, str | None]:
+    """-I: (source address, None) for an address, (None, name) for an existing interface."""
+    if not text:
+        return None, None
+    from netlab.core.addr import parse_address
+
+    try:
+        return str(parse_address(text)), None
+    except UsageError:
+        pass
+    import socket
+
+    try:
+        socket.if_nametoindex(text)
+    except OSError:
+        raise UsageError(f"unknown iface: {text}", "give an interface name or a local address to -I") from None
+    return None, text

@@ -1,4 +1,9 @@
-"""How `netlab ping` shows its events: iputils text, fping's summary table, json, jsonl."""
+"""How `netlab ping` shows a session's events: iputils text, fping's summary table, json, jsonl.
+
+A printer is made for a session (``printer(fmt, session, ...)``); the CLI then
+calls ``start(targets)``, ``event(e)`` for each event and ``finish(summaries)``.
+The line texts themselves are in netlab.ping.text.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,12 @@ from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, Status
 class TextPrinter:
     """ping's own lines; with several hosts, fping's summary table at the end."""
 
-    def __init__(self, opts, quiet: bool, numeric: bool, stamps: bool, multi: bool):
-        self.opts, self.quiet, self.numeric, self.stamps, self.multi = opts, quiet, numeric, stamps, multi
+    def __init__(self, session, quiet: bool, numeric: bool, stamps: bool, multi: bool):
+        opts = session.options
+        self.session, self.opts = session, opts
+        self.quiet, self.numeric, self.stamps, self.multi = quiet, numeric, stamps, multi
         self.flood = opts.flood
         self.out = sys.stdout
-        self.session = None
         self._dots = (0, 0)
         self.port = opts.tcp_port
         self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
@@ -89,8 +95,7 @@ class TextPrinter:
             self.out.write("E")
 
     def status(self) -> None:
-        for st in self.session.live_stats():
-            print(text.status_line(st), file=sys.stderr, flush=True)
+        _status(self.session)
 
     def finish(self, summaries: list[Summary]) -> None:
         if not self.multi:
@@ -127,19 +132,24 @@ def summary_table(summaries: list[Summary]) -> str:
     return render.table(rows, SUMMARY_COLUMNS)
 
 
+def _status(session) -> None:
+    """SIGQUIT: the interim line per target, on stderr (as iputils), whatever the format."""
+    for st in session.live_stats():
+        print(text.status_line(st), file=sys.stderr, flush=True)
+
+
 class JsonPrinter:
     """--format json: one object per host at the end (with every reply)."""
 
-    def __init__(self, opts):
-        self.session = None
+    def __init__(self, session):
+        self.session = session
 
     def start(self, targets) -> None:
         pass
 
     def event(self, e) -> None:
         if type(e) is StatusRequest:
-            for st in self.session.live_stats():
-                print(text.status_line(st), file=sys.stderr, flush=True)
+            _status(self.session)
 
     def finish(self, summaries) -> None:
         print(render.to_json([s.as_dict() for s in summaries]))
@@ -161,9 +171,13 @@ class JsonlPrinter(JsonPrinter):
             print(render.to_jsonl_line(s.stream_dict()))
 
 
-def make_printer(fmt: str, opts, quiet: bool, numeric: bool, stamps: bool, multi: bool):
+FORMATS = ("table", "json", "jsonl")
+
+
+def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamps: bool = False):
+    """The printer for --format fmt (one of FORMATS); with several targets, text ends in a table."""
     if fmt == "json":
-        return JsonPrinter(opts)
+        return JsonPrinter(session)
     if fmt == "jsonl":
-        return JsonlPrinter(opts)
-    return TextPrinter(opts, quiet, numeric, stamps, multi)
+        return JsonlPrinter(session)
+    return TextPrinter(session, quiet, numeric, stamps, multi=len(session.targets) > 1)
