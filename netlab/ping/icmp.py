@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 
+from netlab.core.inet import checksum
 
 ICMP_ECHOREPLY = 0
 ICMP_DEST_UNREACH = 3
@@ -48,16 +49,17 @@ def echo_request(family_v6: bool, ident: int, data: bytes) -> bytearray:
 
 
 def partial_sum(packet: bytes | bytearray) -> int:
-    """Sum of the packet's 16-bit words with checksum and sequence zero.
+    """The one's-complement sum of the packet's 16-bit words, with checksum and sequence zero.
 
-    The checksum of the same packet with sequence ``s`` is then
-    ``fold(partial + s)``: one addition per probe instead of a pass over the data.
+    It is the complement of the packet's Internet checksum. The checksum of the
+    same packet with sequence ``s`` is then ``fold(partial + s)`` (RFC 1624's
+    incremental update): one addition per probe instead of a pass over the data.
     """
-    data = bytes(packet) + (b"\0" if len(packet) % 2 else b"")
-    return sum(struct.unpack(f"!{len(data) // 2}H", data))
+    return ~checksum(packet) & 0xFFFF
 
 
 def fold(total: int) -> int:
+    """The checksum of a one's-complement sum kept unfolded (a partial sum plus a sequence)."""
     total = (total & 0xFFFF) + (total >> 16)
     total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
