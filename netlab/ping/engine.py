@@ -37,7 +37,7 @@ import struct
 import time
 from array import array
 from collections import deque
-from typing import Iterator
+from typing import Generator, Iterator
 
 from netlab.ping import icmp
 from netlab.ping.icmp import fold
@@ -63,6 +63,7 @@ ANC_SIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(48) + 2 * socket.CMSG_SPACE
 ERR_ANC_SIZE = socket.CMSG_SPACE(48) + socket.CMSG_SPACE(16 + 28) + socket.CMSG_SPACE(4) * 2
 NS = 1_000_000_000
 PROGRESS_NS = NS // 10
+FLOOD_WAIT_NS = int(FLOOD_WAIT * NS)
 
 
 class _TargetState(TargetStats):
@@ -169,17 +170,30 @@ class PingSession(Session):
     def run(self) -> Iterator[object]:
         opts = self.options
         states = self._states
-        interval = self.interval_ns
-        count = opts.count
         start = time.monotonic_ns()
         deadline_ns = self._deadline(start)
-        linger_ns = self._probe_wait()
-        flood = interval == 0
         for st in states:
             st.next_send = start
-        if flood and len(states) == 1 and not opts.outstanding and not opts.stream_timeouts:
+        if self.interval_ns == 0 and len(states) == 1 and not opts.outstanding and not opts.stream_timeouts:
             yield from self._run_flood(states[0], start, deadline_ns)
             return
+        yield from self._loop(start, deadline_ns)
+        if self.interval_ns == 0:
+            for st in states:
+                yield Progress(st.target, st.transmitted, st.received, st.errors)
+        # The end: unanswered probes are timeouts for whoever streams them.
+        if opts.stream_timeouts:
+            now_real = time.time()
+            for st in states:
+                while st.pending:
+                    seq, _ = st.pending.popleft()
+                    if not st.rcvd[seq & st.mask]:
+                        yield Timeout(st.target, seq, now_real)
+
+    def _loop(self, start: int, deadline_ns: int | None) -> Iterator[object]:
+        """The general loop: any number of targets, -O, streamed timeouts, a flood to several."""
+        states = self._states
+        flood = self.interval_ns == 0
         control = self.control
         rlist = [s.sock for s in self._sockets] + [control]
         monotonic_ns = time.monotonic_ns
@@ -199,80 +213,89 @@ class PingSession(Session):
             for st in states:
                 if st.done:
                     continue
-                # Is this target finished?
-                if count is not None and st.received + st.errors >= count:
-                    st.done = True
-                elif deadline_ns is not None and (now >= deadline_ns or st.errors):
-                    st.done = True
-                elif not st.sending:
-                    wait = linger_ns
-                    if st.received:
-                        wait = max(2 * st.tmax * 1000, interval)
-                    if now >= st.last_send + wait:
-                        st.done = True
-                    else:
-                        wake_at = min(wake_at, st.last_send + wait)
+                until = self._check_done(st, now, deadline_ns)
                 if st.done:
                     continue
                 all_done = False
+                if until is not None:
+                    wake_at = min(wake_at, until)
                 if st.sending:
-                    if flood:
-                        due = now if st.acked == st.transmitted else st.last_send + int(FLOOD_WAIT * NS)
-                    else:
-                        due = st.next_send
-                    if due <= now:
-                        yield from self._send(st, now)
-                        if count is not None and st.transmitted >= count and deadline_ns is None:
-                            st.sending = False
-                        if not flood:
-                            st.next_send += interval
-                            if st.next_send < now - interval:  # stalled: do not burst to catch up
-                                st.next_send = now
-                            due = st.next_send
-                        else:
-                            due = now + int(FLOOD_WAIT * NS)
-                    wake_at = min(wake_at, due)
+                    wake_at = min(wake_at, (yield from self._send_if_due(st, now, deadline_ns)))
                 if st.pending:
-                    while st.pending and (st.pending[0][1] <= now):
-                        seq, _ = st.pending.popleft()
-                        if not st.rcvd[seq & st.mask]:
-                            yield Timeout(st.target, seq, time.time())
-                    if st.pending:
-                        wake_at = min(wake_at, st.pending[0][1])
+                    until = yield from self._expire(st, now)
+                    if until is not None:
+                        wake_at = min(wake_at, until)
             if all_done:
                 break
             if deadline_ns is not None:
                 wake_at = min(wake_at, deadline_ns)
-            if flood:
-                # The reply is usually queued by the time sendto() returns (veth and lo
-                # deliver in the sender's softirq): try before sleeping in select.
-                got = False
-                for isock in self._sockets:
-                    for event in self._drain(isock):
-                        got = True
-                        yield event
-                if got:
-                    continue
-            timeout = (wake_at - monotonic_ns()) / NS
-            if timeout < 0:
-                timeout = 0
-            ready, _, _ = select.select(rlist, (), (), timeout)
-            for sock in ready:
-                if sock is control:
-                    control.drain()
-                    continue
-                yield from self._drain(self._by_sock[sock])
-        if flood:
-            for st in states:
-                yield Progress(st.target, st.transmitted, st.received, st.errors)
-        # The end: unanswered probes are timeouts for whoever streams them.
-        if opts.stream_timeouts:
-            now_real = time.time()
-            for st in states:
-                while st.pending:
-                    seq, _ = st.pending.popleft()
-                    if not st.rcvd[seq & st.mask]:
-                        yield Timeout(st.target, seq, now_real)
+            yield from self._receive(rlist, wake_at)
+
+    def _check_done(self, st: _TargetState, now: int, deadline_ns: int | None) -> int | None:
+        """Mark st done if iputils' rules say it is; else when its linger ends (None: not lingering)."""
+        count = self.options.count
+        if count is not None and st.received + st.errors >= count:
+            st.done = True
+        elif deadline_ns is not None and (now >= deadline_ns or st.errors):
+            st.done = True
+        elif not st.sending:
+            wait = max(2 * st.tmax * 1000, self.interval_ns) if st.received else self._probe_wait()
+            if now < st.last_send + wait:
+                return st.last_send + wait
+            st.done = True
+        return None
+
+    def _send_if_due(self, st: _TargetState, now: int, deadline_ns: int | None) -> Generator[object, None, int]:
+        """Send st's next probe if it is due; return when the one after it is due."""
+        interval = self.interval_ns
+        if interval == 0:  # a flood: on the reply, or FLOOD_WAIT after the last probe
+            due = now if st.acked == st.transmitted else st.last_send + FLOOD_WAIT_NS
+        else:
+            due = st.next_send
+        if due > now:
+            return due
+        yield from self._send(st, now)
+        count = self.options.count
+        if count is not None and st.transmitted >= count and deadline_ns is None:
+            st.sending = False
+        if interval == 0:
+            return now + FLOOD_WAIT_NS
+        st.next_send += interval
+        if st.next_send < now - interval:  # stalled: do not burst to catch up
+            st.next_send = now
+        return st.next_send
+
+    def _expire(self, st: _TargetState, now: int) -> Generator[object, None, int | None]:
+        """Streamed timeouts: a Timeout per probe unanswered past -W; when the next one expires."""
+        pending = st.pending
+        while pending and pending[0][1] <= now:
+            seq, _ = pending.popleft()
+            if not st.rcvd[seq & st.mask]:
+                yield Timeout(st.target, seq, time.time())
+        return pending[0][1] if pending else None
+
+    def _receive(self, rlist: list, wake_at: int) -> Iterator[object]:
+        """Wait until a socket is readable or wake_at, and turn what came into events."""
+        control = self.control
+        if self.interval_ns == 0:
+            # The reply is usually queued by the time sendto() returns (veth and lo
+            # deliver in the sender's softirq): try before sleeping in select.
+            got = False
+            for isock in self._sockets:
+                for event in self._drain(isock):
+                    got = True
+                    yield event
+            if got:
+                return
+        timeout = (wake_at - time.monotonic_ns()) / NS
+        if timeout < 0:
+            timeout = 0
+        ready, _, _ = select.select(rlist, (), (), timeout)
+        for sock in ready:
+            if sock is control:
+                control.drain()
+                continue
+            yield from self._drain(self._by_sock[sock])
 
     def _run_flood(self, st: _TargetState, start: int, deadline_ns: int | None) -> Iterator[object]:
         """-f to one target: ping-pong as fast as replies return, in one tight loop.
@@ -281,6 +304,9 @@ class PingSession(Session):
         the veth round trip itself, so a flood gets this loop: send, read what is
         queued, and only sleep in select() when the reply is not there yet. It
         yields Progress ten times a second and Reply only if asked to.
+
+        The send (a copy of _send's) and the receive stay inline: a call per
+        packet is a cost the flood benchmark sees.
         """
         count = self.options.count
         isock = st.isock
@@ -294,9 +320,8 @@ class PingSession(Session):
         mask = st.mask
         monotonic_ns = time.monotonic_ns
         time_ns = time.time_ns
-        wait_ns = int(FLOOD_WAIT * NS)
+        wait_ns = FLOOD_WAIT_NS
         control = self.control
-        rlist = [sock, control]
         recvmsg_into = sock.recvmsg_into
         bufs = [self._view]
         handle = self._packet
@@ -348,23 +373,28 @@ class PingSession(Session):
                 if event is not None:
                     yield event
                 continue
-            if st.acked == st.transmitted:
-                continue
-            if not sending:
-                # Everything sent: linger as the general rules say, then stop.
-                wait = 2 * st.tmax * 1000 if st.received else self._probe_wait()
-                if monotonic_ns() >= st.last_send + wait:
-                    break
-                timeout = min(wait_ns, st.last_send + wait - monotonic_ns()) / NS
-            else:
-                timeout = (last + wait_ns - monotonic_ns()) / NS
-            if deadline_ns is not None:
-                timeout = min(timeout, (deadline_ns - monotonic_ns()) / NS)
-            if timeout > 0:
-                ready = select.select(rlist, (), (), timeout)[0]
-                if control in ready:
-                    control.drain()
+            if st.acked != st.transmitted and not self._flood_sleep(st, sending, deadline_ns):
+                break
         yield Progress(st.target, st.transmitted, st.received, st.errors)
+
+    def _flood_sleep(self, st: _TargetState, sending: bool, deadline_ns: int | None) -> bool:
+        """No reply yet: sleep until it comes, the next probe is due or -w ends the run.
+        Once every probe is sent, linger as the general rules say: False when that is over."""
+        monotonic_ns = time.monotonic_ns
+        if not sending:
+            wait = 2 * st.tmax * 1000 if st.received else self._probe_wait()
+            if monotonic_ns() >= st.last_send + wait:
+                return False
+            timeout = min(FLOOD_WAIT_NS, st.last_send + wait - monotonic_ns()) / NS
+        else:
+            timeout = (st.last_send + FLOOD_WAIT_NS - monotonic_ns()) / NS
+        if deadline_ns is not None:
+            timeout = min(timeout, (deadline_ns - monotonic_ns()) / NS)
+        if timeout > 0:
+            control = self.control
+            if control in select.select([st.isock.sock, control], (), (), timeout)[0]:
+                control.drain()
+        return True
 
     def _send(self, st: _TargetState, now: int) -> Iterator[object]:
         opts = self.options
