@@ -435,8 +435,7 @@ class PingSession(Session):
 
     def _probe_wait(self) -> int:
         """-W in ns (default 10 s): the wait after the last probe without replies, and a probe's timeout."""
-        opts = self.options
-        return int((opts.timeout if opts.timeout is not None else DEFAULT_LINGER) * NS)
+        return self._wait_ns(DEFAULT_LINGER)
 
     # -- receiving -------------------------------------------------------------------------------
 

@@ -77,6 +77,11 @@ class Session(ABC):
         """The running counters (for the SIGQUIT status line)."""
         return list(self._states)
 
+    def _wait_ns(self, default: float) -> int:
+        """-W in ns, else the mode's default wait for an answer."""
+        timeout = self.options.timeout
+        return int((timeout if timeout is not None else default) * NS)
+
     def _deadline(self, start: int) -> int | None:
         """-w as a monotonic ns instant, or None."""
         deadline = self.options.run_deadline

@@ -69,6 +69,33 @@ class IcmpSocket:
         self.sock.close()
 
 
+def bind_interface(sock: socket.socket, interface: str) -> None:
+    """-I NAME: send through that interface only (ICMP and TCP probes alike)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+    except OSError as err:
+        raise UsageError(f"cannot bind to interface {interface!r}: {err.strerror}",
+                         "give an existing interface name or a local address to -I") from None
+
+
+def bind_source(sock: socket.socket, source: str) -> None:
+    """-I ADDR: send from that local address (the port, if any, is the kernel's choice)."""
+    try:
+        sock.bind((source, 0))
+    except OSError as err:
+        raise UsageError(f"cannot bind to source address {source}: {err.strerror}",
+                         "-I ADDR must be an address of this host") from None
+
+
+def set_ttl_tos(sock: socket.socket, v6: bool, ttl: int | None, tos: int | None) -> None:
+    """-t and -Q: the IPv4 TTL and TOS, or the IPv6 hop limit and traffic class."""
+    if ttl is not None:
+        sock.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if v6 else (socket.IPPROTO_IP, socket.IP_TTL)),
+                        ttl)
+    if tos is not None:
+        sock.setsockopt(*((socket.IPPROTO_IPV6, IPV6_TCLASS) if v6 else (socket.IPPROTO_IP, socket.IP_TOS)), tos)
+
+
 def _reply_filter(ident: int, ip_header: bool, reply_type: int, request_type: int) -> tuple[bytes, int]:
     """Classic BPF: keep echo replies with our identifier and every non-echo message (errors).
 
@@ -134,25 +161,14 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
         # Plenty of receive buffer: a flood or 1000 targets must not overrun it.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         if interface:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
-            except OSError as err:
-                raise UsageError(f"cannot bind to interface {interface!r}: {err.strerror}",
-                                 "give an existing interface name or a local address to -I") from None
+            bind_interface(sock, interface)
         if source:
-            try:
-                sock.bind((source, 0))
-            except OSError as err:
-                raise UsageError(f"cannot bind to source address {source}: {err.strerror}",
-                                 "-I ADDR must be an address of this host") from None
+            bind_source(sock, source)
+        set_ttl_tos(sock, v6, ttl, tos)
         if v6:
             sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
             if not raw:
                 sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
-            if ttl is not None:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
-            if tos is not None:
-                sock.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, tos)
             if pmtudisc is not None:
                 sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC[pmtudisc])
         else:
@@ -160,10 +176,6 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
                 # Datagram sockets learn TTLs and ICMP errors from ancillary data.
                 sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
                 sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
-            if ttl is not None:
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
-            if tos is not None:
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
             if pmtudisc is not None:
                 sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC[pmtudisc])
         if raw:

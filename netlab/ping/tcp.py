@@ -23,10 +23,10 @@ import time
 from typing import Generator, Iterator
 
 from netlab.core.sockopt import tcp_info
-from netlab.errors import UsageError
 from netlab.ping.options import PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, StatusRequest, Target, Timeout
 from netlab.ping.session import Session, TargetStats
+from netlab.ping.sockets import bind_interface, bind_source, set_ttl_tos
 
 NS = 1_000_000_000
 DEFAULT_TCP_WAIT = 1.0
@@ -34,7 +34,6 @@ DEFAULT_TCP_WAIT = 1.0
 # the poll object, a resolver or a log file the caller may still open.
 DESCRIPTOR_MARGIN = 16
 IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h: bind() picks the address now, the port at connect()
-IPV6_TCLASS = 67  # linux/in6.h
 
 
 def descriptor_budget() -> int:
@@ -79,7 +78,7 @@ class TcpPingSession(Session):
         opts = self.options
         count = opts.count
         interval = int(opts.effective_interval * NS)
-        wait = int((opts.timeout if opts.timeout is not None else DEFAULT_TCP_WAIT) * NS)
+        wait = self._wait_ns(DEFAULT_TCP_WAIT)
         start = time.monotonic_ns()
         deadline = self._deadline(start)
         for st in self._states:
@@ -139,26 +138,13 @@ class TcpPingSession(Session):
         try:
             sock.setblocking(False)
             if opts.interface:
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, opts.interface.encode())
-                except OSError as err:
-                    raise UsageError(f"cannot bind to interface {opts.interface!r}: {err.strerror}",
-                                     "give an existing interface name or a local address to -I") from None
+                bind_interface(sock, opts.interface)
             if opts.source and (":" in opts.source) == v6:
                 # Take the address only: the port comes with connect(), so thousands of
                 # probes do not each reserve an ephemeral port of their own.
                 sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
-                try:
-                    sock.bind((opts.source, 0))
-                except OSError as err:
-                    raise UsageError(f"cannot bind to source address {opts.source}: {err.strerror}",
-                                     "-I ADDR must be an address of this host") from None
-            if opts.ttl is not None:
-                sock.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if v6
-                                  else (socket.IPPROTO_IP, socket.IP_TTL)), opts.ttl)
-            if opts.tos is not None:
-                sock.setsockopt(*((socket.IPPROTO_IPV6, IPV6_TCLASS) if v6 else (socket.IPPROTO_IP, socket.IP_TOS)),
-                                opts.tos)
+                bind_source(sock, opts.source)
+            set_ttl_tos(sock, v6, opts.ttl, opts.tos)
             return sock
         except BaseException:
             sock.close()
