@@ -139,3 +139,16 @@ def test_exit_codes_follow_iputils():
     assert exit_code([_summary(received=2)], PingOptions(count=3, deadline=5)) == 1  # -c and -w: all of them
     assert exit_code([_summary(received=3)], PingOptions(count=3, deadline=5)) == 0
     assert exit_code([_summary(), _summary(received=0)], PingOptions(count=3)) == 1  # every host must answer
+
+
+def test_session_factory_picks_the_mode():
+    from netlab.ping import PingSession, Session, TcpPingSession, session
+
+    assert issubclass(PingSession, Session) and issubclass(TcpPingSession, Session)
+    run = session([resolve("127.0.0.1")], PingOptions(count=1, tcp_port=9).validate())
+    try:
+        assert type(run) is TcpPingSession and run.targets[0].address == "127.0.0.1"
+    finally:
+        run.close()
+    with pytest.raises(UsageError):
+        session([], PingOptions(count=1, tcp_port=9).validate())
