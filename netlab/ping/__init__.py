@@ -3,11 +3,11 @@
 Use it from Python::
 
     from netlab.ping import PingOptions, resolve, session
-    run = session([resolve("127.0.0.1")], PingOptions(count=3, interval=0.2).validate())
-    for event in run.run():
+    pinger = session([resolve("127.0.0.1")], PingOptions(count=3, interval=0.2).validate())
+    for event in pinger.run():
         ...
-    print(run.summaries()[0].as_dict())
-    run.close()
+    print(pinger.summaries()[0].as_dict())
+    pinger.close()
 
 ``session()`` returns a PingSession (ICMP) or, with ``tcp_port`` set, a
 TcpPingSession; both are a ``Session``.
