@@ -10,7 +10,7 @@ import socket
 import struct
 from typing import Iterable
 
-from netlab.core.diag import TCP_STATES, Socket
+from netlab.core.sockets import TCP_STATES, Socket
 
 _UNIX_TYPES = {1: "stream", 2: "dgram", 5: "seqpacket"}
 # /proc/net/unix "St" column: SS_UNCONNECTED 1, SS_CONNECTING 2, SS_CONNECTED 3.
