@@ -52,12 +52,22 @@ def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         raise UsageError(f"invalid address {text!r}", "expected an IPv4 or IPv6 address") from None
 
 
-def format_endpoint(addr: str, port: int | str | None, family: str = "inet") -> str:
-    """``addr:port`` as ss prints it: IPv6 in brackets, '*' for wildcard port."""
-    port_text = "*" if port in (None, 0) else str(port)
-    if family == "inet6" and addr not in ("*",):
-        return f"[{addr}]:{port_text}"
-    return f"{addr}:{port_text}"
+def format_endpoint(addr: str, port: int | str | None, family: str = "inet", interface: str | None = None) -> str:
+    """``addr:port`` as ss prints it: IPv6 in brackets, '*' for no port, ``%interface`` after the host."""
+    host = f"[{addr}]" if family == "inet6" and addr != "*" else addr
+    if interface:
+        host += f"%{interface}"
+    return f"{host}:{port or '*'}"
+
+
+def interface_name(index: int) -> str | None:
+    """The name of the interface with this index; None for 0 (no interface), the number if it is gone."""
+    if not index:
+        return None
+    try:
+        return socket.if_indextoname(index)
+    except OSError:
+        return str(index)
 
 
 # Byte order, as in the notes: network order is big-endian.

@@ -122,6 +122,14 @@ def test_port_and_address_parsing():
         addr.parse_network("10.1.2")
 
 
+def test_endpoints_print_as_ss_prints_them():
+    assert addr.format_endpoint("10.0.0.1", 80) == "10.0.0.1:80"
+    assert addr.format_endpoint("::1", None, "inet6") == "[::1]:*"
+    assert addr.format_endpoint("fe80::1", 0, "inet6", "lo") == "[fe80::1]%lo:*"
+    assert addr.interface_name(0) is None
+    assert addr.interface_name(socket.if_nametoindex("lo")) == "lo"
+
+
 def test_byte_order_helpers_match_socket_module():
     for value in (0x1234, 80, 65535):
         assert addr.htons(value) == socket.htons(value)
