@@ -147,7 +147,7 @@ def test_walks_keep_newlines_of_a_process_name(tmp_path):
         from_python = owners.walk_socket_fds(pids=[child.pid])
         assert from_c[1] == from_python[1] == {child.pid: "evil\n\n"}
         assert from_c[0] == from_python[0] and len(from_c[0]) == 1
-        from netlab.cli.conns import _shown
+        from netlab.conns.text import _shown
         assert _shown("evil\n\n") == "evil??"  # what the table prints; JSON keeps the name
         assert port > 0
     finally:

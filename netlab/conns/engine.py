@@ -1,7 +1,7 @@
-"""The engine of `netlab conns`: select sockets, join their owners, summarize.
+"""The engine of `netlab conns`: select sockets and join their owners.
 
     from netlab.conns import Query, list_connections
-    for conn in list_connections(Query(protocols=("tcp",), states=parse_states(["listening"]))):
+    for conn in list_connections(Query(protocols=("tcp",), states=parse_states(["listening"]))).conns:
         print(conn.local_port, conn.pid, conn.process)
 
 Sockets come from netlab.core.diag (sock_diag, filtered by state and port in
@@ -19,40 +19,11 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from netlab.core import diag, owners
-from netlab.core.addr import Network
+from netlab.core.addr import Network, interface_name
+from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
 
-# ss's state filter names (and our display names) -> display state names.
-_ALL_STATES = frozenset(
-    {"ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE", "UNCONN",
-     "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"}
-)
-_STATE_ALIASES = {
-    "established": {"ESTAB"},
-    "estab": {"ESTAB"},
-    "syn-sent": {"SYN-SENT"},
-    "syn-recv": {"SYN-RECV"},
-    "fin-wait-1": {"FIN-WAIT-1"},
-    "fin-wait-2": {"FIN-WAIT-2"},
-    "time-wait": {"TIME-WAIT"},
-    "closed": {"CLOSE", "UNCONN"},
-    "close": {"CLOSE", "UNCONN"},
-    "unconn": {"UNCONN"},
-    "close-wait": {"CLOSE-WAIT"},
-    "last-ack": {"LAST-ACK"},
-    "listening": {"LISTEN"},
-    "listen": {"LISTEN"},
-    "closing": {"CLOSING"},
-    # ss's groups
-    "all": set(_ALL_STATES),
-    "connected": set(_ALL_STATES - {"LISTEN", "CLOSE", "UNCONN"}),
-    "synchronized": set(_ALL_STATES - {"LISTEN", "CLOSE", "UNCONN", "SYN-SENT"}),
-    "bucket": {"SYN-RECV", "TIME-WAIT"},
-    "big": set(_ALL_STATES - {"SYN-RECV", "TIME-WAIT"}),
-}
-STATE_NAMES = tuple(_STATE_ALIASES)
-# What -l selects: listening TCP/UNIX sockets and unconnected UDP/RAW ones, as ss -l.
-LISTENING = frozenset({"LISTEN", "UNCONN"})
+STATE_NAMES = tuple(STATE_FILTERS)
 
 
 def parse_states(names: Iterable[str]) -> frozenset[str]:
@@ -60,9 +31,9 @@ def parse_states(names: Iterable[str]) -> frozenset[str]:
     selected: set[str] = set()
     for name in names:
         key = name.strip().lower()
-        if key not in _STATE_ALIASES:
+        if key not in STATE_FILTERS:
             raise UsageError(f"unknown state {name!r}", "states: " + ", ".join(STATE_NAMES))
-        selected |= _STATE_ALIASES[key]
+        selected |= STATE_FILTERS[key]
     return frozenset(selected)
 
 
@@ -86,6 +57,19 @@ def check_pid(text: str | int) -> int:
     return pid
 
 
+def check_process(pattern: str) -> str:
+    """A process name pattern given by the user, which must match a running process."""
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if fnmatch.fnmatchcase(f.read().rstrip("\n"), pattern):
+                        return pattern
+            except OSError:
+                continue
+    raise UsageError(f"no process named {pattern!r}", "names are as ps -o comm shows them; wildcards allowed")
+
+
 @dataclass
 class Query:
     """Which sockets to list. Empty selections mean 'all'."""
@@ -107,7 +91,7 @@ class Query:
 
 
 @dataclass(slots=True)
-class Conn(diag.Socket):
+class Conn(Socket):
     """One socket with its owner. ``as_dict()`` keys are the JSON contract.
 
     The dump makes Conn records directly (diag.dump(record=Conn)) and the owner
@@ -177,18 +161,6 @@ def _in_any(addr: str | None, networks: Sequence[Network]) -> bool:
     return any(ip in net for net in networks if net.version == ip.version)
 
 
-def interface_name(index: int) -> str | None:
-    """The name of the interface a socket is bound to (SO_BINDTODEVICE), None if unbound."""
-    if not index:
-        return None
-    try:
-        import socket
-
-        return socket.if_indextoname(index)
-    except OSError:
-        return str(index)
-
-
 def list_connections(query: Query) -> Listing:
     """The sockets the query selects, with their owners."""
     protocols = query.protocols
@@ -255,83 +227,3 @@ def _add_details(conns: list[Conn]) -> None:
             except (psutil.Error, OSError):
                 cache[conn.pid] = None
         conn.cmdline = cache[conn.pid]
-
-
-# ---------------------------------------------------------------- sorting
-
-
-def _addr_key(addr: str | None) -> tuple:
-    if not addr:
-        return (2, b"")
-    try:
-        ip = ipaddress.ip_address(addr)
-        return (ip.version, ip.packed)
-    except ValueError:
-        return (3, addr.encode())
-
-
-SORT_KEYS = {
-    "proto": lambda c: c.proto,
-    "family": lambda c: c.family,
-    "state": lambda c: c.state,
-    "recv_q": lambda c: c.recv_q,
-    "send_q": lambda c: c.send_q,
-    "local": lambda c: (_addr_key(c.local_addr), c.local_port or 0),
-    "remote": lambda c: (_addr_key(c.remote_addr), c.remote_port or 0),
-    "local_addr": lambda c: _addr_key(c.local_addr),
-    "remote_addr": lambda c: _addr_key(c.remote_addr),
-    "local_port": lambda c: c.local_port or 0,
-    "remote_port": lambda c: c.remote_port or 0,
-    "uid": lambda c: -1 if c.uid is None else c.uid,
-    "inode": lambda c: c.inode,
-    "pid": lambda c: -1 if c.pid is None else c.pid,
-    "process": lambda c: c.process or "",
-    "user": lambda c: c.user or "",
-    "rtt": lambda c: (c.tcp_info or {}).get("rtt_us", -1),
-}
-_SORT_ALIASES = {"recv-q": "recv_q", "send-q": "send_q", "sport": "local_port", "dport": "remote_port",
-                 "src": "local", "dst": "remote", "peer": "remote"}
-
-
-def sort_connections(conns: list[Conn], spec: str) -> list[Conn]:
-    """Sort by a comma-separated list of keys; '-key' sorts that key descending."""
-    keys = [k.strip() for k in spec.split(",") if k.strip()]
-    if not keys:
-        raise UsageError("empty --sort", "keys: " + ", ".join(SORT_KEYS))
-    for key in reversed(keys):  # stable sorts, last key first
-        descending = key.startswith("-")
-        name = _SORT_ALIASES.get(key.lstrip("-").lower(), key.lstrip("-").lower())
-        if name not in SORT_KEYS:
-            raise UsageError(f"unknown sort key {key!r}", "keys: " + ", ".join(SORT_KEYS))
-        conns = sorted(conns, key=SORT_KEYS[name], reverse=descending)
-    return conns
-
-
-# ---------------------------------------------------------------- summary
-
-
-@dataclass
-class ProtoSummary:
-    proto: str
-    total: int = 0
-    inet: int = 0
-    inet6: int = 0
-    states: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {"proto": self.proto, "total": self.total, "inet": self.inet, "inet6": self.inet6,
-                "states": dict(sorted(self.states.items()))}
-
-
-def summarize(conns: Iterable[Conn], protocols: Sequence[str]) -> list[ProtoSummary]:
-    """Counts by protocol, family and state (what ss -s tells, from the same dump)."""
-    table = {p: ProtoSummary(p) for p in protocols}
-    for c in conns:
-        s = table.setdefault(c.proto, ProtoSummary(c.proto))
-        s.total += 1
-        if c.family == "inet":
-            s.inet += 1
-        elif c.family == "inet6":
-            s.inet6 += 1
-        s.states[c.state] = s.states.get(c.state, 0) + 1
-    return list(table.values())

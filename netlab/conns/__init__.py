@@ -1,0 +1,33 @@
+"""`netlab conns` as a library: list sockets with their owners, sort them, count them.
+
+    from netlab.conns import Query, list_connections, parse_states
+    for conn in list_connections(Query(protocols=("tcp",), states=parse_states(["listening"]))).conns:
+        print(conn.local_port, conn.pid, conn.process)
+
+engine: the query and the listing (sockets from netlab.core.diag, owners from
+netlab.core.owners); sort: --sort keys; summary: counts as ss -s; text: what
+the CLI prints (imported by it, not here: the library needs no table code).
+"""
+
+from netlab.conns.engine import (
+    LISTENING,
+    STATE_NAMES,
+    Conn,
+    Listing,
+    Query,
+    check_pid,
+    check_process,
+    interface_name,
+    list_connections,
+    parse_states,
+    parse_user,
+    user_name,
+)
+from netlab.conns.sort import SORT_KEYS, sort_connections
+from netlab.conns.summary import ProtoSummary, summarize
+
+__all__ = [
+    "LISTENING", "STATE_NAMES", "SORT_KEYS", "Conn", "Listing", "ProtoSummary", "Query", "check_pid",
+    "check_process", "interface_name", "list_connections", "parse_states", "parse_user", "sort_connections",
+    "summarize", "user_name",
+]
