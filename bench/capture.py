@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pcapgen import write_mixed_pcap  # noqa: E402
-from netlab.capture.session import parse_end_counts  # noqa: E402
+from netlab.testing import parse_end_counts  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 NETLAB = [sys.executable, "-m", "netlab", "capture"]
@@ -86,10 +86,10 @@ print(sent, time.perf_counter() - start)
 
 
 def live_rows(rates: list[int], seconds: float) -> list[tuple]:
-    from netlab.core import netns
+    from netlab import testing
 
     rows = []
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         for rate in rates:
             result = {}
             for tool, argv in (("netlab", NETLAB + ["-i", "veth0", "-n", "udp port 9999"]),

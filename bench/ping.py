@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netlab.core import netns  # noqa: E402
+from netlab import testing  # noqa: E402
 
 NETLAB = [sys.executable, "-m", "netlab", "ping"]
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--only", default="flood,rtt,fanout", help="comma-separated parts to measure")
     args = ap.parse_args()
     parts = set(args.only.split(","))
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         a = link.a
         targets = [f"10.77.0.{i}" for i in range(10, 60)]
         for addr in targets:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from netlab import testing
 from netlab.core import netns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,11 +117,11 @@ def ns():
 
 @pytest.fixture
 def veth():
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         yield link
 
 
 @pytest.fixture
 def routed():
-    with netns.routed_path() as path:
+    with testing.routed_path() as path:
         yield path

@@ -48,16 +48,6 @@ def packet_count(n: int, what: str = "") -> str:
     return f"{text} {what}" if what else text
 
 
-def parse_end_counts(stderr: str) -> dict[str, int]:
-    """The closing lines tcpdump (and netlab) print, as {"captured": n, "received by filter": n, ...}."""
-    found = {}
-    for line in stderr.splitlines():
-        for what in ("captured", "received by filter", "dropped by kernel"):
-            if line.endswith(what) and line.split()[0].isdigit():
-                found[what] = int(line.split()[0])
-    return found
-
-
 class _Source:
     """What both sources share: a context manager closing the capture underneath (self._capture)."""
 

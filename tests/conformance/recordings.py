@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 
+from netlab import testing
 from netlab.core import netns
 
 TCP_PORT = 40000
@@ -169,7 +170,7 @@ def _application_datagrams(client: netns.Namespace, local: str, server_addr: str
 
 def record_veth(path: str) -> str:
     """Ethernet recording on a veth pair: ARP, ND, ping, fragments, TCP, RST, UDP, unreachable."""
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         a, b = link.a, link.b
         cap = _start_tcpdump(a, path, "-i", "veth0")
         try:
@@ -194,7 +195,7 @@ def record_veth(path: str) -> str:
 
 def record_routed(path: str, *link_args: str) -> str:
     """On the router with -i any (Linux cooked): forwarded pings and time exceeded v4/v6."""
-    with netns.routed_path() as rp:
+    with testing.routed_path() as rp:
         cap = _start_tcpdump(rp.router, path, "-i", "any", *link_args)
         try:
             _ping(rp.client, "-c", "1", "10.77.2.1")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from netlab.capture.reader import OfflineCapture
+from netlab import testing
 from netlab.core import netns
 from netlab.errors import UsageError
 from tests.conftest import CONFORMANCE, require_tool, run_netlab
@@ -35,7 +36,7 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
         pytest.skip("needs root and network namespaces")
     out = tmp_path_factory.mktemp("recordings")
     files = {"eth": out / "eth.pcap", "sll": out / "sll.pcap", "sll2": out / "sll2.pcap"}
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         record_with_tcpdump(link.a, str(files["eth"]), "-i", "veth0", traffic=lambda: make_traffic(link))
         record_with_tcpdump(link.a, str(files["sll"]), "-i", "any", traffic=lambda: make_traffic(link))
         record_with_tcpdump(link.a, str(files["sll2"]), "-i", "any", "-y", "LINUX_SLL2", traffic=lambda: make_traffic(link))

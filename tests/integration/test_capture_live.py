@@ -15,7 +15,7 @@ import time
 import pytest
 
 from netlab.capture.reader import OfflineCapture
-from netlab.capture.session import parse_end_counts
+from netlab.testing import parse_end_counts
 from tests.conftest import ROOT, listed_commands, netlab_argv, require_tool
 from tests.integration.capture_traffic import wait_for_line
 

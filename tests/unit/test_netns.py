@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from netlab import testing
 from netlab.core import netns, procfs
 
 pytestmark = pytest.mark.privileged
@@ -47,10 +48,10 @@ def test_socket_made_inside_lives_in_the_namespace():
 
 
 def test_veth_pair_and_routed_path_carry_traffic():
-    with netns.veth_pair() as link:
+    with testing.veth_pair() as link:
         assert link.a.exec(["ping", "-c1", "-W2", link.b4], check=False).returncode == 0
         assert link.a.exec(["ping", "-c1", "-W2", link.b6], check=False).returncode == 0
-    with netns.routed_path() as path:
+    with testing.routed_path() as path:
         assert path.client.exec(["ping", "-c1", "-W2", "10.77.2.1"], check=False).returncode == 0
         assert path.client.exec(["ping", "-c1", "-W2", "fd77:2::1"], check=False).returncode == 0
 
