@@ -109,18 +109,22 @@ def conns(
 
 
 def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool) -> str:
-    from netlab.conns import list_connections, sort_connections, summarize
-    from netlab.conns.text import listing_text, summary_text
+    from netlab.conns import list_connections
+    from netlab.conns import text
 
     listing = list_connections(query)
     for note in listing.notes:
         print(f"netlab: note: {note}", file=sys.stderr)
     if summary:
-        return summary_text(summarize(listing.conns, query.protocols), fmt)
+        from netlab.conns.summary import summarize
+
+        return text.summary_text(summarize(listing.conns, query.protocols), fmt)
     conns = listing.conns
     if sort:
+        from netlab.conns.sort import sort_connections
+
         conns = sort_connections(conns, sort)
-    return listing_text(conns, fmt, extended, info, resolve)
+    return text.listing_text(conns, fmt, extended, info, resolve)
 
 
 def _watch(once, interval: float, iterations: int | None) -> int:

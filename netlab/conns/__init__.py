@@ -23,8 +23,18 @@ from netlab.conns.engine import (
     parse_user,
     user_name,
 )
-from netlab.conns.sort import SORT_KEYS, sort_connections
-from netlab.conns.summary import ProtoSummary, summarize
+
+# sort and summary load on first use (PEP 562): a plain `netlab conns` needs neither.
+_LAZY = {"SORT_KEYS": "sort", "sort_connections": "sort", "ProtoSummary": "summary", "summarize": "summary"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"netlab.conns.{_LAZY[name]}"), name)
+
 
 __all__ = [
     "LISTENING", "STATE_NAMES", "SORT_KEYS", "Conn", "Listing", "ProtoSummary", "Query", "check_pid",

@@ -6,13 +6,15 @@ Only formatting lives here: the records come from netlab.conns.engine (and
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from netlab import render
 from netlab.conns.engine import Conn
-from netlab.conns.summary import ProtoSummary
 from netlab.core.addr import format_endpoint, interface_name
 from netlab.render import Column
+
+if TYPE_CHECKING:  # a listing's text needs no summary code
+    from netlab.conns.summary import ProtoSummary
 
 _NETID = {"stream": "u_str", "dgram": "u_dgr", "seqpacket": "u_seq"}
 _TIMERS = {1: "on", 2: "keepalive", 3: "timewait", 4: "persist"}

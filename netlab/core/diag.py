@@ -19,7 +19,6 @@ import socket
 import struct
 from typing import Iterable, Iterator, Sequence
 
-from netlab.core import procnet
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
 from netlab.core.sockopt import decode_tcp_info
 
@@ -291,6 +290,9 @@ def dump(
         except DiagUnavailable:
             if use_netlink:
                 raise
+    # The fallback, imported only where it is needed: it is not on `netlab conns`'s start-up path.
+    from netlab.core import procnet
+
     return procnet.dump(protocols, families, mask, sport, dport, port, record)
 
 
@@ -314,6 +316,8 @@ def _dump_netlink(protocols, families, mask, sport, dport, port, want_info, reco
                 except DiagUnavailable as err:
                     if proto == "raw" and err.errno == errno.ENOENT:
                         # raw_diag not loaded: take raw sockets from /proc for this one.
+                        from netlab.core import procnet
+
                         out.extend(procnet.dump(("raw",), (fam,), mask, sport, dport, port, record))
                         continue
                     raise
