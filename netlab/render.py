@@ -8,10 +8,8 @@ every key of the record: they are the contract for scripts.
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence, TextIO
+from typing import Any, Callable, Iterable, Sequence
 
 try:
     from netlab import _speedups
@@ -19,7 +17,6 @@ except ImportError:  # installed without a C compiler: the Python aligner does t
     _speedups = None
 
 FORMATS = ("table", "json", "csv")
-STREAM_FORMATS = ("table", "json", "jsonl", "csv")
 
 
 @dataclass(frozen=True)
@@ -40,16 +37,6 @@ def as_dict(record: Any) -> dict:
     if isinstance(record, dict):
         return record
     return record.as_dict()
-
-
-def use_color(stream: TextIO = sys.stdout) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set (no-color.org)."""
-    if "NO_COLOR" in os.environ:
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def table(records: Iterable[Any], columns: Sequence[Column], rows: Sequence[Sequence[str]] | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Addresses and ports: parsing user input, printing like ss, byte order.
+"""Addresses and ports: parsing user input, printing endpoints like ss, interface names.
 
 Everything here raises ``UsageError`` with a clear message on bad input, so
 each command validates its arguments the same way.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import struct
 
 from netlab.errors import UsageError
 
@@ -68,21 +67,3 @@ def interface_name(index: int) -> str | None:
         return socket.if_indextoname(index)
     except OSError:
         return str(index)
-
-
-# Byte order, as in the notes: network order is big-endian.
-
-def htons(value: int) -> int:
-    return struct.unpack("=H", struct.pack("!H", value))[0]
-
-
-def ntohs(value: int) -> int:
-    return htons(value)
-
-
-def htonl(value: int) -> int:
-    return struct.unpack("=I", struct.pack("!I", value))[0]
-
-
-def ntohl(value: int) -> int:
-    return htonl(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 CAP_NET_BIND_SERVICE = 10
 CAP_NET_ADMIN = 12
 CAP_NET_RAW = 13
@@ -24,10 +22,6 @@ def effective_caps() -> int:
 
 def has_cap(cap: int) -> bool:
     return bool(effective_caps() & (1 << cap))
-
-
-def is_root() -> bool:
-    return os.geteuid() == 0
 
 
 def can_raw() -> bool:

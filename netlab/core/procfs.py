@@ -35,12 +35,6 @@ def sysctl(key: str) -> str:
         return f.read().strip()
 
 
-def write_sysctl(key: str, value: str | int) -> None:
-    """Write a sysctl of the calling thread's namespace. Use inside a private namespace only."""
-    with open(_sysctl_path(key), "w") as f:
-        f.write(str(value))
-
-
 def knobs(keys: Iterable[str] = KNOBS) -> dict[str, str]:
     """The kernel knobs that shape listen queues and TIME-WAIT, by sysctl name."""
     values = {}
@@ -72,9 +66,6 @@ class Counters:
                 for group, values in self.groups.items()
             }
         )
-
-    def nonzero(self) -> dict[str, dict[str, int]]:
-        return {g: {n: v for n, v in vals.items() if v} for g, vals in self.groups.items() if any(vals.values())}
 
 
 def _parse_snmp_file(path: str, groups: dict[str, dict[str, int]]) -> None:

@@ -130,13 +130,6 @@ def test_endpoints_print_as_ss_prints_them():
     assert addr.interface_name(socket.if_nametoindex("lo")) == "lo"
 
 
-def test_byte_order_helpers_match_socket_module():
-    for value in (0x1234, 80, 65535):
-        assert addr.htons(value) == socket.htons(value)
-    for value in (0x12345678, 1):
-        assert addr.htonl(value) == socket.htonl(value)
-
-
 def test_sort_keys(loopback_pair):
     conns = list_connections(Query(protocols=("tcp",))).conns
     by_port = sort_connections(conns, "local_port")
