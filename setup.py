@@ -10,7 +10,11 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("netlab._speedups", ["netlab/_speedups.c"], optional=True,
+        # One module from one file per domain; _speedups.h declares what they share.
+        Extension("netlab._speedups",
+                  ["netlab/_speedups.c", "netlab/_speedups_procwalk.c", "netlab/_speedups_diag.c",
+                   "netlab/_speedups_align.c"],
+                  depends=["netlab/_speedups.h"], optional=True,
                   extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                                       "-Wno-unused-parameter", "-pthread"],
                   extra_link_args=["-pthread"]),

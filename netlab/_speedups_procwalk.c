@@ -1,0 +1,271 @@
+/*
+ * netlab._speedups: the walk of /proc/PID/fd.
+ *
+ *   socket_fds(pids=None) -> (holders, names, hidden)
+ *       The walk of /proc/PID/fd: a readlink per descriptor. Same result as
+ *       netlab.core.owners.walk_socket_fds(): holders {inode: [(pid, fd), ...]},
+ *       names {pid: comm} for the processes holding sockets, and how many
+ *       processes could not be looked at. The walk runs without the GIL, so a
+ *       Python thread can run it while the main thread does other work.
+ */
+#include "_speedups.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    unsigned long long inode;
+    int pid;
+    int fd;
+} Holder;
+
+typedef struct {
+    int pid;
+    char comm[64];  /* the kernel keeps 16 bytes; room to spare */
+    ssize_t comm_len;
+} Proc;
+
+typedef struct {
+    Holder *holders;
+    size_t n_holders, cap_holders;
+    Proc *procs;
+    size_t n_procs, cap_procs;
+    long hidden;
+    int out_of_memory;
+} Walk;
+
+static int grow(void **items, size_t *cap, size_t need, size_t item_size) {
+    if (need <= *cap)
+        return 1;
+    size_t cap2 = *cap ? *cap * 2 : 1024;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc(*items, cap2 * item_size);
+    if (!p)
+        return 0;
+    *items = p;
+    *cap = cap2;
+    return 1;
+}
+
+/* A non-negative decimal without sign or junk, as /proc names pids and fds. */
+static int parse_uint(const char *s, int *out) {
+    long v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        v = v * 10 + (*s - '0');
+        if (v > 0x7fffffff)
+            return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+static void read_comm(Proc *proc) {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/%d/comm", proc->pid);
+    proc->comm_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;  /* exited since: no name, as the Python walk does */
+    ssize_t n = read(fd, proc->comm, sizeof proc->comm);
+    close(fd);
+    if (n <= 0)
+        return;
+    if (proc->comm[n - 1] == '\n')
+        n--;  /* the one the kernel adds: a name may hold newlines of its own */
+    proc->comm_len = n;
+}
+
+static void walk_process(Walk *w, int pid) {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+        if (errno == EACCES || errno == EPERM)
+            w->hidden++;
+        return;  /* otherwise the process exited mid-walk */
+    }
+    DIR *dir = fdopendir(dir_fd);
+    if (!dir) {
+        close(dir_fd);
+        return;
+    }
+    int found = 0;
+    struct dirent *entry;
+    char target[64];
+    while ((entry = readdir(dir)) != NULL) {
+        int fd;
+        if (!parse_uint(entry->d_name, &fd))
+            continue;  /* "." and ".." */
+        ssize_t len = readlinkat(dir_fd, entry->d_name, target, sizeof target - 1);
+        if (len < 0) {
+            if (errno == EACCES || errno == EPERM) {  /* listable but not ours to read */
+                w->hidden++;
+                break;
+            }
+            continue;  /* the descriptor was closed mid-walk */
+        }
+        if (len < 10 || memcmp(target, "socket:[", 8) != 0 || target[len - 1] != ']')
+            continue;
+        target[len - 1] = '\0';
+        char *end;
+        unsigned long long inode = strtoull(target + 8, &end, 10);
+        if (*end != '\0')
+            continue;
+        if (!grow((void **)&w->holders, &w->cap_holders, w->n_holders + 1, sizeof(Holder))) {
+            w->out_of_memory = 1;
+            break;
+        }
+        w->holders[w->n_holders++] = (Holder){inode, pid, fd};
+        found = 1;
+    }
+    closedir(dir);
+    if (found) {
+        if (!grow((void **)&w->procs, &w->cap_procs, w->n_procs + 1, sizeof(Proc))) {
+            w->out_of_memory = 1;
+            return;
+        }
+        Proc *proc = &w->procs[w->n_procs++];
+        proc->pid = pid;
+        read_comm(proc);
+    }
+}
+
+static void walk_all(Walk *w) {
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL && !w->out_of_memory) {
+        int pid;
+        if (parse_uint(entry->d_name, &pid))
+            walk_process(w, pid);
+    }
+    closedir(proc);
+}
+
+/* holders {inode: [(pid, fd), ...]} from the C arrays (with the GIL held). */
+static PyObject *holders_dict(const Walk *w) {
+    PyObject *holders = PyDict_New();
+    if (!holders)
+        return NULL;
+    for (size_t i = 0; i < w->n_holders; i++) {
+        const Holder *h = &w->holders[i];
+        PyObject *key = PyLong_FromUnsignedLongLong(h->inode);
+        PyObject *pair = Py_BuildValue("(ii)", h->pid, h->fd);
+        if (!key || !pair)
+            goto fail_item;
+        PyObject *list = PyDict_GetItemWithError(holders, key);  /* borrowed */
+        if (list) {
+            if (PyList_Append(list, pair) < 0)
+                goto fail_item;
+        } else {
+            if (PyErr_Occurred())
+                goto fail_item;
+            list = PyList_New(1);
+            if (!list)
+                goto fail_item;
+            Py_INCREF(pair);
+            PyList_SET_ITEM(list, 0, pair);
+            int rc = PyDict_SetItem(holders, key, list);
+            Py_DECREF(list);
+            if (rc < 0)
+                goto fail_item;
+        }
+        Py_DECREF(key);
+        Py_DECREF(pair);
+        continue;
+    fail_item:
+        Py_XDECREF(key);
+        Py_XDECREF(pair);
+        Py_DECREF(holders);
+        return NULL;
+    }
+    return holders;
+}
+
+static PyObject *names_dict(const Walk *w) {
+    PyObject *names = PyDict_New();
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < w->n_procs; i++) {
+        const Proc *p = &w->procs[i];
+        PyObject *key = PyLong_FromLong(p->pid);
+        /* comm is bytes to the kernel; show undecodable ones as U+FFFD, never fail */
+        PyObject *name = PyUnicode_DecodeUTF8(p->comm, p->comm_len, "replace");
+        int rc = (key && name) ? PyDict_SetItem(names, key, name) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(name);
+        if (rc < 0) {
+            Py_DECREF(names);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+PyObject *netlab_socket_fds(PyObject *self, PyObject *args) {
+    PyObject *pids_arg = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:socket_fds", &pids_arg))
+        return NULL;
+    int *pids = NULL;
+    Py_ssize_t n_pids = -1;  /* -1: every process */
+    if (pids_arg != Py_None) {
+        PyObject *seq = PySequence_Fast(pids_arg, "pids must be a sequence of ints");
+        if (!seq)
+            return NULL;
+        n_pids = PySequence_Fast_GET_SIZE(seq);
+        pids = PyMem_Malloc((n_pids ? n_pids : 1) * sizeof(int));
+        if (!pids) {
+            Py_DECREF(seq);
+            return PyErr_NoMemory();
+        }
+        for (Py_ssize_t i = 0; i < n_pids; i++) {
+            int overflow;
+            long v = PyLong_AsLongAndOverflow(PySequence_Fast_GET_ITEM(seq, i), &overflow);
+            if (v == -1 && PyErr_Occurred()) {
+                Py_DECREF(seq);
+                PyMem_Free(pids);
+                return NULL;
+            }
+            pids[i] = (overflow || v <= 0 || v > 0x7fffffff) ? 0 : (int)v;  /* 0: no such process */
+        }
+        Py_DECREF(seq);
+    }
+
+    Walk w = {0};
+    Py_BEGIN_ALLOW_THREADS
+    if (n_pids < 0)
+        walk_all(&w);
+    else
+        for (Py_ssize_t i = 0; i < n_pids && !w.out_of_memory; i++)
+            if (pids[i] > 0)
+                walk_process(&w, pids[i]);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(pids);
+
+    PyObject *result = NULL;
+    if (w.out_of_memory) {
+        PyErr_NoMemory();
+    } else {
+        PyObject *holders = holders_dict(&w);
+        PyObject *names = holders ? names_dict(&w) : NULL;
+        if (holders && names)
+            result = Py_BuildValue("(NNl)", holders, names, w.hidden);
+        else {
+            Py_XDECREF(holders);
+            Py_XDECREF(names);
+        }
+    }
+    free(w.holders);
+    free(w.procs);
+    return result;
+}
