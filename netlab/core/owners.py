@@ -4,8 +4,8 @@
     owner_map = owners.socket_owners()
     owner_map.first(inode)  # Owner(pid, fd, name) or None
 
-Every descriptor of every process is a readlink in /proc: about 4 us each in
-the kernel, 30k sockets about 130 ms, plus as much again in Python. So the walk
+Every descriptor of every process is a readlink in /proc, and with 30k sockets
+that is a good part of a listing's time, twice that in Python. So the walk
 is in C (netlab._speedups) when it was built, and it can run ahead:
 ``prefetch()`` starts it in a thread that holds the GIL only to hand over the
 result, and the next ``socket_owners()`` takes that result. The CLI starts it
@@ -33,7 +33,7 @@ except ImportError:  # installed without a C compiler: the Python walk does the 
 
 
 # This module is imported first thing by the CLI, to start the walk early, so it
-# keeps to cheap imports: no dataclasses or typing (10 ms before the walk could start).
+# keeps to cheap imports: no dataclasses or typing (they would delay the start of the walk).
 Owner = namedtuple("Owner", "pid fd name")  # name: /proc/PID/comm, as ss -p shows it
 
 
