@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import fmt_app
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import ip4, ip6, mac
 from netlab.capture.fmt_tcp import FLAGS, conversation
 
@@ -27,8 +27,6 @@ _PORTS = struct.Struct("!HH")
 _TS = struct.Struct("!II")
 _SYN = struct.Struct("!2xH4xII3xB")           # mss, TS val, ecr, wscale
 
-_TCP_APP = frozenset(fmt_app.TCP_PORTS)
-_UDP_APP = frozenset(fmt_app.UDP_PORTS)
 M32 = 0xFFFFFFFF
 
 _NOP_NOP_TS = b"\x01\x01\x08\x0a"
@@ -57,8 +55,9 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
     ts_unpack = _TS.unpack_from
     syn_unpack = _SYN.unpack_from
     flags_text = FLAGS
-    tcp_app = _TCP_APP
-    udp_app = _UDP_APP
+    # ports whose payload tcpdump decorates: the printer modules have filled the tables by now
+    tcp_app = frozenset(dispatch.TCP_PORTS)
+    udp_app = frozenset(dispatch.UDP_PORTS)
     ack_data = pre + "%sFlags [%s], seq %u:%u, ack %u, win %u%s, length %u"
     ack_seq = pre + "%sFlags [%s], seq %u, ack %u, win %u%s, length 0"
     ack_only = pre + "%sFlags [%s], ack %u, win %u%s, length 0"

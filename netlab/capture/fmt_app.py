@@ -7,7 +7,7 @@ and DNS (``fmt_dns``). Everything else gets the plain transport line.
 
 from __future__ import annotations
 
-from netlab.capture import fmt_dns, fmt_misc
+from netlab.capture import dispatch, fmt_dns
 from netlab.capture.fmt_base import Truncated
 
 _HTTP_CMDS = frozenset(x.upper() for x in (
@@ -175,8 +175,15 @@ def _rtsp(f, out, d, q, length, end):
     _txtproto(f, out, d, q, length, end, "rtsp", _RTSP_CMDS, True)
 
 
-TCP_PORTS = {80: _http, 8080: _http, 43: _whois, 25: _smtp, 22: _ssh, 53: _dns_tcp, 21: _ftp, 554: _rtsp,
-             8554: _rtsp}
+dispatch.ports(dispatch.TCP_PORTS, _http, 80, 8080)
+dispatch.ports(dispatch.TCP_PORTS, _whois, 43)
+dispatch.ports(dispatch.TCP_PORTS, _smtp, 25)
+dispatch.ports(dispatch.TCP_PORTS, _ssh, 22)
+dispatch.ports(dispatch.TCP_PORTS, _dns_tcp, 53)
+dispatch.ports(dispatch.TCP_PORTS, _ftp, 21)
+dispatch.ports(dispatch.TCP_PORTS, _rtsp, 554, 8554)
+
+
 def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
     fmt_dns.domain_print(f, out, d, q, length, end, over_tcp=False, is_mdns=True)
     return True
@@ -197,15 +204,14 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     out.append("vni %u\n" % int.from_bytes(d[q + 4:q + 7], "big"))
     if q + 8 > end:  # (tcpdump reads the reserved byte too)
         raise Truncated("vxlan")
-    from netlab.capture import decode  # (the link layer printers live there)
     outer_hdrlen = f.hdrlen
     try:
-        decode.ether(f, out, d[q + 8:end], length - 8)
+        dispatch.LINKTYPES[1](f, out, d[q + 8:end], length - 8)  # LINKTYPE_ETHERNET
     finally:
         f.hdrlen = outer_hdrlen
     return True
 
 
-UDP_PORTS = {53: _dns_udp, 4789: _vxlan, 546: fmt_misc.dhcp6_print, 547: fmt_misc.dhcp6_print,
-             514: fmt_misc.syslog_print, 5353: _mdns_udp, 123: fmt_misc.ntp_print, 67: fmt_misc.bootp_print,
-             68: fmt_misc.bootp_print}
+dispatch.ports(dispatch.UDP_PORTS, _dns_udp, 53)
+dispatch.ports(dispatch.UDP_PORTS, _mdns_udp, 5353)
+dispatch.ports(dispatch.UDP_PORTS, _vxlan, 4789)

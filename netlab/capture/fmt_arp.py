@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import struct
 
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import TRUNC, ip4, linkaddr
+from netlab.capture.hexdump import hex_lines
 
 _ARP = struct.Struct("!HHBBH")
 _OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "InvRequest", 9: "InvReply",
@@ -55,8 +57,11 @@ def arp_print(f, out, d, p, length, end):
         out.append("%s at %s" % (linkaddr(d[sha:sha + hln]), paddr(spa)))
     else:
         # an unknown operation: tcpdump dumps the ARP bytes
-        from netlab.capture.hexdump import hex_lines
         if f.hex_mode is None:
             out.append("".join("\n" + ln for ln in hex_lines(d[p:end], True)))
         return
     out.append(", length %u" % length)
+
+
+dispatch.ETHERTYPES[0x0806] = arp_print
+dispatch.ETHERTYPES[0x8035] = arp_print  # Reverse ARP

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture.fmt_base import ip4, ip6, printjn
+from netlab.capture.fmt_base import TRUNC, ip4, ip6, printjn
 
 _PRINTABLE = frozenset(range(0x20, 0x7F))
 
@@ -223,7 +223,6 @@ def domain_print(f, out, d, q, length, end, over_tcp, is_mdns=False):
                 return
             length -= 2
             if q + 2 > end:  # a read past the capture: tcpdump's longjmp
-                from netlab.capture.fmt_base import TRUNC
                 raise TRUNC["domain"]
             prefix = _U16.unpack_from(d, q)[0]
             if prefix != length:

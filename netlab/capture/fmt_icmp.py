@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import struct
 
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, pseudo6, shouldbe
+from netlab.capture.hexdump import hex_lines
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -36,7 +38,7 @@ def _errtype(t):
     return t in (3, 4, 5, 11, 12)
 
 
-def icmp_print(f, out, d, p, length, end, ipoff, fragmented):
+def icmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if p + 2 > end:
         raise T_ICMP
     typ = d[p]
@@ -60,11 +62,10 @@ def icmp_print(f, out, d, p, length, end, ipoff, fragmented):
     if f.vflag >= 1 and _errtype(typ):
         q = p + 8
         out.append("\n\t")
-        from netlab.capture import fmt_ip
         if q + 4 > end:  # tcpdump reads the quoted length first
             raise T_ICMP
         inner_len = _U16.unpack_from(d, q + 2)[0]
-        fmt_ip.ip4_print(f, out, d, q, inner_len, end)
+        dispatch.ETHERTYPES[dispatch.ETH_P_IP](f, out, d, q, inner_len, end)
 
 
 def _icmp_text(f, d, p, length, end, typ, code):
@@ -207,7 +208,7 @@ _ND_OPTS = {1: "source link-address", 2: "destination link-address", 3: "prefix 
             25: "rdnss", 31: "dnssl"}
 
 
-def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
+def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if length == 0:
         out.append("ICMP6, length 0 (invalid)")
         return
@@ -337,7 +338,6 @@ def icmp6_print(f, out, d, p, length, end, ipoff, fragmented):
 
 def _unknown_data(d, p, stop, indent="\n\t"):
     """tcpdump's print_unknown_data: hex lines with the given indent."""
-    from netlab.capture.hexdump import hex_lines
     return "".join(indent + ln[1:] for ln in hex_lines(d[p:stop], False))
 
 
@@ -535,3 +535,7 @@ def _nodeinfo(out, d, p, length, end, typ, code):
         out.append(")")
     else:
         out.append(" node information reply")
+
+
+dispatch.ip_proto(1, icmp_print, v6=False)
+dispatch.ip_proto(58, icmp6_print, v4=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import fmt_misc
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, shouldbe
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
@@ -93,10 +93,8 @@ def ip4_print(f, out, d, off, length, end):
                 out.append("%s > %s: " % (ip4(src), ip4(dst)))
             out.append(" [remaining caplen(%u) < header length(%u)]" % (end - off, hlen))
             raise T_IP
-        if proto == 6:
-            f.tcp(f, out, d, l4, length - hlen, end, off, False, True, foff & 0x2000)
-        elif proto == 17:
-            f.udp(f, out, d, l4, length - hlen, end, off, False, True, foff & 0x2000)
+        if proto == 6 or proto == 17:  # TCP and UDP print the addresses with their ports
+            dispatch.IP4_PROTOS[proto](f, out, d, l4, length - hlen, end, off, False, True, foff & 0x2000)
         else:
             out.append("%s > %s: " % (ip4(src), ip4(dst)))
             demux(f, out, d, l4, length - hlen, end, off, False, proto, foff & 0x2000)
@@ -228,11 +226,8 @@ def ip6_print(f, out, d, off, length, end):
     remaining = length - 40
     nh = nxt
     fragmented = 0
-    if nh == 6:
-        f.tcp(f, out, d, p, remaining, end, off, True, True, 0)
-        return
-    if nh == 17:
-        f.udp(f, out, d, p, remaining, end, off, True, True, 0)
+    if nh == 6 or nh == 17:
+        dispatch.IP6_PROTOS[nh](f, out, d, p, remaining, end, off, True, True, 0)
         return
     out.append("%s > %s: " % (ip6(src), ip6(dst)))
     while True:  # tcpdump hands on to the next header even when none of it was captured
@@ -346,21 +341,27 @@ def _rt6(f, out, d, p, end):
 
 def demux(f, out, d, p, length, end, ipoff, v6, proto, fragmented):
     """tcpdump's ip_demux_print: the transport after IPv4 or the last IPv6 header."""
-    if proto == 6:
-        f.tcp(f, out, d, p, length, end, ipoff, v6, False, fragmented)
-    elif proto == 17:
-        f.udp(f, out, d, p, length, end, ipoff, v6, False, fragmented)
-    elif proto == 1 and not v6:
-        f.icmp(f, out, d, p, length, end, ipoff, fragmented)
-    elif proto == 58 and v6:
-        f.icmp6(f, out, d, p, length, end, ipoff, fragmented)
-    elif proto == 2 and not v6:
-        fmt_misc.igmp_print(f, out, d, p, length, end)
-    elif proto == 4:
-        ip4_print(f, out, d, p, length, end)   # IP in IP
-    elif proto == 41:
-        ip6_print(f, out, d, p, length, end)   # IPv6 in IP
-    elif proto == 59:
-        out.append("no next header")
-    else:
+    printer = (dispatch.IP6_PROTOS if v6 else dispatch.IP4_PROTOS).get(proto)
+    if printer is None:
         out.append(" ip-proto-%u %u" % (proto, length))
+    else:
+        printer(f, out, d, p, length, end, ipoff, v6, False, fragmented)
+
+
+def _ip4_in_ip(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+    ip4_print(f, out, d, p, length, end)
+
+
+def _ip6_in_ip(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+    ip6_print(f, out, d, p, length, end)
+
+
+def _no_next_header(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+    out.append("no next header")
+
+
+dispatch.ETHERTYPES[dispatch.ETH_P_IP] = ip4_print
+dispatch.ETHERTYPES[dispatch.ETH_P_IPV6] = ip6_print
+dispatch.ip_proto(4, _ip4_in_ip)
+dispatch.ip_proto(41, _ip6_in_ip)
+dispatch.ip_proto(59, _no_next_header)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import TRUNC, Truncated, cksum_result, ip4, mac
 
 _U16 = struct.Struct("!H")
@@ -16,7 +17,7 @@ _U16 = struct.Struct("!H")
 _IGMPV3_RECORDS = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
 
-def igmp_print(f, out, d, p, length, end):
+def igmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if f.qflag:
         out.append("igmp")
         return
@@ -205,3 +206,10 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
         _FACILITIES[facility] if facility < len(_FACILITIES) else "unknown (%u)" % facility,
         _SEVERITIES[severity], length))
     return True
+
+
+dispatch.ip_proto(2, igmp_print, v6=False)
+dispatch.ports(dispatch.UDP_PORTS, dhcp6_print, 546, 547)
+dispatch.ports(dispatch.UDP_PORTS, syslog_print, 514)
+dispatch.ports(dispatch.UDP_PORTS, ntp_print, 123)
+dispatch.ports(dispatch.UDP_PORTS, bootp_print, 67, 68)

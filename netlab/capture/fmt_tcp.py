@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import fmt_app
+from netlab.capture import dispatch
 from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, printjn, pseudo4, pseudo6,
                                      shouldbe)
 
@@ -135,7 +135,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         out.append(printjn(text))
         out.append("]")
         return
-    app = fmt_app.TCP_PORTS.get(sport) or fmt_app.TCP_PORTS.get(dport)
+    app = dispatch.TCP_PORTS.get(sport) or dispatch.TCP_PORTS.get(dport)
     if app is not None:
         app(f, out, d, q, length, end)
 
@@ -543,10 +543,14 @@ def udp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
             else:
                 out.append("[udp sum ok] ")
     if not f.qflag:
-        app = fmt_app.UDP_PORTS.get(sport) or fmt_app.UDP_PORTS.get(dport)
+        app = dispatch.UDP_PORTS.get(sport) or dispatch.UDP_PORTS.get(dport)
         if app is not None and app(f, out, d, p + 8, length, end, ulen, fragmented):
             return
     if ulen > length and not fragmented:
         out.append("UDP, bad length %u > %u" % (ulen, length))
     else:
         out.append("UDP, length %u" % ulen)
+
+
+dispatch.ip_proto(6, tcp_print)
+dispatch.ip_proto(17, udp_print)

@@ -1,0 +1,46 @@
+"""The tables that hand a packet from one printer to the next (tcpdump's printers[]).
+
+Each printer module registers what it prints here when it is imported, and
+looks up the layer above here when it prints: a printer never imports the
+printer of a higher layer, so the printer modules form no import cycle. The
+Formatter (decode.py) imports every printer module once, which fills the
+tables before the first packet.
+
+Signatures, by table:
+
+- LINKTYPES[linktype](f, out, d, length): a whole captured frame.
+- ETHERTYPES[ethertype](f, out, d, p, length, end): the network layer at d[p:].
+- IP4_PROTOS[proto], IP6_PROTOS[next header](f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+  what follows an IP header at ipoff; ``direct``: the printer prints the addresses itself.
+- TCP_PORTS[port](f, out, d, q, length, end): the payload of a TCP segment.
+- UDP_PORTS[port](f, out, d, q, length, end, ulen, fragmented): the payload of a
+  UDP datagram; True if it printed the line's end (else the plain UDP text follows).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
+
+LINKTYPES: dict[int, Callable] = {}
+ETHERTYPES: dict[int, Callable] = {}
+IP4_PROTOS: dict[int, Callable] = {}
+IP6_PROTOS: dict[int, Callable] = {}
+TCP_PORTS: dict[int, Callable] = {}
+UDP_PORTS: dict[int, Callable] = {}
+
+
+def ip_proto(proto: int, printer: Callable, v4: bool = True, v6: bool = True) -> None:
+    """Register the printer of an IP protocol (after IPv4, IPv6 or both)."""
+    if v4:
+        IP4_PROTOS[proto] = printer
+    if v6:
+        IP6_PROTOS[proto] = printer
+
+
+def ports(table: dict[int, Callable], printer: Callable, *numbers: int) -> None:
+    """Register the printer of a TCP or UDP application on its well-known ports."""
+    for n in numbers:
+        table[n] = printer

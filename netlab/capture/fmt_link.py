@@ -1,0 +1,264 @@
+"""The link layers as tcpdump 4.99 prints them: Ethernet (with 802.1Q tags), Linux
+cooked v1 and v2, BSD/OpenBSD loopback, raw IP; and the hex lines of a frame
+whose link or network type netlab does not decode.
+
+Each printer takes (f, out, d, length): the Formatter, the list the text goes
+to, the captured frame and its length on the wire. The network layer comes
+from dispatch.ETHERTYPES, filled by fmt_ip and fmt_arp.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from netlab.capture import dispatch, hexdump
+from netlab.capture.dispatch import ETH_P_IP, ETH_P_IPV6
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, mac
+
+_U16 = struct.Struct("!H")
+_U32 = struct.Struct("!I")
+_U32LE = struct.Struct("<I")
+_ETHTYPE = struct.Struct("!12xH")
+_SLL = struct.Struct("!HHH8sH")
+_SLL2 = struct.Struct("!HHIHBB8s")
+
+ETHERTYPE_NAMES = {
+    0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x8100: "802.1Q",
+    0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x88CC: "LLDP", 0x9000: "Loopback", 0x8863: "PPPoE D",
+    0x8864: "PPPoE S", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x888E: "EAPOL", 0x8809: "Slow Protocols",
+    0x88F7: "PTP", 0x8137: "IPX", 0x809B: "Appletalk", 0x80F3: "AARP", 0x6003: "DN", 0x0200: "PUP",
+    0x88E5: "802.1AE MACsec", 0x8906: "FCoE", 0x8914: "FIP", 0x88B5: "Experimental",
+    0x22F3: "TRILL", 0x8902: "CFM", 0x88E7: "PBB",
+}
+_VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
+_PKTTYPES = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
+_BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
+
+
+def _default_print(f, out, payload: bytes):
+    """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway.
+
+    -q suppresses them too (tcpdump's -q also sets ndo_suppress_default_print).
+    """
+    if f.hex_mode is None and not f.qflag and payload:
+        out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, True)))
+
+
+def _ethertype(f, out, d, p, etype, length, end):
+    """Print the network layer for an Ethernet type; False if tcpdump does not know it."""
+    printer = dispatch.ETHERTYPES.get(etype)
+    if printer is None:
+        return False
+    printer(f, out, d, p, length, end)
+    return True
+
+
+def ether(f, out, d, length):
+    """An Ethernet frame: a captured one, or one inside another packet (VXLAN)."""
+    caplen = len(d)
+    if caplen < 14:
+        f.hdrlen = caplen
+        raise SOFT_TRUNC["ether"]
+    etype = _ETHTYPE.unpack_from(d)[0]
+    if etype == ETH_P_IP and not f.eflag:  # the common case, straight through
+        f.hdrlen = 14
+        dispatch.ETHERTYPES[ETH_P_IP](f, out, d, 14, length - 14, caplen)
+        return
+    eflag = f.eflag
+    if eflag:
+        out.append("%s > %s, " % (mac(d[6:12]), mac(d[0:6])))
+        if etype in _VLAN_TYPES and caplen < 18:
+            f.hdrlen = caplen
+            raise SOFT_TRUNC["vlan"]
+        out.append(_type_text(f, etype))
+        out.append(", length %u: " % length)
+    p = 14
+    while etype in _VLAN_TYPES:
+        if caplen < p + 4:
+            f.hdrlen = caplen
+            raise SOFT_TRUNC["vlan"]
+        if eflag and p > 14:  # an inner tag's type shows once the tag itself was captured
+            out.append(_type_text(f, etype) + ", ")
+        tci = _U16.unpack_from(d, p)[0]
+        etype = _U16.unpack_from(d, p + 2)[0]
+        if eflag:
+            out.append(_vlan_text(tci))
+        p += 4
+    if eflag and p > 14 and etype > 1500:
+        out.append(_type_text(f, etype) + ", ")
+    f.hdrlen = p
+    if etype <= 1500:
+        # an 802.3 length field: LLC follows, which netlab does not decode
+        if not eflag:
+            out.append("%s > %s, 802.3, length %u: " % (mac(d[6:12]), mac(d[0:6]), etype))
+        _default_print(f, out, d[p:])
+        return
+    if not _ethertype(f, out, d, p, etype, length - p, caplen):
+        if not eflag:
+            out.append("%s > %s, %s, length %u: " % (mac(d[6:12]), mac(d[0:6]), _type_text(f, etype), length))
+        _default_print(f, out, d[p:])
+
+
+def _vlan_text(tci):
+    """An 802.1Q tag as tcpdump prints it: VLAN id, priority, drop-eligible bit."""
+    return "vlan %u, p %u%s, " % (tci & 0xFFF, tci >> 13, ", DEI" if tci & 0x1000 else "")
+
+
+def _type_text(f, etype):
+    if etype <= 1500:
+        return "802.3"
+    name = ETHERTYPE_NAMES.get(etype)
+    if f.qflag:
+        return name if name else "Unknown Ethertype (0x%04x)" % etype
+    return "ethertype %s (0x%04x)" % (name or "Unknown", etype)
+
+
+def _sll_header_text(f, pkttype, halen, addr, etype, length):
+    """The cooked header as tcpdump prints it; pkttype None: SLL2, whose direction comes first."""
+    s = "" if pkttype is None else "%3s " % _PKTTYPES.get(pkttype, "?")
+    if halen == 6:
+        s += mac(addr[:6]) + " "
+    if not f.qflag:
+        if etype <= 1500:
+            s += {1: "802.3", 4: "802.2"}.get(etype, "ethertype Unknown (0x%04x)" % etype)
+        else:
+            s += "ethertype %s (0x%04x)" % (ETHERTYPE_NAMES.get(etype, "Unknown"), etype)
+        s += ", length %u: " % length
+    return s
+
+
+def _sll(f, out, d, length):
+    caplen = len(d)
+    if caplen < 16:
+        f.hdrlen = caplen
+        raise TRUNC["sll"]
+    pkttype, _hatype, halen, addr, etype = _SLL.unpack_from(d)
+    f.hdrlen = 16
+
+    def header(total):
+        return _sll_header_text(f, pkttype, halen, addr, etype, total)
+
+    if f.eflag:
+        out.append(header(length))
+    _sll_payload(f, out, d, 16, etype, length - 16, caplen, header)
+
+
+def _sll_payload(f, out, d, p, etype, length, caplen, header):
+    """What follows a cooked header of p bytes; header(total length) gives its text."""
+    header_len = p
+    # tcpdump's cooked-capture printer knows one 802.1Q tag (no QinQ): the tag with
+    # -e, then the inner type's name (no number) unless -q; a length means 802.2.
+    if etype == 0x8100:
+        if caplen < p + 4:
+            f.hdrlen = caplen  # tcpdump's own length check: the cut tag counts as header
+            raise SOFT_TRUNC["vlan"]
+        tci = _U16.unpack_from(d, p)[0]
+        etype = _U16.unpack_from(d, p + 2)[0]
+        if etype <= 1500:
+            etype = 4  # LINUX_SLL_P_802_2
+        if f.eflag:
+            out.append(_vlan_text(tci))
+        if not f.qflag:
+            out.append("ethertype %s, " % ETHERTYPE_NAMES.get(etype, "Unknown"))
+        p += 4
+        length -= 4
+        f.hdrlen = p
+    if etype <= 1500 or not _ethertype(f, out, d, p, etype, length, caplen):
+        if not f.eflag:  # tcpdump shows the header it skipped (less any tag) to show the unknown type
+            out.append(header(length + header_len))
+        _default_print(f, out, d[p:])
+
+
+_ifname_cache: dict[int, str] = {}
+
+
+def _ifname(index: int) -> str:
+    name = _ifname_cache.get(index)
+    if name is None:
+        try:
+            name = socket.if_indextoname(index)
+        except OSError:
+            name = "?"
+        _ifname_cache[index] = name
+    return name
+
+
+def _sll2(f, out, d, length):
+    caplen = len(d)
+    if caplen < 20:
+        f.hdrlen = caplen
+        raise TRUNC["sll2"]
+    etype, _res, ifindex, _hatype, pkttype, halen, addr = _SLL2.unpack_from(d)
+    f.hdrlen = 20
+    out.append("%-5s %-3s " % (_ifname(ifindex), _PKTTYPES.get(pkttype, "?")))
+
+    def header(total):
+        return "ifindex %u " % ifindex + _sll_header_text(f, None, halen, addr, etype, total)
+
+    if f.eflag:
+        out.append(header(length))
+    _sll_payload(f, out, d, 20, etype, length - 20, caplen, header)
+
+
+def _null_common(f, out, d, length, family):
+    caplen = len(d)
+    f.hdrlen = 4
+    if f.eflag:
+        out.append(_null_hdr(f, family, length))
+    if family == 2:
+        dispatch.ETHERTYPES[ETH_P_IP](f, out, d, 4, length - 4, caplen)
+    elif family in (24, 28, 30):
+        dispatch.ETHERTYPES[ETH_P_IPV6](f, out, d, 4, length - 4, caplen)
+    else:
+        if not f.eflag:
+            out.append(_null_hdr(f, family, length))
+        _default_print(f, out, d[4:])
+
+
+def _null_hdr(f, family, length):
+    if f.qflag:
+        return "%s, length %u: " % (_BSD_AF.get(family, "Unknown AF %u" % family), length)
+    return "AF %s (%u), length %u: " % (_BSD_AF.get(family, "Unknown"), family, length)
+
+
+def _null(f, out, d, length):
+    if len(d) < 4:
+        f.hdrlen = len(d)
+        raise TRUNC["null"]
+    family = _U32LE.unpack_from(d)[0]
+    if family & 0xFFFF0000:
+        family = _U32.unpack_from(d)[0]
+    _null_common(f, out, d, length, family)
+
+
+def _loop(f, out, d, length):
+    if len(d) < 4:
+        f.hdrlen = len(d)
+        raise TRUNC["null"]
+    _null_common(f, out, d, length, _U32.unpack_from(d)[0])
+
+
+def _raw(f, out, d, length):
+    f.hdrlen = 0
+    if f.eflag:
+        out.append("ip: ")
+    if not d or length < 1:
+        out.append("truncated-ip %d" % length)
+        return
+    v = d[0] & 0xF0
+    if v == 0x40:
+        dispatch.ETHERTYPES[ETH_P_IP](f, out, d, 0, length, len(d))
+    elif v == 0x60:
+        dispatch.ETHERTYPES[ETH_P_IPV6](f, out, d, 0, length, len(d))
+    else:
+        out.append("unknown ip %u" % (v >> 4))
+
+
+def unknown_link(f, out, d, length):
+    f.hdrlen = 0
+    _default_print(f, out, d)
+
+
+dispatch.LINKTYPES.update({1: ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _raw, 14: _raw, 101: _raw,
+                           228: _raw, 229: _raw})
