@@ -18,6 +18,7 @@ import glob
 import os
 from typing import Callable
 
+from netlab.capture import linktypes
 from netlab.errors import UsageError
 
 # PCAP_NETMASK_UNKNOWN is what libpcap wants when no netmask applies; tcpdump
@@ -33,19 +34,8 @@ class _BpfInsn(ctypes.Structure):
     _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
 
 
-# The few LINKTYPE_ values (in files) that differ from libpcap's DLT_ values on Linux.
-_LINKTYPE_TO_DLT = {100: 11, 101: 12, 102: 15, 103: 16}
-# Link types whose headers say which way a packet went: `inbound`/`outbound` work offline.
-_DIRECTION_IN_HEADER = {8, 113, 117, 166, 276}  # SLIP, LINUX_SLL, PFLOG, PPP_PPPD, LINUX_SLL2
-# pcap_datalink_val_to_description(), for the link types a message may name.
-_DESCRIPTIONS = {0: "BSD loopback", 1: "Ethernet", 12: "Raw IP", 108: "OpenBSD loopback", 113: "Linux cooked v1",
-                 228: "Raw IPv4", 229: "Raw IPv6", 276: "Linux cooked v2", 105: "802.11", 9: "PPP"}
 _SKF_AD_OFF = 0xFFFFF000  # loads at or above this offset read Linux socket metadata, not packet bytes
 _BPF_ABS_LOADS = {0x20, 0x28, 0x30}  # BPF_LD|BPF_ABS with W, H, B
-
-
-def dlt_for_linktype(linktype: int) -> int:
-    return _LINKTYPE_TO_DLT.get(linktype, linktype)
 
 
 def compile_filter(expression: str, linktype: int, snaplen: int = 262144, netmask: int = OFFLINE_NETMASK,
@@ -53,16 +43,17 @@ def compile_filter(expression: str, linktype: int, snaplen: int = 262144, netmas
     """A compiled pcapy ``BPFProgram``; a bad expression raises UsageError with libpcap's message."""
     import pcapy
 
-    dlt = dlt_for_linktype(linktype)
+    dlt = linktypes.dlt_for_linktype(linktype)
     try:
         program = pcapy.compile(dlt, snaplen, expression, 1, netmask)
     except pcapy.PcapError as err:
         raise UsageError(str(err), BAD_FILTER_HINT) from None
-    if offline and dlt not in _DIRECTION_IN_HEADER and _reads_socket_metadata(program.get_bpf()):
+    facts = linktypes.of(linktype)
+    if offline and not facts.direction_in_header and _reads_socket_metadata(program.get_bpf()):
         # The direction lives in the kernel's socket metadata, which a file does not keep.
         # libpcap >= 1.10 refuses this; pcapy's compiler (no file at hand) would accept it
         # and then match nothing, so refuse with libpcap's own words.
-        name = _DESCRIPTIONS.get(dlt, f"DLT {dlt}")
+        name = facts.description or f"DLT {dlt}"
         raise UsageError(f"inbound/outbound not supported on {name} when reading savefiles", BAD_FILTER_HINT)
     return program
 

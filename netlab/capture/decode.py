@@ -21,18 +21,16 @@ of each TCP conversation (relative seq/ack).
 
 from __future__ import annotations
 
-import struct
 import time
 from dataclasses import dataclass
 
 # The printer modules, imported once: importing them fills the dispatch tables.
 from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_misc, fmt_tcp  # noqa: F401
-from netlab.capture import dispatch, fastpath, hexdump
-from netlab.capture.fmt_base import Truncated, ip4, ip6, mac
-from netlab.capture.fmt_link import _ETHTYPE, _U16, _U32, _U32LE, _VLAN_TYPES
+from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
+from netlab.capture.fmt_base import Truncated
 from netlab.capture.timefmt import TimeFormatter, clock_text
 
-__all__ = ["FormatOptions", "Formatter", "linktype_name", "LINKTYPE_NAMES"]
+__all__ = ["FormatOptions", "Formatter"]
 
 
 @dataclass(slots=True)
@@ -46,26 +44,6 @@ class FormatOptions:
     hex_mode: str | None = None  # "x","xx","X","XX","A","AA"
     numeric: bool = True       # -n (we never resolve names; kept for completeness)
     utc: bool = False          # tcpdump prints local time; tests run with TZ=GMT0
-
-
-# LINKTYPE_ (file header) and DLT_ values -> tcpdump's "NAME (description)"
-LINKTYPE_NAMES = {
-    0: "NULL (BSD loopback)",
-    1: "EN10MB (Ethernet)",
-    12: "RAW (Raw IP)",
-    14: "RAW (Raw IP)",
-    101: "RAW (Raw IP)",
-    108: "LOOP (OpenBSD loopback)",
-    113: "LINUX_SLL (Linux cooked v1)",
-    228: "IPV4 (Raw IPv4)",
-    229: "IPV6 (Raw IPv6)",
-    276: "LINUX_SLL2 (Linux cooked v2)",
-}
-
-
-def linktype_name(linktype: int) -> str:
-    """The link-type text of tcpdump's "reading from file ..., link-type X (...)" line."""
-    return LINKTYPE_NAMES.get(linktype, "%u" % linktype)
 
 
 MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
@@ -149,10 +127,11 @@ class Formatter:
         o = self.options
         where = None
         if self._use_fast and not (self.qflag or self.vflag):
+            kind = linktypes.kind(self.linktype)
             if not self.eflag:
-                where = {1: (14, 12), 113: (16, 14), 12: (0, None), 14: (0, None), 101: (0, None),
-                         228: (0, None), 229: (0, None)}.get(self.linktype)
-            elif self.linktype == 1:
+                # not Linux cooked v2 (its line starts with the interface) nor loopback (a family, no type)
+                where = linktypes.HEADERS.get(kind) if kind in ("ether", "sll", "raw") else None
+            elif kind == "ether":
                 self._fast_hdrlen = 14
                 return self._with_fast(fastpath.make(self, 14, 12, link_e=True), self._line)
         if where is None:
@@ -220,76 +199,13 @@ class Formatter:
             "ts": ts_sec + ts_frac / (1e9 if self.options.nano else 1e6),
             "len": length,
             "caplen": caplen,
-            "link": linktype_name(self.linktype).split(" ", 1)[0],
+            "link": linktypes.linktype_name(self.linktype).split(" ", 1)[0],
             "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
             "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None,
             "summary": summary,
         }
         try:
-            _fields(self.linktype, data, rec)
+            fields.fill(self.linktype, data, rec)
         except Exception:  # fields of a malformed packet stay null
             pass
         return rec
-
-
-_IP_PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 132: "sctp"}
-
-
-def _fields(linktype: int, d: bytes, rec: dict) -> None:
-    """Fill the record's addressing fields (raw header values, no relative numbers)."""
-    if linktype == 1:
-        p, etype = 14, _ETHTYPE.unpack_from(d)[0]
-        while etype in _VLAN_TYPES:
-            etype = _U16.unpack_from(d, p + 2)[0]
-            p += 4
-        rec["src"], rec["dst"] = mac(d[6:12]), mac(d[0:6])
-    elif linktype == 113:
-        p, etype = 16, _U16.unpack_from(d, 14)[0]
-    elif linktype == 276:
-        p, etype = 20, _U16.unpack_from(d, 0)[0]
-    elif linktype in (0, 108):
-        fam = _U32LE.unpack_from(d)[0] if linktype == 0 else _U32.unpack_from(d)[0]
-        if fam & 0xFFFF0000:
-            fam = _U32.unpack_from(d)[0]
-        p, etype = 4, 0x0800 if fam == 2 else 0x86DD if fam in (24, 28, 30) else 0
-    elif linktype in (12, 14, 101, 228, 229):
-        p = 0
-        etype = 0x0800 if d[0] >> 4 == 4 else 0x86DD if d[0] >> 4 == 6 else 0
-    else:
-        return
-    if etype in (0x0806, 0x8035):
-        rec["proto"] = "arp"
-        hln, pln = d[p + 4], d[p + 5]
-        if pln == 4:
-            rec["src"] = ip4(d[p + 8 + hln:p + 12 + hln])
-            rec["dst"] = ip4(d[p + 8 + 2 * hln + 4:p + 12 + 2 * hln + 4])
-        return
-    if etype == 0x0800:
-        hl = (d[p] & 15) * 4
-        proto = d[p + 9]
-        rec["src"], rec["dst"] = ip4(d[p + 12:p + 16]), ip4(d[p + 16:p + 20])
-        later_fragment = _U16.unpack_from(d, p + 6)[0] & 0x1FFF
-        l4 = p + hl
-    elif etype == 0x86DD:
-        proto = d[p + 6]
-        rec["src"], rec["dst"] = ip6(d[p + 8:p + 24]), ip6(d[p + 24:p + 40])
-        l4 = p + 40
-        later_fragment = 0
-        while proto in (0, 43, 60, 44):
-            if proto == 44:
-                later_fragment = _U16.unpack_from(d, l4 + 2)[0] & 0xFFF8
-                proto, l4 = d[l4], l4 + 8
-            else:
-                proto, l4 = d[l4], l4 + ((d[l4 + 1] + 1) << 3)
-    else:
-        return
-    rec["proto"] = _IP_PROTOS.get(proto, "ip-proto-%u" % proto)
-    if later_fragment:
-        return
-    if proto in (6, 17, 132) and l4 + 4 <= len(d):
-        rec["sport"], rec["dport"] = struct.unpack_from("!HH", d, l4)
-        if proto == 6 and l4 + 14 <= len(d):
-            rec["seq"], rec["ack"] = struct.unpack_from("!II", d, l4 + 4)
-            rec["tcp_flags"] = fmt_tcp.FLAGS[d[l4 + 13]]
-    elif proto in (1, 58) and l4 < len(d):
-        rec["icmp_type"] = d[l4]

@@ -7,7 +7,7 @@ and DNS (``fmt_dns``). Everything else gets the plain transport line.
 
 from __future__ import annotations
 
-from netlab.capture import dispatch, fmt_dns
+from netlab.capture import dispatch, fmt_dns, linktypes
 from netlab.capture.fmt_base import Truncated
 
 _HTTP_CMDS = frozenset(x.upper() for x in (
@@ -206,7 +206,7 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
         raise Truncated("vxlan")
     outer_hdrlen = f.hdrlen
     try:
-        dispatch.LINKTYPES[1](f, out, d[q + 8:end], length - 8)  # LINKTYPE_ETHERNET
+        dispatch.LINKTYPES[linktypes.ETHERNET](f, out, d[q + 8:end], length - 8)
     finally:
         f.hdrlen = outer_hdrlen
     return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from netlab.capture import dispatch, hexdump
+from netlab.capture import dispatch, hexdump, linktypes
 from netlab.capture.dispatch import ETH_P_IP, ETH_P_IPV6
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, mac
 
@@ -31,7 +31,7 @@ ETHERTYPE_NAMES = {
     0x88E5: "802.1AE MACsec", 0x8906: "FCoE", 0x8914: "FIP", 0x88B5: "Experimental",
     0x22F3: "TRILL", 0x8902: "CFM", 0x88E7: "PBB",
 }
-_VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
+VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
 _PKTTYPES = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 _BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
 
@@ -68,13 +68,13 @@ def ether(f, out, d, length):
     eflag = f.eflag
     if eflag:
         out.append("%s > %s, " % (mac(d[6:12]), mac(d[0:6])))
-        if etype in _VLAN_TYPES and caplen < 18:
+        if etype in VLAN_TYPES and caplen < 18:
             f.hdrlen = caplen
             raise SOFT_TRUNC["vlan"]
         out.append(_type_text(f, etype))
         out.append(", length %u: " % length)
     p = 14
-    while etype in _VLAN_TYPES:
+    while etype in VLAN_TYPES:
         if caplen < p + 4:
             f.hdrlen = caplen
             raise SOFT_TRUNC["vlan"]
@@ -260,5 +260,7 @@ def unknown_link(f, out, d, length):
     _default_print(f, out, d)
 
 
-dispatch.LINKTYPES.update({1: ether, 113: _sll, 276: _sll2, 0: _null, 108: _loop, 12: _raw, 14: _raw, 101: _raw,
-                           228: _raw, 229: _raw})
+for _kind, _printer in (("ether", ether), ("sll", _sll), ("sll2", _sll2), ("null", _null), ("loop", _loop),
+                        ("raw", _raw)):
+    for _number in linktypes.numbers(_kind):
+        dispatch.LINKTYPES[_number] = _printer

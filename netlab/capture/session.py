@@ -74,7 +74,7 @@ class FileSource(_Source):
         self._stop = False
 
     def banner(self) -> str:
-        from netlab.capture.decode import linktype_name
+        from netlab.capture.linktypes import linktype_name
 
         return f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen}"
 
@@ -111,7 +111,7 @@ class LiveSource(_Source):
         self.snaplen = self._capture.snaplen
 
     def banner(self) -> str:
-        from netlab.capture.decode import linktype_name
+        from netlab.capture.linktypes import linktype_name
 
         return f"listening on {self.device}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen} bytes"
 

@@ -1,0 +1,87 @@
+"""The addressing fields of a --format jsonl record and of --stats: src, dst, proto, ports...
+
+A decoder of its own rather than a by-product of the printers: the printers
+produce text fragments as tcpdump prints them (relative sequence numbers,
+options, truncation markers) and keep no values, and the fields must be the raw
+header values even where tcpdump's line shows something else. Deriving them
+from the printers would mean every printer returning values too, on the hot
+path that prints lines; this walk reads a handful of offsets per packet.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from netlab.capture import linktypes
+from netlab.capture.fmt_base import ip4, ip6, mac
+from netlab.capture.fmt_link import VLAN_TYPES
+from netlab.capture.fmt_tcp import FLAGS
+
+_U16 = struct.Struct("!H")
+_U32 = struct.Struct("!I")
+_U32LE = struct.Struct("<I")
+
+_IP_PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 132: "sctp"}
+
+
+def fill(linktype: int, d: bytes, rec: dict) -> None:
+    """Fill the record's addressing fields (raw header values, no relative numbers).
+
+    Raises on a frame too short for the headers it claims (the caller leaves the fields null).
+    """
+    kind = linktypes.kind(linktype)
+    if kind == "ether":
+        p, etype = 14, _U16.unpack_from(d, 12)[0]
+        while etype in VLAN_TYPES:
+            etype = _U16.unpack_from(d, p + 2)[0]
+            p += 4
+        rec["src"], rec["dst"] = mac(d[6:12]), mac(d[0:6])
+    elif kind == "sll" or kind == "sll2":
+        p, type_off = linktypes.HEADERS[kind]
+        etype = _U16.unpack_from(d, type_off)[0]
+    elif kind == "null" or kind == "loop":
+        fam = _U32LE.unpack_from(d)[0] if kind == "null" else _U32.unpack_from(d)[0]
+        if fam & 0xFFFF0000:
+            fam = _U32.unpack_from(d)[0]
+        p, etype = 4, 0x0800 if fam == 2 else 0x86DD if fam in (24, 28, 30) else 0
+    elif kind == "raw":
+        p = 0
+        etype = 0x0800 if d[0] >> 4 == 4 else 0x86DD if d[0] >> 4 == 6 else 0
+    else:
+        return
+    if etype in (0x0806, 0x8035):
+        rec["proto"] = "arp"
+        hln, pln = d[p + 4], d[p + 5]
+        if pln == 4:
+            rec["src"] = ip4(d[p + 8 + hln:p + 12 + hln])
+            rec["dst"] = ip4(d[p + 8 + 2 * hln + 4:p + 12 + 2 * hln + 4])
+        return
+    if etype == 0x0800:
+        hl = (d[p] & 15) * 4
+        proto = d[p + 9]
+        rec["src"], rec["dst"] = ip4(d[p + 12:p + 16]), ip4(d[p + 16:p + 20])
+        later_fragment = _U16.unpack_from(d, p + 6)[0] & 0x1FFF
+        l4 = p + hl
+    elif etype == 0x86DD:
+        proto = d[p + 6]
+        rec["src"], rec["dst"] = ip6(d[p + 8:p + 24]), ip6(d[p + 24:p + 40])
+        l4 = p + 40
+        later_fragment = 0
+        while proto in (0, 43, 60, 44):
+            if proto == 44:
+                later_fragment = _U16.unpack_from(d, l4 + 2)[0] & 0xFFF8
+                proto, l4 = d[l4], l4 + 8
+            else:
+                proto, l4 = d[l4], l4 + ((d[l4 + 1] + 1) << 3)
+    else:
+        return
+    rec["proto"] = _IP_PROTOS.get(proto, "ip-proto-%u" % proto)
+    if later_fragment:
+        return
+    if proto in (6, 17, 132) and l4 + 4 <= len(d):
+        rec["sport"], rec["dport"] = struct.unpack_from("!HH", d, l4)
+        if proto == 6 and l4 + 14 <= len(d):
+            rec["seq"], rec["ack"] = struct.unpack_from("!II", d, l4 + 4)
+            rec["tcp_flags"] = FLAGS[d[l4 + 13]]
+    elif proto in (1, 58) and l4 < len(d):
+        rec["icmp_type"] = d[l4]
