@@ -22,28 +22,15 @@ of each TCP conversation (relative seq/ack).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 # The printer modules, imported once: importing them fills the dispatch tables.
 from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_misc, fmt_tcp  # noqa: F401
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
+from netlab.capture.options import FormatOptions
 from netlab.capture.timefmt import TimeFormatter, clock_text
 
 __all__ = ["FormatOptions", "Formatter"]
-
-
-@dataclass(slots=True)
-class FormatOptions:
-    quiet: bool = False        # -q
-    link: bool = False         # -e
-    verbose: int = 0           # -v count
-    ts_mode: int = 0           # 0 default HH:MM:SS.frac, 1 -t (none), 2 -tt, 3 -ttt, 4 -tttt, 5 -ttttt
-    nano: bool = False         # --nano precision (timestamps given in ns)
-    number: bool = False       # -#  ("%5u  " prefix)
-    hex_mode: str | None = None  # "x","xx","X","XX","A","AA"
-    numeric: bool = True       # -n (we never resolve names; kept for completeness)
-    utc: bool = False          # tcpdump prints local time; tests run with TZ=GMT0
 
 
 MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths

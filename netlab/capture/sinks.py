@@ -97,7 +97,8 @@ class StatsSink:
     REDRAW_SECONDS = 1.0
 
     def __init__(self, linktype: int, stream: TextIO, live: bool, fmt: str = "table"):
-        from netlab.capture.decode import FormatOptions, Formatter
+        from netlab.capture.decode import Formatter
+        from netlab.capture.options import FormatOptions
         from netlab.capture.stats import TalkerStats
 
         self._record = Formatter(linktype, FormatOptions()).record

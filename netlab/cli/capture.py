@@ -16,6 +16,7 @@ from typing import Callable, List, Optional
 
 import typer
 
+from netlab.capture.options import Look
 from netlab.errors import UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
@@ -65,7 +66,8 @@ def capture(
         count=count, snaplen=snaplen, expression=" ".join(expression or []) or None, promisc=not no_promisc,
         buffer_kib=buffer_kib, direction=direction, nano=nano, line_buffered=line_buffered, fmt=fmt,
         count_only=count_only, stats=stats, layers=layers,
-        look=Look(quiet, link, verbose, stamps, number, hex_x, hex_ascii, ascii_only),
+        look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
+                  hex_ascii=hex_ascii, ascii_only=ascii_only),
     )
     request.validate()  # -D too: a bad --format is an error, not ignored
     try:
@@ -77,33 +79,6 @@ def capture(
         # exit 1 before the top-level guard could see it.
         _quiet_stdout()
         return 0
-
-
-@dataclass(slots=True)
-class Look:
-    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A."""
-
-    quiet: bool
-    link: bool
-    verbose: int
-    stamps: int
-    number: bool
-    hex_x: int
-    hex_ascii: int
-    ascii_only: int
-
-    def hex_mode(self) -> str | None:
-        # tcpdump's precedence: -X over -x over -A; doubling adds the link header.
-        for letter, times in (("X", self.hex_ascii), ("x", self.hex_x), ("A", self.ascii_only)):
-            if times:
-                return letter * min(times, 2)
-        return None
-
-    def options(self, nano: bool):
-        from netlab.capture.decode import FormatOptions
-
-        return FormatOptions(quiet=self.quiet, link=self.link, verbose=self.verbose, ts_mode=min(self.stamps, 5),
-                             nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True)
 
 
 @dataclass(slots=True)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from netlab.capture.decode import FormatOptions, Formatter
+from netlab.capture.decode import Formatter
 from netlab.capture.linktypes import linktype_name
+from netlab.capture.options import FormatOptions
 from tests.conformance import pcapfile
 from tests.conformance.test_tcpdump_lines import OPTION_SETS, PCAPS, needs_pcaps, options_from, tcpdump_lines
 

@@ -17,8 +17,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import typer
 
-from netlab.capture.decode import FormatOptions, Formatter
+from netlab.capture.decode import Formatter
+from netlab.capture.options import FormatOptions, Look
 from tests.conformance import pcapfile
 from tests.conftest import CONFORMANCE as SHARED_CONFORMANCE, require_conformance, require_tool, run_netlab
 
@@ -33,26 +35,21 @@ OPTION_SETS = ["", "-q", "-e", "-q -e", "-v", "-vv", "-vvv", "-e -v", "-t", "-tt
                "--nano", "-ttt --nano", "-#", "-x", "-xx", "-X", "-XX", "-A", "-AA", "-# -e -X -tt"]
 
 
+_capture_command = None
+
+
 def options_from(args: list[str]) -> FormatOptions:
-    o = FormatOptions(utc=True)
-    for a in args:
-        if a == "-q":
-            o.quiet = True
-        elif a == "-e":
-            o.link = True
-        elif a == "--nano":
-            o.nano = True
-        elif a == "-#":
-            o.number = True
-        elif a in ("-x", "-xx", "-X", "-XX", "-A", "-AA"):
-            o.hex_mode = a[1:]
-        elif a.startswith("-v") and set(a[1:]) == {"v"}:
-            o.verbose += len(a) - 1
-        elif a.startswith("-t") and set(a[1:]) == {"t"}:
-            o.ts_mode = len(a) - 1
-        else:
-            raise ValueError(a)
-    return o
+    """tcpdump's arguments as `netlab capture` reads them: its own parser, then its own mapping."""
+    global _capture_command
+    if _capture_command is None:
+        from netlab.cli import capture
+
+        app = typer.Typer()
+        app.callback()(lambda: None)  # a group, as netlab's app is: the command keeps its own name and options
+        capture.register(app)
+        _capture_command = typer.main.get_command(app).commands["capture"]
+    params = _capture_command.make_context("capture", list(args)).params
+    return Look.from_params(params).options(nano=params["nano"], utc=True)
 
 
 def tcpdump_lines(pcap: Path | str, args: list[str]) -> list[str]:

@@ -1,0 +1,55 @@
+"""tcpdump's line switches and the formatter options they mean: one mapping, for the CLI and the tests.
+
+``Look`` holds the switches as the command line counts them (-q -e -v.. -t.. -#
+-x.. -X.. -A..); ``Look.options()`` turns them into the ``FormatOptions`` the
+Formatter reads. The conformance tests parse tcpdump's arguments with the
+capture command's own parser and map them here, so a drift in either shows
+against tcpdump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(slots=True)
+class FormatOptions:
+    quiet: bool = False        # -q
+    link: bool = False         # -e
+    verbose: int = 0           # -v count
+    ts_mode: int = 0           # 0 default HH:MM:SS.frac, 1 -t (none), 2 -tt, 3 -ttt, 4 -tttt, 5 -ttttt
+    nano: bool = False         # --nano precision (timestamps given in ns)
+    number: bool = False       # -#  ("%5u  " prefix)
+    hex_mode: str | None = None  # "x","xx","X","XX","A","AA"
+    numeric: bool = True       # -n (we never resolve names; kept for completeness)
+    utc: bool = False          # tcpdump prints local time; tests run with TZ=GMT0
+
+
+@dataclass(slots=True)
+class Look:
+    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A (the counted ones as counts)."""
+
+    quiet: bool = False
+    link: bool = False
+    verbose: int = 0
+    stamps: int = 0
+    number: bool = False
+    hex_x: int = 0
+    hex_ascii: int = 0
+    ascii_only: int = 0
+
+    @classmethod
+    def from_params(cls, params: dict) -> "Look":
+        """The switches from a parsed command line (the capture command's parameter names)."""
+        return cls(**{f.name: params[f.name] for f in fields(cls)})
+
+    def hex_mode(self) -> str | None:
+        # tcpdump's precedence: -X over -x over -A; doubling adds the link header.
+        for letter, times in (("X", self.hex_ascii), ("x", self.hex_x), ("A", self.ascii_only)):
+            if times:
+                return letter * min(times, 2)
+        return None
+
+    def options(self, nano: bool, utc: bool = False) -> FormatOptions:
+        return FormatOptions(quiet=self.quiet, link=self.link, verbose=self.verbose, ts_mode=min(self.stamps, 5),
+                             nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True, utc=utc)
