@@ -1,4 +1,4 @@
-"""Shared pieces of the tcpdump-style printers: truncation, addresses, checksums.
+"""Shared pieces of the tcpdump-style printers: truncation, addresses, checksum helpers.
 
 Every printer appends text fragments to a list as tcpdump prints them, so that
 when the captured bytes end inside a header the fragments printed so far stay
@@ -35,15 +35,6 @@ _NAMES = ("ether", "sll", "sll2", "null", "ip", "ip6", "tcp", "udp", "icmp", "ic
 TRUNC = {name: Truncated(name) for name in _NAMES}
 SOFT_TRUNC = {name: Truncated(name, whole=False) for name in _NAMES}
 
-
-def trunc(proto: str) -> Truncated:
-    return TRUNC.get(proto) or Truncated(proto)
-
-
-U8 = struct.Struct("!B")
-U16 = struct.Struct("!H")
-U32 = struct.Struct("!I")
-U64 = struct.Struct("!Q")
 
 # Address strings are cached: a capture talks to few hosts, and building the
 # dotted quad is the dearest part of an IP line.
@@ -89,28 +80,12 @@ def linkaddr(b: bytes) -> str:
     return ":".join("%02x" % c for c in b)
 
 
-def ones_sum(data: bytes) -> int:
-    """One's-complement sum of big-endian 16-bit words (odd length padded), folded.
-
-    2**16 is 1 modulo 0xffff, so the folded sum is the whole number modulo 0xffff
-    (with 0xffff for a non-zero multiple): one big-int operation instead of a loop.
-    """
-    if len(data) & 1:
-        data = data + b"\0"
-    n = int.from_bytes(data, "big")
-    if n == 0:
-        return 0
-    r = n % 0xFFFF
-    return r or 0xFFFF
-
-
-def cksum_result(data: bytes) -> int:
-    """tcpdump's in_cksum(): 0 when the checksum over data (field included) is right."""
-    return ~ones_sum(data) & 0xFFFF
-
-
 def shouldbe(field: int, computed: int) -> int:
-    """tcpdump's in_cksum_shouldbe(): the value the checksum field should have held."""
+    """tcpdump's in_cksum_shouldbe(): the value the checksum field should have held.
+
+    ``computed`` is netlab.core.inet.checksum over the data with the field in it,
+    which is tcpdump's in_cksum(): 0 when the field is right.
+    """
     s = field + computed
     s = (s & 0xFFFF) + (s >> 16)
     s = (s & 0xFFFF) + (s >> 16)
@@ -123,12 +98,6 @@ def pseudo4(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
 
 def pseudo6(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
     return src + dst + struct.pack("!IxxxB", length, proto)
-
-
-def bittok(table: dict[int, str], value: int, sep: str = ", ", none: str = "none") -> str:
-    """tcpdump's bittok2str: the names of the set bits, in table order."""
-    names = [name for bit, name in table.items() if value & bit == bit and bit]
-    return sep.join(names) if names else none
 
 
 def printjn(b: bytes) -> str:

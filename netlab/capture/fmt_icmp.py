@@ -5,8 +5,9 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, pseudo6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, pseudo6, shouldbe
 from netlab.capture.hexdump import hex_lines
+from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -55,7 +56,7 @@ def icmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     out.append(", length %u" % length)
     if f.vflag and not fragmented:
         if p + length <= end:
-            r = cksum_result(d[p:p + length])
+            r = checksum(d[p:p + length])
             if r:
                 field = _U16.unpack_from(d, p + 2)[0]
                 out.append(" (wrong icmp cksum %x (->%x)!)" % (field, shouldbe(field, r)))
@@ -217,7 +218,7 @@ def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     typ = d[p]
     if f.vflag and not fragmented and p + length <= end:
         ph = pseudo6(d[ipoff + 8:ipoff + 24], d[ipoff + 24:ipoff + 40], 58, length)
-        r = cksum_result(ph + d[p:p + length])
+        r = checksum(ph + d[p:p + length])
         field = _U16.unpack_from(d, p + 2)[0] if p + 4 <= end else 0
         if r:
             out.append("[bad icmp6 cksum 0x%04x -> 0x%04x!] " % (field, shouldbe(field, r)))
@@ -482,10 +483,6 @@ def _nd_opts(out, d, p, resid, end, f):
             out.append(_unknown_data(d, p + 2, p + olen * 8, "\n\t    "))
         p += olen * 8
         resid -= olen * 8
-
-
-class _Invalid(Exception):
-    pass
 
 
 def _lladdr(b):

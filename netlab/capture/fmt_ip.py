@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, shouldbe
+from netlab.core.inet import checksum
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
 _IP6 = struct.Struct("!IHBB16s16s")
@@ -38,19 +39,6 @@ for _v in range(8):
 
 _IPOPT_NAMES = {0: "EOL", 1: "NOP", 68: "timestamp", 130: "security", 7: "RR", 137: "SSRR",
                 131: "LSRR", 148: "RA", 82: "traceroute"}
-
-
-def ip_any(f, out, d, off, length, end):
-    """Raw-IP link types: the version nibble chooses (as 4.99.3 does, whatever the link type)."""
-    if off >= end:
-        raise TRUNC["ip"]
-    v = d[off] >> 4
-    if v == 6:
-        ip6_print(f, out, d, off, length, end)
-    elif v == 4:
-        ip4_print(f, out, d, off, length, end)
-    else:
-        out.append("unknown ip %u" % v)
 
 
 def ip4_print(f, out, d, off, length, end):
@@ -126,7 +114,7 @@ def _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, e
         out.append(")")
     if off + hlen <= end:
         field = _U16.unpack_from(d, off + 10)[0]
-        r = cksum_result(d[off:off + hlen])
+        r = checksum(d[off:off + hlen])
         if r != 0:
             out.append(", bad cksum %x (->%x)!" % (field, shouldbe(field, r)))
     out.append(")\n    ")

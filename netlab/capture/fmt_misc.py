@@ -10,7 +10,8 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, Truncated, cksum_result, ip4, mac
+from netlab.capture.fmt_base import TRUNC, Truncated, ip4, mac
+from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
 
@@ -55,7 +56,7 @@ def igmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         _v3_report(f, out, d, p, length, end)
     else:
         out.append("igmp-%x" % typ)
-    if f.vflag and length >= 4 and p + length <= end and cksum_result(d[p:p + length]):
+    if f.vflag and length >= 4 and p + length <= end and checksum(d[p:p + length]):
         out.append(" bad igmp cksum %x!" % _U16.unpack_from(d, p + 2)[0])
 
 

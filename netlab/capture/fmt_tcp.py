@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, cksum_result, ip4, ip6, printjn, pseudo4, pseudo6,
-                                     shouldbe)
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, printjn, pseudo4, pseudo6, shouldbe
+from netlab.core.inet import checksum
 
 _TCP = struct.Struct("!HHIIBBHHH")
 _PORTS = struct.Struct("!HH")
@@ -63,7 +63,7 @@ def _l4_cksum(d, ipoff, v6, p, length, proto):
         ph = pseudo6(d[ipoff + 8:ipoff + 24], d[ipoff + 24:ipoff + 40], proto, length)
     else:
         ph = pseudo4(d[ipoff + 12:ipoff + 16], d[ipoff + 16:ipoff + 20], proto, length)
-    return cksum_result(ph + seg)
+    return checksum(ph + seg)
 
 
 def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
