@@ -40,6 +40,9 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
     (data, length, a, b) and returns the whole line, ``pre % (a, b)`` (the
     timestamp) included, or None. Building the stamp into the one % format
     saves a copy of every line.
+
+    One long function on purpose: the per-packet closures below find their
+    structs, formats and caches as closure cells, not as globals or attributes.
     """
     tcp_seq = formatter.tcp_seq
     flows: dict[bytes, tuple] = {}
