@@ -260,7 +260,12 @@ def unknown_link(f, out, d, length):
     _default_print(f, out, d)
 
 
-for _kind, _printer in (("ether", ether), ("sll", _sll), ("sll2", _sll2), ("null", _null), ("loop", _loop),
-                        ("raw", _raw)):
-    for _number in linktypes.numbers(_kind):
-        dispatch.LINKTYPES[_number] = _printer
+def _register() -> None:
+    """One printer per header layout, for every link type linktypes gives that layout."""
+    printers = {"ether": ether, "sll": _sll, "sll2": _sll2, "null": _null, "loop": _loop, "raw": _raw}
+    for kind, printer in printers.items():
+        for number in linktypes.numbers(kind):
+            dispatch.LINKTYPES[number] = printer
+
+
+_register()
