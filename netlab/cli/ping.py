@@ -12,6 +12,12 @@ from typing import List, Optional
 
 import typer
 
+from netlab.cli import common
+
+# The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
+# it here would load the whole engine for `netlab --help`.
+FORMATS = ("table", "json", "jsonl")
+
 
 def register(app: typer.Typer) -> None:
     app.command(name="ping", context_settings={"help_option_names": ["-h", "--help"]})(ping)
@@ -37,17 +43,16 @@ def ping(
     pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", help="Path MTU discovery: do (set DF), dont, want, probe."),
     flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
     tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
-    fmt: str = typer.Option("table", "--format", help="table (ping's text), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
+    fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
 ) -> int:
     """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP."""
     from netlab.errors import UsageError
     from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
-    from netlab.ping.output import FORMATS, printer
+    from netlab.ping.output import printer
     from netlab.ping.resolve import resolve
     from netlab.ping.session import session
 
-    if fmt not in FORMATS:
-        raise UsageError(f"invalid format {fmt!r}", "use table, json or jsonl")
+    common.check_format(fmt, FORMATS)
     if ipv4 and ipv6:
         raise UsageError("only one of -4 and -6 may be given", "drop one of them")
     family = 4 if ipv4 else 6 if ipv6 else None

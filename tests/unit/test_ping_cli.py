@@ -41,7 +41,7 @@ def assert_one_line_error(proc, code: int, *words: str):
     (["--tcp", "9", "-p", "ff"], ["-p", "TCP"]),
     (["--tcp", "9", "-M", "do"], ["-M", "TCP"]),
     (["--tcp", "9", "-I", "10.255.255.254"], ["source address"]),  # not ours: refused before any probe
-    (["--format", "xml"], ["format"]),
+    (["--format", "xml"], ["unknown format 'xml' (use table, json or jsonl)"]),
     (["-M", "maybe"], ["-M"]),
     (["-p", "xyz"], ["hex"]),
     (["-I", "nosuchif0"], ["iface"]),

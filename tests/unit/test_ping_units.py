@@ -141,6 +141,13 @@ def test_exit_codes_follow_iputils():
     assert exit_code([_summary(), _summary(received=0)], PingOptions(count=3)) == 1  # every host must answer
 
 
+def test_cli_formats_are_the_printers_formats():
+    from netlab.cli import ping as cli_ping
+    from netlab.ping import output
+
+    assert cli_ping.FORMATS == output.FORMATS
+
+
 def test_session_factory_picks_the_mode():
     from netlab.ping import PingSession, Session, TcpPingSession, session
 
