@@ -5,9 +5,7 @@ Thin: options -> session (netlab.ping.session) -> printer (netlab.ping.output).
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 from typing import List, Optional
 
 import typer
@@ -72,8 +70,7 @@ def ping(
     except BrokenPipeError:
         # The reader left (`| head`). click would turn EPIPE into exit 1 before the
         # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return common.quiet_pipe()
     finally:
         run.close()
     return exit_code(summaries, opts)
@@ -81,8 +78,11 @@ def ping(
 
 def _show(session, printer) -> list:
     """Run the session, every event to the printer; its summaries, printed too."""
-    # Handlers first: once the header is out, a Ctrl-C already ends with statistics.
-    with _signals(session):
+    # Ctrl-C ends the run with statistics, SIGQUIT asks for the interim status line; both
+    # only set a flag and wake the loop (netlab.ping.control). Installed before the header
+    # goes out, so a Ctrl-C right after it still ends with statistics.
+    with common.handling({signal.SIGINT: lambda *_: session.stop(),
+                          signal.SIGQUIT: lambda *_: session.request_status()}):
         printer.start(session.targets)
         for event in session.run():
             printer.event(event)
@@ -100,20 +100,3 @@ def exit_code(summaries, opts) -> int:
             return 1
     return 0
 
-
-class _signals:
-    """Ctrl-C ends the run with statistics; SIGQUIT asks for the interim status line."""
-
-    def __init__(self, session):
-        self.session = session
-        self.saved = {}
-
-    def __enter__(self):
-        self.saved[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: self.session.stop())
-        self.saved[signal.SIGQUIT] = signal.signal(signal.SIGQUIT, lambda *_: self.session.request_status())
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-        return False
