@@ -48,7 +48,7 @@ def ping(
     from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
     from netlab.ping.output import printer
     from netlab.ping.resolve import resolve
-    from netlab.ping.session import session
+    from netlab.ping.session import exit_status, session
 
     common.check_format(fmt, FORMATS)
     if ipv4 and ipv6:
@@ -73,7 +73,7 @@ def ping(
         return common.quiet_pipe()
     finally:
         run.close()
-    return exit_code(summaries, opts)
+    return exit_status(summaries, opts)
 
 
 def _show(session, printer) -> list:
@@ -89,14 +89,4 @@ def _show(session, printer) -> list:
     summaries = session.summaries()
     printer.finish(summaries)
     return summaries
-
-
-def exit_code(summaries, opts) -> int:
-    """iputils: 0 if a reply came (with -c and -w both: COUNT of them); 1 otherwise. Every host must pass."""
-    for s in summaries:
-        if not s.received:
-            return 1
-        if opts.count is not None and opts.run_deadline is not None and s.received < opts.count:
-            return 1
-    return 0
 

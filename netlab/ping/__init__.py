@@ -10,15 +10,17 @@ Use it from Python::
     pinger.close()
 
 ``session()`` returns a PingSession (ICMP) or, with ``tcp_port`` set, a
-TcpPingSession; both are a ``Session``.
+TcpPingSession; both are a ``Session``. ``pinger.exit_status()`` (or
+``exit_status(summaries, options)``) is the verdict `netlab ping` exits with:
+ExitStatus.OK or ExitStatus.NEGATIVE, by iputils' rule.
 """
 
 from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Target, Timeout
 from netlab.ping.resolve import resolve
-from netlab.ping.session import Session, session
+from netlab.ping.session import Session, exit_status, session
 from netlab.ping.tcp import TcpPingSession
 
-__all__ = ["PingOptions", "Session", "session", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
+__all__ = ["PingOptions", "Session", "session", "exit_status", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
            "ProbeError", "Timeout", "NoAnswerYet", "Progress", "StatusRequest", "Summary"]

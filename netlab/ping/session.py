@@ -4,6 +4,7 @@ A session is made from targets and checked options, ``run()`` yields events
 (Reply, ProbeError, Timeout, NoAnswerYet, Progress, StatusRequest) and never
 prints, ``summaries()`` gives one Summary per target afterwards, ``stop()`` and
 ``request_status()`` are safe from signal handlers, ``close()`` frees the sockets.
+``exit_status()`` then gives ping's verdict, the one `netlab ping` exits with.
 
 Targets: every HOST argument is a target of its own, a repeated address
 included, each with its own probes and statistics, as fping does
@@ -16,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Iterator
 
-from netlab.errors import UsageError
+from netlab.errors import ExitStatus, UsageError
 from netlab.ping.control import RunControl
 from netlab.ping.options import PingOptions
 from netlab.ping.records import Reply, Summary, Target, summarize
@@ -73,6 +74,10 @@ class Session(ABC):
     def summaries(self) -> list[Summary]:
         return [summarize(st.target, st, st.first_send, st.last_send, st.replies) for st in self._states]
 
+    def exit_status(self) -> ExitStatus:
+        """ping's verdict on the run so far (see exit_status())."""
+        return exit_status(self.summaries(), self.options)
+
     def live_stats(self) -> list[RttStats]:
         """The running counters (for the SIGQUIT status line)."""
         return list(self._states)
@@ -86,6 +91,19 @@ class Session(ABC):
         """-w as a monotonic ns instant, or None."""
         deadline = self.options.run_deadline
         return None if deadline is None else start + int(deadline * NS)
+
+
+def exit_status(summaries: list[Summary], options: PingOptions) -> ExitStatus:
+    """iputils' rule: OK if a reply came (with -c and -w both: COUNT of them), else NEGATIVE.
+
+    With several targets every one must pass (fping exits 1 when any host is unreachable).
+    """
+    for s in summaries:
+        if not s.received:
+            return ExitStatus.NEGATIVE
+        if options.count is not None and options.run_deadline is not None and s.received < options.count:
+            return ExitStatus.NEGATIVE
+    return ExitStatus.OK
 
 
 def session(targets: list[Target], options: PingOptions) -> Session:

@@ -84,3 +84,24 @@ def test_outstanding_report_in_tcp_mode(veth):
         server.listen(8)
         answered = run_netlab("ping", "--tcp", str(server.getsockname()[1]), "-c", "3", "-i", "0.2", "-O", "127.0.0.1")
     assert answered.returncode == 0 and "no answer yet" not in answered.stdout, answered.stdout
+
+
+def test_a_script_gets_the_verdict_the_cli_exits_with():
+    """The API's exit_status() is the CLI's exit code: a listener answers, a closed port refuses."""
+    from netlab.errors import ExitStatus
+    from netlab.ping import PingOptions, resolve, session
+
+    with socket.socket() as server, socket.socket() as closed:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: an RST, no reply
+        for port, expected in ((server.getsockname()[1], ExitStatus.OK), (closed.getsockname()[1], ExitStatus.NEGATIVE)):
+            pinger = session([resolve("127.0.0.1")], PingOptions(count=1, tcp_port=port).validate())
+            try:
+                for _ in pinger.run():
+                    pass
+                assert pinger.exit_status() is expected
+            finally:
+                pinger.close()
+            proc = run_netlab("ping", "--tcp", str(port), "-c", "1", "127.0.0.1")
+            assert proc.returncode == expected, proc.stderr

@@ -131,14 +131,17 @@ def test_numeric_target_and_family_clash():
 
 
 def test_exit_codes_follow_iputils():
-    from netlab.cli.ping import exit_code
+    from netlab.errors import ExitStatus
+    from netlab.ping import exit_status
 
-    assert exit_code([_summary()], PingOptions(count=3)) == 0
-    assert exit_code([_summary(received=1)], PingOptions(count=3)) == 0  # some reply: 0
-    assert exit_code([_summary(received=0)], PingOptions(count=3)) == 1
-    assert exit_code([_summary(received=2)], PingOptions(count=3, deadline=5)) == 1  # -c and -w: all of them
-    assert exit_code([_summary(received=3)], PingOptions(count=3, deadline=5)) == 0
-    assert exit_code([_summary(), _summary(received=0)], PingOptions(count=3)) == 1  # every host must answer
+    ok, negative = ExitStatus.OK, ExitStatus.NEGATIVE
+    assert exit_status([_summary()], PingOptions(count=3)) is ok
+    assert exit_status([_summary(received=1)], PingOptions(count=3)) is ok  # some reply: 0
+    assert exit_status([_summary(received=0)], PingOptions(count=3)) is negative
+    assert exit_status([_summary(received=2)], PingOptions(count=3, deadline=5)) is negative  # -c and -w: all of them
+    assert exit_status([_summary(received=3)], PingOptions(count=3, deadline=5)) is ok
+    assert exit_status([_summary(received=2)], PingOptions(count=3, deadline=0)) is ok  # -w 0: no deadline
+    assert exit_status([_summary(), _summary(received=0)], PingOptions(count=3)) is negative  # every host must answer
 
 
 def test_cli_formats_are_the_printers_formats():
