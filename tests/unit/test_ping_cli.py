@@ -29,10 +29,16 @@ def assert_one_line_error(proc, code: int, *words: str):
     (["-i", "nan"], ["bad timing interval"]),
     (["-i", "3000000"], ["bad timing interval"]),  # iputils: past INT_MAX milliseconds
     (["--tcp", "9", "-i", "inf"], ["bad timing interval"]),
+    (["-i", "-inf"], ["bad timing interval"]),
     (["-W", "inf"], ["bad linger time"]),
+    (["-W", "nan"], ["bad linger time"]),
+    (["--tcp", "9", "-W", "nan"], ["bad linger time"]),
     (["-W", "3000000"], ["bad linger time"]),
     (["-w", "1e300"], ["bad wait time"]),
     (["-w", "nan"], ["bad wait time"]),
+    (["-w", "inf"], ["bad wait time"]),
+    (["-c", "inf"], ["-c", "not a valid integer"]),  # an int option: typer refuses inf and nan
+    (["-c", "nan"], ["-c", "not a valid integer"]),
     (["-t", "300"], ["TTL"]),
     (["-t", "0"], ["TTL", "1 <= value <= 255"]),
     (["--tcp", "9", "-t", "0"], ["TTL", "1 <= value <= 255"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 
 import pytest
@@ -117,6 +118,19 @@ def test_pattern_fill():
 def test_bad_options_are_usage_errors(opts):
     with pytest.raises(UsageError):
         PingOptions(**opts).validate()
+
+
+@pytest.mark.parametrize("field,words", [("interval", "bad timing interval"), ("timeout", "bad linger time"),
+                                         ("deadline", "bad wait time")])
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+@pytest.mark.parametrize("tcp_port", [None, 9])
+def test_seconds_refuse_inf_and_nan(field, words, value, tcp_port):
+    # iputils 20221126 on 127.0.0.1: `ping -i inf` "bad timing interval: inf", `ping -W nan`
+    # "bad linger time: nan", both exit 2; -w inf|nan "invalid argument" (exit 1 there,
+    # 2 here: bad input is 2 for every netlab command).
+    with pytest.raises(UsageError, match=words) as caught:
+        PingOptions(tcp_port=tcp_port, **{field: value}).validate()
+    assert caught.value.exit_code == 2
 
 
 def test_invalid_tld_is_refused_without_asking_dns():
