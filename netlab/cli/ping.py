@@ -1,6 +1,6 @@
 """`netlab ping`: iputils ping's options and text, fping's multi-host summary, a TCP ping.
 
-Thin: options -> session (netlab.ping.session) -> printer (netlab.ping.output).
+Thin: options -> session (netlab.ping.session()) -> printer (netlab.ping.output).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def ping(
     from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
     from netlab.ping.output import printer
     from netlab.ping.resolve import resolve
-    from netlab.ping.session import exit_status, session
+    from netlab.ping import exit_status, session
 
     common.check_format(fmt, FORMATS)
     if ipv4 and ipv6:

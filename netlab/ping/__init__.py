@@ -19,8 +19,16 @@ from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Target, Timeout
 from netlab.ping.resolve import resolve
-from netlab.ping.session import Session, exit_status, session
+from netlab.ping.base import Session, exit_status
 from netlab.ping.tcp import TcpPingSession
+
+
+def session(targets: list[Target], options: PingOptions) -> Session:
+    """The session the options ask for: TCP connect probes with --tcp, ICMP echo otherwise."""
+    if options.tcp_port is not None:
+        return TcpPingSession(targets, options)
+    return PingSession(targets, options)
+
 
 __all__ = ["PingOptions", "Session", "session", "exit_status", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
            "ProbeError", "Timeout", "NoAnswerYet", "Progress", "StatusRequest", "Summary"]

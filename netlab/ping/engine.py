@@ -43,7 +43,7 @@ from netlab.ping import icmp
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Target, Timeout
-from netlab.ping.session import Session, TargetStats
+from netlab.ping.base import Session, TargetStats
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, open_icmp_socket)
 from netlab.ping.route import path_mtu

@@ -25,7 +25,7 @@ from typing import Generator, Iterator
 from netlab.core.sockopt import tcp_info
 from netlab.ping.options import PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, StatusRequest, Target, Timeout
-from netlab.ping.session import Session, TargetStats
+from netlab.ping.base import Session, TargetStats
 from netlab.ping.sockets import bind_interface, bind_source, set_ttl_tos
 
 NS = 1_000_000_000

@@ -1,4 +1,4 @@
-"""One interface for every ping session, ICMP or TCP, and the factory that picks one.
+"""One interface for every ping session, ICMP or TCP (the factory, netlab.ping.session(), picks one).
 
 A session is made from targets and checked options, ``run()`` yields events
 (Reply, ProbeError, Timeout, NoAnswerYet, Progress, StatusRequest) and never
@@ -105,13 +105,3 @@ def exit_status(summaries: list[Summary], options: PingOptions) -> ExitStatus:
             return ExitStatus.NEGATIVE
     return ExitStatus.OK
 
-
-def session(targets: list[Target], options: PingOptions) -> Session:
-    """The session the options ask for: TCP connect probes with --tcp, ICMP echo otherwise."""
-    if options.tcp_port is not None:
-        from netlab.ping.tcp import TcpPingSession
-
-        return TcpPingSession(targets, options)
-    from netlab.ping.engine import PingSession
-
-    return PingSession(targets, options)
