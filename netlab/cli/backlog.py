@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from netlab import render
+from netlab.cli import common
 from netlab.errors import EXIT_INTERRUPTED, NegativeResult, UsageError
 
 PROBE_FORMATS = ("table", "json", "csv")
@@ -60,8 +61,8 @@ def backlog(
                                              help="With --watch: seconds between samples [default: 1]."),
     iterations: Optional[int] = typer.Option(None, "-n", "--iterations", metavar="N",
                                              help="With --watch: stop after N samples [default: until Ctrl-C]."),
-    fmt: str = typer.Option("table", "-f", "--format", metavar="FORMAT", show_default=False,
-                            help="table (default), json or csv; --watch: table, json or jsonl."),
+    fmt: str = common.format_option(PROBE_FORMATS, "-f",
+                                    help="table (default), json or csv; --watch: table, json or jsonl."),
 ) -> int:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
     watch_opts = {"--port": port, "--pid": pid, "--interval": interval, "--iterations": iterations}
@@ -87,8 +88,7 @@ def backlog(
 
 def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlog, abort_on_overflow,
            timeline, accept_delay, timeline_clients, fmt) -> int:
-    if fmt not in PROBE_FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", "table, json or csv")
+    common.check_format(fmt, PROBE_FORMATS)
     from netlab.lab import backlog as engine
     from netlab.lab.backlog import text
 
@@ -127,8 +127,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def _watch(port, pid, interval, iterations, fmt) -> int:
-    if fmt not in WATCH_FORMATS:
-        raise UsageError(f"unknown format {fmt!r} for --watch", "table, json or jsonl")
+    common.check_format(fmt, WATCH_FORMATS, "for --watch")
     from netlab.core.addr import parse_port
     from netlab.lab.backlog import text
     from netlab.lab.backlog.watch import process_gone, watch

@@ -7,7 +7,8 @@ import sys
 import typer
 
 from netlab import render
-from netlab.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from netlab.cli import common
+from netlab.errors import EXIT_INTERRUPTED, EXIT_OK
 
 HELP = """Stop a server, restart it, and show what the kernel says.
 
@@ -39,14 +40,13 @@ def reuseaddr_demo(
     addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
                              help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
-    fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help="table, json or csv."),
+    fmt: str = common.format_option(render.FORMATS, "-f", help="table (default), json or csv."),
 ) -> int:
     from netlab.core import netns
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import text, timewait
 
-    if fmt not in render.FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", "one of: " + ", ".join(render.FORMATS))
+    common.check_format(fmt, render.FORMATS)
     names = reuseaddr.parse_scenarios(scenario)
     reuseaddr.check_port(port)  # bad input fails before any socket is made
     reuseaddr.resolve_address(addr, ipv6)

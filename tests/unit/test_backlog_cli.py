@@ -15,7 +15,7 @@ BAD_INPUT = [
     (["-s", "-1"], "somaxconn -1 is out of range"),
     (["--syncookies", "0"], "add --syn-queue"),
     (["--syn-queue", "--syncookies", "3"], "syncookies 3 is out of range"),
-    (["-f", "xml"], "unknown format 'xml'"),
+    (["-f", "xml"], "unknown format 'xml' (use table, json or csv)"),
     (["--port", "80"], "--port needs --watch"),
     (["--accept-delay", "1"], "add --timeline"),
     (["--timeline", "--accept-delay", "9"], "accept delay 9 s is out of range"),
@@ -25,7 +25,7 @@ BAD_INPUT = [
     (["--watch", "-b", "5"], "--backlog does not apply to --watch"),
     (["--watch", "-n", "0"], "iterations 0 is out of range"),
     (["--watch", "-i", "0.001"], "interval 0.001 s is out of range"),
-    (["--watch", "-f", "csv"], "unknown format 'csv' for --watch"),
+    (["--watch", "-f", "csv"], "unknown format 'csv' for --watch (use table, json or jsonl)"),
     (["--no-such-option"], "No such option"),
 ]
 
