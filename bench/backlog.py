@@ -8,7 +8,7 @@ Rows:
                would run it)
   watch        one watch sample (every listener, owners, ListenOverflows/ListenDrops) in-process,
                beside `ss -ltnpH` plus `nstat -az` for the two counters
-  watch CLI    `netlab backlog --watch -n 1 -f json` as a process, beside the same ss + nstat
+  watch CLI    `netlab backlog --watch 1 -n 1 -f json` as a process, beside the same ss + nstat
   points       one probe point of each kind, namespace made and deleted included, against the
                issue's budget of 0.5 s per point
   sweep        `netlab backlog -f json` (the default sweep, 10 points) against the 5 s budget
@@ -79,9 +79,9 @@ def main() -> None:
                     "ss -ltnpH; nstat -az TcpExtListenOverflows TcpExtListenDrops"]
             rows.append(("watch: one sample, in-process", median_s(sample, rounds), "ss -ltnpH + nstat",
                          median_s(lambda: run(peer), rounds)))
-            cli = ["ip", "netns", "exec", ns.name, sys.executable, "-m", "netlab", "backlog", "--watch", "-n", "1",
+            cli = ["ip", "netns", "exec", ns.name, sys.executable, "-m", "netlab", "backlog", "--watch", "1", "-n", "1",
                    "-f", "json"]
-            rows.append(("watch CLI: netlab backlog --watch -n 1", median_s(lambda: run(cli), rounds),
+            rows.append(("watch CLI: netlab backlog --watch 1 -n 1", median_s(lambda: run(cli), rounds),
                          "ss -ltnpH + nstat", median_s(lambda: run(peer), rounds)))
         finally:
             probe.close_quietly(clients)

@@ -54,19 +54,20 @@ def backlog(
                                                  help="When the --timeline listener starts accepting [default: 1.5]."),
     timeline_clients: Optional[int] = typer.Option(None, "--timeline-clients", metavar="N",
                                                    help="Clients of the --timeline run [default: 6]."),
-    watch: bool = typer.Option(False, "-w", "--watch", help="Watch the LISTEN sockets of this network namespace instead."),
+    watch: Optional[float] = typer.Option(None, "-w", "--watch", metavar="SECONDS",
+                                          help="Watch the LISTEN sockets of this network namespace instead, "
+                                               "one sample every SECONDS (0.05-3600) until Ctrl-C."),
     port: Optional[int] = typer.Option(None, "-p", "--port", metavar="PORT", help="With --watch: only this local port."),
     pid: Optional[int] = typer.Option(None, "--pid", metavar="PID", help="With --watch: only this process's listeners."),
-    interval: Optional[float] = typer.Option(None, "-i", "--interval", metavar="SECONDS",
-                                             help="With --watch: seconds between samples [default: 1]."),
     iterations: Optional[int] = typer.Option(None, "-n", "--iterations", metavar="N",
                                              help="With --watch: stop after N samples [default: until Ctrl-C]."),
     fmt: str = common.format_option(PROBE_FORMATS, "-f",
                                     help="table (default), json or csv; --watch: table, json or jsonl."),
 ) -> int:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
-    watch_opts = {"--port": port, "--pid": pid, "--interval": interval, "--iterations": iterations}
-    if watch:
+    # backlog keeps its own bounds: each sample is a sock_diag dump plus an owner walk, too dear below 0.05 s.
+    watch, iterations = common.check_watch(watch, iterations, low=0.05, high=3600)
+    if watch is not None:
         probe_opts = {"--backlog": backlogs, "--somaxconn": somaxconns, "--connects": connects,
                       "--syn-queue": syn_queue or None, "--syncookies": syncookies,
                       "--max-syn-backlog": max_syn_backlog, "--abort-on-overflow": abort_on_overflow or None,
@@ -74,11 +75,11 @@ def backlog(
                       "--timeline-clients": timeline_clients}
         given = [name for name, value in probe_opts.items() if value is not None]
         if given:
-            raise UsageError(f"{given[0]} does not apply to --watch", "--watch takes --port, --pid, --interval, --iterations")
-        return _watch(port, pid, interval, iterations, fmt)
-    given = [name for name, value in watch_opts.items() if value is not None]
+            raise UsageError(f"{given[0]} does not apply to --watch", "--watch takes --port, --pid, --iterations")
+        return _watch(port, pid, watch, iterations, fmt)
+    given = [name for name, value in {"--port": port, "--pid": pid}.items() if value is not None]
     if given:
-        raise UsageError(f"{given[0]} needs --watch", "see 'netlab backlog --help'")
+        raise UsageError(f"{given[0]} needs --watch", "add --watch SECONDS")
     return _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlog, abort_on_overflow,
                   timeline, accept_delay, timeline_clients, fmt)
 
@@ -136,11 +137,6 @@ def _watch(port, pid, interval, iterations, fmt) -> int:
         port = parse_port(port)
     if pid is not None and pid <= 0:
         raise UsageError(f"invalid pid {pid}", "a process ID, see pgrep")
-    interval = 1.0 if interval is None else interval
-    if not 0.05 <= interval <= 3600:
-        raise UsageError(f"interval {interval:g} s is out of range", "0.05-3600 s")
-    if iterations is not None and iterations < 1:
-        raise UsageError(f"iterations {iterations} is out of range", "at least 1")
     samples = []
     clear = fmt == "table" and sys.stdout.isatty()
     started = time.monotonic()

@@ -317,7 +317,7 @@ def full_listener(ns):
 def test_watch_matches_ss(full_listener):
     require_tool("ss")
     ns, listener, port = full_listener
-    proc = run_netlab("backlog", "--watch", "--port", str(port), "-n", "2", "-i", "0.1", "-f", "json", ns=ns)
+    proc = run_netlab("backlog", "--watch", "0.1", "--port", str(port), "-n", "2", "-f", "json", ns=ns)
     assert proc.returncode == 0, proc.stderr
     samples = json.loads(proc.stdout)
     assert [s["sample"] for s in samples] == [1, 2]
@@ -334,9 +334,9 @@ def test_watch_matches_ss(full_listener):
                             "peak_accept_queue", "full"}
 
 
-def _popen_watch(ns, *args):
+def _popen_watch(ns, seconds, *args):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(netlab_argv("backlog", "--watch", *args, ns=ns), stdout=subprocess.PIPE,
+    return subprocess.Popen(netlab_argv("backlog", "--watch", seconds, *args, ns=ns), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -348,7 +348,7 @@ def _readline(proc, timeout=10.0) -> str:
 
 def test_watch_counts_overflow_rate(full_listener):
     ns, listener, port = full_listener
-    proc = _popen_watch(ns, "--port", str(port), "-n", "2", "-i", "0.5", "-f", "jsonl")
+    proc = _popen_watch(ns, "0.5", "--port", str(port), "-n", "2", "-f", "jsonl")
     extra = []
     try:
         first = json.loads(_readline(proc))
@@ -368,7 +368,7 @@ def test_watch_counts_overflow_rate(full_listener):
 
 def test_watch_ctrl_c_prints_summary_and_exits_0(full_listener):
     ns, listener, port = full_listener
-    proc = _popen_watch(ns, "--port", str(port), "-i", "0.1")
+    proc = _popen_watch(ns, "0.1", "--port", str(port))
     try:
         assert "sample 1" in _readline(proc)
         time.sleep(0.25)
@@ -391,7 +391,7 @@ def test_watch_pid_keeps_only_that_process(full_listener):
                      stdout=subprocess.PIPE, text=True)
     try:
         child_port = int(child.stdout.readline())
-        proc = run_netlab("backlog", "--watch", "--pid", str(child.pid), "-n", "1", "-f", "json", ns=ns)
+        proc = run_netlab("backlog", "--watch", "1", "--pid", str(child.pid), "-n", "1", "-f", "json", ns=ns)
         assert proc.returncode == 0, proc.stderr
         (row,) = json.loads(proc.stdout)[0]["listeners"]
         assert (row["local_port"], row["backlog"], row["pid"]) == (child_port, 7, child.pid)
@@ -401,6 +401,6 @@ def test_watch_pid_keeps_only_that_process(full_listener):
 
 
 def test_watch_nothing_listening_exits_1(ns):
-    proc = run_netlab("backlog", "--watch", "-n", "1", "-i", "0.1", ns=ns)
+    proc = run_netlab("backlog", "--watch", "0.1", "-n", "1", ns=ns)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "netlab: error: no LISTEN socket for this namespace (is the server running?)"

@@ -19,13 +19,21 @@ BAD_INPUT = [
     (["--port", "80"], "--port needs --watch"),
     (["--accept-delay", "1"], "add --timeline"),
     (["--timeline", "--accept-delay", "9"], "accept delay 9 s is out of range"),
-    (["--watch", "--port", "70000"], "invalid port 70000"),
-    (["--watch", "--pid", "0"], "invalid pid 0"),
-    (["--watch", "--pid", "999999999"], "no process 999999999"),
-    (["--watch", "-b", "5"], "--backlog does not apply to --watch"),
-    (["--watch", "-n", "0"], "iterations 0 is out of range"),
-    (["--watch", "-i", "0.001"], "interval 0.001 s is out of range"),
-    (["--watch", "-f", "csv"], "unknown format 'csv' for --watch (use table, json or jsonl)"),
+    (["--watch", "1", "--port", "70000"], "invalid port 70000"),
+    (["--watch", "1", "--pid", "0"], "invalid pid 0"),
+    (["--watch", "1", "--pid", "999999999"], "no process 999999999"),
+    (["--watch", "1", "-b", "5"], "--backlog does not apply to --watch"),
+    (["--watch", "1", "-n", "0"], "invalid --iterations 0 (give a count of 1 or more)"),
+    (["-n", "3"], "--iterations needs --watch (add --watch SECONDS)"),
+    (["--watch", "0.001"], "invalid --watch interval 0.001 (give seconds from 0.05 to 3600)"),
+    (["--watch", "4000"], "invalid --watch interval 4000 (give seconds from 0.05 to 3600)"),
+    (["--watch", "0"], "invalid --watch interval 0"),
+    (["--watch", "-1"], "invalid --watch interval -1"),
+    (["--watch", "inf"], "invalid --watch interval inf"),
+    (["--watch", "nan"], "invalid --watch interval nan"),
+    (["--watch"], "Option '--watch' requires an argument"),  # a flag no more: --watch SECONDS
+    (["--watch", "1", "-i", "0.5"], "No such option '-i'"),  # --watch SECONDS replaced --watch -i SECONDS
+    (["--watch", "1", "-f", "csv"], "unknown format 'csv' for --watch (use table, json or jsonl)"),
     (["--no-such-option"], "No such option"),
 ]
 
@@ -62,7 +70,7 @@ def test_watch_ends_when_the_process_exits():
                                "time.sleep(3)"], stdout=subprocess.PIPE, text=True)  # outlives netlab's start-up, even on a busy machine
     try:
         port = int(server.stdout.readline())
-        proc = run_netlab("backlog", "--watch", "--pid", str(server.pid), "-i", "0.2", "-f", "json")
+        proc = run_netlab("backlog", "--watch", "0.2", "--pid", str(server.pid), "-f", "json")
     finally:
         server.kill()
         server.wait()

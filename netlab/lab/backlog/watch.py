@@ -72,7 +72,7 @@ def check_pid(pid: int) -> None:
         raise UsageError(f"cannot look at process {pid}", "run as its user or as root") from None
     if theirs != _netns_inode("thread-self"):
         raise UsageError(f"process {pid} is in another network namespace",
-                         f"run netlab inside it: nsenter -t {pid} -n netlab backlog --watch --pid {pid}")
+                         f"run netlab inside it: nsenter -t {pid} -n netlab backlog --watch 1 --pid {pid}")
 
 
 def process_gone(pid: int) -> bool:
