@@ -10,7 +10,7 @@ import typer
 
 from netlab import render
 from netlab.cli import common
-from netlab.errors import EXIT_INTERRUPTED, NegativeResult, UsageError
+from netlab.errors import ExitStatus, NegativeResult, UsageError
 
 PROBE_FORMATS = ("table", "json", "csv")
 WATCH_FORMATS = ("table", "json", "jsonl")
@@ -63,7 +63,7 @@ def backlog(
                                              help="With --watch: stop after N samples [default: until Ctrl-C]."),
     fmt: str = common.format_option(PROBE_FORMATS, "-f",
                                     help="table (default), json or csv; --watch: table, json or jsonl."),
-) -> int:
+) -> ExitStatus:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
     # backlog keeps its own bounds: each sample is a sock_diag dump plus an owner walk, too dear below 0.05 s.
     watch, iterations = common.check_watch(watch, iterations, low=0.05, high=3600)
@@ -88,7 +88,7 @@ def backlog(
 
 
 def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlog, abort_on_overflow,
-           timeline, accept_delay, timeline_clients, fmt) -> int:
+           timeline, accept_delay, timeline_clients, fmt) -> ExitStatus:
     common.check_format(fmt, PROBE_FORMATS)
     from netlab.lab import backlog as engine
     from netlab.lab.backlog import text
@@ -116,7 +116,7 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
         print(render.to_csv([text.flat(p.as_dict()) for p in report.points]))
     else:
         print(text.probe_text(report))
-    return EXIT_INTERRUPTED if report.interrupted else 0
+    return ExitStatus.INTERRUPTED if report.interrupted else ExitStatus.OK
 
 
 def _progress(done: int, total: int) -> None:
@@ -127,7 +127,7 @@ def _progress(done: int, total: int) -> None:
 # ---------------------------------------------------------------- watch mode
 
 
-def _watch(port, pid, interval, iterations, fmt) -> int:
+def _watch(port, pid, interval, iterations, fmt) -> ExitStatus:
     common.check_format(fmt, WATCH_FORMATS, "for --watch")
     from netlab.core.addr import parse_port
     from netlab.lab.backlog import text
@@ -159,6 +159,6 @@ def _watch(port, pid, interval, iterations, fmt) -> int:
     if samples and not any(s.listeners for s in samples):
         what = f"port {port}" if port is not None else (f"process {pid}" if pid is not None else "this namespace")
         raise NegativeResult(f"no LISTEN socket for {what}", "is the server running?")
-    return 0
+    return ExitStatus.OK
 
 

@@ -8,7 +8,7 @@ import typer
 
 from netlab import render
 from netlab.cli import common
-from netlab.errors import EXIT_INTERRUPTED, EXIT_OK
+from netlab.errors import ExitStatus
 
 HELP = """Stop a server, restart it, and show what the kernel says.
 
@@ -41,7 +41,7 @@ def reuseaddr_demo(
                              help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
     fmt: str = common.format_option(render.FORMATS, "-f", help="table (default), json or csv."),
-) -> int:
+) -> ExitStatus:
     from netlab.core import netns
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import text, timewait
@@ -55,14 +55,14 @@ def reuseaddr_demo(
         print("netlab: note: not root: rows run on free loopback ports"
               + (", and tcp_fin_timeout is only read" if wait_timewait else ""), file=sys.stderr)
     rows = reuseaddr.run(names, port=port, addr=addr, ipv6=ipv6, isolate=isolate)
-    status = EXIT_OK
+    status = ExitStatus.OK
     if wait_timewait:
         if sys.stderr.isatty():
             print("netlab: measuring TIME-WAIT lifetime, about 60 s (Ctrl-C stops it)", file=sys.stderr)
         try:
             rows += timewait.measure(port=port, addr=addr, ipv6=ipv6, isolate=isolate)
         except KeyboardInterrupt:
-            status = EXIT_INTERRUPTED  # the rows measured so far are still printed
+            status = ExitStatus.INTERRUPTED  # the rows measured so far are still printed
     records = [row.as_dict() for row in rows]
     print(text.table(records) if fmt == "table" else render.render(records, fmt, text.COLUMNS))
     return status

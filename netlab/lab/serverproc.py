@@ -144,6 +144,12 @@ class ServerProcess:
 
 
 def serve(argv: list[str] | None = None) -> int:
+    """The child's main: its exit status is 1 when it cannot listen, 130 after Ctrl-C.
+
+    Bare numbers, not netlab.errors.ExitStatus: the child runs this file alone
+    (python -I -S) and imports nothing of netlab; they are a helper's statuses,
+    which the parent reads ("exited with status 130"), not netlab's own.
+    """
     parser = argparse.ArgumentParser(description="tiny TCP server for netlab experiments")
     parser.add_argument("--family", choices=("inet", "inet6"), default="inet")
     parser.add_argument("--addr", required=True)

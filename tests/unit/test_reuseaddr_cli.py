@@ -51,7 +51,7 @@ def _held_port() -> "socket.socket":
 
 
 def test_server_that_cannot_listen_is_one_line_exit_2():
-    from netlab.errors import EXIT_USAGE
+    from netlab.errors import ExitStatus
     from netlab.lab.serverproc import ServerFailed, ServerProcess
 
     holder = _held_port()
@@ -63,27 +63,27 @@ def test_server_that_cannot_listen_is_one_line_exit_2():
     finally:
         server.stop()
         holder.close()
-    assert err.value.exit_code == EXIT_USAGE
+    assert err.value.exit_code == ExitStatus.USAGE
     assert err.value.one_line() == (f"netlab: error: the server process could not listen on port {port}: "
                                     "Address already in use (another program may hold the port; choose one with --port)")
     assert server.proc.poll() is not None  # reaped, not left behind
 
 
 def test_server_that_does_not_answer_in_time_is_one_line_and_is_killed():
-    from netlab.errors import EXIT_USAGE
+    from netlab.errors import ExitStatus
     from netlab.lab.serverproc import ServerProblem, ServerProcess
 
     server = ServerProcess("inet", "127.0.0.1", 0)
     with pytest.raises(ServerProblem) as err:
         server.start(timeout=0.0)  # no process answers in no time
-    assert err.value.exit_code == EXIT_USAGE
+    assert err.value.exit_code == ExitStatus.USAGE
     assert err.value.one_line() == (f"netlab: error: the server process {server.pid} did not answer within 0.0 s "
                                     "(the machine may be too busy; try again)")
     assert server.proc.poll() is not None
 
 
 def test_refused_client_connection_is_one_line_exit_2():
-    from netlab.errors import EXIT_USAGE, EnvironmentProblem
+    from netlab.errors import EnvironmentProblem, ExitStatus
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import actions
 
@@ -93,13 +93,13 @@ def test_refused_client_connection_is_one_line_exit_2():
     site = reuseaddr.Site("inet", "127.0.0.1", "127.0.0.1", port, "loopback")
     with pytest.raises(EnvironmentProblem) as err:
         actions.connect(site)
-    assert err.value.exit_code == EXIT_USAGE
+    assert err.value.exit_code == ExitStatus.USAGE
     assert err.value.one_line() == (f"netlab: error: the experiment's client could not connect to 127.0.0.1:{port}: "
                                     "Connection refused (the machine may be too busy; try again)")
 
 
 def test_timewait_probe_on_a_taken_port_is_one_line_exit_2():
-    from netlab.errors import EXIT_USAGE, EnvironmentProblem
+    from netlab.errors import EnvironmentProblem, ExitStatus
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import timewait
 
@@ -110,6 +110,6 @@ def test_timewait_probe_on_a_taken_port_is_one_line_exit_2():
             timewait._two_connections(reuseaddr.Site("inet", "127.0.0.1", "127.0.0.1", port, "loopback"))
     finally:
         holder.close()
-    assert err.value.exit_code == EXIT_USAGE
+    assert err.value.exit_code == ExitStatus.USAGE
     assert err.value.one_line() == (f"netlab: error: TIME-WAIT probe on port {port}: the probe's connections could "
                                     "not be made: Address already in use (the machine may be too busy; try again)")
