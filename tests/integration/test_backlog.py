@@ -404,3 +404,37 @@ def test_watch_nothing_listening_exits_1(ns):
     proc = run_netlab("backlog", "--watch", "0.1", "-n", "1", ns=ns)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "netlab: error: no LISTEN socket for this namespace (is the server running?)"
+
+
+# ---------------------------------------------------------------- a closed pipe
+
+
+def test_probe_into_a_closed_pipe_ends_quietly():
+    """`netlab backlog | head -0`: the reader is gone before the table is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(netlab_argv("backlog", "-b", "5", "-c", "10"), stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["table", "jsonl"])
+def test_watch_into_head_1_ends_quietly(full_listener, fmt):
+    """`netlab backlog --watch 0.05 | head -1`: a watch without -n ends, exit 0, once its reader goes."""
+    ns, listener, port = full_listener
+    proc = _popen_watch(ns, "0.05", "--port", str(port), "-f", fmt)
+    try:
+        assert _readline(proc).strip()
+        proc.stdout.close()  # what head does after its line
+        assert proc.wait(timeout=10) == 0
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert err == ""
