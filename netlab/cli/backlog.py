@@ -65,7 +65,7 @@ def backlog(
                                     help="table (default), json or csv; --watch: table, json or jsonl."),
 ) -> ExitStatus:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
-    # backlog keeps its own bounds: each sample is a sock_diag dump plus an owner walk, too dear below 0.05 s.
+    # backlog keeps the interval bounds its -i had (0.05-3600 s), not the wider defaults of check_watch.
     watch, iterations = common.check_watch(watch, iterations, low=0.05, high=3600)
     if watch is not None:
         probe_opts = {"--backlog": backlogs, "--somaxconn": somaxconns, "--connects": connects,
