@@ -9,6 +9,8 @@ from typing import List, Optional
 import typer
 
 from netlab import render
+from netlab.cli import common
+from netlab.errors import ExitStatus
 from netlab.records import gc_paused
 
 HELP = """List sockets with their owning processes, like ss -tuanp.
@@ -50,14 +52,13 @@ def conns(
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),
-    fmt: str = typer.Option("table", "--format", metavar="FORMAT", help="table, json or csv."),
-) -> int:
+    fmt: str = common.format_option(render.FORMATS),
+) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network, parse_port
     from netlab.errors import UsageError
 
-    if fmt not in render.FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", "use table, json or csv")
+    common.check_format(fmt, render.FORMATS)
     if watch is not None and watch <= 0:
         raise UsageError(f"invalid --watch interval {watch}", "give a positive number of seconds")
     if iterations is not None and iterations <= 0:

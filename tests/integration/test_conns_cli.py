@@ -24,7 +24,7 @@ from tests.conftest import ROOT, run_netlab
     (["--pid", "0"], "no process with pid 0"),
     (["--pid", "abc"], "abc"),
     (["--process", "no-such-process-x"], "no process named"),
-    (["--format", "yaml"], "unknown format 'yaml'"),
+    (["--format", "yaml"], "unknown format 'yaml' (use table, json or csv)"),
     (["--sort", "colour"], "unknown sort key 'colour'"),
     (["--watch", "0"], "invalid --watch"),
 ])
