@@ -104,3 +104,25 @@ def quiet_pipe() -> ExitStatus:
     finally:
         os.close(devnull)
     return ExitStatus.OK
+
+
+# What `netlab conns --watch` added (kept at the end: other commands add theirs beside it).
+
+CLEAR_SCREEN = "\x1b[H\x1b[2J"
+
+
+def redraw(banner: str, text: str) -> None:
+    """One --watch redraw of a table under its banner line, flushed.
+
+    On a terminal the screen is cleared first, so the table stays in place, as
+    watch(1) shows it; in a file or a pipe a blank line follows instead, so the
+    redraws stay apart. Only tables get a banner: a json or csv redraw is the
+    document alone (``emit``), so a script reads a stream of documents.
+    """
+    if sys.stdout is None:  # started with stdout closed (>&-): nothing to draw on
+        return
+    if sys.stdout.isatty():
+        sys.stdout.write(f"{CLEAR_SCREEN}{banner}\n{text}\n")
+    else:
+        sys.stdout.write(f"{banner}\n{text}\n\n")
+    sys.stdout.flush()

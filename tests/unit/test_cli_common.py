@@ -61,3 +61,20 @@ def test_handling_restores_the_old_handlers():
         signal.raise_signal(signal.SIGUSR1)
     assert seen == [1]
     assert signal.getsignal(signal.SIGUSR1) is before
+
+
+def test_redraw_keeps_redraws_apart_in_a_pipe(capsys):
+    common.redraw("banner 1", "a\nb")
+    common.redraw("banner 2", "c")
+    assert capsys.readouterr().out == "banner 1\na\nb\n\nbanner 2\nc\n\n"
+
+
+def test_redraw_clears_a_terminal_first(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    common.redraw("banner", "a")
+    assert capsys.readouterr().out == common.CLEAR_SCREEN + "banner\na\n"
+
+
+def test_redraw_without_stdout_draws_nothing(monkeypatch):
+    monkeypatch.setattr("sys.stdout", None)
+    common.redraw("banner", "a")  # started with stdout closed (>&-): no AttributeError
