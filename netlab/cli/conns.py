@@ -47,8 +47,9 @@ def conns(
     info: bool = typer.Option(False, "-i", "--info", help="TCP internals: rtt, cwnd, retransmits, bytes, delivery rate."),
     summary: bool = typer.Option(False, "-s", "--summary", help="Counts by protocol and state, like ss -s."),
     sort: Optional[str] = typer.Option(None, "--sort", metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
-    watch: Optional[float] = typer.Option(None, "--watch", metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C."),
-    iterations: Optional[int] = typer.Option(None, "--iterations", metavar="N", help="With --watch: stop after N redraws."),
+    # -n is ss's --numeric here, so --iterations has no short spelling.
+    watch: Optional[float] = typer.Option(None, "--watch", metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
+    iterations: Optional[int] = typer.Option(None, "--iterations", metavar="N", help=common.ITERATIONS_HELP),
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),
@@ -56,13 +57,9 @@ def conns(
 ) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network, parse_port
-    from netlab.errors import UsageError
 
     common.check_format(fmt, render.FORMATS)
-    if watch is not None and watch <= 0:
-        raise UsageError(f"invalid --watch interval {watch}", "give a positive number of seconds")
-    if iterations is not None and iterations <= 0:
-        raise UsageError(f"invalid --iterations {iterations}", "give a positive count")
+    common.check_watch(watch, iterations)
 
     protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix)) if on]
     if not protocols:
@@ -104,9 +101,9 @@ def conns(
             return _render(query, fmt, summary, extended, info, sort, resolve)
 
     if watch is None:
-        print(once())
-        return 0
-    return _watch(once, watch, iterations)
+        _emit(once())
+        return ExitStatus.OK
+    return _watch(once, fmt, watch, iterations)
 
 
 def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool) -> str:
@@ -128,23 +125,27 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
     return text.listing_text(conns, fmt, extended, info, resolve)
 
 
-def _watch(once, interval: float, iterations: int | None) -> int:
-    """Redraw until Ctrl-C (exit 0) or the iteration count."""
-    tty = sys.stdout.isatty()
-    count = 0
+def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatus:
+    """Redraw until Ctrl-C (exit 0) or the iteration count.
+
+    A table redraws under a banner line; json and csv write the document alone
+    each time (json: one array per redraw, a stream that jq reads).
+    """
     try:
-        while True:
+        for _ in common.every(interval, iterations):
             text = once()
-            stamp = time.strftime("%H:%M:%S")
-            if tty:
-                sys.stdout.write("\x1b[H\x1b[2J")
-            sys.stdout.write(f"netlab conns, every {interval:g}s, {stamp}\n{text}\n")
-            if not tty:
-                sys.stdout.write("\n")
-            sys.stdout.flush()
-            count += 1
-            if iterations is not None and count >= iterations:
-                return 0
-            time.sleep(interval)
+            if fmt == "table":
+                common.redraw(f"netlab conns, every {interval:g}s, {time.strftime('%H:%M:%S')}", text)
+            else:
+                _emit(text)
     except KeyboardInterrupt:
-        return 0
+        pass
+    return ExitStatus.OK
+
+
+def _emit(text: str) -> None:
+    """common.emit, except that it writes nothing when started with stdout closed (>&-).
+
+    print() skips a missing stdout (None); common.emit would fail on it.
+    """
+    print(text, flush=True)

@@ -27,6 +27,12 @@ from tests.conftest import ROOT, run_netlab
     (["--format", "yaml"], "unknown format 'yaml' (use table, json or csv)"),
     (["--sort", "colour"], "unknown sort key 'colour'"),
     (["--watch", "0"], "invalid --watch"),
+    (["--watch", "0", "--iterations", "2"], "invalid --watch interval 0"),
+    (["--watch", "inf", "--iterations", "2"], "invalid --watch interval inf"),
+    (["--watch", "nan", "--iterations", "2"], "invalid --watch interval nan"),
+    (["--watch", "-1"], "invalid --watch interval -1"),
+    (["--watch", "1", "--iterations", "0"], "invalid --iterations 0"),
+    (["--iterations", "2"], "--iterations needs --watch"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     proc = run_netlab("conns", *args)
@@ -69,6 +75,36 @@ def test_watch_redraws_and_stops():
     assert proc.stdout.count("netlab conns, every 0.1s") == 3
 
 
+def test_watch_table_has_a_banner_per_redraw():
+    proc = run_netlab("conns", "-tl", "--watch", "0.05", "--iterations", "2")
+    assert proc.returncode == 0, proc.stderr
+    redraws = proc.stdout.split("\n\n")
+    assert redraws[-1] == "" and len(redraws) == 3
+    for redraw in redraws[:2]:
+        banner, header = redraw.splitlines()[:2]
+        assert banner.startswith("netlab conns, every 0.05s, ") and header.startswith("Netid")
+
+
+def test_watch_json_is_a_stream_of_documents_alone():
+    """No banner on stdout: each redraw is one JSON array, so jq (or raw_decode) reads the stream."""
+    proc = run_netlab("conns", "-tl", "--watch", "0.05", "--iterations", "2", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    decoder, text, at, documents = json.JSONDecoder(), proc.stdout, 0, []
+    while text[at:].strip():
+        at += len(text[at:]) - len(text[at:].lstrip())
+        document, at = decoder.raw_decode(text, at)
+        documents.append(document)
+    assert len(documents) == 2 and all(isinstance(d, list) for d in documents)
+    assert proc.stdout.endswith("]\n")
+
+
+def test_watch_csv_repeats_the_document_alone():
+    proc = run_netlab("conns", "-tl", "--watch", "0.05", "--iterations", "2", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "netlab conns" not in proc.stdout
+    assert proc.stdout.count("proto,family,state,") == 2
+
+
 def test_watch_ends_with_exit_0_on_ctrl_c():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "netlab", "conns", "-tl", "--watch", "0.2"],
@@ -89,6 +125,24 @@ def test_closed_pipe_ends_quietly():
     out = subprocess.run(f"{sys.executable} -m netlab conns -x --format json | head -c 10",
                          shell=True, capture_output=True, text=True, env=env, timeout=30)
     assert out.stderr == ""
+
+
+@pytest.mark.parametrize("args", ["-a", "-a --watch 0.1 --iterations 50"])
+def test_head_ends_it_quietly_with_exit_0(args):
+    """`netlab conns | head -1`: the reader goes away; netlab ends with 0 and says nothing."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(["bash", "-c", f"{sys.executable} -m netlab conns {args} | head -1; exit ${{PIPESTATUS[0]}}"],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert len(out.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_watch_with_stdout_closed_ends_quietly(fmt):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(["bash", "-c", f"{sys.executable} -m netlab conns -l --watch 0.05 --iterations 2 --format {fmt} >&-"],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert (out.returncode, out.stderr) == (0, "")
 
 
 def test_non_root_sees_own_sockets_and_a_note(tmp_path):
