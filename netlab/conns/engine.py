@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from netlab.core import diag, owners
-from netlab.core.addr import Network, interface_name
+from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
 
@@ -39,7 +39,7 @@ def parse_states(names: Iterable[str]) -> frozenset[str]:
 
 def parse_user(text: str) -> int:
     """A user name or uid -> uid."""
-    if text.isdigit():
+    if is_decimal(text):
         return int(text)
     try:
         return pwd.getpwnam(text).pw_uid
@@ -49,7 +49,7 @@ def parse_user(text: str) -> int:
 
 def check_pid(text: str | int) -> int:
     """A pid given by the user, which must name a running process."""
-    if isinstance(text, str) and not text.strip().isdigit():
+    if isinstance(text, str) and not is_decimal(text.strip()):
         raise UsageError(f"invalid pid {text!r}", "a pid is a positive number")
     pid = int(text)
     if pid <= 0 or not os.path.exists(f"/proc/{pid}"):

@@ -14,13 +14,23 @@ from netlab.errors import UsageError
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def is_decimal(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only: a port, pid or uid a user typed.
+
+    str.isdigit() alone also accepts '²' (which int() refuses) and full-width
+    digits such as '１' (which int() reads as 1): neither is a number a user
+    means, so both go the way of any other bad input.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def parse_port(text: str | int, what: str = "port") -> int:
     """A port number 0..65535 (or a service name such as 'http')."""
     if isinstance(text, int):
         value = text
     else:
         text = text.strip()
-        if text.isdigit():
+        if is_decimal(text):
             value = int(text)
         else:
             try:

@@ -122,6 +122,26 @@ def test_port_and_address_parsing():
         addr.parse_network("10.1.2")
 
 
+@pytest.mark.parametrize("text", ["\u00b2", "\uff11", "\u0663", "8\u00b2", "\uff18\uff10"])
+def test_ports_pids_and_uids_are_ascii_digits_only(text):
+    """'²' passes str.isdigit() but not int(); '１' passes both (as 1): each is bad input."""
+    from netlab.conns import check_pid, parse_user
+
+    assert not addr.is_decimal(text)
+    for parse in (addr.parse_port, check_pid, parse_user):
+        with pytest.raises(UsageError):
+            parse(text)
+
+
+def test_ascii_digits_still_parse():
+    assert addr.is_decimal("0") and addr.is_decimal("65535") and not addr.is_decimal("")
+    from netlab.conns import check_pid, parse_user
+
+    assert addr.parse_port(" 443 ") == 443
+    assert check_pid(str(os.getpid())) == os.getpid()
+    assert parse_user("0") == 0 and parse_user("root") == 0
+
+
 def test_endpoints_print_as_ss_prints_them():
     assert addr.format_endpoint("10.0.0.1", 80) == "10.0.0.1:80"
     assert addr.format_endpoint("::1", None, "inet6") == "[::1]:*"
