@@ -17,9 +17,11 @@ from typing import Callable, List, Optional
 import typer
 
 from netlab.capture.options import Look
+from netlab.cli import common
 from netlab.errors import UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
+FORMATS = ("table", "jsonl")
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +60,7 @@ def capture(
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
     stats: bool = typer.Option(False, "--stats", help="Instead of lines: top talkers, flows and protocols."),
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
-    fmt: str = typer.Option("table", "--format", metavar="table|jsonl", show_default=False, help="Lines as tcpdump prints them (table) or JSON lines."),
+    fmt: str = common.format_option(FORMATS, help="Lines as tcpdump prints them (table) or JSON lines."),
 ) -> int:
     request = Request(
         read_file=read_file, interface=interface, write_file=write_file,
@@ -102,8 +104,7 @@ class Request:
     look: Look
 
     def validate(self) -> None:
-        if self.fmt not in ("table", "jsonl"):
-            raise UsageError(f"unknown format {self.fmt!r}", "use --format table or --format jsonl")
+        common.check_format(self.fmt, FORMATS)
         if self.count is not None and self.count <= 0:
             raise UsageError(f"invalid packet count {self.count}", "-c takes a positive number")
         if not 0 <= self.snaplen <= 262144:
