@@ -106,8 +106,6 @@ def quiet_pipe() -> ExitStatus:
     return ExitStatus.OK
 
 
-# What `netlab conns --watch` added (kept at the end: other commands add theirs beside it).
-
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 
 
@@ -126,3 +124,23 @@ def redraw(banner: str, text: str) -> None:
     else:
         sys.stdout.write(f"{banner}\n{text}\n\n")
     sys.stdout.flush()
+
+
+def stop_then_interrupt(stop: Callable[[], None],
+                        signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM)) -> dict:
+    """Handlers for ``handling``: the first of these signals calls ``stop``, a second is final.
+
+    ``stop`` only asks: the command drains what it has, prints its summary (tcpdump's
+    counts) and exits as usual. A second signal raises KeyboardInterrupt (exit 130), for a
+    stream that does not stop.
+    """
+    fired = False
+
+    def handler(signum, frame):
+        nonlocal fired
+        if fired:
+            raise KeyboardInterrupt
+        fired = True
+        stop()
+
+    return {sig: handler for sig in signals}

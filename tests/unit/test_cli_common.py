@@ -78,3 +78,15 @@ def test_redraw_clears_a_terminal_first(monkeypatch, capsys):
 def test_redraw_without_stdout_draws_nothing(monkeypatch):
     monkeypatch.setattr("sys.stdout", None)
     common.redraw("banner", "a")  # started with stdout closed (>&-): no AttributeError
+
+
+def test_stop_then_interrupt_asks_once_then_is_final():
+    stops = []
+    handlers = common.stop_then_interrupt(lambda: stops.append(1), (signal.SIGUSR1, signal.SIGUSR2))
+    assert set(handlers) == {signal.SIGUSR1, signal.SIGUSR2}
+    with common.handling(handlers):
+        signal.raise_signal(signal.SIGUSR2)
+        assert stops == [1]
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGUSR1)  # either signal counts as the second
+    assert stops == [1]
