@@ -16,7 +16,7 @@ import struct
 from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
 
-from netlab.errors import NetlabError, UsageError
+from netlab.errors import ExitStatus, NetlabError, UsageError
 
 Packet = tuple[int, int, int, int, bytes]
 
@@ -40,7 +40,7 @@ class CaptureFileError(NetlabError):
     ``packets_before`` (set by ``count()``) is how many matching packets came before the damage.
     """
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
     packets_before: int | None = None
 
 

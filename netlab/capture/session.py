@@ -9,7 +9,7 @@ it returns is the tcpdump summary: captured, received by filter, dropped by kern
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator, Protocol
+from typing import Iterator, Protocol
 
 from netlab.capture.reader import OfflineCapture, Packet
 
@@ -134,11 +134,8 @@ def open_source(read_file: str | None, interface: str | None, snaplen: int, expr
     return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction)
 
 
-def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024,
-         install_signals: Callable[[Callable[[], None]], None] | None = None) -> Outcome:
+def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024) -> Outcome:
     """Move packets from source to sink until the end, -c COUNT, or a stop request."""
-    if install_signals is not None:
-        install_signals(source.request_stop)
     done = 0
     try:
         for batch in source.batches(batch_size):

@@ -8,17 +8,15 @@ summary. The capture, filtering, decoding and writing live in netlab.capture.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import typer
 
 from netlab.capture.options import Look
 from netlab.cli import common
-from netlab.errors import UsageError
+from netlab.errors import ExitStatus, UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
 FORMATS = ("table", "jsonl")
@@ -61,7 +59,7 @@ def capture(
     stats: bool = typer.Option(False, "--stats", help="Instead of lines: top talkers, flows and protocols."),
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
     fmt: str = common.format_option(FORMATS, help="Lines as tcpdump prints them (table) or JSON lines."),
-) -> int:
+) -> ExitStatus:
     request = Request(
         read_file=read_file, interface=interface, write_file=write_file,
         packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
@@ -79,8 +77,7 @@ def capture(
     except BrokenPipeError:
         # The reader went away (`| head`). Handled here because click turns EPIPE into
         # exit 1 before the top-level guard could see it.
-        _quiet_stdout()
-        return 0
+        return common.quiet_pipe()
 
 
 @dataclass(slots=True)
@@ -119,16 +116,16 @@ class Request:
             raise UsageError(f"invalid direction {self.direction!r}", "-Q takes in, out or inout")
 
 
-def _run(request: Request) -> int:
+def _run(request: Request) -> ExitStatus:
     from netlab.capture import session
 
     source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
                                  expression=request.expression, nano=request.nano, promisc=request.promisc,
                                  buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
                                  direction=request.direction)
-    with source:
-        # Before the banner: a Ctrl-C from the moment it is shown stops the run with its summary.
-        _signal_stopper(source.request_stop)
+    # The handlers before the banner: a Ctrl-C from the moment it is shown stops the run with
+    # its summary. They stay through the summary and the close, and go back after them.
+    with common.handling(common.stop_then_interrupt(source.request_stop)), source:
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
@@ -140,13 +137,13 @@ def _run(request: Request) -> int:
             except CaptureFileError as err:
                 _print(packet_count(err.packets_before or 0))  # tcpdump too counts up to the damage
                 raise
-            return 0
+            return ExitStatus.OK
         sink = _make_sink(request, source)
         outcome = session.pump(source, sink, count=request.count,
                                batch_size=1 if request.line_buffered else TEXT_BATCH)
-    for line in outcome.summary_lines():
-        _say(line)
-    return 0
+        for line in outcome.summary_lines():
+            _say(line)
+    return ExitStatus.OK
 
 
 def _make_sink(request: Request, source):
@@ -200,7 +197,7 @@ class _Stdout:
 def _stdout_failed(err: OSError):
     from netlab.capture.writer import write_error
 
-    _quiet_stdout()  # what is still buffered must not fail a second time at exit
+    common.quiet_pipe()  # what is still buffered must not fail a second time at exit
     return write_error("the output", err)
 
 
@@ -210,19 +207,7 @@ def _print(line: str) -> None:
     out.flush()
 
 
-def _signal_stopper(stop: Callable[[], None]) -> None:
-    """Ctrl-C and SIGTERM: first ask the capture to stop (drain, summary); a second one is final."""
-    def handler(signum, frame):
-        if getattr(handler, "fired", False):
-            raise KeyboardInterrupt
-        handler.fired = True
-        stop()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
-def _list_devices(fmt: str) -> int:
+def _list_devices(fmt: str) -> ExitStatus:
     from netlab import render
     from netlab.capture.live import list_devices
 
@@ -230,7 +215,7 @@ def _list_devices(fmt: str) -> int:
     if fmt == "jsonl":
         if devices:
             _print("\n".join(render.to_jsonl_line(d.as_dict()) for d in devices))
-        return 0
+        return ExitStatus.OK
     lines = []
     for d in devices:
         name = f"{d.name} ({d.description})" if d.description else d.name
@@ -238,13 +223,7 @@ def _list_devices(fmt: str) -> int:
         lines.append(f"{d.index}.{name} [{flags}]")
     if lines:
         _print("\n".join(lines))
-    return 0
-
-
-def _quiet_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+    return ExitStatus.OK
 
 
 def _say(line: str | None) -> None:
