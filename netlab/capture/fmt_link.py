@@ -170,10 +170,17 @@ def _sll_payload(f, out, d, p, etype, length, caplen, header):
         _default_print(f, out, d[p:])
 
 
+# if_indextoname() is a syscall round trip, about a hundred times the cost of a dict hit,
+# and SLL2 asks on every packet: hence the cache, one entry per index seen.
 _ifname_cache: dict[int, str] = {}
 
 
 def _ifname(index: int) -> str:
+    """tcpdump's interface column: the name, or "?" where there is none (0, or gone).
+
+    Not netlab.core.addr.interface_name: that one answers the number for a gone
+    index and None for 0, as ss shows them; tcpdump's text is "?" for both.
+    """
     name = _ifname_cache.get(index)
     if name is None:
         try:

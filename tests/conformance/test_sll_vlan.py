@@ -50,3 +50,17 @@ def test_vlan_in_cooked_capture_like_tcpdump(tmp_path, linktype, build, opts):
     same, total, diffs = compare(path, opts.split())
     assert total >= len(frames)  # unknown payloads add hex lines
     assert not diffs, "\n".join(diffs)
+
+
+@pytest.mark.parametrize("opts", ["", "-e"])
+def test_sll2_interface_index_without_a_name_prints_a_question_mark(tmp_path, opts):
+    # tcpdump prints "?" where if_indextoname() finds nothing (0, or an interface since gone),
+    # not the number that netlab.core.addr.interface_name answers there (ss's way)
+    require_tool("tcpdump")
+    path = tmp_path / "gone.pcap"
+    ip = _ip_packet()
+    frames = [struct.pack("!HHIHBB8s", 0x0800, 0, ifindex, 1, 0, 6, SRC_MAC + b"\0\0") + ip
+              for ifindex in (0, 1, 0x7FFFFFF0, 0xFFFFFFFF)]
+    write_pcap(path, LINKTYPE_LINUX_SLL2, [(1700000000, i, len(f), len(f), f) for i, f in enumerate(frames)])
+    same, total, diffs = compare(path, opts.split())
+    assert total == len(frames) and not diffs, "\n".join(diffs)
