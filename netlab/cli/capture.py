@@ -102,12 +102,20 @@ class Request:
 
     def validate(self) -> None:
         common.check_format(self.fmt, FORMATS)
+        # An empty name is no name: without these, -r '' captured live and -w '' printed.
+        if self.read_file == "":
+            raise UsageError("-r needs a file name", "give a path, or '-' for standard input")
+        if self.write_file == "":
+            raise UsageError("-w needs a file name", "give a path, or '-' for standard output")
         if self.count is not None and self.count <= 0:
             raise UsageError(f"invalid packet count {self.count}", "-c takes a positive number")
         if not 0 <= self.snaplen <= 262144:
             raise UsageError(f"invalid snaplen {self.snaplen}", "-s takes 0-262144 (0 means 262144)")
         if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
             raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
+        if self.write_file and self.fmt != "table":
+            raise UsageError("--format applies to printed packets; -w writes a pcap",
+                             f"read it back with: netlab capture -r FILE --format {self.fmt}")
         if self.read_file and self.interface:
             raise UsageError("-r and -i both given", "read a file or capture live, not both")
         if self.buffer_kib is not None and self.buffer_kib <= 0:

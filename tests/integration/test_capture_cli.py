@@ -158,6 +158,10 @@ def test_list_devices_agrees_with_tcpdump():
     (["-D", "--format", "xml"], "unknown format 'xml' (use table or jsonl)"),
     (["-r", str(WHOIS), "-s", "999999"], "invalid snaplen"),
     (["-i", "nonexistent0", "-c", "1"], "nonexistent0"),
+    # tcpdump says "tcpdump: : No such file or directory" and exits 1 for both empty names
+    (["-r", ""], "-r needs a file name"),
+    (["-w", "", "-r", str(WHOIS)], "-w needs a file name"),
+    (["-w", "", "-i", "lo", "-c", "1"], "-w needs a file name"),
 ])
 def test_bad_input_is_one_line(args, message):
     proc = run_netlab("capture", *args)
@@ -165,6 +169,16 @@ def test_bad_input_is_one_line(args, message):
     errors = proc.stderr.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("netlab: error: ") and message in errors[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_write_with_a_print_format_is_refused_and_writes_nothing(tmp_path):
+    out = tmp_path / "out.pcap"
+    proc = run_netlab("capture", "-r", str(WHOIS), "-w", str(out), "--format", "jsonl")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == ["netlab: error: --format applies to printed packets; -w writes a pcap "
+                                        "(read it back with: netlab capture -r FILE --format jsonl)"]
+    assert not out.exists()
 
 
 def test_truncated_file_prints_what_it_read_then_one_error(tmp_path):
