@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from tests.conformance import recordings
-from tests.conftest import require_tool
+from tests.helpers import recordings
+from tests.helpers.env import require_tool
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import struct
 
 import pytest
 
-from tests.conformance.frames import B4, assert_like_tcpdump, ip4, ip6, udp, write_frames
-from tests.conftest import require_tool
+from tests.helpers.frames import B4, assert_like_tcpdump, ip4, ip6, udp, write_frames
+from tests.helpers.env import require_tool
 
 
 def _udp_frame(sport: int, dport: int, payload: bytes, dst=B4) -> bytes:
@@ -69,8 +69,8 @@ def test_application_names_on_udp_lines(tmp_path, opts):
 def test_application_lines_truncated(tmp_path):
     """Every prefix of the datagrams above, without -v: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    from tests.conformance.test_malformed import prefixes, write_pcap
-    from tests.conformance.test_tcpdump_lines import compare as compare_lines
+    from tests.helpers.tcpdump import prefixes, write_pcap
+    from tests.helpers.tcpdump import compare as compare_lines
     whole = tmp_path / "apps.pcap"
     write_frames(whole, FRAMES)
     linktype, packets = prefixes(str(whole))

@@ -11,11 +11,11 @@ import struct
 import pytest
 
 from netlab.core.inet import checksum
-from tests.conformance import frames as frames_lib
-from tests.conformance.frames import A4, A6, B4, B6, MAC, assert_like_tcpdump, ip4, pseudo_header, udp, write_frames
-from tests.conformance.test_icmp_kinds import icmp
-from tests.conformance.test_malformed import _check_truncations
-from tests.conftest import require_tool
+from tests.helpers import frames as frames_lib
+from tests.helpers.frames import A4, A6, B4, B6, MAC, assert_like_tcpdump, ip4, pseudo_header, udp, write_frames
+from tests.helpers.frames import icmp
+from tests.helpers.tcpdump import check_truncations
+from tests.helpers.env import require_tool
 
 
 def tcp(sport, dport, seq, ack, flags, options=b"", payload=b"", v6=False, win=512):
@@ -101,7 +101,7 @@ def test_headers_and_options_truncated(tmp_path):
     require_tool("tcpdump")
     path = tmp_path / "hdr.pcap"
     write_frames(path, frames())
-    _check_truncations(path, tmp_path)
+    check_truncations(path, tmp_path)
 
 
 def app_frames():
@@ -152,4 +152,4 @@ def test_vxlan_truncated(tmp_path):
     require_tool("tcpdump")
     path = tmp_path / "vxlan.pcap"
     write_frames(path, vxlan_frames())
-    _check_truncations(path, tmp_path)
+    check_truncations(path, tmp_path)

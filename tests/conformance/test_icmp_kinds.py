@@ -13,14 +13,8 @@ import struct
 import pytest
 
 from netlab.core.inet import checksum
-from tests.conformance.frames import A6, B4, B6, LL6, MAC, assert_like_tcpdump, ip4, ip6, pseudo_header, write_frames
-from tests.conftest import require_tool
-
-
-def icmp(typ: int, code: int, rest: bytes) -> bytes:
-    body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
-    struct.pack_into("!H", body, 2, checksum(bytes(body)))
-    return bytes(body)
+from tests.helpers.env import require_tool
+from tests.helpers.frames import A6, B4, B6, LL6, MAC, assert_like_tcpdump, icmp, ip4, ip6, pseudo_header, write_frames
 
 
 def quoted_udp() -> bytes:
@@ -98,7 +92,7 @@ def test_icmp_kinds(tmp_path, opts):
 def test_icmp_kinds_truncated(tmp_path):
     """Every prefix of every kind: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    from tests.conformance.test_malformed import _check_truncations
+    from tests.helpers.tcpdump import check_truncations
     path = tmp_path / "icmp.pcap"
     write_frames(path, frames())
-    _check_truncations(path, tmp_path)
+    check_truncations(path, tmp_path)

@@ -12,9 +12,9 @@ import struct
 
 import pytest
 
-from tests.conformance import pcapfile
-from tests.conformance.test_malformed import write_pcap
-from tests.conformance.test_tcpdump_lines import OPTION_SETS, compare
+from tests.helpers import pcapfile
+from tests.helpers.tcpdump import write_pcap
+from tests.helpers.tcpdump import compare, OPTION_SETS
 
 AF_INET, AF_INET6_LINUX_BSD = 2, 24
 

@@ -10,16 +10,13 @@ formatter raise, whatever the options, nor fall into its catch-all.
 from __future__ import annotations
 
 import random
-import struct
-from pathlib import Path
 
 import pytest
 
 from netlab.capture.decode import Formatter
-from tests.conformance import pcapfile
-from tests.conformance.test_tcpdump_lines import PCAPS, compare, needs_pcaps, options_from
+from tests.helpers import pcapfile
+from tests.helpers.tcpdump import PCAPS, check_truncations, needs_pcaps, options_from
 
-TRUNCATION_OPTIONS = [[], ["-v"], ["-e"], ["-q"], ["-x"], ["-X", "-v"]]
 # Known gaps, left out rather than hidden: truncated node-information queries
 # (tcpdump 4.99.3's "03 draft" subject guess) and DNS -vv with a cut EDNS option.
 TRUNCATION_PCAPS = ["tcp-handshake-nano.pcap", "dns_tcp.pcap", "dns_udp.pcap", "mptcp-v1.pcap", "mptcp-aa-echo.pcap",
@@ -28,46 +25,16 @@ TRUNCATION_PCAPS = ["tcp-handshake-nano.pcap", "dns_tcp.pcap", "dns_udp.pcap", "
                     "LINKTYPE_IPV4.pcap", "LINKTYPE_IPV6.pcap", "tcp_rst_diag_payload.pcap", "scps_invalid.pcap"]
 
 
-def write_pcap(path: Path, linktype: int, packets) -> None:
-    with open(path, "wb") as fh:
-        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
-        for sec, frac, _caplen, length, data in packets:
-            fh.write(struct.pack("<IIII", sec, frac, len(data), length) + data)
-
-
-def prefixes(src: str, limit: int = 40):
-    """Every prefix of the first packets (every 4th byte past the first 128)."""
-    linktype, packets = pcapfile.read(src)
-    out = []
-    for sec, frac, _caplen, length, data in packets[:limit]:
-        cuts = list(range(0, min(len(data), 128))) + list(range(128, len(data), 4))
-        for cut in cuts:
-            out.append((sec, frac, cut, length, data[:cut]))
-    return linktype, out
-
-
-def _check_truncations(src, tmp_path):
-    linktype, packets = prefixes(str(src))
-    path = tmp_path / ("cut-" + Path(src).name)
-    write_pcap(path, linktype, packets)
-    report = []
-    for args in TRUNCATION_OPTIONS:
-        same, total, diffs = compare(path, args)
-        if diffs:
-            report.append(f"{Path(src).name} {' '.join(args)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
-
-
 @needs_pcaps
 @pytest.mark.parametrize("name", TRUNCATION_PCAPS)
 def test_truncated_prefixes_of_suite_pcaps(name, tmp_path):
-    _check_truncations(PCAPS / name, tmp_path)
+    check_truncations(PCAPS / name, tmp_path)
 
 
 @pytest.mark.privileged
 @pytest.mark.parametrize("name", ["veth-ether", "router-sll2", "router-sll"])
 def test_truncated_prefixes_of_recordings(recorded, name, tmp_path):
-    _check_truncations(recorded[name], tmp_path)
+    check_truncations(recorded[name], tmp_path)
 
 
 @needs_pcaps

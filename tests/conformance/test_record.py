@@ -9,8 +9,8 @@ import pytest
 from netlab.capture.decode import Formatter
 from netlab.capture.linktypes import linktype_name
 from netlab.capture.options import FormatOptions
-from tests.conformance import pcapfile
-from tests.conformance.test_tcpdump_lines import OPTION_SETS, PCAPS, needs_pcaps, options_from, tcpdump_lines
+from tests.helpers import pcapfile
+from tests.helpers.tcpdump import needs_pcaps, OPTION_SETS, options_from, PCAPS, tcpdump_lines
 
 KEYS = ["ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
         "icmp_type", "summary"]

@@ -6,10 +6,10 @@ import struct
 
 import pytest
 
-from tests.conformance.frames import ip4, udp
-from tests.conformance.test_malformed import write_pcap
-from tests.conformance.test_tcpdump_lines import compare
-from tests.conftest import require_tool
+from tests.helpers.frames import ip4, udp
+from tests.helpers.tcpdump import write_pcap
+from tests.helpers.tcpdump import compare
+from tests.helpers.env import require_tool
 
 LINKTYPE_LINUX_SLL = 113
 LINKTYPE_LINUX_SLL2 = 276

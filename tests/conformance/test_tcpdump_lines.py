@@ -2,7 +2,7 @@
 
 Two sources of packets: the pcaps of tcpdump's own test suite in
 ../shared/conformance/tcpdump (manifest.tsv), and recordings made here in
-private namespaces (tests/conformance/recordings.py). For every pcap and every
+private namespaces (tests/helpers/recordings.py). For every pcap and every
 output option tcpdump runs in the same test and its stdout is the expectation;
 the Formatter is driven through its Python API (fast) and, for a few cases,
 through ``netlab capture -r`` as a user would run it.
@@ -11,88 +11,24 @@ through ``netlab capture -r`` as a user would run it.
 from __future__ import annotations
 
 import csv
-import os
 import shlex
-import subprocess
-from pathlib import Path
 
 import pytest
-import typer
 
-from netlab.capture.decode import Formatter
-from netlab.capture.options import FormatOptions, Look
-from tests.conformance import pcapfile
-from tests.conftest import CONFORMANCE as SHARED_CONFORMANCE, require_conformance, require_tool, run_netlab
-
-CONFORMANCE = SHARED_CONFORMANCE / "tcpdump"
-PCAPS = CONFORMANCE / "pcaps"
-
-# Options tcpdump 4.99.3 itself rejects (added in later releases): nothing to compare with.
-NOT_IN_4993 = ("--print-sampling", "-g", "--skip")
-
-# Every output option of the issue, tried on every pcap.
-OPTION_SETS = ["", "-q", "-e", "-q -e", "-v", "-vv", "-vvv", "-e -v", "-t", "-tt", "-ttt", "-tttt", "-ttttt",
-               "--nano", "-ttt --nano", "-#", "-x", "-xx", "-X", "-XX", "-A", "-AA", "-# -e -X -tt"]
-
-
-_capture_command = None
-
-
-def options_from(args: list[str]) -> FormatOptions:
-    """tcpdump's arguments as `netlab capture` reads them: its own parser, then its own mapping."""
-    global _capture_command
-    if _capture_command is None:
-        from netlab.cli import capture
-
-        app = typer.Typer()
-        app.callback()(lambda: None)  # a group, as netlab's app is: the command keeps its own name and options
-        capture.register(app)
-        _capture_command = typer.main.get_command(app).commands["capture"]
-    params = _capture_command.make_context("capture", list(args)).params
-    return Look.from_params(params).options(nano=params["nano"], utc=True)
-
-
-def tcpdump_lines(pcap: Path | str, args: list[str]) -> list[str]:
-    proc = subprocess.run(["tcpdump", "-n", "-r", str(pcap), *args], capture_output=True,
-                          env=dict(os.environ, TZ="GMT0"), timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc.stdout.decode("latin-1").split("\n")[:-1]
-
-
-def netlab_lines(pcap: Path | str, args: list[str]) -> list[str]:
-    o = options_from(args)
-    linktype, packets = pcapfile.read(str(pcap), nano=o.nano)
-    fmt = Formatter(linktype, o)
-    text = "".join(fmt.format(*p) + "\n" for p in packets)
-    return text.split("\n")[:-1]
-
-
-def compare(pcap, args) -> tuple[int, int, list[str]]:
-    """(matching lines, tcpdump's lines, first differences)."""
-    want = tcpdump_lines(pcap, args)
-    got = netlab_lines(pcap, args)
-    diffs = []
-    same = 0
-    for i in range(max(len(want), len(got))):
-        w = want[i] if i < len(want) else "<no line>"
-        g = got[i] if i < len(got) else "<no line>"
-        if w == g:
-            same += 1
-        elif len(diffs) < 6:
-            diffs += [f"tcpdump: {w}", f"netlab:  {g}"]
-    return same, len(want), diffs
-
+from tests.helpers.cli import run_netlab
+from tests.helpers.env import require_conformance, require_tool
+from tests.helpers.tcpdump import NOT_IN_4993, OPTION_SETS, PCAPS, SUITE, compare, needs_pcaps, tcpdump_lines
 
 def _manifest():
     rows = []
-    with open(CONFORMANCE / "manifest.tsv", newline="") as fh:
+    with open(SUITE / "manifest.tsv", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             rows.append(row)
     return rows
 
 
 def _manifest_cases():
-    if not (CONFORMANCE / "manifest.tsv").exists():
+    if not (SUITE / "manifest.tsv").exists():
         return []
     cases = []
     for row in _manifest():
@@ -103,9 +39,6 @@ def _manifest_cases():
             args = ["-tttt", *args]  # how tcpdump's own suite runs the test
         cases.append(pytest.param(row["pcap"], ["-#", *args], id=row["name"]))
     return cases
-
-
-needs_pcaps = pytest.mark.skipif(not PCAPS.exists(), reason="conformance pcaps not present")
 
 
 def test_conformance_data_is_there():

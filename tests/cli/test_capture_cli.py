@@ -14,7 +14,8 @@ import pytest
 
 from bench.pcapgen import write_mixed_pcap
 from netlab.capture.reader import OfflineCapture
-from tests.conftest import CONFORMANCE, ROOT, netlab_argv, require_tool, run_netlab
+from tests.helpers.cli import netlab_argv, run_netlab
+from tests.helpers.env import CONFORMANCE, require_tool, ROOT
 
 PCAPS = CONFORMANCE / "tcpdump" / "pcaps"
 WHOIS = PCAPS / "whois.pcap"

@@ -11,7 +11,9 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, run_netlab
+from tests.helpers.cli import run_netlab
+
+from tests.helpers.env import ROOT
 
 
 @pytest.mark.parametrize("args,needle", [

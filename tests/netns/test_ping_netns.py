@@ -16,7 +16,9 @@ import time
 
 import pytest
 
-from tests.conftest import netlab_argv, require_tool, run_netlab, ROOT
+from tests.helpers.cli import netlab_argv, run_netlab
+
+from tests.helpers.env import require_tool, ROOT
 
 pytestmark = pytest.mark.privileged
 

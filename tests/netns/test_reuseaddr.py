@@ -22,7 +22,8 @@ from typing import Iterator
 import pytest
 
 from netlab.core import netns
-from tests.conftest import ROOT, netlab_argv, require_tool, run_netlab
+from tests.helpers.cli import netlab_argv, run_netlab
+from tests.helpers.env import require_tool, ROOT
 
 PORT = 8001
 ADDR = "127.0.0.1"

@@ -16,8 +16,9 @@ import pytest
 
 from netlab.capture.reader import OfflineCapture
 from netlab.testing import parse_end_counts
-from tests.conftest import ROOT, listed_commands, netlab_argv, require_tool
-from tests.integration.capture_traffic import wait_for_line
+from tests.helpers.cli import listed_commands, netlab_argv
+from tests.helpers.env import require_tool, ROOT
+from tests.helpers.traffic import wait_for_line
 
 pytestmark = pytest.mark.privileged
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import listed_commands, run_netlab
+from tests.helpers.cli import listed_commands, run_netlab
 
 BAD_INPUT = [
     (["-c", "-5"], "connects -5 is out of range"),

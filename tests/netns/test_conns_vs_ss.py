@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool, run_netlab
+from tests.helpers.cli import run_netlab
+
+from tests.helpers.env import require_tool
 
 pytestmark = pytest.mark.privileged
 
-POPULATION = Path(__file__).with_name("population.py")
+POPULATION = Path(__file__).parents[1] / "helpers" / "population.py"
 
 
 @pytest.fixture

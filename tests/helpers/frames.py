@@ -9,8 +9,8 @@ from __future__ import annotations
 import struct
 
 from netlab.core.inet import checksum
-from tests.conformance.test_malformed import write_pcap
-from tests.conformance.test_tcpdump_lines import compare
+from tests.helpers.tcpdump import write_pcap
+from tests.helpers.tcpdump import compare
 
 MAC = bytes.fromhex("02004d000002" "02004d000001")  # destination, source
 A4, B4 = bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2])
@@ -59,3 +59,9 @@ def assert_like_tcpdump(path, opts: str) -> int:
     _same, total, diffs = compare(path, opts.split())
     assert not diffs, "\n".join(diffs)
     return total
+
+
+def icmp(typ: int, code: int, rest: bytes) -> bytes:
+    body = bytearray(struct.pack("!BBH", typ, code, 0) + rest)
+    struct.pack_into("!H", body, 2, checksum(bytes(body)))
+    return bytes(body)

@@ -19,8 +19,9 @@ from netlab.capture.reader import OfflineCapture
 from netlab import testing
 from netlab.core import netns
 from netlab.errors import UsageError
-from tests.conftest import CONFORMANCE, require_tool, run_netlab
-from tests.integration.capture_traffic import make_traffic, record_with_tcpdump
+from tests.helpers.cli import run_netlab
+from tests.helpers.env import CONFORMANCE, require_tool
+from tests.helpers.traffic import make_traffic, record_with_tcpdump
 
 EXPRESSIONS = [line.strip() for line in (CONFORMANCE / "filters" / "expressions.txt").read_text().splitlines()
                if line.strip()]

@@ -10,7 +10,7 @@ import pytest
 from netlab.capture.reader import OfflineCapture
 from netlab.capture.writer import PcapWriter
 from netlab.errors import UsageError
-from tests.conftest import CONFORMANCE, require_tool
+from tests.helpers.env import CONFORMANCE, require_tool
 
 WHOIS = CONFORMANCE / "tcpdump" / "pcaps" / "whois.pcap"
 
@@ -142,7 +142,7 @@ def test_ctrl_c_during_a_write_never_writes_a_record_twice(tmp_path):
     import sys
     import time
 
-    from tests.conftest import ROOT
+    from tests.helpers.env import ROOT
 
     for trial in range(8):
         path = tmp_path / f"int{trial}.pcap"

@@ -19,7 +19,8 @@ import pytest
 
 from netlab.core import netns, procfs
 from netlab.lab.backlog import probe, synqueue
-from tests.conftest import netlab_argv, require_tool, run_netlab, ROOT
+from tests.helpers.cli import netlab_argv, run_netlab
+from tests.helpers.env import require_tool, ROOT
 
 pytestmark = pytest.mark.privileged
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_netlab
+from tests.helpers.cli import run_netlab
 
 
 @pytest.mark.parametrize("args,what", [

@@ -68,7 +68,7 @@ def _interrupted(script: str, delay: float):
     import sys
     import time
 
-    from tests.conftest import ROOT
+    from tests.helpers.env import ROOT
 
     proc = subprocess.Popen([sys.executable, "-c", script, str(ROOT)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

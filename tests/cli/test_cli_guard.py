@@ -6,7 +6,7 @@ import pytest
 
 from netlab import __version__
 from netlab.cli.launch import needs_owner_walk
-from tests.conftest import listed_commands, run_netlab
+from tests.helpers.cli import listed_commands, run_netlab
 
 
 COMMANDS = ("conns", "ping", "capture", "backlog", "reuseaddr-demo")
@@ -84,7 +84,9 @@ def test_closed_stdout_ends_quietly(args):
     import os
     import subprocess
 
-    from tests.conftest import ROOT, netlab_argv
+    from tests.helpers.cli import netlab_argv
+
+    from tests.helpers.env import ROOT
 
     proc = subprocess.run(["bash", "-c", '"$@" >&-', "netlab", *netlab_argv(*args)], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))

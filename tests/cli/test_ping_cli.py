@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import run_netlab
+from tests.helpers.cli import run_netlab
 
 
 def assert_one_line_error(proc, code: int, *words: str):
@@ -76,7 +76,7 @@ def test_no_privilege_exit_3_with_hint():
     import os
     import subprocess
 
-    from tests.conftest import ROOT, require_tool
+    from tests.helpers.env import require_tool, ROOT
     require_tool("setpriv")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     # The host namespace's ping_group_range is not ours to change: run in a fresh
@@ -120,7 +120,7 @@ def test_repeated_address_is_pinged_each_time_tcp():
 def _assert_closed_pipe_ends_quietly(*args: str):
     import subprocess
 
-    from tests.conftest import ROOT
+    from tests.helpers.env import ROOT
     script = f"PYTHONPATH={ROOT} {sys.executable} -m netlab ping {' '.join(args)} | head -2; echo rc=${{PIPESTATUS[0]}}"
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
     assert proc.stdout.splitlines()[-1] == "rc=0"

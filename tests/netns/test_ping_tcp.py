@@ -9,7 +9,9 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, netlab_argv, run_netlab
+from tests.helpers.cli import netlab_argv, run_netlab
+
+from tests.helpers.env import ROOT
 
 COUNTS = re.compile(r"^(\d+) packets transmitted, (\d+) received(?:, \+\d+ duplicates)?(?:, \+(\d+) errors)?", re.M)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, listed_commands, require_tool, run_netlab
+from tests.helpers.cli import listed_commands, run_netlab
+
+from tests.helpers.env import require_tool, ROOT
 
 PAGES = sorted((ROOT / "man").glob("*.1"))
 COMMANDS = listed_commands(run_netlab("--help").stdout)
