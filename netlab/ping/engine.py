@@ -39,11 +39,12 @@ from array import array
 from collections import deque
 from typing import Generator, Iterator
 
+from netlab.core.addr import interface_name
+from netlab.ping.base import Session, TargetStats
 from netlab.ping import icmp
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Target, Timeout
-from netlab.ping.base import Session, TargetStats
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, open_icmp_socket)
 from netlab.ping.route import path_mtu
@@ -498,7 +499,7 @@ class PingSession(Session):
         if st is None:
             return None
         if v6 and addr[3]:  # a link-local source: ping shows it with its %interface
-            source = f"{source}%{_ifname(addr[3])}"
+            source = f"{source}%{interface_name(addr[3])}"
         idx = seq & st.mask
         if not rx_ns:
             rx_ns = time.time_ns()
@@ -625,13 +626,6 @@ class PingSession(Session):
 
 
 @functools.lru_cache(maxsize=64)
-def _ifname(index: int) -> str:
-    try:
-        return socket.if_indextoname(index)
-    except OSError:
-        return str(index)
-
-
 def _unscoped(address: str) -> str:
     return address.partition("%")[0]
 
