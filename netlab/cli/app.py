@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterable
 
+import click
 import typer
 
 from netlab import __version__
@@ -57,7 +58,7 @@ def register_commands(names: Iterable[str] | None = None) -> None:
     """Add these commands (all by default) to ``app``, each once.
 
     main() adds only the command it runs: importing and building all five
-    cost 8 ms of every start. Help and unknown commands get all of them.
+    would slow every start. Help and unknown commands get all of them.
     """
     for name in COMMANDS if names is None else names:
         if name not in _registered:
@@ -65,25 +66,8 @@ def register_commands(names: Iterable[str] | None = None) -> None:
             _registered.add(name)
 
 
-def _click_classes(name: str) -> tuple[type, ...]:
-    """click's exception class ``name`` as the installed typer raises it.
-
-    typer >= 0.20 ships its own copy of click (typer._click, with Abort and Exit
-    in typer.exceptions); older ones use click itself.
-    """
-    try:
-        importlib.import_module("typer._click")
-        modules = ("typer._click.exceptions", "typer.exceptions")
-    except ImportError:
-        modules = ("click.exceptions",)
-    found = [getattr(importlib.import_module(m), name, None) for m in modules]
-    return tuple(cls for cls in found if cls is not None)
-
-
-_NO_ARGS_IS_HELP = _click_classes("NoArgsIsHelpError")
-_USAGE_ERROR = _click_classes("UsageError")
-_CLICK_EXCEPTION = _click_classes("ClickException")
-_ABORT = _click_classes("Abort")
+# click 8.2 raises this for a bare `netlab` (no_args_is_help); 8.1 prints the help itself.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _command_name(argv: list[str]) -> str | None:
@@ -121,15 +105,17 @@ def main(argv: list[str] | None = None) -> None:
     except _NO_ARGS_IS_HELP as err:
         print(err.format_message())
         rc = ExitStatus.USAGE
-    except _USAGE_ERROR as err:
+    except click.UsageError as err:
         rc = ExitStatus.USAGE
         sub = _command_name(argv)
-        hint = f"see 'netlab {sub} --help'" if sub and err.ctx and err.ctx.info_name != "netlab" else "see 'netlab --help'"
+        # err.ctx is the command's context, or None where click lost it (an option's missing value)
+        in_command = sub in COMMANDS and (err.ctx is None or err.ctx.info_name != "netlab")
+        hint = f"see 'netlab {sub} --help'" if in_command else "see 'netlab --help'"
         _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
-    except _CLICK_EXCEPTION as err:
+    except click.ClickException as err:
         _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
         rc = err.exit_code
-    except (*_ABORT, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt):
         rc = ExitStatus.INTERRUPTED
     except BrokenPipeError:
         rc = quiet_pipe()
