@@ -76,7 +76,12 @@ def every(seconds: float, iterations: int | None) -> Iterator[int]:
 
 
 def emit(text: str) -> None:
-    """One block of output, with its newline, flushed now (a watcher sees it at once)."""
+    """One block of output, with its newline, flushed now (a watcher sees it at once).
+
+    Started with stdout closed (``>&-``) Python has no sys.stdout: nothing to write on.
+    """
+    if sys.stdout is None:
+        return
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

@@ -101,7 +101,7 @@ def conns(
             return _render(query, fmt, summary, extended, info, sort, resolve)
 
     if watch is None:
-        _emit(once())
+        common.emit(once())
         return ExitStatus.OK
     return _watch(once, fmt, watch, iterations)
 
@@ -137,15 +137,8 @@ def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatu
             if fmt == "table":
                 common.redraw(f"netlab conns, every {interval:g}s, {time.strftime('%H:%M:%S')}", text)
             else:
-                _emit(text)
+                common.emit(text)
     except KeyboardInterrupt:
         pass
     return ExitStatus.OK
 
-
-def _emit(text: str) -> None:
-    """common.emit, except that it writes nothing when started with stdout closed (>&-).
-
-    print() skips a missing stdout (None); common.emit would fail on it.
-    """
-    print(text, flush=True)
