@@ -27,15 +27,6 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130
 
 
-# The older spellings, until every caller says ExitStatus.X.
-EXIT_OK = ExitStatus.OK
-EXIT_NEGATIVE = ExitStatus.NEGATIVE
-EXIT_USAGE = ExitStatus.USAGE
-EXIT_PRIVILEGE = ExitStatus.PRIVILEGE
-EXIT_INTERNAL = ExitStatus.INTERNAL
-EXIT_INTERRUPTED = ExitStatus.INTERRUPTED
-
-
 class NetlabError(Exception):
     """Base class: a message, an optional hint, and the exit code."""
 
