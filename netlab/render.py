@@ -43,10 +43,10 @@ def table(records: Iterable[Any], columns: Sequence[Column], rows: Sequence[Sequ
     """A plain, ss-like table: headers, then one row per record, no rules.
 
     Single-line cells are aligned by plain_table, which prints exactly what
-    tabulate's "plain" format prints (a unit test pins that) at a fraction of
-    the cost: tabulate took 711 ms for 30k socket rows and 21 ms just to import,
-    plain_table 4 ms. Cells with line breaks go to tabulate. ``rows`` (the
-    cells as strings, in column order) skips the per-cell lookups.
+    tabulate's "plain" format prints (a unit test pins that) at a small fraction
+    of its cost (bench/conns.py measures it). Cells with line breaks go to
+    tabulate. ``rows`` (the cells as strings, in column order) skips the
+    per-cell lookups.
     """
     if rows is None:
         rows = [[c.cell(as_dict(r)) for c in columns] for r in records]
@@ -69,7 +69,7 @@ def plain_table(rows: Sequence[Sequence[str]], headers: Sequence[str], aligns: S
     As tabulate does (with preserve_whitespace: cells are shown as they are):
     a column is as wide as its widest cell or its header plus two, columns are
     joined by two spaces, and trailing blanks are stripped. In C where
-    netlab._speedups was built: 4 ms for 30k rows, 20 ms in Python.
+    netlab._speedups was built, else in Python.
     """
     if _speedups is not None:
         return _speedups.aligned(rows, headers, [a == "right" for a in aligns])
@@ -90,7 +90,7 @@ def plain_table_py(rows: Sequence[Sequence[str]], headers: Sequence[str], aligns
 
 
 def to_json(value: Any) -> str:
-    """Indented JSON. orjson when installed: json.dumps(indent=2) took 500 ms for 30k sockets."""
+    """Indented JSON; orjson when installed (json.dumps with indent is many times slower)."""
     try:
         import orjson
     except ImportError:
@@ -101,7 +101,7 @@ def to_json(value: Any) -> str:
 
 
 def to_jsonl_line(value: Any) -> str:
-    import json  # here, not at the top: 3 ms of every start, and `netlab conns` prints no jsonl
+    import json  # here, not at the top: every start would pay for it, and `netlab conns` prints no jsonl
 
     return json.dumps(value, separators=(",", ":"), default=_json_default)
 

@@ -1,6 +1,6 @@
 """The console script: start what can run ahead, hand over to the typer app, exit fast.
 
-Importing typer and click takes about 50 ms. `netlab conns` needs the owners
+Importing typer and click is most of a quiet start. `netlab conns` needs the owners
 of every socket, a walk of /proc that does not depend on its options, so that
 walk starts here, in a thread on the other core, before anything heavy is
 imported (netlab.core.owners.prefetch; a no-op without the C walker).
@@ -62,9 +62,8 @@ def main() -> None:
 def exit_without_teardown(status: int | str | None) -> None:
     """Exit as sys.exit(status) would, without tearing the interpreter down.
 
-    The teardown (modules, a last garbage collection, every object freed) took
-    12 ms after `netlab --version` and 30 ms after listing 10k sockets, a third
-    of that run. What a user could lose is done first: the atexit handlers
+    The teardown (modules, a last garbage collection, every object freed) was a
+    large share of a short run, growing with the sockets listed. What a user could lose is done first: the atexit handlers
     (scapy's temporary files) and the flush of stdout and stderr. Commands
     close their own files, sockets and namespaces before they return.
     """
