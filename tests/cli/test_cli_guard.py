@@ -107,3 +107,10 @@ def test_closed_stdout_ends_quietly(args):
 ])
 def test_launch_starts_the_walk_only_for_a_listing_with_owners(argv, walk):
     assert needs_owner_walk(argv) is walk
+
+
+def test_a_missing_option_value_points_at_the_command_help():
+    proc = run_netlab("backlog", "--watch")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "'--watch' requires an argument" in proc.stderr and "see 'netlab backlog --help'" in proc.stderr
