@@ -9,6 +9,13 @@ from dataclasses import fields
 from typing import Iterator
 
 
+def as_dict(record) -> dict:
+    """A record as a plain dict: dicts as they are, record objects through their as_dict()."""
+    if isinstance(record, dict):
+        return record
+    return record.as_dict()
+
+
 def fields_dict(record) -> dict:
     """A dataclass record's fields by name, shallow (dataclasses.asdict deep-copies every value)."""
     return {f.name: getattr(record, f.name) for f in fields(record)}

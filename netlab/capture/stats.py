@@ -89,7 +89,7 @@ def _top(table: dict[str, list[int]], n: int, by: str) -> list[Counter]:
 
 
 def render_table(stats: TalkerStats, n: int = TOP) -> str:
-    from netlab.render import Column, table
+    from netlab.output import Column, table
 
     def pct(part: int, whole: int) -> str:
         return f"{100.0 * part / whole:.1f}%" if whole else "-"
@@ -112,6 +112,6 @@ def render_table(stats: TalkerStats, n: int = TOP) -> str:
 
 
 def render_jsonl(stats: TalkerStats, n: int = TOP) -> str:
-    from netlab.render import to_jsonl_line
+    from netlab.output import to_jsonl_line
 
     return to_jsonl_line(stats.as_dict(n))

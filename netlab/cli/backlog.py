@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from netlab import render
+from netlab import output
 from netlab.cli import common
 from netlab.errors import ExitStatus, NegativeResult, UsageError
 
@@ -111,9 +111,9 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     if fmt == "json":
-        print(render.to_json(report.as_dict()))
+        print(output.to_json(report.as_dict()))
     elif fmt == "csv":
-        print(render.to_csv([text.flat(p.as_dict()) for p in report.points]))
+        print(output.to_csv([text.flat(p.as_dict()) for p in report.points]))
     else:
         print(text.probe_text(report))
     return ExitStatus.INTERRUPTED if report.interrupted else ExitStatus.OK
@@ -144,14 +144,14 @@ def _watch(port, pid, interval, iterations, fmt) -> ExitStatus:
         for sample in watch(port=port, pid=pid, interval=interval, iterations=iterations):
             samples.append(sample)
             if fmt == "jsonl":
-                print(render.to_jsonl_line(sample.as_dict()), flush=True)
+                print(output.to_jsonl_line(sample.as_dict()), flush=True)
             elif fmt == "table":
                 shown = text.watch_text(sample)
                 print(("\x1b[H\x1b[2J" + shown) if clear else (shown + "\n"), flush=True)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a watch ends: the summary follows, exit 0
     if fmt == "json":
-        print(render.to_json([s.as_dict() for s in samples]))
+        print(output.to_json([s.as_dict() for s in samples]))
     elif fmt == "table" and samples:
         print(text.watch_summary(samples, time.monotonic() - started))
     if pid is not None and process_gone(pid):

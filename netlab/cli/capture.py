@@ -216,13 +216,13 @@ def _print(line: str) -> None:
 
 
 def _list_devices(fmt: str) -> ExitStatus:
-    from netlab import render
+    from netlab import output
     from netlab.capture.live import list_devices
 
     devices = list_devices()
     if fmt == "jsonl":
         if devices:
-            _print("\n".join(render.to_jsonl_line(d.as_dict()) for d in devices))
+            _print("\n".join(output.to_jsonl_line(d.as_dict()) for d in devices))
         return ExitStatus.OK
     lines = []
     for d in devices:

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from netlab import render
+from netlab import output
 from netlab.cli import common
 from netlab.errors import ExitStatus
 from netlab.records import gc_paused
@@ -53,12 +53,12 @@ def conns(
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),
-    fmt: str = common.format_option(render.FORMATS),
+    fmt: str = common.format_option(output.FORMATS),
 ) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network, parse_port
 
-    common.check_format(fmt, render.FORMATS)
+    common.check_format(fmt, output.FORMATS)
     common.check_watch(watch, iterations)
 
     protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix)) if on]

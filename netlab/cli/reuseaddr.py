@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from netlab import render
+from netlab import output
 from netlab.cli import common
 from netlab.errors import ExitStatus
 
@@ -40,13 +40,13 @@ def reuseaddr_demo(
     addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
                              help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
-    fmt: str = common.format_option(render.FORMATS, "-f", help="table (default), json or csv."),
+    fmt: str = common.format_option(output.FORMATS, "-f", help="table (default), json or csv."),
 ) -> ExitStatus:
     from netlab.core import netns
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import text, timewait
 
-    common.check_format(fmt, render.FORMATS)
+    common.check_format(fmt, output.FORMATS)
     names = reuseaddr.parse_scenarios(scenario)
     reuseaddr.check_port(port)  # bad input fails before any socket is made
     reuseaddr.resolve_address(addr, ipv6)
@@ -64,5 +64,5 @@ def reuseaddr_demo(
         except KeyboardInterrupt:
             status = ExitStatus.INTERRUPTED  # the rows measured so far are still printed
     records = [row.as_dict() for row in rows]
-    print(text.table(records) if fmt == "table" else render.render(records, fmt, text.COLUMNS))
+    print(text.table(records) if fmt == "table" else output.render(records, fmt, text.COLUMNS))
     return status

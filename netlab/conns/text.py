@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from netlab import render
+from netlab import output
 from netlab.conns.engine import Conn
 from netlab.core.addr import format_endpoint, interface_name
-from netlab.render import Column
+from netlab.output import Column
 
 if TYPE_CHECKING:  # a listing's text needs no summary code
     from netlab.conns.summary import ProtoSummary
@@ -24,28 +24,28 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
                  resolve: bool = False) -> str:
     """The sockets in ``fmt`` (table, json or csv); -e adds ``extended`` keys, -i ``info``."""
     if fmt == "json":
-        return render.to_json([c.as_dict(extended, info) for c in conns])
+        return output.to_json([c.as_dict(extended, info) for c in conns])
     if fmt == "csv":
-        return render.to_csv([c.as_dict(extended, info) for c in conns])
-    return render.table(conns, _columns(extended, info), rows=[_row(c, resolve, extended, info) for c in conns])
+        return output.to_csv([c.as_dict(extended, info) for c in conns])
+    return output.table(conns, _columns(extended, info), rows=[_row(c, resolve, extended, info) for c in conns])
 
 
 def summary_text(rows: Sequence[ProtoSummary], fmt: str) -> str:
     """The counts of netlab.conns.summarize() in ``fmt`` (table, json or csv)."""
     if fmt == "json":
-        return render.to_json({"total": sum(r.total for r in rows), "protocols": [r.as_dict() for r in rows]})
+        return output.to_json({"total": sum(r.total for r in rows), "protocols": [r.as_dict() for r in rows]})
     states = sorted({s for r in rows for s in r.states})
     records = [{"proto": r.proto, "total": r.total, "inet": r.inet, "inet6": r.inet6, **r.states} for r in rows]
     for rec in records:
         for s in states:
             rec.setdefault(s, 0)
     if fmt == "csv":
-        return render.to_csv(records, ["proto", "total", "inet", "inet6", *states])
+        return output.to_csv(records, ["proto", "total", "inet", "inet6", *states])
     columns = [Column("proto", "Proto"), Column("total", "Total", align="right"),
                Column("inet", "IPv4", align="right"), Column("inet6", "IPv6", align="right")]
     columns += [Column(s, s, align="right") for s in states]
     total = sum(r.total for r in rows)
-    return f"Total: {total}\n" + render.table(records, columns)
+    return f"Total: {total}\n" + output.table(records, columns)
 
 
 def _columns(extended: bool, info: bool) -> list[Column]:

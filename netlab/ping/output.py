@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from netlab import render
+from netlab import output
 from netlab.ping import text
 from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Timeout
 
@@ -109,14 +109,14 @@ def _ms(value):
 
 
 SUMMARY_COLUMNS = [
-    render.Column("host", "host"),
-    render.Column("address", "address"),
-    render.Column("transmitted", "sent", align="right"),
-    render.Column("received", "received", align="right"),
-    render.Column("loss", "loss", align="right"),
-    render.Column("min", "min_ms", align="right"),
-    render.Column("avg", "avg_ms", align="right"),
-    render.Column("max", "max_ms", align="right"),
+    output.Column("host", "host"),
+    output.Column("address", "address"),
+    output.Column("transmitted", "sent", align="right"),
+    output.Column("received", "received", align="right"),
+    output.Column("loss", "loss", align="right"),
+    output.Column("min", "min_ms", align="right"),
+    output.Column("avg", "avg_ms", align="right"),
+    output.Column("max", "max_ms", align="right"),
 ]
 
 
@@ -129,7 +129,7 @@ def summary_table(summaries: list[Summary]) -> str:
         if s.duplicates:
             row["received"] = f"{s.received}+{s.duplicates}dup"
         rows.append(row)
-    return render.table(rows, SUMMARY_COLUMNS)
+    return output.table(rows, SUMMARY_COLUMNS)
 
 
 def _status(session) -> None:
@@ -152,7 +152,7 @@ class JsonPrinter:
             _status(self.session)
 
     def finish(self, summaries) -> None:
-        print(render.to_json([s.as_dict() for s in summaries]))
+        print(output.to_json([s.as_dict() for s in summaries]))
 
 
 class JsonlPrinter(JsonPrinter):
@@ -161,14 +161,14 @@ class JsonlPrinter(JsonPrinter):
     def event(self, e) -> None:
         kind = type(e)
         if kind is Reply or kind is ProbeError or kind is Timeout:
-            sys.stdout.write(render.to_jsonl_line(e.stream_dict()) + "\n")
+            sys.stdout.write(output.to_jsonl_line(e.stream_dict()) + "\n")
             sys.stdout.flush()
         elif kind is StatusRequest:
             super().event(e)
 
     def finish(self, summaries) -> None:
         for s in summaries:
-            print(render.to_jsonl_line(s.stream_dict()))
+            print(output.to_jsonl_line(s.stream_dict()))
 
 
 FORMATS = ("table", "json", "jsonl")

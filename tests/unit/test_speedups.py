@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from netlab import render
+from netlab import output
+from netlab.output import tables
 from netlab.conns import Conn
 from netlab.core import diag, owners
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(_speedups is None and not os.environ.get("CI"),
 def test_c_module_is_built():
     """CI must test the C code that users run: without it every test here would pass on the Python twins."""
     assert _speedups is not None
-    assert diag._speedups is _speedups and owners._speedups is _speedups and render._speedups is _speedups
+    assert diag._speedups is _speedups and owners._speedups is _speedups and tables._speedups is _speedups
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_c_aligner_result_is_the_str_python_makes(blank):
     print the same yet compare unequal to the str Python makes."""
     rows, headers = [("a", blank), ("b", "c")], ["h1", "h2"]
     text = _speedups.aligned(rows, headers, [False, False])
-    twin = render.plain_table_py(rows, headers, ["left", "left"])
+    twin = output.plain_table_py(rows, headers, ["left", "left"])
     assert text == twin and hash(text) == hash(twin) and text.isascii()
 
 

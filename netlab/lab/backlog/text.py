@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 import time
 
-from netlab import render
+from netlab import output
 
 
 # ---------------------------------------------------------------- probe mode
@@ -27,8 +27,8 @@ def _c(name: str):
     return lambda value: str(value.get(name, 0))
 
 
-def _cols(*spec) -> list[render.Column]:
-    return [render.Column(key, header, fmt, "right") for key, header, fmt in spec]
+def _cols(*spec) -> list[output.Column]:
+    return [output.Column(key, header, fmt, "right") for key, header, fmt in spec]
 
 
 _MODE_TABLES = {
@@ -67,12 +67,12 @@ def _ms(value) -> str:
 
 
 _TIMELINE_COLUMNS = [
-    render.Column("client", "client", None, "right"),
-    render.Column("local_port", "port", None, "right"),
-    render.Column("established_ms", "estab-ms", _ms, "right"),
-    render.Column("accepted_ms", "accepted-ms", _ms, "right"),
-    render.Column("syn_retransmits", "syn-retrans", None, "right"),
-    render.Column("retransmit_ms", "retransmitted-at-ms", lambda v: ", ".join(f"{x:.0f}" for x in v) or "-"),
+    output.Column("client", "client", None, "right"),
+    output.Column("local_port", "port", None, "right"),
+    output.Column("established_ms", "estab-ms", _ms, "right"),
+    output.Column("accepted_ms", "accepted-ms", _ms, "right"),
+    output.Column("syn_retransmits", "syn-retrans", None, "right"),
+    output.Column("retransmit_ms", "retransmitted-at-ms", lambda v: ", ".join(f"{x:.0f}" for x in v) or "-"),
 ]
 
 
@@ -84,12 +84,12 @@ def probe_text(report) -> str:
     for mode, (title, columns) in _MODE_TABLES.items():
         points = [p for p in report.points if p.mode == mode]
         if points:
-            lines += ["", title.format(connects=points[0].connects), render.table(points, columns)]
+            lines += ["", title.format(connects=points[0].connects), output.table(points, columns)]
     if report.timeline:
         t = report.timeline
         lines += ["", f"timeline: listen({t.backlog}), {t.clients} clients, accept() from {t.accept_delay_ms:.0f} ms; "
                       f"ListenOverflows +{t.counters['ListenOverflows']}, run {t.duration_ms:.0f} ms",
-                  render.table(t.events, _TIMELINE_COLUMNS)]
+                  output.table(t.events, _TIMELINE_COLUMNS)]
     lines += ["", f"verdicts (Linux {report.kernel}):"]
     for v in report.verdicts:
         lines.append(f"  {v.verdict:<14} {v.claim} [{v.source}]")
@@ -102,13 +102,13 @@ def probe_text(report) -> str:
 
 
 _WATCH_COLUMNS = [
-    render.Column("local", "local", None),
-    render.Column("accept_queue", "accept-q", None, "right"),
-    render.Column("backlog", "backlog", None, "right"),
-    render.Column("fill_pct", "fill", lambda v: f"{v:.0f}%", "right"),
-    render.Column("peak_accept_queue", "peak", None, "right"),
-    render.Column("full", "full", lambda v: "FULL" if v else "-", "right"),
-    render.Column("process", "process", None),
+    output.Column("local", "local", None),
+    output.Column("accept_queue", "accept-q", None, "right"),
+    output.Column("backlog", "backlog", None, "right"),
+    output.Column("fill_pct", "fill", lambda v: f"{v:.0f}%", "right"),
+    output.Column("peak_accept_queue", "peak", None, "right"),
+    output.Column("full", "full", lambda v: "FULL" if v else "-", "right"),
+    output.Column("process", "process", None),
 ]
 
 
@@ -127,7 +127,7 @@ def watch_text(sample) -> str:
         d["local"] = f"{addr}:{row.local_port}"
         d["process"] = f"{row.process}[{row.pid}]" if row.pid else "-"
         rows.append(d)
-    return head + "\n" + render.table(rows, _WATCH_COLUMNS)
+    return head + "\n" + output.table(rows, _WATCH_COLUMNS)
 
 
 def watch_summary(samples, seconds: float) -> str:

@@ -1,6 +1,6 @@
 """What `netlab reuseaddr-demo` shows: the rows as a table with their sentences below it.
 
-json and csv go through netlab.render with the same COLUMNS.
+json and csv go through netlab.output with the same COLUMNS.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from netlab import render
+from netlab import output
 
 
 def _option(reuseaddr: bool, reuseport: bool) -> str:
@@ -16,14 +16,14 @@ def _option(reuseaddr: bool, reuseport: bool) -> str:
 
 
 COLUMNS = (
-    render.Column("row", "#", align="right"),
-    render.Column("scenario", "SCENARIO"),
-    render.Column("old_option", "OLD"),
-    render.Column("new_option", "NEW"),
-    render.Column("old_states", "OLD STATES", lambda v: ", ".join(v) if v else "(none)"),
-    render.Column("bind", "BIND"),
-    render.Column("listen", "LISTEN", lambda v: "-" if v is None else v),
-    render.Column("timing_ms", "MS", lambda v: f"{v:.0f}", align="right"),
+    output.Column("row", "#", align="right"),
+    output.Column("scenario", "SCENARIO"),
+    output.Column("old_option", "OLD"),
+    output.Column("new_option", "NEW"),
+    output.Column("old_states", "OLD STATES", lambda v: ", ".join(v) if v else "(none)"),
+    output.Column("bind", "BIND"),
+    output.Column("listen", "LISTEN", lambda v: "-" if v is None else v),
+    output.Column("timing_ms", "MS", lambda v: f"{v:.0f}", align="right"),
 )
 
 
@@ -33,7 +33,7 @@ def table(rows: list[dict]) -> str:
         shown.append({**row, "row": number,
                       "old_option": _option(row["old_reuseaddr"], row["old_reuseport"]),
                       "new_option": _option(row["new_reuseaddr"], row["new_reuseport"])})
-    lines = [render.table(shown, COLUMNS), ""]
+    lines = [output.table(shown, COLUMNS), ""]
     width = max(60, min(shutil.get_terminal_size().columns, 120))
     lines += [textwrap.fill(row["explanation"], width, initial_indent=f"{number:>2}. ",
                             subsequent_indent="    ", break_on_hyphens=False)

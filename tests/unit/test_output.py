@@ -1,4 +1,4 @@
-"""render.py: the fast table path prints exactly what tabulate prints; formats."""
+"""netlab.output: the fast table path prints exactly what tabulate prints; formats."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import string
 import pytest
 from tabulate import tabulate
 
-from netlab import render
-from netlab.render import Column
+from netlab import output
+from netlab.output import Column
 
 
 try:
@@ -20,7 +20,7 @@ except ImportError:
     _speedups = None
 
 # Both aligners: the C one (where built; CI builds it) and its Python twin.
-ALIGNERS = [pytest.param(render.plain_table_py, id="python"),
+ALIGNERS = [pytest.param(output.plain_table_py, id="python"),
             pytest.param(lambda rows, headers, aligns: _speedups.aligned(rows, headers, [a == "right" for a in aligns]),
                          id="c", marks=pytest.mark.skipif(_speedups is None and not os.environ.get("CI"),
                                                           reason="netlab._speedups is not built"))]
@@ -65,24 +65,24 @@ def test_table_prints_what_tabulate_prints():
     records = [{"a": "tcp", "b": str(i * 37)} for i in range(40)]
     expected = tabulate([[r["a"], r["b"]] for r in records], headers=["Proto", "Recv-Q"],
                         tablefmt="plain", colalign=["left", "right"], disable_numparse=True)
-    assert render.table(records, columns) == expected
+    assert output.table(records, columns) == expected
 
 
 def test_multiline_cells_go_to_tabulate():
     columns = [Column("a", "Claim"), Column("b", "Verdict")]
     records = [{"a": "line one\nline two", "b": "holds"}]
-    assert render.table(records, columns) == tabulate([["line one\nline two", "holds"]], headers=["Claim", "Verdict"],
+    assert output.table(records, columns) == tabulate([["line one\nline two", "holds"]], headers=["Claim", "Verdict"],
                                                       tablefmt="plain", disable_numparse=True)
 
 
 def test_json_csv_jsonl():
     records = [{"x": 1, "y": None, "z": {"k": 2}}, {"x": 2, "y": "a", "z": None}]
-    assert json.loads(render.render(records, "json", [])) == records
-    lines = render.render(records, "jsonl", []).splitlines()
+    assert json.loads(output.render(records, "json", [])) == records
+    lines = output.render(records, "jsonl", []).splitlines()
     assert [json.loads(line) for line in lines] == records
-    csv_text = render.render(records, "csv", [])
+    csv_text = output.render(records, "csv", [])
     assert csv_text.splitlines() == ["x,y,z", '1,,"{""k"":2}"', "2,a,"]
 
 
 def test_empty_table_prints_headers():
-    assert render.table([], [Column("a", "Proto"), Column("b", "State")]) == "Proto  State"
+    assert output.table([], [Column("a", "Proto"), Column("b", "State")]) == "Proto  State"

@@ -1,9 +1,7 @@
-"""Turn plain records into text: table (tabulate), json, jsonl or csv.
+"""Tables as ss prints them: a Column per field, headers, aligned plain cells.
 
-One place for every command, so all of them print the same way. Records are
-dicts (or objects with ``as_dict()``); a ``Column`` says which key to show under
-which header in a table, and how to format the value. JSON and CSV always carry
-every key of the record: they are the contract for scripts.
+The aligner is in C where netlab._speedups was built (its Python twin,
+plain_table_py, prints the same); cells with line breaks go to tabulate.
 """
 
 from __future__ import annotations
@@ -11,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+from netlab.records import as_dict
+
 try:
     from netlab import _speedups
 except ImportError:  # installed without a C compiler: the Python aligner does the same, slower
     _speedups = None
-
-FORMATS = ("table", "json", "csv")
 
 
 @dataclass(frozen=True)
@@ -31,12 +29,6 @@ class Column:
         if self.fmt is not None:
             return self.fmt(value)
         return "" if value is None else str(value)
-
-
-def as_dict(record: Any) -> dict:
-    if isinstance(record, dict):
-        return record
-    return record.as_dict()
 
 
 def table(records: Iterable[Any], columns: Sequence[Column], rows: Sequence[Sequence[str]] | None = None) -> str:
@@ -87,64 +79,3 @@ def plain_table_py(rows: Sequence[Sequence[str]], headers: Sequence[str], aligns
     lines = [(line % tuple(headers)).rstrip()]
     lines += [(line % tuple(row)).rstrip() for row in rows]
     return "\n".join(lines)
-
-
-def to_json(value: Any) -> str:
-    """Indented JSON; orjson when installed (json.dumps with indent is many times slower)."""
-    try:
-        import orjson
-    except ImportError:
-        import json
-
-        return json.dumps(value, indent=2, default=_json_default)
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=_json_default).decode()
-
-
-def to_jsonl_line(value: Any) -> str:
-    import json  # here, not at the top: every start would pay for it, and `netlab conns` prints no jsonl
-
-    return json.dumps(value, separators=(",", ":"), default=_json_default)
-
-
-def to_csv(records: Iterable[Any], keys: Sequence[str] | None = None) -> str:
-    dicts = [as_dict(r) for r in records]
-    if keys is None:
-        keys = list(dicts[0].keys()) if dicts else []
-    import csv  # only the csv path pays for csv and io
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for d in dicts:
-        writer.writerow({k: _csv_cell(d.get(k)) for k in keys})
-    return out.getvalue().rstrip("\n")
-
-
-def render(records: Sequence[Any], fmt: str, columns: Sequence[Column], keys: Sequence[str] | None = None) -> str:
-    """Render a listing in one of table, json, jsonl, csv."""
-    if fmt == "table":
-        return table(records, columns)
-    if fmt == "json":
-        return to_json([as_dict(r) for r in records])
-    if fmt == "jsonl":
-        return "\n".join(to_jsonl_line(as_dict(r)) for r in records)
-    if fmt == "csv":
-        return to_csv(records, keys)
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        import json
-
-        return json.dumps(value, separators=(",", ":"))
-    return "" if value is None else value
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
