@@ -21,7 +21,7 @@ class Sink(Protocol):
 
 
 @dataclass(slots=True)
-class Outcome:
+class CaptureSummary:
     live: bool
     captured: int
     received_by_filter: int
@@ -91,8 +91,8 @@ class FileSource(_Source):
         """The --count fast path; a stop request (Ctrl-C) ends it with the count so far."""
         return self._capture.count(lambda: self._stop)
 
-    def outcome(self, captured: int) -> Outcome:
-        return Outcome(False, captured, self._capture.matched, 0, 0)
+    def outcome(self, captured: int) -> CaptureSummary:
+        return CaptureSummary(False, captured, self._capture.matched, 0, 0)
 
 
 class LiveSource(_Source):
@@ -121,9 +121,9 @@ class LiveSource(_Source):
     def batches(self, size: int) -> Iterator[list[Packet]]:
         return self._capture.batches()
 
-    def outcome(self, captured: int) -> Outcome:
+    def outcome(self, captured: int) -> CaptureSummary:
         stats = self._capture.close()
-        return Outcome(True, captured, stats.received_by_filter, stats.dropped_by_kernel, stats.dropped_by_interface)
+        return CaptureSummary(True, captured, stats.received_by_filter, stats.dropped_by_kernel, stats.dropped_by_interface)
 
 
 def open_source(read_file: str | None, interface: str | None, snaplen: int, expression: str | None,
@@ -134,7 +134,7 @@ def open_source(read_file: str | None, interface: str | None, snaplen: int, expr
     return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction)
 
 
-def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024) -> Outcome:
+def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024) -> CaptureSummary:
     """Move packets from source to sink until the end, -c COUNT, or a stop request."""
     done = 0
     try:
