@@ -18,7 +18,7 @@ import time
 import pytest
 
 from netlab.core import netns, procfs
-from netlab.lab.backlog import probe, synqueue
+from netlab.lab.backlog import probes, synqueue
 from tests.helpers.cli import netlab_argv, run_netlab
 from tests.helpers.env import require_tool, ROOT
 
@@ -143,10 +143,10 @@ def test_half_open_syns_seen_by_ss(ns):
     require_tool("ss")
     ns.ip("route", "add", synqueue.UNANSWERED_NET, "dev", "lo")
     with ns.inside():
-        listener = probe.open_listener(5)
+        listener = probes.open_listener(5)
         port = listener.getsockname()[1]
         synqueue.send_half_open(port, 30)
-        state = probe.settle(port)
+        state = probes.settle(port)
     with listener:
         lines = ns.exec(["ss", "-tnH", "state", "syn-recv", f"sport = :{port}"]).stdout.splitlines()
         assert state.syn_recv == len(lines) == 6
@@ -307,11 +307,11 @@ def test_without_privilege_sysctl_sweeps_exit_3(args):
 def full_listener(ns):
     """A listener in ns with backlog 3 and a full accept queue (4 clients), nobody accepting."""
     with ns.inside():
-        listener = probe.open_listener(3)
+        listener = probes.open_listener(3)
         port = listener.getsockname()[1]
-        clients = [probe.connect_nonblocking(port) for _ in range(4)]
+        clients = [probes.connect_nonblocking(port) for _ in range(4)]
     yield ns, listener, port
-    probe.close_quietly(clients)
+    probes.close_quietly(clients)
     listener.close()
 
 
@@ -355,14 +355,14 @@ def test_watch_counts_overflow_rate(full_listener):
         first = json.loads(_readline(proc))
         assert first["listen_overflows"] is None
         with ns.inside():  # five more SYNs meet the full queue between the two samples
-            extra = [probe.connect_nonblocking(port) for _ in range(5)]
+            extra = [probes.connect_nonblocking(port) for _ in range(5)]
         second = json.loads(_readline(proc))
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        probe.close_quietly(extra)
+        probes.close_quietly(extra)
     assert second["listen_overflows"] == 5 and second["listen_drops"] == 5
     assert second["overflows_per_s"] == round(5 / second["interval_s"], 1)
 

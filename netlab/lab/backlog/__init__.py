@@ -5,7 +5,7 @@
     for point in report.points: ...
 
 ``run`` validates the plan, then runs the experiments it asks for, each point
-on sockets opened for it alone (see probe for where they live):
+on sockets opened for it alone (see probes for where they live):
 
   connect            always: listen(b) without accept(), N loopback connects
   syn-queue          half-open SYNs fill the SYN queue, then N real connects
@@ -22,7 +22,7 @@ import importlib
 
 # Looked up on first use (PEP 562): `netlab backlog --watch` imports backlog.watch
 # alone and does not pay for the probe engine's modules.
-_EXPORTS = {"Plan": "plan", "resolve": "plan", "ProbePoint": "probe", "Report": "engine",
+_EXPORTS = {"Plan": "plan", "resolve_plan": "plan", "ProbePoint": "probes", "Report": "engine",
             "listener_backlogs": "engine", "run": "engine"}
 __all__ = sorted(_EXPORTS)
 

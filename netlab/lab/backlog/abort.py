@@ -26,7 +26,7 @@ import socket
 import time
 
 from netlab.core import procfs
-from netlab.lab.backlog import probe
+from netlab.lab.backlog import probes
 from netlab.lab.counters import delta as counters_delta
 
 DEFER_ACCEPT_S = 30  # longer than the point: the server never completes a bare ACK by itself
@@ -43,26 +43,26 @@ def _was_reset(sock: socket.socket) -> bool:
     return False
 
 
-def abort_point(backlog: int, somaxconn: int | None, abort: int, connects: int) -> probe.ProbePoint:
+def abort_point(backlog: int, somaxconn: int | None, abort: int, connects: int) -> probes.ProbePoint:
     started = time.perf_counter()
-    sysctls = {probe.SOMAXCONN: somaxconn, probe.ABORT_ON_OVERFLOW: abort}
-    with probe.place(True, sysctls) as where, contextlib.ExitStack() as stack:
-        listener = probe.open_listener(backlog, defer_accept=DEFER_ACCEPT_S)
+    sysctls = {probes.SOMAXCONN: somaxconn, probes.ABORT_ON_OVERFLOW: abort}
+    with probes.place(True, sysctls) as where, contextlib.ExitStack() as stack:
+        listener = probes.open_listener(backlog, defer_accept=DEFER_ACCEPT_S)
         stack.callback(listener.close)
         port = listener.getsockname()[1]
-        effective = probe.look(port).effective_backlog
+        effective = probes.look(port).effective_backlog
         fillers_n = min(connects, effective + 1)
         late_n = min(effective, connects - fillers_n)
         plain_n = connects - fillers_n - late_n
         late: list[socket.socket] = []
         others: list[socket.socket] = []
-        stack.callback(probe.close_quietly, late)
-        stack.callback(probe.close_quietly, others)
+        stack.callback(probes.close_quietly, late)
+        stack.callback(probes.close_quietly, others)
         before = procfs.counters()
         for _ in range(late_n):
-            late.append(probe.connect_nonblocking(port))
+            late.append(probes.connect_nonblocking(port))
         for _ in range(fillers_n):
-            sock = probe.connect_nonblocking(port)
+            sock = probes.connect_nonblocking(port)
             others.append(sock)
             with contextlib.suppress(OSError):  # a filler that did not connect shows up as SYN-SENT
                 sock.send(b"f")
@@ -70,11 +70,11 @@ def abort_point(backlog: int, somaxconn: int | None, abort: int, connects: int) 
             with contextlib.suppress(OSError):
                 sock.send(b"l")
         for _ in range(plain_n):
-            others.append(probe.connect_nonblocking(port))
+            others.append(probes.connect_nonblocking(port))
         time.sleep(REPLY_WAIT_S)
         resets = sum(_was_reset(sock) for sock in late)
-        state = probe.settle(port)
-        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
-        point = probe.make_point("abort-on-overflow", where, backlog, connects, state, counters,
+        state = probes.settle(port)
+        counters = counters_delta(procfs.counters(), before, probes.COUNTERS)
+        point = probes.make_point("abort-on-overflow", where, backlog, connects, state, counters,
                                  late_acks=late_n, resets=resets)
-    return probe.finish(point, started)
+    return probes.finish(point, started)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from netlab.core import diag
-from netlab.lab.backlog import probe
-from netlab.lab.backlog.plan import Plan, point_specs, resolve
-from netlab.lab.backlog.probe import ProbePoint
+from netlab.lab.backlog import probes
+from netlab.lab.backlog.plan import Plan, point_specs, resolve_plan
+from netlab.lab.backlog.probes import ProbePoint
 from netlab.lab.backlog.timeline import Timeline, run_timeline
 from netlab.lab.backlog.verdicts import Verdict, judge_all
 from netlab.lab.place import read_knobs
@@ -46,7 +46,7 @@ def _notes(plan: Plan, host: dict[str, int]) -> list[str]:
     if plan.private:
         return []
     return [
-        f"somaxconn kept at this namespace's {host[probe.SOMAXCONN]}: varying it needs a private network "
+        f"somaxconn kept at this namespace's {host[probes.SOMAXCONN]}: varying it needs a private network "
         "namespace (run as root)",
         "counters are this namespace's: other traffic on the machine adds to them",
         "not run without privilege: --syn-queue (raw socket, syncookies, tcp_max_syn_backlog) and "
@@ -57,8 +57,8 @@ def _notes(plan: Plan, host: dict[str, int]) -> list[str]:
 def run(plan: Plan, progress: Callable[[int, int], None] | None = None) -> Report:
     """Run the plan's experiments and judge the claims. ``progress(done, total)`` after each point."""
     started = time.perf_counter()
-    plan = resolve(plan)
-    host = read_knobs(probe.PLACE_KNOBS)
+    plan = resolve_plan(plan)
+    host = read_knobs(probes.PLACE_KNOBS)
     listeners = listener_backlogs()
     specs = point_specs(plan)
     points = []

@@ -7,9 +7,9 @@ from typing import Callable
 
 from netlab.core import netns, privilege, procfs
 from netlab.errors import PrivilegeError, UsageError
-from netlab.lab.backlog import probe
+from netlab.lab.backlog import probes
 from netlab.lab.backlog.abort import abort_point
-from netlab.lab.backlog.probe import ProbePoint
+from netlab.lab.backlog.probes import ProbePoint
 from netlab.lab.backlog.synqueue import syn_queue_point
 from netlab.lab.backlog.timeline import MAX_ACCEPT_DELAY_S, MAX_CLIENTS
 
@@ -55,7 +55,7 @@ def _unique(values) -> list:
     return list(dict.fromkeys(values))
 
 
-def resolve(plan: Plan) -> Plan:
+def resolve_plan(plan: Plan) -> Plan:
     """Check a plan and fill in its defaults; bad input raises UsageError, missing privilege PrivilegeError."""
     if not plan.backlogs:
         raise UsageError("no backlog given", "e.g. --backlog 0,5,128")
@@ -73,7 +73,7 @@ def resolve(plan: Plan) -> Plan:
     private = may if plan.private is None else plan.private
     if private and not may:
         raise PrivilegeError("a private network namespace needs privilege", NEEDS_PRIVILEGE_HINT)
-    current = int(procfs.sysctl(probe.SOMAXCONN))
+    current = int(procfs.sysctl(probes.SOMAXCONN))
     if not private:
         wanted = []
         if plan.somaxconns and set(plan.somaxconns) != {current}:
@@ -96,14 +96,14 @@ def resolve(plan: Plan) -> Plan:
     )
     if len(point_specs(out)) > MAX_POINTS:
         raise UsageError(f"{len(point_specs(out))} probe points is too many", f"at most {MAX_POINTS}: shorten the lists")
-    probe.check_fd_budget(out.connects)
+    probes.check_fd_budget(out.connects)
     return out
 
 
 def point_specs(plan: Plan) -> list[tuple[Callable[..., ProbePoint], tuple]]:
     """Every probe point of the plan, in order, as (function, arguments)."""
     private = plan.private
-    specs = [(probe.connect_point, (b, plan.connects, s if private else None, private))
+    specs = [(probes.connect_point, (b, plan.connects, s if private else None, private))
              for s in plan.somaxconns for b in plan.backlogs]
     # The SYN-queue and abort experiments take the first somaxconn: they vary other knobs.
     first = plan.somaxconns[0]

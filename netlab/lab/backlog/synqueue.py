@@ -27,7 +27,7 @@ import time
 
 from netlab.core import procfs
 from netlab.core.inet import checksum
-from netlab.lab.backlog import probe
+from netlab.lab.backlog import probes
 from netlab.lab.counters import delta as counters_delta
 
 UNANSWERED_NET = "10.77.66.0/24"  # sources whose SYN-ACKs go nowhere (routed over lo, never delivered)
@@ -52,7 +52,7 @@ def source(i: int) -> tuple[str, int]:
     return f"10.77.66.{1 + i % 254}", FIRST_SOURCE_PORT + i // 254
 
 
-def send_half_open(port: int, count: int, dst: str = probe.LOOPBACK) -> None:
+def send_half_open(port: int, count: int, dst: str = probes.LOOPBACK) -> None:
     """Write ``count`` SYNs to dst:port from unanswered sources (IPPROTO_RAW implies IP_HDRINCL)."""
     with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
         for i in range(count):
@@ -61,23 +61,23 @@ def send_half_open(port: int, count: int, dst: str = probe.LOOPBACK) -> None:
 
 
 def syn_queue_point(backlog: int, somaxconn: int | None, syncookies: int, max_syn_backlog: int | None,
-                    half_open: int, connects: int) -> probe.ProbePoint:
+                    half_open: int, connects: int) -> probes.ProbePoint:
     """Fill the SYN queue with ``half_open`` SYNs, then fire ``connects`` real connects."""
     started = time.perf_counter()
-    sysctls = {probe.SOMAXCONN: somaxconn, probe.SYNCOOKIES: syncookies, probe.MAX_SYN_BACKLOG: max_syn_backlog}
-    with probe.place(True, sysctls) as where, contextlib.ExitStack() as stack:
+    sysctls = {probes.SOMAXCONN: somaxconn, probes.SYNCOOKIES: syncookies, probes.MAX_SYN_BACKLOG: max_syn_backlog}
+    with probes.place(True, sysctls) as where, contextlib.ExitStack() as stack:
         where.ns.ip("route", "add", UNANSWERED_NET, "dev", "lo")
-        listener = probe.open_listener(backlog)
+        listener = probes.open_listener(backlog)
         stack.callback(listener.close)
         port = listener.getsockname()[1]
         clients: list[socket.socket] = []
-        stack.callback(probe.close_quietly, clients)
+        stack.callback(probes.close_quietly, clients)
         before = procfs.counters()
         send_half_open(port, half_open)
-        probe.settle(port)
+        probes.settle(port)
         for _ in range(connects):
-            clients.append(probe.connect_nonblocking(port))
-        state = probe.settle(port)
-        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
-        point = probe.make_point("syn-queue", where, backlog, connects, state, counters, half_open_syns=half_open)
-    return probe.finish(point, started)
+            clients.append(probes.connect_nonblocking(port))
+        state = probes.settle(port)
+        counters = counters_delta(procfs.counters(), before, probes.COUNTERS)
+        point = probes.make_point("syn-queue", where, backlog, connects, state, counters, half_open_syns=half_open)
+    return probes.finish(point, started)

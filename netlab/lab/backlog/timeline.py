@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from netlab.core import procfs, sockopt
-from netlab.lab.backlog import probe
+from netlab.lab.backlog import probes
 from netlab.lab.counters import delta as counters_delta
 from netlab.records import fields_dict
 
@@ -69,25 +69,25 @@ def deadline_for(accept_delay: float) -> float:
 
 
 def run_timeline(backlog: int = 2, clients: int = 6, accept_delay: float = 1.5, private: bool = True) -> Timeline:
-    with probe.place(private, {}) as where, contextlib.ExitStack() as stack:
-        listener = probe.open_listener(backlog)
+    with probes.place(private, {}) as where, contextlib.ExitStack() as stack:
+        listener = probes.open_listener(backlog)
         stack.callback(listener.close)
         listener.setblocking(False)
         port = listener.getsockname()[1]
         socks: list[socket.socket] = []
         accepted: list[socket.socket] = []
-        stack.callback(probe.close_quietly, accepted)
-        stack.callback(probe.close_quietly, socks)
+        stack.callback(probes.close_quietly, accepted)
+        stack.callback(probes.close_quietly, socks)
         before = procfs.counters()
         t0 = time.monotonic()
         for _ in range(clients):
-            socks.append(probe.connect_nonblocking(port))
+            socks.append(probes.connect_nonblocking(port))
         events = [ClientEvents(i, s.getsockname()[1], None, None, 0) for i, s in enumerate(socks)]
         by_port = {e.local_port: e for e in events}
-        effective = probe.look(port).effective_backlog
+        effective = probes.look(port).effective_backlog
         _follow(listener, socks, events, by_port, accepted, t0, accept_delay, deadline_for(accept_delay))
         duration = time.monotonic() - t0
-        counters = counters_delta(procfs.counters(), before, probe.COUNTERS)
+        counters = counters_delta(procfs.counters(), before, probes.COUNTERS)
         return Timeline(backlog, effective, clients, round(accept_delay * 1000, 1), round(duration * 1000, 1),
                         where.isolation, counters, events)
 

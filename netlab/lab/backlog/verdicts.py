@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from netlab.lab.backlog.probe import ProbePoint
+from netlab.lab.backlog.probes import ProbePoint
 from netlab.records import fields_dict
 
 HOLDS = "holds"
