@@ -1,12 +1,20 @@
 """`netlab conns` as a library: list sockets with their owners, sort them, count them.
 
-    from netlab.conns import Query, list_connections, parse_states
-    for conn in list_connections(Query(protocols=("tcp",), states=parse_states(["listening"]))).conns:
+    import netlab
+    for conn in netlab.connections("tcp", states="listening"):
         print(conn.local_port, conn.pid, conn.process)
 
-engine: the query and the listing (sockets from netlab.core.diag, owners from
-netlab.core.owners); sort: --sort keys; summary: counts as ss -s; text: what
-the CLI prints (imported by it, not here: the library needs no table code).
+``netlab.connections`` is ``netlab.conns.connections`` (api.py): the CLI's
+options as keywords. Underneath, with a Query built by hand::
+
+    from netlab.conns import Query, list_connections, parse_states
+    listing = list_connections(Query(protocols=("tcp",), states=parse_states(["listening"])))
+    for conn in listing.conns: ...
+
+api: the keyword entry point; engine: the query and the listing (sockets from
+netlab.core.diag, owners from netlab.core.owners); sort: --sort keys; summary:
+counts as ss -s; text: what the CLI prints (imported by it, not here: the
+library needs no table code).
 """
 
 from netlab.conns.engine import (
@@ -24,8 +32,9 @@ from netlab.conns.engine import (
     user_name,
 )
 
-# sort and summary load on first use (PEP 562): a plain `netlab conns` needs neither.
-_LAZY = {"SORT_KEYS": "sort", "sort_connections": "sort", "ProtoSummary": "summary", "summarize": "summary"}
+# sort, summary and api load on first use (PEP 562): a plain `netlab conns` needs none of them.
+_LAZY = {"SORT_KEYS": "sort", "sort_connections": "sort", "ProtoSummary": "summary", "summarize": "summary",
+         "connections": "api"}
 
 
 def __getattr__(name: str):
@@ -38,6 +47,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "LISTENING", "STATE_NAMES", "SORT_KEYS", "Conn", "Listing", "ProtoSummary", "Query", "check_pid",
-    "check_process", "interface_name", "list_connections", "parse_states", "parse_user", "sort_connections",
+    "check_process", "connections", "interface_name", "list_connections", "parse_states", "parse_user", "sort_connections",
     "summarize", "user_name",
 ]
