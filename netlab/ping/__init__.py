@@ -2,17 +2,20 @@
 
 Use it from Python::
 
-    from netlab.ping import PingOptions, resolve, session
-    pinger = session([resolve("127.0.0.1")], PingOptions(count=3, interval=0.2).validate())
-    for event in pinger.run():
-        ...
-    print(pinger.summaries()[0].as_dict())
-    pinger.close()
+    import netlab
+    summaries = netlab.ping.run("127.0.0.1", count=3, interval=0.2)
+    print(summaries[0].as_dict())
 
-``session()`` returns a PingSession (ICMP) or, with ``tcp_port`` set, a
-TcpPingSession; both are a ``Session``. ``pinger.exit_status()`` (or
-``exit_status(summaries, options)``) is the verdict `netlab ping` exits with:
-ExitStatus.OK or ExitStatus.NEGATIVE, by iputils' rule.
+    with netlab.ping.session("127.0.0.1", count=3, interval=0.2) as pinger:
+        for event in pinger.run():      # Reply, Timeout, ProbeError, Progress, ...
+            ...
+        print(pinger.summaries()[0].as_dict())
+
+``session()`` takes hosts (names, addresses or Targets from ``resolve``) and
+the options as keywords or as one PingOptions; it returns a PingSession (ICMP)
+or, with ``tcp_port`` set, a TcpPingSession; both are a ``Session``.
+``pinger.exit_status()`` (or ``exit_status(summaries, options)``) is the verdict
+`netlab ping` exits with: ExitStatus.OK or ExitStatus.NEGATIVE, by iputils' rule.
 """
 
 from netlab.ping.engine import PingSession
@@ -21,14 +24,8 @@ from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, Status
 from netlab.ping.resolve import resolve
 from netlab.ping.base import Session, exit_status
 from netlab.ping.tcp import TcpPingSession
+from netlab.ping.api import run, session
 
 
-def session(targets: list[Target], options: PingOptions) -> Session:
-    """The session the options ask for: TCP connect probes with --tcp, ICMP echo otherwise."""
-    if options.tcp_port is not None:
-        return TcpPingSession(targets, options)
-    return PingSession(targets, options)
-
-
-__all__ = ["PingOptions", "Session", "session", "exit_status", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
+__all__ = ["PingOptions", "Session", "run", "session", "exit_status", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
            "ProbeError", "Timeout", "NoAnswerYet", "Progress", "StatusRequest", "Summary"]

@@ -69,6 +69,12 @@ class Session(ABC):
     def close(self) -> None:
         self.control.close()
 
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- results ---------------------------------------------------------------------------------
 
     def summaries(self) -> list[Summary]:
