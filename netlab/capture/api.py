@@ -1,0 +1,68 @@
+"""`netlab capture -r` for scripts: the packets of a capture file, with their fields.
+
+    import netlab
+    for packet in netlab.capture.read("trace.pcap", filter="tcp port 80"):
+        print(packet["src"], packet["dport"], packet.line)
+
+Each packet is a CapturedPacket: its fields are the object `netlab capture -r
+FILE --format jsonl` prints for it (``as_dict()``, or ``packet[key]``), its
+``line`` the text of that line (tcpdump's, without the hex dump), its ``data``
+the captured bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from netlab.capture.options import FormatOptions
+from netlab.capture.reader import OfflineCapture
+from netlab.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedPacket:
+    """One packet of a capture: the jsonl record's fields, and the bytes they were read from."""
+
+    fields: dict
+    data: bytes
+
+    def as_dict(self) -> dict:
+        return dict(self.fields)
+
+    def __getitem__(self, key: str):
+        return self.fields[key]
+
+    @property
+    def line(self) -> str:
+        """The packet's line as `netlab capture -r` prints it (the timestamp in local time)."""
+        return self.fields["summary"]
+
+
+def read(path: str, filter: str | None = None, *, count: int | None = None, nano: bool = False,
+         utc: bool = False) -> Iterator[CapturedPacket]:
+    """The packets of a pcap or pcapng file, in order; ``filter`` is a pcap-filter(7) expression.
+
+    ``count`` stops after that many (-c), ``nano`` gives nanosecond times
+    (--nano), ``utc`` prints the line's time in UTC. A file that is not a
+    capture raises CaptureFileError, a bad filter UsageError, both at the
+    call. The file is closed when the loop ends (or the iterator is closed).
+    """
+    if count is not None and count <= 0:
+        raise UsageError(f"invalid packet count {count}", "count takes a positive number")
+    capture = OfflineCapture(path, filter, nano)  # a bad file or filter raises here, not at the first packet
+    return _packets(capture, count, FormatOptions(nano=nano, utc=utc))
+
+
+def _packets(capture: OfflineCapture, count: int | None, options: FormatOptions) -> Iterator[CapturedPacket]:
+    from netlab.capture.decode import Formatter  # the printers: imported only when reading
+
+    with capture:
+        record = Formatter(capture.linktype, options).record
+        done = 0
+        for batch in capture.batches():
+            for packet in batch:
+                yield CapturedPacket(record(*packet), packet[4])
+                done += 1
+                if done == count:
+                    return
