@@ -1,11 +1,13 @@
 """`netlab backlog` as a Python API: what listen(backlog) and somaxconn do, measured.
 
-    from netlab.lab.backlog import Plan, run
-    report = run(Plan(backlogs=[0, 5, 128], somaxconns=[4096, 8]))
+    import netlab
+    report = netlab.backlog.probe(backlogs=[0, 5, 128], somaxconns=[4096, 8])
     for point in report.points: ...
 
-``run`` validates the plan, then runs the experiments it asks for, each point
-on sockets opened for it alone (see probes for where they live):
+(``netlab.backlog`` is this package.) ``probe`` builds a Plan from its keywords
+(or takes one: ``probe(Plan(...))``), checks it (resolve_plan), then runs the
+experiments it asks for, each point on sockets opened for it alone (see
+probes for where they live):
 
   connect            always: listen(b) without accept(), N loopback connects
   syn-queue          half-open SYNs fill the SYN queue, then N real connects
@@ -23,7 +25,7 @@ import importlib
 # Looked up on first use (PEP 562): `netlab backlog --watch` imports backlog.watch
 # alone and does not pay for the probe engine's modules.
 _EXPORTS = {"Plan": "plan", "resolve_plan": "plan", "ProbePoint": "probes", "Report": "engine",
-            "listener_backlogs": "engine", "run": "engine"}
+            "listener_backlogs": "engine", "run": "engine", "probe": "api"}
 __all__ = sorted(_EXPORTS)
 
 
