@@ -13,11 +13,11 @@ is left behind. Without root each row takes a free loopback port of its own
 and checks that no other socket uses it; a TIME-WAIT made there by the
 experiment stays on that port for its 60 s.
 
-Python API::
+Python API (``netlab.reuseaddr`` is this package)::
 
-    from netlab.lab import reuseaddr
-    for row in reuseaddr.run(["server-killed"]):
-        print(row.bind, row.explanation)
+    import netlab
+    for row in netlab.reuseaddr.run("server-killed"):
+        print(row.new_reuseaddr, row.bind, row.explanation, row.as_dict())
 
 The package, one job a module: scenarios (what is run, with which options),
 site (where a row runs), ports (finding a free one), checks (the user's input),

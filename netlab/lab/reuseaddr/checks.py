@@ -9,8 +9,10 @@ from netlab.errors import UsageError
 from netlab.lab.reuseaddr.scenarios import SCENARIOS
 
 
-def parse_scenarios(names: Sequence[str] | None) -> list[str]:
-    """Validate scenario names (None or empty: all, in the documented order)."""
+def parse_scenarios(names: str | Sequence[str] | None) -> list[str]:
+    """Validate scenario names (one, several; None or empty: all, in the documented order)."""
+    if isinstance(names, str):
+        names = [names]
     if not names:
         return list(SCENARIOS)
     unknown = [n for n in names if n not in SCENARIOS]

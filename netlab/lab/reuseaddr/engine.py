@@ -52,10 +52,12 @@ def run_row(scenario: str, v: Variant, family: str, bind_addr: str, connect_addr
                    site.where, ms_since(start), details)
 
 
-def run(scenarios: Sequence[str] | None = None, port: int | None = None, addr: str | None = None,
+def run(scenarios: str | Sequence[str] | None = None, port: int | None = None, addr: str | None = None,
         ipv6: bool = False, isolate: bool | None = None) -> list[Outcome]:
-    """Run the scenarios (all by default), one row per option combination.
+    """Run the scenarios (one name, several, or all by default), one Outcome row per option combination.
 
+    ``port``: the port to restart on (default: 8001 in a namespace, a free one
+    on loopback); ``addr``: the address to bind (default: loopback);
     ``isolate``: one private namespace per row (default: when privileged).
     """
     names = parse_scenarios(scenarios)
