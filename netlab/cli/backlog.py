@@ -107,7 +107,7 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
     # Options left out take the engine's defaults (engine.Plan documents them).
     plan = engine.Plan(syn_queue=syn_queue, abort_on_overflow=abort_on_overflow, timeline=timeline,
                        **{key: value for key, value in given.items() if value is not None})
-    report = engine.run(plan, progress=_progress if sys.stderr.isatty() else None)
+    report = engine.probe(plan, progress=_progress if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     if fmt == "json":

@@ -25,7 +25,7 @@ import importlib
 # Looked up on first use (PEP 562): `netlab backlog --watch` imports backlog.watch
 # alone and does not pay for the probe engine's modules.
 _EXPORTS = {"Plan": "plan", "resolve_plan": "plan", "ProbePoint": "probes", "Report": "engine",
-            "listener_backlogs": "engine", "run": "engine", "probe": "api"}
+            "listener_backlogs": "engine", "probe": "api"}
 __all__ = sorted(_EXPORTS)
 
 
