@@ -12,6 +12,7 @@ the captured bytes.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -39,7 +40,7 @@ class CapturedPacket:
         return self.fields["summary"]
 
 
-def read(path: str, filter: str | None = None, *, count: int | None = None, nano: bool = False,
+def read(path: str | os.PathLike, filter: str | None = None, *, count: int | None = None, nano: bool = False,
          utc: bool = False) -> Iterator[CapturedPacket]:
     """The packets of a pcap or pcapng file, in order; ``filter`` is a pcap-filter(7) expression.
 
@@ -50,7 +51,7 @@ def read(path: str, filter: str | None = None, *, count: int | None = None, nano
     """
     if count is not None and count <= 0:
         raise UsageError(f"invalid packet count {count}", "count takes a positive number")
-    capture = OfflineCapture(path, filter, nano)  # a bad file or filter raises here, not at the first packet
+    capture = OfflineCapture(os.fspath(path), filter, nano)  # a bad file or filter raises here, not at the first packet
     return _packets(capture, count, FormatOptions(nano=nano, utc=utc))
 
 
