@@ -5,6 +5,7 @@
     netlab.ping.run("127.0.0.1", count=3)            # netlab ping    -> [Summary]
     netlab.ping.session("127.0.0.1", count=3)        #   a stream of events (use it in a with block)
     netlab.capture.read("trace.pcap", filter="tcp")  # netlab capture -r -> CapturedPacket, ...
+    netlab.capture.listen("eth0", "icmp", count=5)   # netlab capture -i (root)
     netlab.backlog.probe(backlogs=[0, 5])            # netlab backlog -> Report
     netlab.reuseaddr.run("server-killed")            # netlab reuseaddr-demo -> [Outcome]
 

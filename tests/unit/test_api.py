@@ -53,9 +53,19 @@ def test_no_public_name_is_two_things():
     assert twice == {}
 
 
+def test_no_lazy_name_is_also_a_submodule():
+    """A lazy name (PEP 562) loses to a submodule of that name once the submodule is imported."""
+    for package in (netlab, *map(importlib.import_module, ENGINES)):
+        lazy = getattr(package, "_EXPORTS", None) or getattr(package, "_LAZY", {})
+        folder = ROOT.joinpath(*package.__name__.split("."))
+        clashes = [name for name in lazy if ((folder / f"{name}.py").exists() or (folder / name).is_dir())
+                   and getattr(getattr(package, name), "__name__", "") != f"{package.__name__}.{name}"]
+        assert clashes == [], package.__name__
+
+
 def test_the_entry_points_are_where_the_docs_say():
     assert callable(netlab.ping.run) and callable(netlab.ping.session)
-    assert callable(netlab.capture.read)
+    assert callable(netlab.capture.read) and callable(netlab.capture.listen)
     assert callable(netlab.backlog.probe)
     assert callable(netlab.reuseaddr.run)
 
@@ -91,6 +101,8 @@ def test_capture_read_refuses_a_bad_count_and_a_missing_file(tmp_path):
         netlab.capture.read(tmp_path / "x.pcap", count=0)
     with pytest.raises(UsageError, match="cannot read"):
         netlab.capture.read(tmp_path / "missing.pcap")
+    with pytest.raises(UsageError, match="invalid duration"):
+        netlab.capture.listen("lo", seconds=0)
 
 
 def test_backlog_probe_refuses_unknown_plan_fields():
