@@ -62,6 +62,7 @@ def connections(protocols: str | Iterable[str] = ("tcp", "udp"), *, families: st
     port, sport, dport   a port either side, local, remote (--port --sport --dport)
     src, dst   addresses or networks, "127.0.0.0/8" (--src --dst)
     pid, process, user   sockets held by this pid, process name (wildcards), user name or uid
+               (a process name that nothing runs under gives [], where the CLI says so as an error)
     tcp_info   fill tcp_info (rtt, cwnd, ...) for TCP (-i); details: cmdline, fd (-e)
     owners     look up the owning processes (False: faster, pid and process stay None)
     sort       keys as --sort takes them: "local_port", "-recv_q,pid"
