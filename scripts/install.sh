@@ -73,8 +73,9 @@ if [ "$is_root" = 1 ]; then
     install -m 644 man/*.1 "/usr/local/share/man/man1/"
     if command -v mandb >/dev/null 2>&1; then mandb -q >/dev/null 2>&1 || true; fi
     complete_script bash > "/usr/share/bash-completion/completions/netlab"
-    # zsh autoloads _netlab as the body of a function: it defines typer's function, then runs it.
-    { complete_script zsh; echo '_netlab_completion "$@"'; } > "/usr/local/share/zsh/site-functions/_netlab"
+    # zsh reads #compdef on the first line (typer's script starts with a blank one), and
+    # autoloads _netlab as the body of a function: it defines typer's function, then runs it.
+    { complete_script zsh | sed '/./,$!d'; echo '_netlab_completion "$@"'; } > "/usr/local/share/zsh/site-functions/_netlab"
     echo "netlab is installed: /usr/local/bin/netlab -> $venv/bin/netlab"
 else
     completions=${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion/completions
