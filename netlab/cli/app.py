@@ -17,6 +17,7 @@ import click
 import typer
 
 from netlab import __version__
+from netlab.cli import common
 from netlab.cli.common import quiet_pipe
 from netlab.errors import ExitStatus, NetlabError
 
@@ -29,6 +30,12 @@ COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "
 app = typer.Typer(
     name="netlab",
     help="Network diagnostics and socket experiments: conns, ping, capture, backlog, reuseaddr-demo.",
+    epilog=common.examples(
+        ("netlab conns -tl", "listening TCP sockets and their processes"),
+        ("netlab ping -c 3 127.0.0.1", "is it up?"),
+        ("netlab capture -i lo -c 10", "ten packets on loopback"),
+        ("netlab COMMAND --help", "its options (man netlab-COMMAND)"),
+    ),
     add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,

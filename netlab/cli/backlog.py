@@ -28,9 +28,15 @@ def _int_list(text: str | None, what: str) -> list[int] | None:
             raise UsageError(f"invalid {what} {part!r}", f"a comma-separated list of integers, e.g. --{what} 0,5,128") from None
     return values
 
+EXAMPLES = common.examples(
+    ("netlab backlog", "listen() and somaxconn"),
+    ("netlab backlog --syn-queue", "also the SYN queue"),
+    ("netlab backlog --watch -p 8080", "a real listener's accept queue"),
+)
+
 
 def register(app: typer.Typer) -> None:
-    app.command(name="backlog", no_args_is_help=False)(backlog)
+    app.command(name="backlog", epilog=EXAMPLES, no_args_is_help=False)(backlog)
 
 
 def backlog(

@@ -21,11 +21,18 @@ from netlab.errors import ExitStatus, UsageError
 TEXT_BATCH = 1024  # offline: lines per write()
 FORMATS = ("table", "jsonl")
 
+EXAMPLES = common.examples(
+    ("netlab capture -i lo -c 10 tcp port 80", "ten packets, port 80"),
+    ("netlab capture -i any -w trace.pcap -c 1000", "save them for later"),
+    ("netlab capture -r trace.pcap --stats", "top talkers and flows"),
+)
+
 
 def register(app: typer.Typer) -> None:
     app.command(
         name="capture",
         help="Capture or read packets and print them as tcpdump does (libpcap filters, pcap files).",
+        epilog=EXAMPLES,
         context_settings={"help_option_names": ["-h", "--help"]},
     )(capture)
 

@@ -1,5 +1,6 @@
 """What every command's CLI shares, so each command module is options -> engine -> output.
 
+- ``examples``: the Examples block that ends every --help;
 - ``format_option`` / ``check_format``: the --format option and its one error line;
 - ``check_watch``: --watch SECONDS and -n/--iterations N, checked the same everywhere;
 - ``every``: the bounded pacing of a --watch loop;
@@ -30,6 +31,16 @@ ITERATIONS_HELP = "With --watch: stop after N redraws."
 
 def _choices(allowed: Sequence[str]) -> str:
     return allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " or " + allowed[-1]
+
+
+def examples(*pairs: tuple[str, str]) -> str:
+    """An --help epilog: "Examples:" then each command with its comment, aligned.
+
+    Click rewraps help paragraphs; the \\b line before one keeps it as written.
+    """
+    width = max(len(command) for command, _ in pairs)
+    lines = [f"  {command.ljust(width)}  # {why}" for command, why in pairs]
+    return "\b\nExamples:\n" + "\n".join(lines)
 
 
 def format_option(allowed: Sequence[str], *flags: str, help: str | None = None):

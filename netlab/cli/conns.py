@@ -19,9 +19,16 @@ With no selection: TCP and UDP sockets in all states, numeric, with processes
 (ss's -n and -p are accepted and change nothing). Filters by state and port run
 in the kernel (sock_diag).
 """
+EXAMPLES = common.examples(
+    ("netlab conns -tl", "listening TCP sockets"),
+    ("netlab conns -t --dport 443", "connections to HTTPS servers"),
+    ("netlab conns -ti --sort -recv_q", "TCP internals, fullest queue first"),
+    ("netlab conns -s", "counts by state, like ss -s"),
+)
+
 
 def register(app: typer.Typer) -> None:
-    app.command(name="conns", help=HELP, no_args_is_help=False)(conns)
+    app.command(name="conns", help=HELP, epilog=EXAMPLES, no_args_is_help=False)(conns)
 
 
 def conns(

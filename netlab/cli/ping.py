@@ -16,18 +16,27 @@ from netlab.cli import common
 # it here would load the whole engine for `netlab --help`.
 FORMATS = ("table", "json", "jsonl")
 
+EXAMPLES = common.examples(
+    ("netlab ping -c 3 127.0.0.1", "three probes, then statistics"),
+    ("netlab ping -c 2 127.0.0.1 ::1", "fping's summary"),
+    ("netlab ping --tcp 22 -c 3 localhost", "TCP connect: no privilege"),
+    ("netlab ping -c 5 --format jsonl 127.0.0.1", "a JSON stream"),
+)
+
 
 def register(app: typer.Typer) -> None:
-    app.command(name="ping", context_settings={"help_option_names": ["-h", "--help"]})(ping)
+    app.command(name="ping", epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})(ping)
 
 
 def ping(
-    hosts: List[str] = typer.Argument(..., metavar="HOST", help="Hosts to ping (names or addresses)."),
+    # Hidden from the Arguments section, where typer would add an escaped "\\[required]";
+    # the usage line and the text above say what HOST is.
+    hosts: List[str] = typer.Argument(..., metavar="HOST...", hidden=True),
     count: Optional[int] = typer.Option(None, "-c", "--count", help="Stop after COUNT probes (with -w: COUNT replies)."),
     interval: Optional[float] = typer.Option(None, "-i", "--interval", help="Seconds between probes (default 1; below 0.002 needs root)."),
     timeout: Optional[float] = typer.Option(None, "-W", "--timeout", help="Seconds to wait for a reply when none came yet (default 10)."),
     deadline: Optional[float] = typer.Option(None, "-w", "--deadline", help="Stop after this many seconds, whatever happened (0: no deadline, as in iputils)."),
-    size: int = typer.Option(56, "-s", "--size", help="Data bytes per probe (default 56: 64 with the ICMP header)."),
+    size: int = typer.Option(56, "-s", "--size", show_default=False, help="Data bytes per probe (default 56: 64 with the ICMP header)."),
     ttl: Optional[int] = typer.Option(None, "-t", "--ttl", help="IP time to live / IPv6 hop limit."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the header and the statistics."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="No reverse lookups: print addresses."),
@@ -43,7 +52,10 @@ def ping(
     tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
     fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
 ) -> int:
-    """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP."""
+    """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP.
+
+    Each HOST is a name or an address, IPv4 or IPv6.
+    """
     from netlab.errors import UsageError
     from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
     from netlab.ping.output import printer

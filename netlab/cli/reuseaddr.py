@@ -23,9 +23,15 @@ Scenarios: server-closes-first, server-killed, server-killed-unread,
            client-closes-first, listener-alive, both-reuseaddr, reuseport.
 """
 
+EXAMPLES = common.examples(
+    ("netlab reuseaddr-demo", "every scenario"),
+    ("netlab reuseaddr-demo -s server-killed", "one of them"),
+    ("netlab reuseaddr-demo --wait-timewait", "and TIME-WAIT's length"),
+)
+
 
 def register(app: typer.Typer) -> None:
-    app.command(name="reuseaddr-demo", help=HELP, no_args_is_help=False)(reuseaddr_demo)
+    app.command(name="reuseaddr-demo", help=HELP, epilog=EXAMPLES, no_args_is_help=False)(reuseaddr_demo)
 
 
 def reuseaddr_demo(
