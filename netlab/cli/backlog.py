@@ -31,7 +31,7 @@ def _int_list(text: str | None, what: str) -> list[int] | None:
 EXAMPLES = common.examples(
     ("netlab backlog", "listen() and somaxconn"),
     ("netlab backlog --syn-queue", "also the SYN queue"),
-    ("netlab backlog --watch -p 8080", "a real listener's accept queue"),
+    ("netlab backlog --watch 1 -p 8080", "a real listener's accept queue"),
 )
 
 
