@@ -13,7 +13,7 @@ from netlab.cli import common
 from netlab.errors import ExitStatus, NegativeResult, UsageError
 
 PROBE_FORMATS = ("table", "json", "csv")
-WATCH_FORMATS = ("table", "json", "jsonl")
+WATCH_FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def _int_list(text: str | None, what: str) -> list[int] | None:
@@ -68,7 +68,7 @@ def backlog(
     iterations: Optional[int] = typer.Option(None, "-n", "--iterations", metavar="N",
                                              help="With --watch: stop after N samples [default: until Ctrl-C]."),
     fmt: str = common.format_option(PROBE_FORMATS, "-f",
-                                    help="table (default), json or csv; --watch: table, json or jsonl."),
+                                    help="table (default), json or csv; --watch: table, json, jsonl or csv."),
 ) -> ExitStatus:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
     # backlog keeps the interval bounds its -i had (0.05-3600 s), not the wider defaults of check_watch.
@@ -119,7 +119,7 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
     if fmt == "json":
         print(output.to_json(report.as_dict()))
     elif fmt == "csv":
-        print(output.to_csv([text.flat(p.as_dict()) for p in report.points]))
+        print(text.probe_csv(report))
     else:
         print(text.probe_text(report))
     return ExitStatus.INTERRUPTED if report.interrupted else ExitStatus.OK
@@ -151,6 +151,8 @@ def _watch(port, pid, interval, iterations, fmt) -> ExitStatus:
             samples.append(sample)
             if fmt == "jsonl":
                 print(output.to_jsonl_line(sample.as_dict()), flush=True)
+            elif fmt == "csv":
+                print(text.watch_csv(sample, header=len(samples) == 1), flush=True)
             elif fmt == "table":
                 shown = text.watch_text(sample)
                 print(("\x1b[H\x1b[2J" + shown) if clear else (shown + "\n"), flush=True)

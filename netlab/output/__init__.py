@@ -6,9 +6,9 @@ under which header in a table, and how to format the value. JSON and CSV always
 carry every key of the record.
 """
 
-from netlab.output.formats import FORMATS, render, to_csv, to_json, to_jsonl_line
+from netlab.output.formats import FORMATS, render, to_csv, to_csv_rows, to_json, to_jsonl_line
 from netlab.output.tables import Column, plain_table, plain_table_py, table
 from netlab.records import as_dict
 
-__all__ = ["FORMATS", "Column", "as_dict", "plain_table", "plain_table_py", "render", "table", "to_csv", "to_json",
-           "to_jsonl_line"]
+__all__ = ["FORMATS", "Column", "as_dict", "plain_table", "plain_table_py", "render", "table", "to_csv", "to_csv_rows",
+           "to_json", "to_jsonl_line"]

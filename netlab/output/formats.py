@@ -45,6 +45,11 @@ def to_csv(records: Iterable[Any], keys: Sequence[str] | None = None) -> str:
     return out.getvalue().rstrip("\n")
 
 
+def to_csv_rows(records: Iterable[Any], keys: Sequence[str]) -> str:
+    """The rows of to_csv without its header line: a csv stream's later batches (``--watch``)."""
+    return to_csv(records, keys).partition("\n")[2]
+
+
 def render(records: Sequence[Any], fmt: str, columns: Sequence[Column], keys: Sequence[str] | None = None) -> str:
     """Render a listing in one of table, json, jsonl, csv."""
     if fmt == "table":
@@ -59,6 +64,8 @@ def render(records: Sequence[Any], fmt: str, columns: Sequence[Column], keys: Se
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):  # as JSON writes them (csv.writer would write True/False)
+        return "true" if value else "false"
     if isinstance(value, (dict, list)):
         import json
 

@@ -33,7 +33,7 @@ BAD_INPUT = [
     (["--watch", "nan"], "invalid --watch interval nan"),
     (["--watch"], "Option '--watch' requires an argument"),  # a flag no more: --watch SECONDS
     (["--watch", "1", "-i", "0.5"], "No such option '-i'"),  # --watch SECONDS replaced --watch -i SECONDS
-    (["--watch", "1", "-f", "csv"], "unknown format 'csv' for --watch (use table, json or jsonl)"),
+    (["--watch", "1", "-f", "xml"], "unknown format 'xml' for --watch (use table, json, jsonl or csv)"),
     (["--no-such-option"], "No such option"),
 ]
 
@@ -79,3 +79,54 @@ def test_watch_ends_when_the_process_exits():
     samples = json.loads(proc.stdout)
     assert samples and all(s["listeners"][0]["local_port"] == port for s in samples if s["listeners"])
     assert samples[0]["listeners"][0]["backlog"] == 7
+
+
+WATCH_CSV_COLUMNS = ["sample", "time", "interval_ms", "listen_overflows", "listen_drops", "overflows_per_s",
+                     "drops_per_s", "local_addr", "local_port", "pid", "process", "accept_queue", "backlog",
+                     "fill_pct", "peak_accept_queue", "full"]
+
+
+@pytest.fixture
+def listener():
+    """A server process listening on a loopback port (backlog 7); its port."""
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-c", "import socket,time; s=socket.socket(); "
+                               "s.bind(('127.0.0.1',0)); s.listen(7); print(s.getsockname()[1], flush=True); "
+                               "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        yield int(server.stdout.readline())
+    finally:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_watch_every_format_parses(listener, fmt):
+    """--watch 0.2 -n 2 in each format: stdout holds the format alone, two samples, time a float epoch."""
+    import csv
+    import json
+    import time
+
+    proc = run_netlab("backlog", "--watch", "0.2", "-n", "2", "--port", str(listener), "-f", fmt)
+    assert proc.returncode == 0, proc.stderr
+    if fmt == "table":
+        assert proc.stdout.count("ListenOverflows") == 3  # two samples and the summary keep the kernel's names
+        return
+    if fmt == "json":
+        samples = json.loads(proc.stdout)
+    elif fmt == "jsonl":
+        samples = [json.loads(line) for line in proc.stdout.splitlines()]
+    else:
+        reader = csv.DictReader(proc.stdout.splitlines())
+        assert reader.fieldnames == WATCH_CSV_COLUMNS
+        samples = list(reader)
+        assert [row["full"] for row in samples] == ["false", "false"]
+        assert samples[0]["interval_ms"] == samples[0]["listen_overflows"] == ""  # the first has no previous
+        assert [int(row["local_port"]) for row in samples] == [listener, listener]
+    assert [int(s["sample"]) for s in samples] == [1, 2]
+    assert all(abs(float(s["time"]) - time.time()) < 60 for s in samples)
+    if fmt != "csv":
+        assert all(isinstance(s["time"], float) for s in samples)
+        assert samples[1]["listen_overflows"] == 0 and "ListenOverflows" not in samples[1]

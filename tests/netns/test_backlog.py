@@ -29,8 +29,9 @@ POINT_KEYS = {
     "syn_recv", "counters", "syncookies", "max_syn_backlog", "abort_on_overflow", "half_open_syns", "late_acks",
     "resets", "isolation", "elapsed_ms",
 }
-COUNTER_KEYS = {"ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop", "SyncookiesSent",
-                "EmbryonicRsts", "OutRsts"}
+# The kernel's counter names in snake_case (the table keeps ListenOverflows... as headers).
+COUNTER_KEYS = {"listen_overflows", "listen_drops", "tcp_req_q_full_do_cookies", "tcp_req_q_full_drop",
+                "syncookies_sent", "embryonic_rsts", "out_rsts"}
 
 
 def run_json(*args, ns=None, env=None) -> dict:
@@ -81,7 +82,7 @@ def test_accept_queue_holds_effective_backlog_plus_one():
         assert p["syn_sent"] == connects - capacity
         assert p["syn_recv"] == 0  # loopback handshakes complete inside connect()
         # The namespace is private: every dropped SYN is ours, counted once.
-        assert p["counters"]["ListenOverflows"] == p["counters"]["ListenDrops"] == p["syn_sent"]
+        assert p["counters"]["listen_overflows"] == p["counters"]["listen_drops"] == p["syn_sent"]
     by = {(p["backlog"], p["somaxconn"]): p["effective_backlog"] for p in points}
     assert by[(300, 50)] == 50 and by[(300, 3)] == 3 and by[(7, 3)] == 3 and by[(300, 4096)] == 300
     assert verdict(report, "somaxconn-cap")["verdict"] == "holds"
@@ -122,17 +123,17 @@ def test_syn_queue_cookies_against_drops():
             # The SYN queue holds backlog + 1; real clients still get in through cookies.
             assert p["syn_recv"] == 17
             assert p["established"] == p["accept_queue"] == 17
-            assert c["TCPReqQFullDrop"] == 0
-            assert c["SyncookiesSent"] == (40 - 17) + 17
+            assert c["tcp_req_q_full_drop"] == 0
+            assert c["syncookies_sent"] == (40 - 17) + 17
         else:
             assert p["established"] == 0 and p["syn_sent"] == 40  # locked out by a full SYN queue
-            assert c["SyncookiesSent"] == 0
+            assert c["syncookies_sent"] == 0
             if msb == 4096:
                 assert p["syn_recv"] == 17
-                assert c["TCPReqQFullDrop"] == (40 - 17) + 40
+                assert c["tcp_req_q_full_drop"] == (40 - 17) + 40
             else:
                 assert p["syn_recv"] < 17  # tcp_max_syn_backlog 16 cuts the queue without cookies
-                assert c["ListenDrops"] == (40 - p["syn_recv"]) + 40
+                assert c["listen_drops"] == (40 - p["syn_recv"]) + 40
     assert verdict(report, "syn-queue-size")["verdict"] == "partly holds"
     assert verdict(report, "queues-sum")["verdict"] == "does not hold"
     assert "17 half-open + 17 queued = 34 with backlog 16" in verdict(report, "queues-sum")["measured"]
@@ -160,11 +161,11 @@ def test_abort_on_overflow_sends_rst():
         assert p["late_acks"] == 4
         assert p["accept_queue"] == 5
         assert p["syn_sent"] == 20 - 5 - 4  # plain SYNs meeting the full queue: dropped either way
-        assert p["counters"]["ListenOverflows"] == p["syn_sent"] + 4
+        assert p["counters"]["listen_overflows"] == p["syn_sent"] + 4
     off, on = ab[0], ab[1]
-    assert off["resets"] == 0 and off["counters"]["EmbryonicRsts"] == 0
+    assert off["resets"] == 0 and off["counters"]["embryonic_rsts"] == 0
     assert off["syn_recv"] == 4 and off["established"] == 5 + 4  # clients ESTAB, server still SYN-RECV
-    assert on["resets"] == 4 and on["counters"]["EmbryonicRsts"] == 4 and on["counters"]["OutRsts"] >= 4
+    assert on["resets"] == 4 and on["counters"]["embryonic_rsts"] == 4 and on["counters"]["out_rsts"] >= 4
     assert on["syn_recv"] == 0 and on["established"] == 5
     assert verdict(report, "ack-moves")["verdict"] == "partly holds"
 
@@ -182,7 +183,7 @@ def test_timeline_stuck_clients_retransmit_then_complete():
         assert e["retransmit_ms"][-1] <= e["established_ms"]
     for e in t["events"]:
         assert e["accepted_ms"] >= 500
-    assert t["counters"]["ListenOverflows"] >= len(stuck)
+    assert t["counters"]["listen_overflows"] >= len(stuck)
 
 
 def test_ctrl_c_keeps_the_points_measured():
@@ -219,10 +220,23 @@ def test_json_keys_pinned():
                                                            "ack-moves", "usually-5"}
     for v in report["verdicts"]:
         assert set(v) == {"claim_id", "source", "claim", "measured", "verdict", "kernel"}
-    csv = run_netlab("backlog", "-b", "5", "-c", "10", "-f", "csv")
-    header = csv.stdout.splitlines()[0].split(",")
-    assert set(header) == (POINT_KEYS - {"counters"}) | COUNTER_KEYS
-    assert len(csv.stdout.splitlines()) == 1 + 2  # default somaxconn 4096,8
+
+
+def test_csv_columns_fixed():
+    """One row per point; the columns are the point's keys then every counter, whatever the modes run."""
+    import csv
+
+    proc = run_netlab("backlog", "-b", "5", "-c", "10", "-f", "csv")
+    assert proc.returncode == 0, proc.stderr
+    reader = csv.DictReader(proc.stdout.splitlines())
+    assert reader.fieldnames == [
+        "mode", "backlog", "somaxconn", "effective_backlog", "connects", "established", "syn_sent", "accept_queue",
+        "syn_recv", "syncookies", "max_syn_backlog", "abort_on_overflow", "half_open_syns", "late_acks", "resets",
+        "isolation", "elapsed_ms", "listen_overflows", "listen_drops", "tcp_req_q_full_do_cookies",
+        "tcp_req_q_full_drop", "syncookies_sent", "embryonic_rsts", "out_rsts"]
+    rows = list(reader)
+    assert len(rows) == 2  # default somaxconn 4096,8
+    assert all(int(r["listen_overflows"]) == int(r["syn_sent"]) for r in rows)
 
 
 def test_table_shows_figures_and_verdicts():
@@ -322,7 +336,7 @@ def test_watch_matches_ss(full_listener):
     assert proc.returncode == 0, proc.stderr
     samples = json.loads(proc.stdout)
     assert [s["sample"] for s in samples] == [1, 2]
-    assert samples[0]["overflows_per_s"] is None and samples[1]["interval_s"] > 0
+    assert samples[0]["overflows_per_s"] is None and samples[1]["interval_ms"] > 0
     recv_q, send_q = ss_listener(ns, port)
     with open("/proc/self/comm") as f:
         comm = f.read().strip()
@@ -364,7 +378,7 @@ def test_watch_counts_overflow_rate(full_listener):
             proc.wait()
         probes.close_quietly(extra)
     assert second["listen_overflows"] == 5 and second["listen_drops"] == 5
-    assert second["overflows_per_s"] == round(5 / second["interval_s"], 1)
+    assert second["overflows_per_s"] == round(5 / (second["interval_ms"] / 1000), 1)
 
 
 def test_watch_ctrl_c_prints_summary_and_exits_0(full_listener):

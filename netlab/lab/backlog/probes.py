@@ -70,7 +70,7 @@ class ProbePoint:
     syn_sent: int  # clients left in SYN-SENT (their SYN was dropped)
     accept_queue: int  # connections waiting in the accept queue (sock_diag)
     syn_recv: int  # SYN-RECV entries of the listener: the SYN queue
-    counters: dict  # counter deltas over the point, by kernel name
+    counters: dict  # counter deltas over the point, by the kernel's name in snake_case (listen_overflows)
     syncookies: int
     max_syn_backlog: int
     abort_on_overflow: int

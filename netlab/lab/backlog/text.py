@@ -22,6 +22,21 @@ def flat(point: dict) -> dict:
     return out
 
 
+def probe_csv_keys() -> list[str]:
+    """The probe csv's columns, the same for every run: a point's fields, then every counter
+    any mode reports (a mode that does not report one leaves its cell empty)."""
+    from dataclasses import fields
+
+    from netlab.lab.backlog.probe import COUNTERS, ProbePoint
+    from netlab.lab.counters import snake
+
+    return [f.name for f in fields(ProbePoint) if f.name != "counters"] + [snake(name) for _, name in COUNTERS]
+
+
+def probe_csv(report) -> str:
+    return output.to_csv([flat(p.as_dict()) for p in report.points], probe_csv_keys())
+
+
 def _c(name: str):
     """A table column showing one counter delta."""
     return lambda value: str(value.get(name, 0))
@@ -37,8 +52,8 @@ _MODE_TABLES = {
         _cols(("backlog", "backlog", None), ("somaxconn", "somaxconn", None),
               ("effective_backlog", "effective", None), ("connects", "connects", None),
               ("established", "estab", None), ("syn_sent", "syn-sent", None), ("accept_queue", "accept-q", None),
-              ("syn_recv", "syn-recv", None), ("counters", "overflows", _c("ListenOverflows")),
-              ("counters", "drops", _c("ListenDrops")), ("elapsed_ms", "ms", None)),
+              ("syn_recv", "syn-recv", None), ("counters", "overflows", _c("listen_overflows")),
+              ("counters", "drops", _c("listen_drops")), ("elapsed_ms", "ms", None)),
     ),
     "syn-queue": (
         "syn-queue: half-open SYNs first (their SYN-ACKs vanish), then {connects} real connects",
@@ -46,9 +61,9 @@ _MODE_TABLES = {
               ("max_syn_backlog", "max-syn", None), ("effective_backlog", "effective", None),
               ("half_open_syns", "half-open", None), ("syn_recv", "syn-recv", None),
               ("connects", "connects", None), ("established", "estab", None), ("syn_sent", "syn-sent", None),
-              ("accept_queue", "accept-q", None), ("counters", "reqq-drop", _c("TCPReqQFullDrop")),
-              ("counters", "do-cookies", _c("TCPReqQFullDoCookies")), ("counters", "cookies-sent", _c("SyncookiesSent")),
-              ("counters", "drops", _c("ListenDrops")), ("elapsed_ms", "ms", None)),
+              ("accept_queue", "accept-q", None), ("counters", "reqq-drop", _c("tcp_req_q_full_drop")),
+              ("counters", "do-cookies", _c("tcp_req_q_full_do_cookies")), ("counters", "cookies-sent", _c("syncookies_sent")),
+              ("counters", "drops", _c("listen_drops")), ("elapsed_ms", "ms", None)),
     ),
     "abort-on-overflow": (
         "abort-on-overflow: late handshakes complete against a full accept queue, then plain connects",
@@ -56,8 +71,8 @@ _MODE_TABLES = {
               ("effective_backlog", "effective", None), ("connects", "connects", None),
               ("late_acks", "late", None), ("established", "estab", None), ("syn_sent", "syn-sent", None),
               ("accept_queue", "accept-q", None), ("syn_recv", "syn-recv", None), ("resets", "reset", None),
-              ("counters", "overflows", _c("ListenOverflows")), ("counters", "embryonic-rst", _c("EmbryonicRsts")),
-              ("counters", "out-rst", _c("OutRsts")), ("elapsed_ms", "ms", None)),
+              ("counters", "overflows", _c("listen_overflows")), ("counters", "embryonic-rst", _c("embryonic_rsts")),
+              ("counters", "out-rst", _c("out_rsts")), ("elapsed_ms", "ms", None)),
     ),
 }
 
@@ -88,7 +103,7 @@ def probe_text(report) -> str:
     if report.timeline:
         t = report.timeline
         lines += ["", f"timeline: listen({t.backlog}), {t.clients} clients, accept() from {t.accept_delay_ms:.0f} ms; "
-                      f"ListenOverflows +{t.counters['ListenOverflows']}, run {t.duration_ms:.0f} ms",
+                      f"ListenOverflows +{t.counters['listen_overflows']}, run {t.duration_ms:.0f} ms",
                   output.table(t.events, _TIMELINE_COLUMNS)]
     lines += ["", f"verdicts (Linux {report.kernel}):"]
     for v in report.verdicts:
@@ -128,6 +143,28 @@ def watch_text(sample) -> str:
         d["process"] = f"{row.process}[{row.pid}]" if row.pid else "-"
         rows.append(d)
     return head + "\n" + output.table(rows, _WATCH_COLUMNS)
+
+
+def watch_csv_keys() -> list[str]:
+    """The watch csv's columns: a sample's fields, then a listener's (one row per listener)."""
+    from dataclasses import fields
+
+    from netlab.lab.backlog.watch import ListenerRow, WatchSample
+
+    return [f.name for f in fields(WatchSample) if f.name != "listeners"] + [f.name for f in fields(ListenerRow)]
+
+
+def watch_csv_rows(sample) -> list[dict]:
+    """A sample as csv rows: one per listener, or one with empty listener cells when there is none."""
+    head = sample.as_dict()
+    del head["listeners"]
+    return [{**head, **row.as_dict()} for row in sample.listeners] or [head]
+
+
+def watch_csv(sample, header: bool) -> str:
+    """One sample's csv rows, under the header line when ``header`` (the first sample)."""
+    rows = watch_csv_rows(sample)
+    return output.to_csv(rows, watch_csv_keys()) if header else output.to_csv_rows(rows, watch_csv_keys())
 
 
 def watch_summary(samples, seconds: float) -> str:

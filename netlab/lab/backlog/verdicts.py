@@ -142,7 +142,7 @@ def ack_moves(points, _listeners):
     if reset:
         p = reset[0]
         parts.append(f"{p.resets} of {p.late_acks} were answered with an RST, the client saw ECONNRESET "
-                     f"(tcp_abort_on_overflow 1, OutRsts +{p.counters.get('OutRsts', 0)})")
+                     f"(tcp_abort_on_overflow 1, OutRsts +{p.counters.get('out_rsts', 0)})")
     return (*base, "; ".join(parts), PARTLY)
 
 

@@ -45,7 +45,7 @@ class ListenerRow:
 class WatchSample:
     sample: int
     time: float  # Unix time of the sample
-    interval_s: float | None  # since the previous sample (None for the first)
+    interval_ms: float | None  # since the previous sample (None for the first)
     listen_overflows: int | None  # counter increase since the previous sample
     listen_drops: int | None
     overflows_per_s: float | None
@@ -106,9 +106,9 @@ def watch(port: int | None = None, pid: int | None = None, interval: float = 1.0
         if n:
             elapsed = now - before_t
             delta = counters_delta(now_counters, before, WATCH_COUNTERS)
-            sample.interval_s = round(elapsed, 3)
-            sample.listen_overflows = delta["ListenOverflows"]
-            sample.listen_drops = delta["ListenDrops"]
+            sample.interval_ms = round(elapsed * 1000, 1)
+            sample.listen_overflows = delta["listen_overflows"]
+            sample.listen_drops = delta["listen_drops"]
             sample.overflows_per_s = round(sample.listen_overflows / elapsed, 1) if elapsed > 0 else None
             sample.drops_per_s = round(sample.listen_drops / elapsed, 1) if elapsed > 0 else None
         before, before_t = now_counters, now
