@@ -14,7 +14,7 @@ from netlab.cli import common
 
 # The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
 # it here would load the whole engine for `netlab --help`.
-FORMATS = ("table", "json", "jsonl")
+FORMATS = ("table", "json", "jsonl", "csv")
 
 EXAMPLES = common.examples(
     ("netlab ping -c 3 127.0.0.1", "three probes, then statistics"),
@@ -50,7 +50,8 @@ def ping(
     pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", help="Path MTU discovery: do (set DF), dont, want, probe."),
     flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
     tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
-    fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), jsonl (a stream)."),
+    fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), "
+                                                    "jsonl (a stream), csv (one row per host)."),
 ) -> int:
     """Ping hosts like iputils ping (one host) or fping (several), over ICMP or TCP.
 

@@ -1,4 +1,4 @@
-"""How `netlab ping` shows a session's events: iputils text, fping's summary table, json, jsonl.
+"""How `netlab ping` shows a session's events: iputils text, fping's summary table, json, jsonl, csv.
 
 A printer is made for a session (``printer(fmt, session, ...)``); the CLI then
 calls ``start(targets)``, ``event(e)`` for each event and ``finish(summaries)``.
@@ -171,7 +171,18 @@ class JsonlPrinter(JsonPrinter):
             print(output.to_jsonl_line(s.stream_dict()))
 
 
-FORMATS = ("table", "json", "jsonl")
+class CsvPrinter(JsonPrinter):
+    """--format csv: one row per host at the end, the statistics (no replies), fixed columns."""
+
+    def finish(self, summaries) -> None:
+        print(output.to_csv([s.as_dict() for s in summaries], CSV_COLUMNS))
+
+
+# The json summary's keys less its replies; a run without replies leaves the rtt cells empty.
+CSV_COLUMNS = ("host", "address", "transmitted", "received", "duplicates", "errors", "loss_pct",
+               "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms")
+
+FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamps: bool = False):
@@ -180,4 +191,6 @@ def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamp
         return JsonPrinter(session)
     if fmt == "jsonl":
         return JsonlPrinter(session)
+    if fmt == "csv":
+        return CsvPrinter(session)
     return TextPrinter(session, quiet, numeric, stamps, multi=len(session.targets) > 1)

@@ -6,6 +6,7 @@ Slotted dataclasses with ``as_dict()``; their keys are the JSON contract
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from netlab.ping.stats import NO_MIN, RttStats
@@ -123,6 +124,7 @@ class Summary:
     elapsed_ms: int  # first to last probe, as ping's "time"
     elapsed_us: int = 0
     replies: list[Reply] = field(default_factory=list)
+    time: float = 0.0  # when the statistics were taken (the run's end), seconds since the epoch
 
     def as_dict(self) -> dict:
         return {
@@ -140,9 +142,10 @@ class Summary:
         }
 
     def stream_dict(self) -> dict:
+        """The jsonl summary line: the statistics without the replies (streamed before it), and the time."""
         d = self.as_dict()
         d.pop("replies")
-        return {"type": "summary", **d}
+        return {"type": "summary", **d, "time": round(self.time, 6)}
 
 
 def summarize(target: Target, st: RttStats, first_send_ns: int, last_send_ns: int, replies: list[Reply]) -> Summary:
@@ -157,5 +160,5 @@ def summarize(target: Target, st: RttStats, first_send_ns: int, last_send_ns: in
         rtt_max_us=st.tmax if has else None,
         rtt_mdev_us=st.mdev_us() if has else None,
         ewma_us8=st.ewma8, pipe=st.pipesize, elapsed_ms=(elapsed_us + 500) // 1000, elapsed_us=elapsed_us,
-        replies=list(replies),
+        replies=list(replies), time=time.time(),
     )

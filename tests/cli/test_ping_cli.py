@@ -47,7 +47,7 @@ def assert_one_line_error(proc, code: int, *words: str):
     (["--tcp", "9", "-p", "ff"], ["-p", "TCP"]),
     (["--tcp", "9", "-M", "do"], ["-M", "TCP"]),
     (["--tcp", "9", "-I", "10.255.255.254"], ["source address"]),  # not ours: refused before any probe
-    (["--format", "xml"], ["unknown format 'xml' (use table, json or jsonl)"]),
+    (["--format", "xml"], ["unknown format 'xml' (use table, json, jsonl or csv)"]),
     (["-M", "maybe"], ["-M"]),
     (["-p", "xyz"], ["hex"]),
     (["-I", "nosuchif0"], ["iface"]),
@@ -138,3 +138,56 @@ def test_closed_pipe_ends_quietly_tcp():
     with socket.socket() as closed:  # bound, never listening: every probe gets an RST line
         closed.bind(("127.0.0.1", 0))
         _assert_closed_pipe_ends_quietly("--tcp", str(closed.getsockname()[1]), "-c", "20", "-i", "0.01", "127.0.0.1")
+
+
+CSV_COLUMNS = ["host", "address", "transmitted", "received", "duplicates", "errors", "loss_pct",
+               "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms"]
+
+
+def _tcp_ping(fmt: str, port: int, *hosts: str) -> list:
+    """`netlab ping --tcp` to loopback in ``fmt``, stdout parsed: it must parse whole."""
+    import csv
+    import json
+
+    proc = run_netlab("ping", "--tcp", str(port), "-c", "2", "-i", "0.05", "-W", "1", "--format", fmt, *hosts)
+    assert "Traceback" not in proc.stderr
+    if fmt == "json":
+        return json.loads(proc.stdout)
+    if fmt == "jsonl":
+        return [json.loads(line) for line in proc.stdout.splitlines()]
+    reader = csv.DictReader(proc.stdout.splitlines())
+    assert reader.fieldnames == CSV_COLUMNS
+    return list(reader)
+
+
+def test_every_format_parses_tcp():
+    """json, jsonl and csv of one run, two hosts: each parses whole; times are float epochs, RTTs rtt_ms."""
+    import socket
+    import time
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+        a, b = _tcp_ping("json", port, "127.0.0.1", "localhost")
+        events = _tcp_ping("jsonl", port, "127.0.0.1", "localhost")
+        rows = _tcp_ping("csv", port, "127.0.0.1", "localhost")
+    assert (a["host"], b["host"], a["received"], b["received"]) == ("127.0.0.1", "localhost", 2, 2)
+    assert all(isinstance(r["rtt_ms"], float) for r in a["replies"] + b["replies"])
+    assert sorted(e["type"] for e in events) == ["reply"] * 4 + ["summary"] * 2
+    for e in events:
+        assert isinstance(e["time"], float) and abs(e["time"] - time.time()) < 60, e
+    assert all(isinstance(e["rtt_ms"], float) for e in events if e["type"] == "reply")
+    assert [(r["host"], r["transmitted"], r["received"], float(r["loss_pct"])) for r in rows] == \
+           [("127.0.0.1", "2", "2", 0.0), ("localhost", "2", "2", 0.0)]
+    assert all(float(r["rtt_min_ms"]) <= float(r["rtt_max_ms"]) for r in rows)
+
+
+def test_csv_without_replies_leaves_rtt_cells_empty():
+    import socket
+
+    with socket.socket() as closed:  # bound, never listening: every probe is refused
+        closed.bind(("127.0.0.1", 0))
+        (row,) = _tcp_ping("csv", closed.getsockname()[1], "127.0.0.1")
+    assert (row["transmitted"], row["received"], row["errors"]) == ("2", "0", "2")
+    assert row["rtt_min_ms"] == row["rtt_avg_ms"] == row["rtt_max_ms"] == row["rtt_mdev_ms"] == ""

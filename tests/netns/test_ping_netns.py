@@ -307,7 +307,24 @@ def test_jsonl_stream_replies_timeouts_summary(veth):
     assert set(events[0]) == {"type", "host", "address", "seq", "ttl", "rtt_ms", "bytes", "dup", "time"}
     assert set(events[2]) == {"type", "host", "address", "seq", "time"}
     assert events[3]["transmitted"] == 3 and events[3]["received"] == 2
+    assert all(isinstance(e["time"], float) for e in events)  # the summary line too: when the run ended
+    assert events[0]["time"] <= events[1]["time"] <= events[3]["time"]
     assert proc.returncode == 0
+
+
+def test_csv_one_row_per_host(veth):
+    import csv
+
+    proc = run_netlab("ping", "-c", "2", "-i", "0.05", "-W", "0.3", "--format", "csv", "10.77.0.2", "10.77.0.99",
+                      ns=veth.a)
+    reader = csv.DictReader(proc.stdout.splitlines())
+    assert reader.fieldnames == ["host", "address", "transmitted", "received", "duplicates", "errors", "loss_pct",
+                                 "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms"]
+    up, down = reader
+    assert (up["host"], up["received"], float(up["loss_pct"])) == ("10.77.0.2", "2", 0.0)
+    assert float(up["rtt_min_ms"]) <= float(up["rtt_avg_ms"]) <= float(up["rtt_max_ms"])
+    assert (down["host"], down["received"], float(down["loss_pct"]), down["rtt_avg_ms"]) == ("10.77.0.99", "0", 100.0, "")
+    assert proc.returncode == 1  # one host did not answer, as fping
 
 
 def test_tcp_ping_connect_refused_and_timeout(veth):
