@@ -10,6 +10,9 @@ from netlab import output
 from netlab.cli import common
 from netlab.errors import ExitStatus
 
+# jsonl: one line per row as it is measured, the others once every row is in.
+FORMATS = ("table", "json", "jsonl", "csv")
+
 HELP = """Stop a server, restart it, and show what the kernel says.
 
 Each scenario runs real sockets and a real server process, then prints the
@@ -46,13 +49,14 @@ def reuseaddr_demo(
     addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
                              help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
-    fmt: str = common.format_option(output.FORMATS, "-f", help="table (default), json or csv."),
+    fmt: str = common.format_option(FORMATS, "-f", help="table (default), json, jsonl (a line per row as it "
+                                                        "finishes) or csv."),
 ) -> ExitStatus:
     from netlab.core import netns
     from netlab.lab import reuseaddr
     from netlab.lab.reuseaddr import text, timewait
 
-    common.check_format(fmt, output.FORMATS)
+    common.check_format(fmt, FORMATS)
     names = reuseaddr.parse_scenarios(scenario)
     reuseaddr.check_port(port)  # bad input fails before any socket is made
     reuseaddr.resolve_address(addr, ipv6)
@@ -60,15 +64,28 @@ def reuseaddr_demo(
     if not isolate:
         print("netlab: note: not root: rows run on free loopback ports"
               + (", and tcp_fin_timeout is only read" if wait_timewait else ""), file=sys.stderr)
-    rows = reuseaddr.run(names, port=port, addr=addr, ipv6=ipv6, isolate=isolate)
+    rows = []
+    for row in reuseaddr.stream(names, port=port, addr=addr, ipv6=ipv6, isolate=isolate):
+        rows.append(row)
+        _streamed([row], fmt)
     status = ExitStatus.OK
     if wait_timewait:
         if sys.stderr.isatty():
             print("netlab: measuring TIME-WAIT lifetime, about 60 s (Ctrl-C stops it)", file=sys.stderr)
         try:
-            rows += timewait.measure(port=port, addr=addr, ipv6=ipv6, isolate=isolate)
+            measured = timewait.measure(port=port, addr=addr, ipv6=ipv6, isolate=isolate)
+            rows += measured
+            _streamed(measured, fmt)
         except KeyboardInterrupt:
             status = ExitStatus.INTERRUPTED  # the rows measured so far are still printed
-    records = [row.as_dict() for row in rows]
-    print(text.table(records) if fmt == "table" else output.render(records, fmt, text.COLUMNS))
+    if fmt != "jsonl":
+        records = [row.as_dict() for row in rows]
+        print(text.table(records) if fmt == "table" else output.render(records, fmt, text.COLUMNS, text.CSV_KEYS))
     return status
+
+
+def _streamed(rows: list, fmt: str) -> None:
+    """jsonl: these rows now, one line each; the other formats wait for every row."""
+    if fmt == "jsonl":
+        for row in rows:
+            common.emit(output.to_jsonl_line(row.as_dict()))

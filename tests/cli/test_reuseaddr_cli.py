@@ -9,7 +9,7 @@ from tests.helpers.cli import run_netlab
 
 @pytest.mark.parametrize("args,what", [
     (["--scenario", "no-such"], "unknown scenario 'no-such' (one of: server-closes-first"),
-    (["--format", "xml"], "unknown format 'xml' (use table, json or csv)"),
+    (["--format", "xml"], "unknown format 'xml' (use table, json, jsonl or csv)"),
     (["--port", "70000"], "invalid port 70000"),
     (["--port", "0"], "invalid port 0"),
     (["--port", "http"], "Invalid value for '--port'"),

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,7 +29,7 @@ from tests.helpers.env import require_tool, ROOT
 PORT = 8001
 ADDR = "127.0.0.1"
 KEYS = ["scenario", "old_reuseaddr", "new_reuseaddr", "old_states", "bind", "listen", "explanation",
-        "old_reuseport", "new_reuseport", "family", "addr", "port", "where", "timing_ms", "details"]
+        "old_reuseport", "new_reuseport", "family", "addr", "port", "where", "timing_ms", "details", "time"]
 
 pytestmark = pytest.mark.privileged
 
@@ -280,6 +281,53 @@ def test_default_run_all_rows_json_keys_and_rerun():
     leftovers = [name for name in set(_netlab_namespaces()) - before
                  if not os.path.exists(f"/proc/{name.split('-')[1]}")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_every_format_parses(fmt):
+    """stdout holds the format alone: every row, the same keys (csv: the same fixed columns), booleans
+    as JSON writes them, ``time`` a float epoch."""
+    import csv
+
+    proc = run_netlab("reuseaddr-demo", "-s", "listener-alive", "--format", fmt, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    if fmt == "json":
+        rows = json.loads(proc.stdout)
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    else:
+        reader = csv.DictReader(proc.stdout.splitlines())
+        assert reader.fieldnames == KEYS
+        rows = list(reader)
+        assert [(r["old_reuseaddr"], r["new_reuseaddr"], r["old_reuseport"]) for r in rows] == \
+               [("false", "false", "false"), ("true", "true", "false")]
+        assert json.loads(rows[0]["old_states"]) == ["server:LISTEN"] and rows[0]["listen"] == ""
+    assert [r["scenario"] for r in rows] == ["listener-alive"] * 2
+    assert all(abs(float(r["time"]) - time.time()) < 60 for r in rows)
+    if fmt != "csv":
+        assert all(list(r) == KEYS and isinstance(r["time"], float) for r in rows)
+        assert [r["old_reuseaddr"] for r in rows] == [False, True]
+
+
+def test_jsonl_streams_each_row_as_it_finishes():
+    """The first row is on stdout while the later ones still run; the counters' keys are snake_case."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(netlab_argv("reuseaddr-demo", "--format", "jsonl"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert proc.poll() is None  # 14 rows: the last is far from done
+        rest = [json.loads(line) for line in proc.stdout]
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    rows = [first, *rest]
+    assert len(rows) == 14 and first["scenario"] == "server-closes-first"
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)
+    counters = [name for r in rows for name in r["details"].get("counters", {})]
+    assert counters and all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in counters), counters
 
 
 def test_ipv6_and_wildcard():

@@ -27,9 +27,9 @@ engine (rows from all of these), timewait (the TIME-WAIT lifetime probe).
 """
 
 from netlab.lab.reuseaddr.checks import check_port, parse_scenarios, resolve_address
-from netlab.lab.reuseaddr.engine import Outcome, run, run_row
+from netlab.lab.reuseaddr.engine import Outcome, run, run_row, stream
 from netlab.lab.reuseaddr.scenarios import SCENARIOS, Variant
 from netlab.lab.reuseaddr.site import DEFAULT_NAMESPACE_PORT, Site
 
 __all__ = ["DEFAULT_NAMESPACE_PORT", "SCENARIOS", "Outcome", "Site", "Variant", "check_port", "parse_scenarios",
-           "resolve_address", "run", "run_row"]
+           "resolve_address", "run", "run_row", "stream"]

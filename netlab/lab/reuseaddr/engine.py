@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from netlab.core import netns
 from netlab.lab.reuseaddr.checks import check_port, parse_scenarios, resolve_address
@@ -34,6 +34,7 @@ class Outcome:
     where: str = ""
     timing_ms: float = 0.0
     details: dict = field(default_factory=dict)
+    time: float = field(default_factory=time.time)  # when the row finished, seconds since the epoch
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,10 +61,16 @@ def run(scenarios: str | Sequence[str] | None = None, port: int | None = None, a
     on loopback); ``addr``: the address to bind (default: loopback);
     ``isolate``: one private namespace per row (default: when privileged).
     """
+    return list(stream(scenarios, port, addr, ipv6, isolate))
+
+
+def stream(scenarios: Sequence[str] | None = None, port: int | None = None, addr: str | None = None,
+           ipv6: bool = False, isolate: bool | None = None) -> Iterator[Outcome]:
+    """``run``, yielding each row as soon as it is measured (the input is checked before the first)."""
     names = parse_scenarios(scenarios)
     family, bind_addr, connect_addr = resolve_address(addr, ipv6)
     if isolate is None:
         isolate = netns.available()
     check_port(port)
-    return [run_row(name, v, family, bind_addr, connect_addr, port, isolate)
-            for name in names for v in SCENARIOS[name]]
+    return (run_row(name, v, family, bind_addr, connect_addr, port, isolate)
+            for name in names for v in SCENARIOS[name])

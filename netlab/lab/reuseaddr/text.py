@@ -1,6 +1,6 @@
 """What `netlab reuseaddr-demo` shows: the rows as a table with their sentences below it.
 
-json and csv go through netlab.output with the same COLUMNS.
+json, jsonl and csv go through netlab.output: every key of the row (csv: CSV_KEYS).
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ COLUMNS = (
     output.Column("listen", "LISTEN", lambda v: "-" if v is None else v),
     output.Column("timing_ms", "MS", lambda v: f"{v:.0f}", align="right"),
 )
+
+
+# An Outcome's fields, in order: the csv columns whatever the rows hold.
+CSV_KEYS = ("scenario", "old_reuseaddr", "new_reuseaddr", "old_states", "bind", "listen", "explanation",
+            "old_reuseport", "new_reuseport", "family", "addr", "port", "where", "timing_ms", "details", "time")
 
 
 def table(rows: list[dict]) -> str:
