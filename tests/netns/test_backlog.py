@@ -85,8 +85,8 @@ def test_accept_queue_holds_effective_backlog_plus_one():
         assert p["counters"]["listen_overflows"] == p["counters"]["listen_drops"] == p["syn_sent"]
     by = {(p["backlog"], p["somaxconn"]): p["effective_backlog"] for p in points}
     assert by[(300, 50)] == 50 and by[(300, 3)] == 3 and by[(7, 3)] == 3 and by[(300, 4096)] == 300
-    assert verdict(report, "somaxconn-cap")["verdict"] == "holds"
-    assert verdict(report, "queues-sum")["verdict"] == "does not hold"
+    assert verdict(report, "somaxconn_cap")["verdict"] == "holds"
+    assert verdict(report, "queues_sum")["verdict"] == "does_not_hold"
 
 
 def test_host_sysctls_and_namespaces_untouched():
@@ -104,9 +104,9 @@ def test_host_sysctls_and_namespaces_untouched():
     assert report["host_sysctls"] == {k: int(v) for k, v in before.items()}
     # Inside the points the values were what was asked for, read back there.
     assert {p["somaxconn"] for p in report["points"] if p["mode"] == "connect"} == {8, 3}
-    assert {p["syncookies"] for p in report["points"] if p["mode"] == "syn-queue"} == {0, 2}
-    assert {p["max_syn_backlog"] for p in report["points"] if p["mode"] == "syn-queue"} == {16}
-    assert {p["abort_on_overflow"] for p in report["points"] if p["mode"] == "abort-on-overflow"} == {0, 1}
+    assert {p["syncookies"] for p in report["points"] if p["mode"] == "syn_queue"} == {0, 2}
+    assert {p["max_syn_backlog"] for p in report["points"] if p["mode"] == "syn_queue"} == {16}
+    assert {p["abort_on_overflow"] for p in report["points"] if p["mode"] == "abort_on_overflow"} == {0, 1}
     leftovers = [n for n in os.listdir(netns.NETNS_RUN_DIR) if n.startswith(f"netlab-{proc.pid}-")]
     assert leftovers == []
 
@@ -114,7 +114,7 @@ def test_host_sysctls_and_namespaces_untouched():
 def test_syn_queue_cookies_against_drops():
     report = run_json("--syn-queue", "-b", "16", "-s", "4096", "--syncookies", "0,1",
                       "--max-syn-backlog", "4096,16", "-c", "40")
-    sq = {(p["syncookies"], p["max_syn_backlog"]): p for p in report["points"] if p["mode"] == "syn-queue"}
+    sq = {(p["syncookies"], p["max_syn_backlog"]): p for p in report["points"] if p["mode"] == "syn_queue"}
     assert set(sq) == {(0, 4096), (0, 16), (1, 4096), (1, 16)}
     for (cookies, msb), p in sq.items():
         assert p["effective_backlog"] == 16 and p["half_open_syns"] == 40
@@ -134,9 +134,9 @@ def test_syn_queue_cookies_against_drops():
             else:
                 assert p["syn_recv"] < 17  # tcp_max_syn_backlog 16 cuts the queue without cookies
                 assert c["listen_drops"] == (40 - p["syn_recv"]) + 40
-    assert verdict(report, "syn-queue-size")["verdict"] == "partly holds"
-    assert verdict(report, "queues-sum")["verdict"] == "does not hold"
-    assert "17 half-open + 17 queued = 34 with backlog 16" in verdict(report, "queues-sum")["measured"]
+    assert verdict(report, "syn_queue_size")["verdict"] == "partly_holds"
+    assert verdict(report, "queues_sum")["verdict"] == "does_not_hold"
+    assert "17 half-open + 17 queued = 34 with backlog 16" in verdict(report, "queues_sum")["measured"]
 
 
 def test_half_open_syns_seen_by_ss(ns):
@@ -156,7 +156,7 @@ def test_half_open_syns_seen_by_ss(ns):
 
 def test_abort_on_overflow_sends_rst():
     report = run_json("--abort-on-overflow", "-b", "4", "-s", "4096", "-c", "20")
-    ab = {p["abort_on_overflow"]: p for p in report["points"] if p["mode"] == "abort-on-overflow"}
+    ab = {p["abort_on_overflow"]: p for p in report["points"] if p["mode"] == "abort_on_overflow"}
     for p in ab.values():
         assert p["late_acks"] == 4
         assert p["accept_queue"] == 5
@@ -167,7 +167,7 @@ def test_abort_on_overflow_sends_rst():
     assert off["syn_recv"] == 4 and off["established"] == 5 + 4  # clients ESTAB, server still SYN-RECV
     assert on["resets"] == 4 and on["counters"]["embryonic_rsts"] == 4 and on["counters"]["out_rsts"] >= 4
     assert on["syn_recv"] == 0 and on["established"] == 5
-    assert verdict(report, "ack-moves")["verdict"] == "partly holds"
+    assert verdict(report, "ack_moves")["verdict"] == "partly_holds"
 
 
 def test_timeline_stuck_clients_retransmit_then_complete():
@@ -216,8 +216,8 @@ def test_json_keys_pinned():
                                        "isolation", "counters", "events"}
     assert set(report["timeline"]["events"][0]) == {"client", "local_port", "established_ms", "accepted_ms",
                                                     "syn_retransmits", "retransmit_ms"}
-    assert {v["claim_id"] for v in report["verdicts"]} == {"somaxconn-cap", "queues-sum", "syn-queue-size",
-                                                           "ack-moves", "usually-5"}
+    assert {v["claim_id"] for v in report["verdicts"]} == {"somaxconn_cap", "queues_sum", "syn_queue_size",
+                                                           "ack_moves", "usually_5"}
     for v in report["verdicts"]:
         assert set(v) == {"claim_id", "source", "claim", "measured", "verdict", "kernel"}
 
@@ -264,14 +264,14 @@ def _listen_in(ns, *backlogs) -> list[socket.socket]:
 
 
 def test_usually_five_is_judged_from_the_listeners_present(ns):
-    assert verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually-5")["verdict"] == "not measured"
+    assert verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually_5")["verdict"] == "not_measured"
     socks = _listen_in(ns, 5, 5, 5, 128)
     try:
-        v = verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually-5")
+        v = verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually_5")
         assert v["verdict"] == "holds" and v["measured"].startswith("3 of 4 LISTEN sockets here use 5")
         socks += _listen_in(ns, 4096, 4096, 4096, 4096)
-        v = verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually-5")
-        assert v["verdict"] == "does not hold" and "most common: 4096 (4)" in v["measured"]
+        v = verdict(run_json("-b", "5", "-c", "2", ns=ns), "usually_5")
+        assert v["verdict"] == "does_not_hold" and "most common: 4096 (4)" in v["measured"]
     finally:
         for s in socks:
             s.close()
@@ -279,9 +279,9 @@ def test_usually_five_is_judged_from_the_listeners_present(ns):
 
 def test_unfilled_queues_are_not_judged():
     report = run_json("-b", "16", "-s", "4096", "-c", "3")
-    assert verdict(report, "queues-sum")["verdict"] == "not measured"
-    assert verdict(report, "somaxconn-cap")["verdict"] == "not measured"  # nothing asked above somaxconn
-    assert verdict(report, "syn-queue-size")["verdict"] == "not measured"
+    assert verdict(report, "queues_sum")["verdict"] == "not_measured"
+    assert verdict(report, "somaxconn_cap")["verdict"] == "not_measured"  # nothing asked above somaxconn
+    assert verdict(report, "syn_queue_size")["verdict"] == "not_measured"
 
 
 # ---------------------------------------------------------------- without privilege

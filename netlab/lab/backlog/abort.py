@@ -75,6 +75,6 @@ def abort_point(backlog: int, somaxconn: int | None, abort: int, connects: int) 
         resets = sum(_was_reset(sock) for sock in late)
         state = probes.settle(port)
         counters = counters_delta(procfs.counters(), before, probes.COUNTERS)
-        point = probes.make_point("abort-on-overflow", where, backlog, connects, state, counters,
+        point = probes.make_point("abort_on_overflow", where, backlog, connects, state, counters,
                                  late_acks=late_n, resets=resets)
     return probes.finish(point, started)

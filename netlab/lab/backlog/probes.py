@@ -61,7 +61,7 @@ FD_MARGIN = 64
 class ProbePoint:
     """What one listener's queues held after a burst of connects. Field names are the JSON contract."""
 
-    mode: str  # connect, syn-queue, abort-on-overflow
+    mode: str  # connect, syn_queue, abort_on_overflow
     backlog: int  # what listen() was given
     somaxconn: int  # net.core.somaxconn where the listener lived (read back)
     effective_backlog: int  # the listener's backlog as the kernel reports it (sock_diag)

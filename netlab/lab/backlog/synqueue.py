@@ -79,5 +79,5 @@ def syn_queue_point(backlog: int, somaxconn: int | None, syncookies: int, max_sy
             clients.append(probes.connect_nonblocking(port))
         state = probes.settle(port)
         counters = counters_delta(procfs.counters(), before, probes.COUNTERS)
-        point = probes.make_point("syn-queue", where, backlog, connects, state, counters, half_open_syns=half_open)
+        point = probes.make_point("syn_queue", where, backlog, connects, state, counters, half_open_syns=half_open)
     return probes.finish(point, started)

@@ -55,7 +55,7 @@ _MODE_TABLES = {
               ("syn_recv", "syn-recv", None), ("counters", "overflows", _c("listen_overflows")),
               ("counters", "drops", _c("listen_drops")), ("elapsed_ms", "ms", None)),
     ),
-    "syn-queue": (
+    "syn_queue": (
         "syn-queue: half-open SYNs first (their SYN-ACKs vanish), then {connects} real connects",
         _cols(("backlog", "backlog", None), ("syncookies", "cookies", None),
               ("max_syn_backlog", "max-syn", None), ("effective_backlog", "effective", None),
@@ -65,7 +65,7 @@ _MODE_TABLES = {
               ("counters", "do-cookies", _c("tcp_req_q_full_do_cookies")), ("counters", "cookies-sent", _c("syncookies_sent")),
               ("counters", "drops", _c("listen_drops")), ("elapsed_ms", "ms", None)),
     ),
-    "abort-on-overflow": (
+    "abort_on_overflow": (
         "abort-on-overflow: late handshakes complete against a full accept queue, then plain connects",
         _cols(("backlog", "backlog", None), ("abort_on_overflow", "abort", None),
               ("effective_backlog", "effective", None), ("connects", "connects", None),
@@ -107,7 +107,7 @@ def probe_text(report) -> str:
                   output.table(t.events, _TIMELINE_COLUMNS)]
     lines += ["", f"verdicts (Linux {report.kernel}):"]
     for v in report.verdicts:
-        lines.append(f"  {v.verdict:<14} {v.claim} [{v.source}]")
+        lines.append(f"  {v.verdict.replace('_', ' '):<14} {v.claim} [{v.source}]")
         lines += textwrap.wrap(f"measured: {v.measured}", width=100, initial_indent=" " * 17, subsequent_indent=" " * 27)
     lines.append(f"\n{len(report.points)} points in {report.elapsed_ms / 1000:.2f} s")
     return "\n".join(lines)

@@ -16,9 +16,9 @@ from netlab.lab.backlog.probes import ProbePoint
 from netlab.records import fields_dict
 
 HOLDS = "holds"
-PARTLY = "partly holds"
-FAILS = "does not hold"
-UNMEASURED = "not measured"
+PARTLY = "partly_holds"
+FAILS = "does_not_hold"
+UNMEASURED = "not_measured"
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ class Verdict:
     source: str  # which seed note makes the claim
     claim: str
     measured: str
-    verdict: str  # holds, partly holds, does not hold, not measured
+    verdict: str  # holds, partly_holds, does_not_hold, not_measured (the table shows them as words)
     kernel: str
 
     def as_dict(self) -> dict:
@@ -50,7 +50,7 @@ def _overflowed(p: ProbePoint) -> bool:
 
 def somaxconn_cap(points, _listeners):
     claim = "listen()'s backlog cannot exceed net.core.somaxconn"
-    base = ("somaxconn-cap", "seed 002", claim)
+    base = ("somaxconn_cap", "seed 002", claim)
     asked_over = [p for p in points if p.backlog > p.somaxconn]
     above = [p for p in points if p.effective_backlog > p.somaxconn]
     if above:
@@ -67,7 +67,7 @@ def somaxconn_cap(points, _listeners):
 
 def queues_sum(points, _listeners):
     claim = "the SYN queue and the accept queue together hold at most backlog connections"
-    base = ("queues-sum", "seeds 002, 004", claim)
+    base = ("queues_sum", "seeds 002, 004", claim)
     filled = [p for p in points if _overflowed(p) or p.half_open_syns > p.syn_recv]
     if not filled:
         return (*base, "no point filled its queues (use more --connects)", UNMEASURED)
@@ -94,8 +94,8 @@ def queues_sum(points, _listeners):
 
 def syn_queue_size(points, _listeners):
     claim = "the SYN queue's size is set by net.ipv4.tcp_max_syn_backlog"
-    base = ("syn-queue-size", "seed 004", claim)
-    full = [p for p in points if p.mode == "syn-queue" and p.half_open_syns > p.syn_recv]
+    base = ("syn_queue_size", "seed 004", claim)
+    full = [p for p in points if p.mode == "syn_queue" and p.half_open_syns > p.syn_recv]
     if not full:
         return (*base, "the SYN queue was not filled (run with --syn-queue)", UNMEASURED)
     equal_msb = [p for p in full if p.syn_recv == p.max_syn_backlog]
@@ -126,8 +126,8 @@ def syn_queue_size(points, _listeners):
 
 def ack_moves(points, _listeners):
     claim = "when the final ACK arrives the connection moves from the SYN queue to the accept queue"
-    base = ("ack-moves", "seed 004", claim)
-    late = [p for p in points if p.mode == "abort-on-overflow" and p.late_acks > 0]
+    base = ("ack_moves", "seed 004", claim)
+    late = [p for p in points if p.mode == "abort_on_overflow" and p.late_acks > 0]
     if not late:
         return (*base, "no handshake completed against a full accept queue (run with --abort-on-overflow)", UNMEASURED)
     stuck = [p for p in late if not p.abort_on_overflow and p.syn_recv > 0]
@@ -148,7 +148,7 @@ def ack_moves(points, _listeners):
 
 def usually_five(_points, listeners):
     claim = "the backlog passed to listen() is usually 5"
-    base = ("usually-5", "seed 002", claim)
+    base = ("usually_5", "seed 002", claim)
     if not listeners:
         return (*base, "no LISTEN socket in this network namespace to look at", UNMEASURED)
     counts = Counter(listeners)
