@@ -35,7 +35,7 @@ class Reply:
 
     target: Target
     seq: int
-    ttl: int
+    ttl: int  # -1 when unknown (TCP)
     rtt_us: int
     bytes: int
     dup: bool
@@ -43,7 +43,8 @@ class Reply:
     time: float  # arrival, seconds since the epoch (kernel timestamp)
 
     def as_dict(self) -> dict:
-        return {"seq": self.seq, "ttl": self.ttl, "rtt_ms": _ms(self.rtt_us), "bytes": self.bytes, "dup": self.dup}
+        ttl = self.ttl if self.ttl >= 0 else None  # -1: no TTL known (a TCP ping): null, not a number
+        return {"seq": self.seq, "ttl": ttl, "rtt_ms": _ms(self.rtt_us), "bytes": self.bytes, "dup": self.dup}
 
     def stream_dict(self) -> dict:
         return {"type": "reply", **self.target.as_dict(), **self.as_dict(), "time": round(self.time, 6)}

@@ -174,6 +174,7 @@ def test_every_format_parses_tcp():
         rows = _tcp_ping("csv", port, "127.0.0.1", "localhost")
     assert (a["host"], b["host"], a["received"], b["received"]) == ("127.0.0.1", "localhost", 2, 2)
     assert all(isinstance(r["rtt_ms"], float) for r in a["replies"] + b["replies"])
+    assert {r["ttl"] for r in a["replies"]} == {None}  # a TCP ping sees no TTL: null, not -1
     assert sorted(e["type"] for e in events) == ["reply"] * 4 + ["summary"] * 2
     for e in events:
         assert isinstance(e["time"], float) and abs(e["time"] - time.time()) < 60, e
