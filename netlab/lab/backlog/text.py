@@ -23,8 +23,8 @@ def flat(point: dict) -> dict:
 
 
 def probe_csv_keys() -> list[str]:
-    """The probe csv's columns, the same for every run: a point's fields, then every counter
-    any mode reports (a mode that does not report one leaves its cell empty)."""
+    """The probe csv's columns, the same for every run: a point's fields, then its counters
+    (every point measures all of COUNTERS, whatever its mode)."""
     from dataclasses import fields
 
     from netlab.lab.backlog.probe import COUNTERS, ProbePoint

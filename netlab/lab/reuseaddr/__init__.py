@@ -19,6 +19,8 @@ Python API (``netlab.reuseaddr`` is this package)::
     for row in netlab.reuseaddr.run("server-killed"):
         print(row.new_reuseaddr, row.bind, row.explanation, row.as_dict())
 
+``reuseaddr.stream`` takes the same arguments and yields each row as it is measured.
+
 The package, one job a module: scenarios (what is run, with which options),
 site (where a row runs), ports (finding a free one), checks (the user's input),
 observe (the sockets on the port), actions (what a server and its client do),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from dataclasses import fields
 
 from netlab import output
+from netlab.lab.reuseaddr.engine import Outcome
 
 
 def _option(reuseaddr: bool, reuseport: bool) -> str:
@@ -28,8 +30,7 @@ COLUMNS = (
 
 
 # An Outcome's fields, in order: the csv columns whatever the rows hold.
-CSV_KEYS = ("scenario", "old_reuseaddr", "new_reuseaddr", "old_states", "bind", "listen", "explanation",
-            "old_reuseport", "new_reuseport", "family", "addr", "port", "where", "timing_ms", "details", "time")
+CSV_KEYS = tuple(f.name for f in fields(Outcome))
 
 
 def table(rows: list[dict]) -> str:
