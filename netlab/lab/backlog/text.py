@@ -27,7 +27,7 @@ def probe_csv_keys() -> list[str]:
     (every point measures all of COUNTERS, whatever its mode)."""
     from dataclasses import fields
 
-    from netlab.lab.backlog.probe import COUNTERS, ProbePoint
+    from netlab.lab.backlog.probes import COUNTERS, ProbePoint
     from netlab.lab.counters import snake
 
     return [f.name for f in fields(ProbePoint) if f.name != "counters"] + [snake(name) for _, name in COUNTERS]
