@@ -8,7 +8,6 @@ from typing import List, Optional
 
 import typer
 
-from netlab import output
 from netlab.cli import common
 from netlab.errors import ExitStatus
 from netlab.records import gc_paused
@@ -26,6 +25,8 @@ EXAMPLES = common.examples(
     ("netlab conns -s", "counts by state, like ss -s"),
 )
 
+
+FORMATS = ("table", "json", "jsonl", "csv")
 
 def register(app: typer.Typer) -> None:
     app.command(name="conns", help=HELP, epilog=EXAMPLES, no_args_is_help=False)(conns)
@@ -60,12 +61,12 @@ def conns(
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),
-    fmt: str = common.format_option(output.FORMATS),
+    fmt: str = common.format_option(FORMATS),
 ) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network, parse_port
 
-    common.check_format(fmt, output.FORMATS)
+    common.check_format(fmt, FORMATS)
     common.check_watch(watch, iterations)
 
     protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix)) if on]
@@ -103,17 +104,24 @@ def conns(
     if process:
         check_process(process)
 
-    def once() -> str:
+    def once(stamp: float | None = None, header: bool = True) -> str:
         with gc_paused():
-            return _render(query, fmt, summary, extended, info, sort, resolve)
+            return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header)
 
     if watch is None:
-        common.emit(once())
+        _emit(fmt, once())
         return ExitStatus.OK
     return _watch(once, fmt, watch, iterations)
 
 
-def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool) -> str:
+def _emit(fmt: str, text: str) -> None:
+    """A table always prints (its header); jsonl and csv without rows print nothing, not a blank line."""
+    if text or fmt in ("table", "json"):
+        common.emit(text)
+
+
+def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool,
+            stamp: float | None, header: bool) -> str:
     from netlab.conns import list_connections
     from netlab.conns import text
 
@@ -123,28 +131,31 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
     if summary:
         from netlab.conns.summary import summarize
 
-        return text.summary_text(summarize(listing.conns, query.protocols), fmt)
+        return text.summary_text(summarize(listing.conns, query.protocols), fmt, stamp, header)
     conns = listing.conns
     if sort:
         from netlab.conns.sort import sort_connections
 
         conns = sort_connections(conns, sort)
-    return text.listing_text(conns, fmt, extended, info, resolve)
+    return text.listing_text(conns, fmt, extended, info, resolve, unix="unix" in query.protocols, time=stamp,
+                             header=header)
 
 
 def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatus:
     """Redraw until Ctrl-C (exit 0) or the iteration count.
 
-    A table redraws under a banner line; json and csv write the document alone
-    each time (json: one array per redraw, a stream that jq reads).
+    A table redraws under a banner line; json writes one array per redraw (a
+    stream that jq reads); jsonl and csv carry the redraw's ``time`` in every
+    line, csv under one header for the whole run.
     """
     try:
-        for _ in common.every(interval, iterations):
-            text = once()
+        for n in common.every(interval, iterations):
             if fmt == "table":
-                common.redraw(f"netlab conns, every {interval:g}s, {time.strftime('%H:%M:%S')}", text)
+                common.redraw(f"netlab conns, every {interval:g}s, {time.strftime('%H:%M:%S')}", once())
+            elif fmt == "json":
+                common.emit(once())
             else:
-                common.emit(text)
+                _emit(fmt, once(time.time(), header=n == 0))
     except KeyboardInterrupt:
         pass
     return ExitStatus.OK

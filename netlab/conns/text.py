@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from netlab import output
-from netlab.conns.engine import Conn
+from netlab.conns.engine import TIMER_NAMES, Conn
 from netlab.core.addr import format_endpoint, interface_name
 from netlab.output import Column
 
@@ -17,35 +17,76 @@ if TYPE_CHECKING:  # a listing's text needs no summary code
     from netlab.conns.summary import ProtoSummary
 
 _NETID = {"stream": "u_str", "dgram": "u_dgr", "seqpacket": "u_seq"}
-_TIMERS = {1: "on", 2: "keepalive", 3: "timewait", 4: "persist"}
+_TIMERS = {k: v for k, v in TIMER_NAMES.items() if k}  # no timer: an empty cell, as ss
 
 
 def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: bool = False,
-                 resolve: bool = False) -> str:
-    """The sockets in ``fmt`` (table, json or csv); -e adds ``extended`` keys, -i ``info``."""
+                 resolve: bool = False, unix: bool = False, time: float | None = None,
+                 header: bool = True) -> str:
+    """The sockets in ``fmt`` (table, json, jsonl or csv); -e adds ``extended`` keys, -i ``info``.
+
+    csv has a fixed column list for the options (``unix``: the UNIX sockets' keys
+    too), never one that depends on the sockets found. ``time`` (a --watch
+    redraw) leads every jsonl line and csv row; ``header=False`` leaves out the
+    csv header of a redraw after the first.
+    """
+    if fmt == "table":
+        return output.table(conns, _columns(extended, info),
+                            rows=[_row(c, resolve, extended, info) for c in conns])
     if fmt == "json":
         return output.to_json([c.as_dict(extended, info) for c in conns])
-    if fmt == "csv":
-        return output.to_csv([c.as_dict(extended, info) for c in conns])
-    return output.table(conns, _columns(extended, info), rows=[_row(c, resolve, extended, info) for c in conns])
+    stamp = {} if time is None else {"time": time}
+    records = [{**stamp, **c.as_dict(extended, info)} for c in conns]
+    if fmt == "jsonl":
+        return "\n".join(output.to_jsonl_line(r) for r in records)
+    return _csv(records, [*stamp, *listing_keys(extended, info, unix)], header)
 
 
-def summary_text(rows: Sequence[ProtoSummary], fmt: str) -> str:
-    """The counts of netlab.conns.summarize() in ``fmt`` (table, json or csv)."""
+def listing_keys(extended: bool, info: bool, unix: bool) -> list[str]:
+    """The csv columns of a listing with these options."""
+    keys = list(Conn.BASE_KEYS)
+    if unix:
+        keys += Conn.UNIX_KEYS
+    if extended:
+        keys += Conn.EXTENDED_KEYS
+    if info:
+        keys += Conn.INFO_KEYS
+    return keys
+
+
+# Every state a summary can count, in the kernel's order: the csv columns of `conns -s`
+SUMMARY_STATES = ("ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE",
+                  "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING", "UNCONN")
+
+
+def summary_text(rows: Sequence[ProtoSummary], fmt: str, time: float | None = None, header: bool = True) -> str:
+    """The counts of netlab.conns.summarize() in ``fmt`` (table, json, jsonl or csv)."""
     if fmt == "json":
         return output.to_json({"total": sum(r.total for r in rows), "protocols": [r.as_dict() for r in rows]})
+    stamp = {} if time is None else {"time": time}
+    if fmt == "jsonl":
+        return "\n".join(output.to_jsonl_line({**stamp, **r.as_dict()}) for r in rows)
+    if fmt == "csv":
+        records = [{**stamp, "proto": r.proto, "total": r.total, "inet": r.inet, "inet6": r.inet6,
+                    **{s: r.states.get(s, 0) for s in SUMMARY_STATES}} for r in rows]
+        return _csv(records, [*stamp, "proto", "total", "inet", "inet6", *SUMMARY_STATES], header)
     states = sorted({s for r in rows for s in r.states})
     records = [{"proto": r.proto, "total": r.total, "inet": r.inet, "inet6": r.inet6, **r.states} for r in rows]
     for rec in records:
         for s in states:
             rec.setdefault(s, 0)
-    if fmt == "csv":
-        return output.to_csv(records, ["proto", "total", "inet", "inet6", *states])
     columns = [Column("proto", "Proto"), Column("total", "Total", align="right"),
                Column("inet", "IPv4", align="right"), Column("inet6", "IPv6", align="right")]
     columns += [Column(s, s, align="right") for s in states]
     total = sum(r.total for r in rows)
     return f"Total: {total}\n" + output.table(records, columns)
+
+
+def _csv(records: list[dict], keys: list[str], header: bool) -> str:
+    text = output.to_csv(records, keys)
+    if header:
+        return text
+    return text.partition("\n")[2]  # a later --watch redraw: its rows under the first header
 
 
 def _columns(extended: bool, info: bool) -> list[Column]:

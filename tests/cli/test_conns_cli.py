@@ -31,7 +31,7 @@ from tests.helpers.env import ROOT
     (["--pid", "\uff11"], "invalid pid '\uff11'"),
     (["--pid", "\u00b2"], "invalid pid '\u00b2'"),
     (["--process", "no-such-process-x"], "no process named"),
-    (["--format", "yaml"], "unknown format 'yaml' (use table, json or csv)"),
+    (["--format", "yaml"], "unknown format 'yaml' (use table, json, jsonl or csv)"),
     (["--sort", "colour"], "unknown sort key 'colour'"),
     (["--watch", "0"], "invalid --watch"),
     (["--watch", "0", "--iterations", "2"], "invalid --watch interval 0"),
@@ -105,11 +105,12 @@ def test_watch_json_is_a_stream_of_documents_alone():
     assert proc.stdout.endswith("]\n")
 
 
-def test_watch_csv_repeats_the_document_alone():
+def test_watch_csv_writes_one_header_and_a_time_column():
     proc = run_netlab("conns", "-tl", "--watch", "0.05", "--iterations", "2", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     assert "netlab conns" not in proc.stdout
-    assert proc.stdout.count("proto,family,state,") == 2
+    assert proc.stdout.count("proto,family,state,") == 1
+    assert proc.stdout.startswith("time,proto,family,state,")
 
 
 def test_watch_ends_with_exit_0_on_ctrl_c():
@@ -195,3 +196,138 @@ def test_resolve_shows_names_from_the_hosts_file():
         assert f"localhost:{port}" in named
     finally:
         listener.close()
+
+
+# The output contract (docs/output.md): every format parses, stdout holds it alone.
+
+def _parsed(fmt: str, stdout: str) -> list:
+    """stdout read as a script reads it: every record of the format, or an assertion."""
+    import csv
+    import io
+
+    if fmt == "json":
+        decoder, docs, pos = json.JSONDecoder(), [], 0
+        while pos < len(stdout.rstrip()):
+            doc, pos = decoder.raw_decode(stdout, pos)
+            docs.append(doc)
+            pos = len(stdout) - len(stdout[pos:].lstrip())
+        return docs
+    if fmt == "jsonl":
+        return [json.loads(line) for line in stdout.splitlines()]
+    rows = list(csv.reader(io.StringIO(stdout)))
+    assert rows and all(len(row) == len(rows[0]) for row in rows), stdout
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+@pytest.fixture
+def listener():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+@pytest.mark.parametrize("extra", [[], ["-e", "-i"], ["-s"], ["--watch", "0.2", "--iterations", "2"],
+                                   ["-s", "--watch", "0.2", "--iterations", "2"], ["-x"]])
+def test_every_format_parses_alone(fmt, extra, listener):
+    proc = run_netlab("conns", *extra, "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    records = _parsed(fmt, proc.stdout)
+    watching = "--watch" in extra
+    if fmt == "json":
+        assert len(records) == (2 if watching else 1)
+    elif watching:  # every jsonl line and csv row says when its redraw was taken
+        assert records and all(float(r["time"]) > 1.5e9 for r in records)
+
+
+def test_jsonl_is_one_socket_per_line_with_time_under_watch(listener):
+    port = listener.getsockname()[1]
+    once = run_netlab("conns", "--sport", str(port), "--format", "jsonl")
+    assert once.returncode == 0, once.stderr
+    (rec,) = [json.loads(line) for line in once.stdout.splitlines()]
+    assert rec["local_port"] == port and rec["state"] == "LISTEN" and "time" not in rec
+    watched = run_netlab("conns", "--sport", str(port), "--format", "jsonl", "--watch", "0.2", "--iterations", "2")
+    lines = [json.loads(line) for line in watched.stdout.splitlines()]
+    assert len(lines) == 2 and lines[0]["time"] < lines[1]["time"]
+    assert {k: v for k, v in lines[0].items() if k not in ("time", "owners")} == \
+        {k: v for k, v in rec.items() if k != "owners"}
+
+
+def test_jsonl_and_csv_of_nothing_print_nothing():
+    for fmt in ("jsonl",):
+        proc = run_netlab("conns", "--sport", "1", "--state", "listening", "--format", fmt)
+        assert proc.returncode == 0 and proc.stdout == ""
+    proc = run_netlab("conns", "--sport", "1", "--state", "listening", "--format", "csv")
+    assert proc.stdout.startswith("proto,family,state,") and proc.stdout.count("\n") == 1
+
+
+def test_csv_columns_are_fixed_per_options(listener):
+    import csv
+    import io
+
+    from netlab.conns.engine import Conn
+
+    empty = run_netlab("conns", "--sport", "1", "--format", "csv").stdout
+    some = run_netlab("conns", "-tl", "--format", "csv").stdout
+    header = next(csv.reader(io.StringIO(empty)))
+    assert header == next(csv.reader(io.StringIO(some))) == list(Conn.BASE_KEYS)
+    extended = next(csv.reader(io.StringIO(run_netlab("conns", "-x", "-e", "-i", "--format", "csv").stdout)))
+    assert extended == [*Conn.BASE_KEYS, *Conn.UNIX_KEYS, *Conn.EXTENDED_KEYS, *Conn.INFO_KEYS]
+
+
+def test_summary_csv_has_every_state_zero_when_absent():
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run_netlab("conns", "-s", "--format", "csv").stdout)))
+    from netlab.conns.text import SUMMARY_STATES
+
+    assert [r["proto"] for r in rows] == ["tcp", "udp", "raw", "unix"]
+    for r in rows:
+        assert list(r)[4:] == list(SUMMARY_STATES)
+        assert sum(int(r[s]) for s in SUMMARY_STATES) == int(r["total"])
+    assert rows[1]["ESTAB"].isdigit() and rows[2]["TIME-WAIT"] == "0"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="other processes' descriptors need root")
+def test_every_owner_of_a_shared_socket(listener):
+    port = listener.getsockname()[1]
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], pass_fds=[listener.fileno()])
+    try:
+        proc = run_netlab("conns", "--sport", str(port), "--format", "json")
+        table = run_netlab("conns", "--sport", str(port)).stdout
+    finally:
+        child.kill()
+        child.wait()
+    (rec,) = json.loads(proc.stdout)
+    owners = rec["owners"]
+    assert sorted(o["pid"] for o in owners) == sorted([os.getpid(), child.pid])
+    assert all(o["fd"] == listener.fileno() and o["user"] == "root" and o["process"] for o in owners)
+    first = min(owners, key=lambda o: o["pid"])
+    assert (rec["pid"], rec["process"]) == (first["pid"], first["process"])
+    assert f"{first['pid']}/{first['process']} (+1)" in table
+
+
+def test_timer_is_a_name_and_durations_are_ms_floats(listener):
+    port = listener.getsockname()[1]
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    try:
+        info = json.loads(run_netlab("conns", "-i", "--sport", str(port), "--state", "established",
+                                     "--format", "json").stdout)
+        client.close()  # the active closer waits in TIME-WAIT
+        server.close()
+        tw = json.loads(run_netlab("conns", "-e", "--state", "time-wait", "--dport", str(port),
+                                   "--format", "json").stdout)
+    finally:
+        client.close()
+        server.close()
+    ti = info[0]["tcp_info"]
+    assert not [k for k in ti if k.endswith("_us")]
+    assert isinstance(ti["rtt_ms"], float) and ti["rtt_ms"] > 0 and isinstance(ti["rttvar_ms"], float)
+    (rec,) = tw
+    assert rec["timer"] == "timewait" and isinstance(rec["expires_ms"], float) and rec["expires_ms"] > 0

@@ -56,8 +56,10 @@ def ss_sockets(ns) -> dict[tuple, dict]:
             local, peer = _split_endpoint(fields[4]), _split_endpoint(fields[5])
             rest = fields[6:]
         pids = re.findall(r"pid=(\d+)", " ".join(rest))
+        users = re.findall(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)', " ".join(rest))
         table[(netid, state, local, peer)] = {"recv_q": int(rq), "send_q": int(sq),
-                                             "pid": int(pids[0]) if pids else None}
+                                             "pid": int(pids[0]) if pids else None,
+                                             "owners": sorted((int(p), int(f), n) for n, p, f in users)}
     return table
 
 
@@ -92,6 +94,38 @@ def test_same_sockets_states_queues_and_pids_as_ss(population):
         assert (got["recv_q"], got["send_q"], got["pid"]) == (want["recv_q"], want["send_q"], want["pid"]), key
     raw = [v["record"] for k, v in ours.items() if k[0] == "raw"]
     assert [(r["inode"], r["local_port"], r["pid"]) for r in raw] == [(facts["raw_inode"], 1, facts["pid"])]
+
+
+SHARED = """
+import socket, subprocess, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+kids = [subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
+                         pass_fds=[s.fileno()]) for _ in range(3)]
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()
+for k in kids:
+    k.stdin.close(); k.wait()
+"""
+
+
+def test_every_owner_as_ss_lists_them(ns):
+    """A socket four processes hold: JSON lists all four (pid, process, fd) as ss -p does."""
+    proc = ns.popen([sys.executable, "-c", SHARED], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        ours = netlab_sockets(ns, "-tuwxa")
+        theirs = ss_sockets(ns)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    shared = ("tcp", "LISTEN", ("127.0.0.1", port), ("0.0.0.0", 0))
+    assert len(theirs[shared]["owners"]) == 4
+    for key, want in theirs.items():
+        rec = ours[key]["record"]
+        assert sorted((o["pid"], o["fd"], o["process"]) for o in rec["owners"]) == want["owners"], key
+        assert all(o["user"] == "root" for o in rec["owners"])
+        if rec["owners"]:
+            assert (rec["pid"], rec["process"]) == (rec["owners"][0]["pid"], rec["owners"][0]["process"])
 
 
 def test_c_and_python_code_list_the_same(population, monkeypatch):
@@ -139,7 +173,7 @@ def test_json_keys_are_the_contract(population):
     proc = run_netlab("conns", "-tuwxa", "--format", "json", ns=ns)
     records = json.loads(proc.stdout)
     base = ["proto", "family", "state", "local_addr", "local_port", "remote_addr", "remote_port",
-            "recv_q", "send_q", "uid", "inode", "pid", "process", "user"]
+            "recv_q", "send_q", "uid", "inode", "pid", "process", "user", "owners"]
     for rec in records:
         expected = base + (["unix_type", "peer_inode"] if rec["proto"] == "unix" else [])
         assert list(rec) == expected
@@ -229,7 +263,7 @@ def test_tcp_info_for_established(population):
     assert records
     for rec in records:
         info = rec["tcp_info"]
-        assert info["state"] == 1 and info["snd_cwnd"] > 0 and info["rtt_us"] > 0
+        assert info["state"] == 1 and info["snd_cwnd"] > 0 and info["rtt_ms"] > 0
     sender = [r for r in records if r["remote_port"] == facts["big_port"] and r["local_addr"] == "127.0.0.1"]
     assert any(r["tcp_info"]["bytes_acked"] >= 1000 for r in sender)
 
