@@ -86,3 +86,13 @@ def test_json_csv_jsonl():
 
 def test_empty_table_prints_headers():
     assert output.table([], [Column("a", "Proto"), Column("b", "State")]) == "Proto  State"
+
+
+def test_csv_booleans_as_json_spells_them():
+    import csv
+    import io
+
+    from netlab.output import to_csv
+
+    text = to_csv([{"ok": True, "dup": False, "missing": None}])
+    assert list(csv.reader(io.StringIO(text))) == [["ok", "dup", "missing"], ["true", "false", ""]]
