@@ -183,11 +183,11 @@ class Formatter:
             data = data[:caplen]
         summary = self._ts(ts_sec, ts_frac) + self._line(length, data)
         rec = {
-            "ts": ts_sec + ts_frac / (1e9 if self.options.nano else 1e6),
+            "time": ts_sec + ts_frac / (1e9 if self.options.nano else 1e6),
             "len": length,
             "caplen": caplen,
             "link": linktypes.linktype_name(self.linktype).split(" ", 1)[0],
-            "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
+            "src_mac": None, "dst_mac": None, "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
             "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None,
             "summary": summary,
         }

@@ -1,5 +1,9 @@
 """The addressing fields of a --format jsonl record and of --stats: src, dst, proto, ports...
 
+src and dst are the addresses of the highest header decoded: IP's, ARP's sender
+and target IPs, else (another Ethernet type) the MACs; src_mac and dst_mac are
+the Ethernet header's, for every Ethernet frame.
+
 A decoder of its own rather than a by-product of the printers: the printers
 produce text fragments as tcpdump prints them (relative sequence numbers,
 options, truncation markers) and keep no values, and the fields must be the raw
@@ -35,7 +39,9 @@ def fill(linktype: int, d: bytes, rec: dict) -> None:
         while etype in VLAN_TYPES:
             etype = _U16.unpack_from(d, p + 2)[0]
             p += 4
-        rec["src"], rec["dst"] = mac(d[6:12]), mac(d[0:6])
+        # the link addresses; src/dst too until a network header (IP, ARP) says better
+        rec["src_mac"] = rec["src"] = mac(d[6:12])
+        rec["dst_mac"] = rec["dst"] = mac(d[0:6])
     elif kind == "sll" or kind == "sll2":
         p, type_off = linktypes.HEADERS[kind]
         etype = _U16.unpack_from(d, type_off)[0]
@@ -52,7 +58,7 @@ def fill(linktype: int, d: bytes, rec: dict) -> None:
     if etype in (0x0806, 0x8035):
         rec["proto"] = "arp"
         hln, pln = d[p + 4], d[p + 5]
-        if pln == 4:
+        if pln == 4:  # sender and target IPs, as tcpdump's line names them; the MACs stay in src_mac/dst_mac
             rec["src"] = ip4(d[p + 8 + hln:p + 12 + hln])
             rec["dst"] = ip4(d[p + 8 + 2 * hln + 4:p + 12 + 2 * hln + 4])
         return

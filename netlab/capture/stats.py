@@ -3,23 +3,41 @@
 Fed with the decoder's per-packet records (src, dst, proto, sport, dport, len);
 bytes are wire lengths. A host is counted once for every packet it sends or
 receives; a flow is one direction of a conversation, as tcpdump prints it.
+A flow's key is a Flow: the table shows it as tcpdump writes it
+(``src.sport > dst.dport proto``), JSON as its fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import NamedTuple
 
 TOP = 10
 
 
+class Flow(NamedTuple):
+    src: str | None
+    sport: int | None
+    dst: str | None
+    dport: int | None
+    proto: str
+
+    def __str__(self) -> str:
+        return f"{_endpoint(self.src, self.sport)} > {_endpoint(self.dst, self.dport)} {self.proto}"
+
+    def as_dict(self) -> dict:
+        return self._asdict()
+
+
 @dataclass(slots=True)
 class Counter:
-    key: str
+    key: str | Flow
     packets: int = 0
     bytes: int = 0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        key = self.key.as_dict() if isinstance(self.key, Flow) else self.key
+        return {"key": key, "packets": self.packets, "bytes": self.bytes}
 
 
 class TalkerStats:
@@ -27,7 +45,7 @@ class TalkerStats:
         self.packets = 0
         self.bytes = 0
         self._hosts: dict[str, list[int]] = {}
-        self._flows: dict[str, list[int]] = {}
+        self._flows: dict[Flow, list[int]] = {}
         self._protos: dict[str, list[int]] = {}
 
     def add(self, record: dict) -> None:
@@ -40,10 +58,7 @@ class TalkerStats:
             if host:
                 _bump(self._hosts, host, size)
         if src or dst:
-            sport, dport = record.get("sport"), record.get("dport")
-            left = _endpoint(src, sport)
-            right = _endpoint(dst, dport)
-            _bump(self._flows, f"{left} > {right} {proto}", size)
+            _bump(self._flows, Flow(src, record.get("sport"), dst, record.get("dport"), proto), size)
         _bump(self._protos, proto, size)
 
     def top_hosts(self, n: int = TOP, by: str = "packets") -> list[Counter]:
@@ -67,7 +82,7 @@ class TalkerStats:
         }
 
 
-def _bump(table: dict[str, list[int]], key: str, size: int) -> None:
+def _bump(table: dict, key, size: int) -> None:
     entry = table.get(key)
     if entry is None:
         table[key] = [1, size]
@@ -82,9 +97,10 @@ def _endpoint(addr, port) -> str:
     return str(addr) if port is None else f"{addr}.{port}"  # tcpdump's way, IPv6 too
 
 
-def _top(table: dict[str, list[int]], n: int, by: str) -> list[Counter]:
+def _top(table: dict, n: int, by: str) -> list[Counter]:
     index = 0 if by == "packets" else 1
-    ranked = sorted(table.items(), key=lambda kv: (-kv[1][index], -kv[1][1 - index], kv[0]))[:n]
+    # ties in the order of the key as the table shows it (a Flow's fields may be None: not comparable)
+    ranked = sorted(table.items(), key=lambda kv: (-kv[1][index], -kv[1][1 - index], str(kv[0])))[:n]
     return [Counter(key, p, b) for key, (p, b) in ranked]
 
 
@@ -102,8 +118,8 @@ def render_table(stats: TalkerStats, n: int = TOP) -> str:
         ("Top flows by bytes", stats.top_flows(n, "bytes"), "FLOW"),
         ("Protocols", stats.protocols(), "PROTO"),
     ):
-        records = [dict(c.as_dict(), pkt_pct=pct(c.packets, stats.packets), byte_pct=pct(c.bytes, stats.bytes))
-                   for c in rows]
+        records = [{"key": str(c.key), "packets": c.packets, "bytes": c.bytes,
+                    "pkt_pct": pct(c.packets, stats.packets), "byte_pct": pct(c.bytes, stats.bytes)} for c in rows]
         columns = [Column("key", header), Column("packets", "PACKETS", align="right"),
                    Column("pkt_pct", "%PKT", align="right"), Column("bytes", "BYTES", align="right"),
                    Column("byte_pct", "%BYTES", align="right")]

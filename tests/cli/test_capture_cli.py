@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from tests.helpers.env import CONFORMANCE, require_tool, ROOT
 
 PCAPS = CONFORMANCE / "tcpdump" / "pcaps"
 WHOIS = PCAPS / "whois.pcap"
-JSONL_KEYS = {"ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
+JSONL_KEYS = {"time", "len", "caplen", "link", "src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
               "icmp_type", "summary"}
 
 
@@ -106,6 +107,21 @@ def test_jsonl_keys_are_pinned(mixed):
     assert [r["summary"] for r in records] == text
     tcp = next(r for r in records if r["proto"] == "tcp")
     assert tcp["src"].startswith("10.77.0.") and isinstance(tcp["sport"], int) and tcp["tcp_flags"]
+    assert all(isinstance(r["time"], float) and r["time"] > 1.5e9 for r in records)
+    assert list(records[0])[:6] == ["time", "len", "caplen", "link", "src_mac", "dst_mac"]
+
+
+def test_arp_records_carry_ips_as_tcpdump_prints_them_and_macs_apart(mixed):
+    proc = run_netlab("capture", "-c", "5", "-r", str(mixed), "--format", "jsonl", "arp")
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert records and all(r["proto"] == "arp" for r in records)
+    mac = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+    for r in records:
+        assert mac.match(r["src_mac"]) and mac.match(r["dst_mac"])
+        if "Request who-has" in r["summary"]:  # tcpdump: who-has TARGET tell SENDER
+            assert f"who-has {r['dst']} tell {r['src']}," in r["summary"]
+        else:  # Reply SENDER is-at MAC
+            assert f"Reply {r['src']} is-at {r['src_mac']}" in r["summary"]
 
 
 def test_stats_table_counts_agree_with_tcpdump(mixed):
@@ -127,6 +143,20 @@ def test_stats_jsonl(mixed):
     assert set(data) == {"packets", "bytes", "hosts_by_packets", "hosts_by_bytes", "flows_by_packets",
                          "flows_by_bytes", "protocols"}
     assert data["protocols"][0]["key"] == "icmp"
+    assert proc.stdout.count("\n") == 1  # one object, one line, nothing else
+
+
+def test_stats_flow_keys_are_structured_and_the_table_unchanged(mixed):
+    data = json.loads(run_netlab("capture", "--stats", "--format", "jsonl", "-r", str(mixed)).stdout)
+    table = run_netlab("capture", "--stats", "-r", str(mixed)).stdout
+    for entry in data["flows_by_packets"] + data["flows_by_bytes"]:
+        key = entry["key"]
+        assert list(key) == ["src", "sport", "dst", "dport", "proto"]
+        assert isinstance(key["src"], str) and isinstance(key["proto"], str)
+        left = key["src"] if key["sport"] is None else f"{key['src']}.{key['sport']}"
+        right = key["dst"] if key["dport"] is None else f"{key['dst']}.{key['dport']}"
+        assert f"{left} > {right} {key['proto']}" in table
+    assert all(isinstance(h["key"], str) for h in data["hosts_by_packets"])
 
 
 def test_layers_dissects_with_scapy():

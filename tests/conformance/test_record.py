@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -12,7 +13,7 @@ from netlab.capture.options import FormatOptions
 from tests.helpers import pcapfile
 from tests.helpers.tcpdump import needs_pcaps, OPTION_SETS, options_from, PCAPS, tcpdump_lines
 
-KEYS = ["ts", "len", "caplen", "link", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
+KEYS = ["time", "len", "caplen", "link", "src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
         "icmp_type", "summary"]
 
 
@@ -37,7 +38,7 @@ def test_record_fields_of_a_tcp_handshake():
     assert (syn["tcp_flags"], syn["seq"], syn["ack"]) == ("S", 797190859, 0)
     assert (synack["tcp_flags"], synack["ack"]) == ("S.", 797190860)
     assert ack["tcp_flags"] == "."
-    assert syn["ts"] == pytest.approx(1418145369.924505)
+    assert syn["time"] == pytest.approx(1418145369.924505)
     assert syn["len"] == syn["caplen"] == 76 and syn["icmp_type"] is None
     want = tcpdump_lines(PCAPS / "tcp-handshake-nano.pcap", [])
     assert [r["summary"] for r in recs] == want
@@ -50,7 +51,9 @@ def test_record_fields_of_arp_icmp_udp(recorded):
     fmt = Formatter(linktype, FormatOptions(utc=True))
     recs = [fmt.record(*p) for p in packets]
     arp = next(r for r in recs if r["proto"] == "arp")
-    assert (arp["src"], arp["dst"]) == ("10.77.0.1", "10.77.0.2")
+    assert (arp["src"], arp["dst"]) == ("10.77.0.1", "10.77.0.2")  # ARP's sender and target IPs
+    mac = r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"  # the Ethernet header's addresses
+    assert re.match(mac, arp["src_mac"]) and re.match(mac, arp["dst_mac"])
     echo = next(r for r in recs if r["proto"] == "icmp")
     assert echo["icmp_type"] == 8 and echo["sport"] is None
     echo6 = next(r for r in recs if r["proto"] == "icmp6" and r["icmp_type"] == 128)

@@ -159,11 +159,15 @@ def test_any_device_with_inbound_filter_in_the_kernel(veth, procs):
 def test_jsonl_stream_live(veth, procs):
     import json
 
+    import time
+
     proc = procs.netlab(veth.b, "-i", "veth0", "-c", "3", "--format", "jsonl", "udp port 9999")
     wait_for_line(proc, "listening on")
+    started = time.time()
     send_udp(veth, 3)
     out, _ = proc.communicate(timeout=10)
     records = [json.loads(line) for line in out.decode().splitlines()]
+    assert all(started - 1 <= r["time"] <= time.time() for r in records)  # the float epoch of each packet
     assert [(r["src"], r["dst"], r["proto"], r["dport"], r["len"]) for r in records] == [("10.77.0.1", "10.77.0.2", "udp", 9999, 74)] * 3
 
 
