@@ -126,7 +126,7 @@ class Conn(Socket):
         d = {"proto": self.proto, "family": self.family, "state": self.state, "local_addr": self.local_addr,
              "local_port": self.local_port, "remote_addr": self.remote_addr, "remote_port": self.remote_port,
              "recv_q": self.recv_q, "send_q": self.send_q, "uid": self.uid, "inode": self.inode, "pid": self.pid,
-             "process": self.process, "user": self.user, "owners": self.owners()}
+             "process": self.process, "user": self.user, "owners": self.owners}
         if self.proto == "unix":
             d["unix_type"] = self.unix_type
             d["peer_inode"] = self.peer_inode
@@ -138,6 +138,7 @@ class Conn(Socket):
             d["tcp_info"] = tcp_info_ms(self.tcp_info)
         return d
 
+    @property
     def owners(self) -> list[dict]:
         """Every process holding the socket, lowest pid first (as lsof lists them; the table shows the first)."""
         if not self.holders:
