@@ -33,7 +33,7 @@ class SockView:
 
     def as_dict(self) -> dict:
         return {"side": self.side, "state": self.state, "local": self.local, "remote": self.remote,
-                "timer_ms": self.timer_ms, "recv_q": self.recv_q}
+                "timer_ms": float(self.timer_ms), "recv_q": self.recv_q}
 
 
 def observe(site: Site) -> list[SockView]:

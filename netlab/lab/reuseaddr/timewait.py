@@ -178,7 +178,7 @@ def _outcome(probe: Probe) -> Outcome:
         timing_ms=round((time.monotonic() - probe.started) * 1000, 1),
         details={"tcp_fin_timeout": probe.fin_timeout, "tcp_fin_timeout_set": probe.fin_timeout_set,
                  "time_wait_ms": probe.lifetimes_ms["TIME-WAIT"], "fin_wait2_ms": probe.lifetimes_ms["FIN-WAIT-2"],
-                 "time_wait_timer_at_start_ms": probe.first_timer_ms, "deadline_ms": DEADLINE_S * 1000},
+                 "time_wait_timer_at_start_ms": float(probe.first_timer_ms), "deadline_ms": DEADLINE_S * 1000.0},
     )
 
 
