@@ -19,7 +19,9 @@ from netlab.cli import common
 from netlab.errors import ExitStatus, UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
-FORMATS = ("table", "jsonl")
+FORMATS = ("table", "jsonl")  # packets are a stream
+DEVICE_FORMATS = ("table", "json", "jsonl", "csv")  # -D is a list of records
+DEVICE_KEYS = ("index", "name", "description", "up", "running", "loopback", "connected", "flags")
 
 EXAMPLES = common.examples(
     ("netlab capture -i lo -c 10 tcp port 80", "ten packets, port 80"),
@@ -65,7 +67,8 @@ def capture(
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
     stats: bool = typer.Option(False, "--stats", help="Instead of lines: top talkers, flows and protocols."),
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
-    fmt: str = common.format_option(FORMATS, help="Lines as tcpdump prints them (table) or JSON lines."),
+    fmt: str = common.format_option(
+        FORMATS, help="Lines as tcpdump prints them (table) or JSON lines (jsonl); -D also json or csv."),
 ) -> ExitStatus:
     request = Request(
         read_file=read_file, interface=interface, write_file=write_file,
@@ -76,10 +79,10 @@ def capture(
         look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
                   hex_ascii=hex_ascii, ascii_only=ascii_only),
     )
-    request.validate()  # -D too: a bad --format is an error, not ignored
+    if list_interfaces:  # tcpdump -D ignores the other options; a bad --format is still an error
+        return _list_devices(common.check_format(fmt, DEVICE_FORMATS, "for -D"))
+    request.validate()
     try:
-        if list_interfaces:
-            return _list_devices(fmt)
         return _run(request)
     except BrokenPipeError:
         # The reader went away (`| head`). Handled here because click turns EPIPE into
@@ -108,7 +111,7 @@ class Request:
     look: Look
 
     def validate(self) -> None:
-        common.check_format(self.fmt, FORMATS)
+        common.check_format(self.fmt, FORMATS, "for packets")
         # An empty name is no name: without these, -r '' captured live and -w '' printed.
         if self.read_file == "":
             raise UsageError("-r needs a file name", "give a path, or '-' for standard input")
@@ -227,9 +230,10 @@ def _list_devices(fmt: str) -> ExitStatus:
     from netlab.capture.live import list_devices
 
     devices = list_devices()
-    if fmt == "jsonl":
-        if devices:
-            _print("\n".join(output.to_jsonl_line(d.as_dict()) for d in devices))
+    if fmt != "table":
+        text = output.render(devices, fmt, columns=(), keys=DEVICE_KEYS)
+        if text:
+            _print(text)
         return ExitStatus.OK
     lines = []
     for d in devices:
