@@ -8,6 +8,7 @@
     netlab.capture.listen("eth0", "icmp", count=5)   # netlab capture -i (root)
     netlab.backlog.probe(backlogs=[0, 5])            # netlab backlog -> Report
     netlab.reuseaddr.run("server-killed")            # netlab reuseaddr-demo -> [Outcome]
+    netlab.schemas.load("conns")                     # netlab schema conns -> dict
 
 Every record has ``as_dict()``: the object the command prints with --format
 json. Bad input raises netlab.UsageError, a missing privilege
@@ -27,6 +28,7 @@ _LAZY = {
     "capture": ("netlab.capture", None),
     "backlog": ("netlab.lab.backlog", None),
     "reuseaddr": ("netlab.lab.reuseaddr", None),
+    "schemas": ("netlab.schemas", None),
     "ExitStatus": ("netlab.errors", "ExitStatus"),
     "NetlabError": ("netlab.errors", "NetlabError"),
     "UsageError": ("netlab.errors", "UsageError"),

@@ -25,11 +25,11 @@ from netlab.errors import ExitStatus, NetlabError
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
 COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "backlog",
-            "reuseaddr-demo": "reuseaddr"}
+            "reuseaddr-demo": "reuseaddr", "schema": "schema"}
 
 app = typer.Typer(
     name="netlab",
-    help="Network diagnostics and socket experiments: conns, ping, capture, backlog, reuseaddr-demo.",
+    help="Network diagnostics and socket experiments: conns, ping, capture, backlog, reuseaddr-demo\n(and schema: the JSON Schema of each command's output).",
     epilog=common.examples(
         ("netlab conns -tl", "listening TCP sockets and their processes"),
         ("netlab ping -c 3 127.0.0.1", "is it up?"),

@@ -45,7 +45,7 @@ def test_netlab_is_on_path():
 
 
 @pytest.mark.parametrize("page", ["netlab", "netlab-conns", "netlab-ping", "netlab-capture", "netlab-backlog",
-                                  "netlab-reuseaddr-demo"])
+                                  "netlab-reuseaddr-demo", "netlab-schema"])
 def test_man_finds_the_page(page: str):
     require_tool("man")
     where = run(["man", "-w", page])
@@ -68,6 +68,17 @@ def test_bash_completes_a_command():
 
 def test_bash_completes_an_option():
     assert "--watch" in complete_in_bash("netlab", "conns", "--wa")
+
+
+def test_bash_completes_a_schema_name():
+    assert complete_in_bash("netlab", "schema", "re") == ["reuseaddr-demo"]
+
+
+def test_the_installed_package_ships_the_schemas():
+    """The schemas are package data: the installed copy (not the working tree) prints them."""
+    proc = run(["netlab", "schema", "ping"])
+    assert proc.returncode == 0, proc.stderr
+    assert '"$schema": "https://json-schema.org/draft/2020-12/schema"' in proc.stdout
 
 
 def test_zsh_completion_is_installed():
