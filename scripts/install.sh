@@ -4,7 +4,8 @@
 # /usr/local/bin), its man pages where man finds them, and bash and zsh
 # completion. With --test, also the test tools: pytest, and the Debian
 # packages the tests compare netlab with (ss, tcpdump, iputils ping, fping,
-# nftables for loss injection, man-db for the man page check).
+# nftables for loss injection, man-db for the man page check, pipx for the
+# `pipx install .` check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,7 @@ if [ "$want_tests" = 1 ]; then
     need man man-db
     need lsof lsof
     need netstat net-tools
+    need pipx pipx  # tests/cli/test_pipx.py: `pipx install .` works too
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 # A C compiler and Python's headers build netlab._speedups, the C walk of /proc,
