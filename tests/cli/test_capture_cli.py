@@ -185,8 +185,8 @@ def test_list_devices_agrees_with_tcpdump():
     (["-r", "/nonexistent/x.pcap"], "cannot read /nonexistent/x.pcap"),
     (["-r", str(ROOT / "README.md")], "unknown file format"),
     (["-r", str(WHOIS), "-c", "0"], "invalid packet count 0"),
-    (["-r", str(WHOIS), "--format", "xml"], "unknown format 'xml' (use table or jsonl)"),
-    (["-D", "--format", "xml"], "unknown format 'xml' (use table or jsonl)"),
+    (["-r", str(WHOIS), "--format", "xml"], "unknown format 'xml' for packets (use table or jsonl)"),
+    (["-D", "--format", "xml"], "unknown format 'xml' for -D (use table, json, jsonl or csv)"),
     (["-r", str(WHOIS), "-s", "999999"], "invalid snaplen"),
     (["-i", "nonexistent0", "-c", "1"], "nonexistent0"),
     # tcpdump says "tcpdump: : No such file or directory" and exits 1 for both empty names
