@@ -1,19 +1,25 @@
 """Benchmark `netlab capture` beside tcpdump (and scapy), in one run, on the same input.
 
-    python3 bench/capture.py [--packets 1000000] [--rounds 3] [--no-live]
+    python3 bench/capture.py [--packets 200000] [--rounds 3] [--no-live] [--mix busy,lan]
 
-Offline: a generated mixed pcap (bench/pcapgen.py) read with `-n -r` to
-/dev/null, with a filter, and in --count mode; scapy's rdpcap + summary() on
-100k packets against netlab on the same file. Live: UDP at a fixed offered
-rate over a veth pair between two private namespaces (10.77.0.1 -> 10.77.0.2),
-captured and printed (to /dev/null) by each tool in turn; what the kernel
-dropped is what each tool could not keep up with. Median of the rounds;
-ratios are netlab's speed over the peer's (above 1: netlab is faster).
+Offline, two generated mixes read to /dev/null with every option set that matters
+(-n, -v, -vv, -e, -x, -X, -A, -q, -tttt, a filter, --count): "busy"
+(bench/busygen.py: thousands of flows, random ports, DNS/NTP/HTTP/RESP payloads,
+ICMP errors, IPv6, VLAN, fragments: per-flow caches cannot help) and "lan"
+(bench/pcapgen.py: eight hosts, few flows, the first benchmark's mix). Each row
+gives packets per second of both tools (median of the rounds), the ratio (above
+1: netlab is faster), each tool's peak memory, and whether the two printed the
+same bytes (a speed beside different output would not be a comparison).
+scapy's rdpcap + summary() on 100k packets against netlab on the same file.
+Live: UDP at a fixed offered rate over a veth pair between two private
+namespaces (10.77.0.1 -> 10.77.0.2), captured and printed (to /dev/null) by each
+tool in turn; what the kernel dropped is what each tool could not keep up with.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import os
 import platform
 import signal
@@ -27,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.busygen import write_busy_pcap  # noqa: E402
 from bench.pcapgen import write_mixed_pcap  # noqa: E402
 from netlab.testing import parse_end_counts  # noqa: E402
 
@@ -36,33 +43,66 @@ FILTER = "tcp and port 443"
 SCAPY_SUMMARY = "import sys\nfrom scapy.all import rdpcap\nfor p in rdpcap(sys.argv[1]): p.summary()\n"
 
 
+MIXES = {"busy": write_busy_pcap, "lan": write_mixed_pcap}
+# (options, filter or None): every option set issue 12's goal names
+OPTION_SETS = [(["-n"], None), (["-n", "-v"], None), (["-n", "-vv"], None), (["-n", "-e"], None), (["-n", "-x"], None),
+               (["-n", "-X"], None), (["-n", "-A"], None), (["-n", "-q"], None), (["-n", "-tttt"], None),
+               (["-n"], FILTER), (["--count"], None), (["--count"], FILTER)]
+
+
+def run_timed(argv: list[str]) -> float:
+    """Wall time (s) of one run of argv, stdout to /dev/null."""
+    started = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=True)
+    return time.perf_counter() - started
+
+
 def timed(argv: list[str], rounds: int) -> float:
-    """Median wall time of running argv with stdout to /dev/null."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    """Median wall time over ``rounds`` runs."""
+    return statistics.median(run_timed(argv) for _ in range(rounds))
 
 
-def offline_rows(big: str, small: str, packets: int, small_packets: int, rounds: int) -> list[tuple]:
+def output_and_peak_memory(argv: list[str], path: str) -> int:
+    """Run argv with stdout to ``path``; its peak resident memory in KiB.
+
+    Read from /proc/PID/status's VmHWM while it runs: the kernel's ru_maxrss would
+    also count the forked copy of this (bigger) Python process before exec.
+    """
+    peak = 0
+    with open(path, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=ENV)
+        while proc.poll() is None:
+            try:
+                with open(f"/proc/{proc.pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            peak = max(peak, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+            time.sleep(0.005)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}")
+    return peak
+
+
+def offline_rows(pcap: str, packets: int, rounds: int, tmp: str) -> list[tuple]:
     rows = []
-    cases = [
-        ("-n -r (print every packet)", ["-n", "-r", big], ["tcpdump", "-n", "-r", big]),
-        (f"-n -r '{FILTER}'", ["-n", "-r", big, FILTER], ["tcpdump", "-n", "-r", big, FILTER]),
-        ("--count -r", ["--count", "-r", big], ["tcpdump", "--count", "-r", big]),
-        (f"--count -r '{FILTER}'", ["--count", "-r", big, FILTER], ["tcpdump", "--count", "-r", big, FILTER]),
-    ]
-    for name, mine, theirs in cases:
-        t_mine = timed(NETLAB + mine, rounds)
-        t_theirs = timed(theirs, rounds)
-        rows.append((name, packets / t_mine, "tcpdump", packets / t_theirs, t_theirs / t_mine))
+    for options, expression in OPTION_SETS:
+        args = [*options, "-r", pcap, *([expression] if expression else [])]
+        mine, theirs = NETLAB + args, ["tcpdump", *args]
+        t_mine, t_theirs = timed(mine, rounds), timed(theirs, rounds)
+        m_mine = output_and_peak_memory(mine, os.path.join(tmp, "netlab.out"))
+        m_theirs = output_and_peak_memory(theirs, os.path.join(tmp, "tcpdump.out"))
+        same = filecmp.cmp(os.path.join(tmp, "netlab.out"), os.path.join(tmp, "tcpdump.out"), shallow=False)
+        name = " ".join(options) + (f" '{expression}'" if expression else "")
+        rows.append((name, packets / t_mine, packets / t_theirs, t_theirs / t_mine, m_mine / 1024, m_theirs / 1024, same))
+    return rows
+
+
+def scapy_row(small: str, small_packets: int, rounds: int) -> tuple:
     t_mine = timed(NETLAB + ["-n", "-r", small], rounds)
     t_scapy = timed([sys.executable, "-c", SCAPY_SUMMARY, small], 1)  # scapy is slow: one round
-    rows.append((f"-n -r, {small_packets // 1000}k packets", small_packets / t_mine, "scapy rdpcap+summary",
-                 small_packets / t_scapy, t_scapy / t_mine))
-    return rows
+    return small_packets / t_mine, small_packets / t_scapy, t_scapy / t_mine
 
 
 SENDER = r"""
@@ -151,7 +191,8 @@ def _wait_listening(proc: subprocess.Popen, timeout: float = 10) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packets", type=int, default=1_000_000)
+    parser.add_argument("--packets", type=int, default=200_000)
+    parser.add_argument("--mix", default="busy,lan", help="which generated mixes: busy, lan or both")
     parser.add_argument("--scapy-packets", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rates", default="20000,100000,300000", help="offered packets/s for the live test")
@@ -160,7 +201,7 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true")
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}, "
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}, "
           f"Python {platform.python_version()}, {_tcpdump_version()}")
     if not args.no_offline:
         offline(args)
@@ -170,16 +211,30 @@ def main() -> None:
 
 def offline(args) -> None:
     with tempfile.TemporaryDirectory(prefix="netlab-bench-") as tmp:
-        big, small = os.path.join(tmp, "mixed.pcap"), os.path.join(tmp, "small.pcap")
-        write_mixed_pcap(big, args.packets)
+        for mix in args.mix.split(","):
+            pcap = os.path.join(tmp, f"{mix}.pcap")
+            MIXES[mix](pcap, args.packets)
+            rows = offline_rows(pcap, args.packets, args.rounds, tmp)
+            print(f"\nOffline, {args.packets:,} packets of the {mix} mix, median of {args.rounds}, "
+                  "output to /dev/null\n")
+            print("| options | netlab pkt/s | tcpdump pkt/s | ratio | netlab peak MiB | tcpdump peak MiB | same output |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+            for name, mine, theirs, ratio, m_mine, m_theirs, same in rows:
+                print(f"| {name} | {mine:,.0f} | {theirs:,.0f} | {ratio:.2f}x | {m_mine:.0f} | {m_theirs:.0f} | "
+                      f"{'yes' if same else 'NO'} |")
+        small = os.path.join(tmp, "small.pcap")
         write_mixed_pcap(small, args.scapy_packets)
-        rows = offline_rows(big, small, args.packets, args.scapy_packets, args.rounds)
-    print(f"\nOffline, {args.packets:,} mixed packets (Ethernet, IPv4/IPv6, TCP/UDP/ICMP/ARP), "
-          f"median of {args.rounds}, output to /dev/null\n")
-    print("| case | netlab pkt/s | peer | peer pkt/s | ratio |")
-    print("| --- | ---: | --- | ---: | ---: |")
-    for name, mine, peer, theirs, ratio in rows:
-        print(f"| {name} | {mine:,.0f} | {peer} | {theirs:,.0f} | {ratio:.2f}x |")
+        mine, theirs, ratio = scapy_row(small, args.scapy_packets, args.rounds)
+        print(f"\n| -n -r, {args.scapy_packets // 1000}k lan packets | netlab {mine:,.0f} pkt/s "
+              f"| scapy rdpcap+summary {theirs:,.0f} pkt/s | {ratio:.2f}x |")
+
+
+def _cpu_model() -> str:
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
 
 
 def live(args) -> None:
