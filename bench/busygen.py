@@ -53,7 +53,7 @@ class Hosts:
 def _ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident: int, ttl: int = 64,
           frag: int = 0x4000, total: int | None = None) -> bytes:
     length = 20 + len(payload) if total is None else total
-    header = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, ident, frag, ttl, proto, 0, src, dst))
+    header = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, ident & 0xFFFF, frag, ttl, proto, 0, src, dst))
     struct.pack_into("!H", header, 10, checksum(bytes(header)))
     return bytes(header) + payload
 
