@@ -5,7 +5,7 @@ Engines raise these; the CLI guard (netlab.cli.app.main) prints them as one line
 
   0  success
   1  the diagnosis is negative (no reply, nothing listening)
-  2  bad input or usage
+  2  bad input or usage; or the answer could not be written (a full disk, stdout closed)
   3  a missing privilege or capability
   70 an unexpected internal fault (run with --debug for the traceback)
   130 interrupted where no summary applies
@@ -66,3 +66,19 @@ class EnvironmentProblem(NetlabError):
     """The machine lacks something we need (a kernel feature, a tool)."""
 
     exit_code = ExitStatus.USAGE
+
+
+def output_failed(err: OSError) -> UsageError:
+    """The one line for an answer the kernel would not take on standard output.
+
+    A closed pipe (EPIPE) is not this: the reader went away and the command ends quietly.
+    """
+    import errno
+
+    if err.errno == errno.EBADF:
+        hint = "standard output is closed; give it a file or a pipe"
+    elif err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "the disk is full or the file too big; write elsewhere"
+    else:
+        hint = "check where standard output goes"
+    return UsageError(f"cannot write the output: {err.strerror}", hint)

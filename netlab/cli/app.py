@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()
     except BrokenPipeError:
         rc = quiet_pipe()
+    except NetlabError as err:  # the last of the answer did not go out (netlab.cli.streams)
+        if rc == 0:
+            _say(err.one_line())
+            rc = err.exit_code
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

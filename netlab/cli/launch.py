@@ -36,6 +36,9 @@ def needs_owner_walk(argv: list[str]) -> bool:
 
 
 def main() -> None:
+    from netlab.cli import streams
+
+    streams.install()  # before anything can print: stdout that reports a refused write
     try:
         if needs_owner_walk(sys.argv[1:]):
             from netlab.core import owners
@@ -78,8 +81,25 @@ def exit_without_teardown(status: int | str | None) -> None:
     atexit._run_exitfuncs()  # what the teardown would have run first
     for stream in (sys.stdout, sys.stderr):
         try:
-            if stream is not None:  # None: started with it closed (>&-)
-                stream.flush()
-        except (OSError, ValueError):  # the reader went away, or the stream is closed
+            stream.flush()
+        except Exception:  # the reader went away, or the write failed: recorded by streams
             pass
+    status = _checked_output(status)
     os._exit(status)
+
+
+def _checked_output(status: int) -> int:
+    """``status``, or 2 with one line if the answer could not all be written and no error was given yet."""
+    from netlab.cli import streams
+
+    failed = streams.failure()
+    if failed is None or status != 0:
+        return status
+    from netlab.errors import output_failed
+
+    error = output_failed(failed)
+    try:
+        print(error.one_line(), file=sys.stderr, flush=True)
+    except Exception:  # stderr refused too: the status still tells
+        pass
+    return int(error.exit_code)
