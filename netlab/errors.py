@@ -8,7 +8,7 @@ Engines raise these; the CLI guard (netlab.cli.app.main) prints them as one line
   2  bad input or usage; or the answer could not be written (a full disk, stdout closed)
   3  a missing privilege or capability
   70 an unexpected internal fault (run with --debug for the traceback)
-  130 interrupted where no summary applies
+  130 interrupted (Ctrl-C, SIGTERM) where no summary applies
 """
 
 from __future__ import annotations

@@ -9,11 +9,29 @@ imported (netlab.core.owners.prefetch; a no-op without the C walker).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 # as netlab.errors; not imported from there to keep this module bare
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM unwinds as Ctrl-C does: every finally runs, the namespaces go
+
+
+def handle_interruptions() -> None:
+    """SIGTERM ends a run as Ctrl-C does, and neither is held back any more.
+
+    Run first, before anything that could leave something behind. Python's own
+    SIGTERM action kills at once, skipping the finally blocks that delete the
+    namespaces, stop the servers and complete a pcap file. A launcher may start
+    Python with both signals blocked (the interpreter's start-up cannot print a
+    traceback then); a signal that came meanwhile is raised here, in main's try.
+    """
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def needs_owner_walk(argv: list[str]) -> bool:
@@ -36,10 +54,19 @@ def needs_owner_walk(argv: list[str]) -> bool:
 
 
 def main() -> None:
-    from netlab.cli import streams
-
-    streams.install()  # before anything can print: stdout that reports a refused write
     try:
+        status = _run()
+    except KeyboardInterrupt:  # it came while _run was already ending (in one of its except clauses)
+        status = EXIT_INTERRUPTED
+    exit_without_teardown(status)
+
+
+def _run() -> int | str | None:
+    try:
+        handle_interruptions()
+        from netlab.cli import streams
+
+        streams.install()  # before anything can print: stdout that reports a refused write
         if needs_owner_walk(sys.argv[1:]):
             from netlab.core import owners
 
@@ -50,7 +77,7 @@ def main() -> None:
         status = 0
     except SystemExit as done:
         status = done.code
-    except KeyboardInterrupt:  # Ctrl-C before the app's own guard was in place
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the app's own guard was in place
         status = EXIT_INTERRUPTED
     except Exception as err:  # outside the app's guard: an install that cannot import, say
         if "--debug" in sys.argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0"):
@@ -59,7 +86,7 @@ def main() -> None:
         if sys.stderr is not None:
             print(f"netlab: error: internal error: {type(err).__name__}: {err} ({hint})", file=sys.stderr)
         status = EXIT_INTERNAL
-    exit_without_teardown(status)
+    return status
 
 
 def exit_without_teardown(status: int | str | None) -> None:
@@ -70,6 +97,10 @@ def exit_without_teardown(status: int | str | None) -> None:
     (scapy's temporary files) and the flush of stdout and stderr. Commands
     close their own files, sockets and namespaces before they return.
     """
+    # From here on a Ctrl-C or SIGTERM ends the process at once, as the kernel does it:
+    # there is nothing left to clean, and a KeyboardInterrupt now would be a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if status is None:
         status = 0
     elif not isinstance(status, int):
