@@ -31,7 +31,11 @@ DEFAULT_SNAPLEN = 262144       # tcpdump's default, and what -s 0 means
 POLL_MS = 100                  # libpcap's read timeout: how long the kernel holds a ring block back
 DRAIN_SECONDS = 1.0            # at most this long to collect the packets already accepted
 DRAIN_IDLE_SECONDS = 2.5 * POLL_MS / 1000  # nothing for this long: the ring holds nothing more
-PRIVILEGE_HINT = "run as root, or with CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip <python binary>"
+# Live capture needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode). No setcap advice:
+# netlab runs on a Python interpreter (in a venv a link to the system's), and capabilities on
+# it would give every Python program raw sockets. Root for the one run, or tcpdump's file.
+PRIVILEGE_HINT = ("live capture needs root (CAP_NET_RAW): run it with sudo, or record with "
+                  "sudo tcpdump -w FILE and read that with netlab capture -r FILE")
 
 IFF_UP = 0x1
 IFF_LOOPBACK = 0x8

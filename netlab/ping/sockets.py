@@ -42,8 +42,18 @@ IPV6_HOPLIMIT = 52
 IPV6_TCLASS = 67
 PMTUDISC = {"dont": 0, "want": 1, "do": 2, "probe": 3}
 
-PRIVILEGE_HINT = ("let your group in with sysctl net.ipv4.ping_group_range, grant CAP_NET_RAW "
-                  "(setcap cap_net_raw+ep), run as root, or use --tcp PORT")
+
+
+def privilege_hint() -> str:
+    """What to do without an ICMP socket, safest first.
+
+    ping_group_range admits a group to ICMP echo sockets only, never raw ones. No
+    setcap advice: netlab runs on a Python interpreter (in a venv a link to the
+    system's), and a capability on it would give every Python program raw sockets.
+    """
+    gid = os.getgid()
+    return (f'admit your group to ICMP echo sockets (no raw ones): sudo sysctl -w net.ipv4.ping_group_range="{gid} {gid}"; '
+            "or run as root, or use --tcp PORT (no privilege)")
 
 
 @dataclass
@@ -138,7 +148,7 @@ def _new_socket(family: int) -> tuple[socket.socket, bool]:
         return socket.socket(family, socket.SOCK_RAW, proto), True
     except PermissionError:
         raise PrivilegeError("cannot open an ICMP socket: your group is outside net.ipv4.ping_group_range "
-                             "and the process lacks CAP_NET_RAW", PRIVILEGE_HINT) from None
+                             "and the process lacks CAP_NET_RAW", privilege_hint()) from None
 
 
 def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = None, pmtudisc: str | None = None,

@@ -193,6 +193,9 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
     assert len(lines) == 1 and lines[0].startswith("netlab: error: cannot capture on lo")
     assert "CAP_NET_RAW" in lines[0] and "root" in lines[0]
     assert "Traceback" not in proc.stderr
+    # Safe advice only: no capability on an interpreter (in a venv, a link to the system's python)
+    assert "setcap" not in proc.stderr and "python" not in proc.stderr.lower()
+    assert "netlab capture -r FILE" in lines[0]
 
 
 def test_help_lists_capture():
