@@ -59,11 +59,11 @@ if [ "$want_tests" = 1 ]; then
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check .
 fi
-# The launcher (scripts/launcher.sh) in place of pip's script: Python starts with Ctrl-C
+# The launcher (scripts/launcher.py) in place of pip's script: Python starts with Ctrl-C
 # held, so one during its start-up is no traceback. It needs env --block-signal
 # (coreutils 8.31); without it pip's script stays.
 if env --block-signal=INT true 2>/dev/null; then
-    sed "s|@PYTHON@|$(pwd)/.venv/bin/python|" scripts/launcher.sh > .venv/bin/netlab
+    sed "s|@PYTHON@|$(pwd)/.venv/bin/python|" scripts/launcher.py > .venv/bin/netlab
     chmod 755 .venv/bin/netlab
 fi
 
