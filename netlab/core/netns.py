@@ -5,6 +5,20 @@ networks. Every namespace this module makes is named ``netlab-<pid>-<n>`` and
 deleted in a ``finally`` (also on exceptions and Ctrl-C); namespaces left by a
 process that died without cleaning up are removed the next time one is made.
 
+Who owns a namespace is not read from its name: in a container (a pid namespace
+of its own, the host's /run/netns) the pid in another experiment's name can be
+missing from /proc, or belong to someone else, while its creator is alive. The
+creator holds an flock on the namespace file itself (/run/netns/NAME) for as long
+as the namespace lives; the kernel drops it when the creator dies, SIGKILL
+included. A namespace is abandoned when nobody holds its lock and the pid in its
+name is not a live process here. (The pid only vetoes: netlab before the lock
+did not take it, and a namespace of such a run is kept while that pid lives. The
+price is a namespace left by a dead creator of another pid namespace whose pid
+is some live process here: kept until that process ends. Once every netlab
+locks, the veto can go.) A namespace just added is unlocked for a moment: if
+another process's clean-up locks it first, the creator finds it taken (or gone)
+and makes another under the next name.
+
 Two ways to work inside a namespace:
   * ``ns.exec([...])`` / ``ns.popen([...])`` run a program there (ip netns exec);
   * ``with ns.inside(): socket.socket(...)`` switches this thread into it, so a
@@ -18,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import itertools
 import os
 import signal
@@ -164,6 +179,7 @@ class Namespace:
 
     name: str
     _procs: list[subprocess.Popen] = field(default_factory=list, repr=False)
+    _lock: int | None = field(default=None, repr=False)  # an fd of the namespace file, flocked: "mine"
 
     @property
     def path(self) -> str:
@@ -229,6 +245,9 @@ class Namespace:
             _leave(self.path)
             self._stop_processes()
             _run(["ip", "netns", "del", self.name], check=False)
+            if self._lock is not None:  # last: the open fd alone would keep the namespace alive
+                os.close(self._lock)
+                self._lock = None
 
 
 def _require() -> None:
@@ -239,19 +258,69 @@ def _require() -> None:
 
 
 def remove_stale() -> list[str]:
-    """Delete namespaces named netlab-<pid>-* whose creating process is gone."""
+    """Delete the netlab namespaces that no live process holds (their creator died, even by SIGKILL)."""
+    if not os.path.isdir(NETNS_RUN_DIR):
+        return []
+    return _delete_all(_claim_abandoned())
+
+
+def _is_ours(name: str) -> bool:
+    parts = name.split("-")
+    return len(parts) == 3 and parts[0] == PREFIX and parts[1].isdigit() and parts[2].isdigit()
+
+
+def _lock_namespace(path: str) -> int | None:
+    """An fd of the namespace file with its flock, or None when a live process holds it.
+
+    Also None for a namespace half made: `ip netns add` creates the file, then
+    mounts the namespace on it; a lock on the bare file would lock nothing.
+    """
+    fd = os.open(path, os.O_RDONLY)  # not inherited by the programs we start (O_CLOEXEC)
+    try:
+        if os.fstat(fd).st_dev != _nsfs_device():
+            os.close(fd)
+            return None
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _nsfs_device() -> int:
+    """The device of namespace files (nsfs): one for every namespace of every kind."""
+    return os.stat("/proc/self/ns/net").st_dev
+
+
+def _claim_abandoned() -> list[Namespace]:
+    """Our namespaces whose lock nobody holds, now locked by us: nobody else deletes or uses them."""
+    claimed = []
+    for name in sorted(os.listdir(NETNS_RUN_DIR)):
+        if not _is_ours(name) or os.path.exists(f"/proc/{name.split('-')[1]}"):
+            continue  # not netlab's, or its pid lives: perhaps a netlab that does not lock (see above)
+        try:
+            fd = _lock_namespace(os.path.join(NETNS_RUN_DIR, name))
+        except OSError:  # deleted meanwhile, or not a namespace file
+            continue
+        if fd is not None:
+            claimed.append(Namespace(name, _lock=fd))
+    return claimed
+
+
+def _delete_all(namespaces: list[Namespace]) -> list[str]:
     removed = []
     try:
-        names = os.listdir(NETNS_RUN_DIR)
-    except OSError:
-        return removed
-    for name in names:
-        parts = name.split("-")
-        if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
-            continue
-        if not os.path.exists(f"/proc/{parts[1]}"):
-            Namespace(name).delete()
-            removed.append(name)
+        for ns in namespaces:
+            ns.delete()
+            removed.append(ns.name)
+    finally:
+        for ns in namespaces:  # were one delete to fail, the others' fds still close
+            if ns._lock is not None:
+                os.close(ns._lock)
+                ns._lock = None
     return removed
 
 
@@ -281,9 +350,7 @@ def create() -> Namespace:
 def _create() -> Namespace:
     _require()
     remove_stale()
-    name = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
-    _run(["ip", "netns", "add", name])
-    ns = Namespace(name)
+    ns = _add_locked()
     try:
         ns.ip("link", "set", "lo", "up")
         # No duplicate address detection: addresses (link-local ones too) are
@@ -296,6 +363,35 @@ def _create() -> Namespace:
         ns.delete()
         raise
     return ns
+
+
+def _add_locked(attempts: int = 10) -> Namespace:
+    """`ip netns add` under a free name, the new namespace locked as ours.
+
+    Between the add and the lock another process's remove_stale() may take the
+    namespace for abandoned; then it is locked or gone when we come to lock it, and
+    the next name is tried. The name's pid is ours as we see it: in a container
+    another process can have the same one, so a name taken is skipped too.
+    """
+    for _ in range(attempts):
+        name = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
+        path = os.path.join(NETNS_RUN_DIR, name)
+        if os.path.lexists(path):
+            continue
+        added = _run(["ip", "netns", "add", name], check=False)
+        if added.returncode != 0:
+            if os.path.lexists(path):  # someone else's, made meanwhile
+                continue
+            raise EnvironmentProblem(f"ip netns add {name} failed: {added.stderr.strip() or added.returncode}")
+        try:
+            lock = _lock_namespace(path)
+        except FileNotFoundError:  # another clean-up deleted it already
+            continue
+        if lock is None:  # another clean-up holds it and deletes it
+            continue
+        return Namespace(name, _lock=lock)
+    raise EnvironmentProblem(f"could not make a network namespace in {attempts} attempts",
+                             f"see ip netns list; names {PREFIX}-* are netlab's")
 
 
 @contextlib.contextmanager
