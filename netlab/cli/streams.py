@@ -60,7 +60,8 @@ def install() -> None:
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw),
                                   encoding=old.encoding if old else None,
                                   errors=old.errors if old else None,
-                                  line_buffering=old.line_buffering if old else False)
+                                  line_buffering=old.line_buffering if old else False,
+                                  write_through=old.write_through if old else False)  # python -u
     if sys.stderr is None:  # started with 2>&-: messages go to the /dev/null put there
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace",
                                       line_buffering=True, write_through=True)
