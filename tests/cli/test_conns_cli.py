@@ -146,11 +146,14 @@ def test_head_ends_it_quietly_with_exit_0(args):
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
-def test_watch_with_stdout_closed_ends_quietly(fmt):
+def test_watch_with_stdout_closed_is_one_line_exit_2(fmt):
+    """Nothing can be shown: said once (not once per redraw), exit 2, as coreutils do."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run(["bash", "-c", f"{sys.executable} -m netlab conns -l --watch 0.05 --iterations 2 --format {fmt} >&-"],
                          capture_output=True, text=True, env=env, timeout=30)
-    assert (out.returncode, out.stderr) == (0, "")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == ["netlab: error: cannot write the output: Bad file descriptor "
+                                       "(standard output is closed; give it a file or a pipe)"]
 
 
 def test_non_root_sees_own_sockets_and_a_note(tmp_path):
