@@ -25,6 +25,7 @@ COMMANDS = {
     "capture": ["capture", "-r", PCAP],
     "backlog": ["backlog", "-c", "3", "-b", "2"],
     "reuseaddr-demo": ["reuseaddr-demo", "-s", "listener-alive"],
+    "schema": ["schema", "conns"],
     "--version": ["--version"],
     "--help": ["--help"],
 }
@@ -46,6 +47,12 @@ def _shell(redirect: str, args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-c", f'"$@" {redirect}', "netlab", *netlab_argv(*args)],
                           capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+def test_every_command_is_here():
+    from netlab.cli.app import COMMANDS as REGISTERED
+
+    assert set(REGISTERED) <= set(COMMANDS)
 
 
 def _error_lines(stderr: str) -> list[str]:
