@@ -63,7 +63,7 @@ fi
 # held, so one during its start-up is no traceback. It needs env --block-signal
 # (coreutils 8.31); without it pip's script stays.
 if env --block-signal=INT true 2>/dev/null; then
-    sed "s|@PYTHON@|$(pwd)/.venv/bin/python|" scripts/launcher.py > .venv/bin/netlab
+    sed "1s|@PYTHON@|$(pwd)/.venv/bin/python|" scripts/launcher.py > .venv/bin/netlab
     chmod 755 .venv/bin/netlab
 fi
 
