@@ -21,6 +21,27 @@ def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM unwinds as Ctrl-C does: every finally runs, the namespaces go
 
 
+def _deliver_again(unraisable) -> None:
+    """sys.unraisablehook: a Ctrl-C or SIGTERM must not be lost in a side callback.
+
+    A signal handler raises in whatever Python code runs at that moment; when that
+    is a callback the interpreter runs on the side (a weakref callback in the
+    import machinery, a __del__), Python prints "Exception ignored in ..." with a
+    traceback and carries on as if nothing had come. Instead, the interrupt is
+    raised again from a thread of its own: that thread runs once this one lets go
+    of the GIL, back in the program's code, where the KeyboardInterrupt lands.
+    (Raised from here, by os.kill or interrupt_main, it would land in this hook
+    and be lost the same way; should it land in another side callback, this hook
+    sends it once more.)
+    """
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import _thread  # built in: no import machinery needed, which may be what was interrupted
+
+        _thread.start_new_thread(_thread.interrupt_main, (signal.SIGINT,))
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def handle_interruptions() -> None:
     """SIGTERM ends a run as Ctrl-C does, and neither is held back any more.
 
@@ -31,6 +52,7 @@ def handle_interruptions() -> None:
     traceback then); a signal that came meanwhile is raised here, in main's try.
     """
     signal.signal(signal.SIGTERM, _terminated)
+    sys.unraisablehook = _deliver_again
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
