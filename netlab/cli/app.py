@@ -25,7 +25,8 @@ from netlab.errors import ExitStatus, NetlabError
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
 COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "backlog",
-            "reuseaddr-demo": "reuseaddr", "schema": "schema"}
+            "reuseaddr-demo": "reuseaddr", "schema": "schema",
+            "exporter": "exporter"}
 
 app = typer.Typer(
     name="netlab",
