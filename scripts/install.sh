@@ -29,6 +29,7 @@ if [ "$want_tests" = 1 ]; then
     need lsof lsof
     need netstat net-tools
     need pipx pipx  # tests/cli/test_pipx.py: `pipx install .` works too
+    need prometheus prometheus  # tests/netns/test_exporter.py scrapes netlab exporter with it
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 # A C compiler and Python's headers build netlab._speedups, the C walk of /proc,

@@ -23,7 +23,7 @@ def examples(text: str) -> list[str]:
 
 
 def test_the_commands_are_listed():
-    assert COMMANDS == ["conns", "ping", "capture", "backlog", "reuseaddr-demo", "schema"]
+    assert COMMANDS == ["conns", "ping", "capture", "backlog", "reuseaddr-demo", "schema", "exporter"]
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
