@@ -1,8 +1,10 @@
 """The exporter's HTTP server: /metrics, /probe, and a short index page.
 
-A small threaded server (http.server): at most MAX_REQUESTS requests at once
-(more get 503 at once rather than queueing up), a read timeout per
-connection, no access log (errors only, one line each on stderr). /metrics
+A small threaded server (http.server), HTTP/1.1 so that Prometheus keeps its
+connection between scrapes: at most MAX_CONNECTIONS connections (more are
+closed at once), MAX_REQUESTS requests at once (more get 503 rather than
+queueing up), an idle timeout per connection, no access log (errors only,
+one line each on stderr). /metrics
 scrapes run one at a time (the collector holds a lock). SIGTERM and SIGINT
 stop it: the request in flight is answered, then the socket closes.
 """
@@ -29,7 +31,8 @@ from netlab.exporter.metrics import NetlabCollector, Options, say
 DEFAULT_PORT = 10077
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
 MAX_REQUESTS = 8
-READ_TIMEOUT_S = 10
+MAX_CONNECTIONS = 32
+READ_TIMEOUT_S = 60  # longer than a scrape interval (15 s by default): the connection is kept
 
 INDEX = b"""<html><head><title>netlab exporter</title></head><body>
 <h1>netlab exporter</h1>
@@ -64,6 +67,7 @@ class Exporter:
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "netlab-exporter"
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer has its Content-Length
     timeout = READ_TIMEOUT_S  # a client that sends nothing does not hold a thread for long
     exporter: Exporter  # set on the subclass made by serve()
 
@@ -117,6 +121,27 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address) -> None:
+        # One thread per connection: bound them, or idle connections could hold any number.
+        if not self.connections.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
 
 def make_server(address: str, port: int, exporter: Exporter) -> _Server:
