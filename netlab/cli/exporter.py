@@ -14,6 +14,7 @@ EXAMPLES = common.examples(
     ("netlab exporter", "serve /metrics on 127.0.0.1:10077"),
     ("netlab exporter --process nginx", "also nginx's sockets by state"),
     ("netlab exporter -c probes.toml", "and /probe, for the targets it allows"),
+    ("netlab exporter --once", "one scrape on stdout"),
 )
 
 
@@ -33,6 +34,7 @@ def exporter(
                                                        "(wildcards allowed; repeatable)."),
     pid_label: bool = typer.Option(False, "--pid-label",
                                    help="Add a pid label to the listener series (one series per process)."),
+    once: bool = typer.Option(False, "--once", help="Print one scrape of /metrics on stdout and exit (no server)."),
 ) -> ExitStatus:
     """Serve Prometheus metrics: listeners' accept queues, socket states, TCP counters, probes."""
     from netlab.exporter import config as config_file
@@ -42,6 +44,11 @@ def exporter(
     address, port = server.parse_listen(listen)
     settings = config_file.load(config) if config is not None else config_file.Config()
     exporter = server.Exporter(settings, Options(pid_label=pid_label, processes=tuple(processes or ())))
+    if once:
+        from prometheus_client import generate_latest
+
+        sys.stdout.write(generate_latest(exporter.registry).decode())
+        return ExitStatus.OK
     http = server.make_server(address, port, exporter)
     host, bound = http.server_address[:2]
     shown = f"[{host}]" if ":" in host else host

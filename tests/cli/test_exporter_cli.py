@@ -143,3 +143,10 @@ def test_sigterm_ends_it_quietly_with_status_0():
         assert get(url + "/metrics")[0] == 200
         assert stop(proc) == 0
         assert proc.stderr.read() == ""
+
+
+def test_once_prints_one_scrape_and_exits(full_listener):
+    proc = run_netlab("exporter", "--once", timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    [full] = series(proc.stdout, "netlab_tcp_listener_accept_queue_full", port=str(full_listener))
+    assert full.value == 1

@@ -40,6 +40,7 @@ COMMANDS = {
     "backlog": ["backlog"],
     "reuseaddr-demo": ["reuseaddr-demo"],
     "schema": ["schema", "capture"],  # a start-up and one print: the early signals matter here
+    "exporter": ["exporter", "--listen", "127.0.0.1:0"],  # a server: it runs until the signal
 }
 
 
@@ -135,6 +136,7 @@ def _check(name: str, signum: int, rc: int, out: str, err: str, pcap: Path) -> N
             "backlog": lambda: rc == 0 and out.strip(),  # finished before the signal
             "reuseaddr-demo": lambda: rc == 0 and out.strip(),
             "schema": lambda: rc == 0 and out.strip(),
+            "exporter": lambda: rc == 0 and signum == signal.SIGTERM and "serving" in out,  # SIGTERM: a clean stop
         }
         assert summaries[name](), (signum, rc, out, err)
     if name == "capture" and pcap.exists():

@@ -26,6 +26,7 @@ COMMANDS = {
     "backlog": ["backlog", "-c", "3", "-b", "2"],
     "reuseaddr-demo": ["reuseaddr-demo", "-s", "listener-alive"],
     "schema": ["schema", "conns"],
+    "exporter": ["exporter", "--once"],
     "--version": ["--version"],
     "--help": ["--help"],
 }
