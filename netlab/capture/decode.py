@@ -28,7 +28,7 @@ from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_mis
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
 from netlab.capture.options import FormatOptions
-from netlab.capture.timefmt import TimeFormatter, clock_text
+from netlab.capture.timefmt import TIME_ERROR, TimeFormatter, clock_at
 
 __all__ = ["FormatOptions", "Formatter"]
 
@@ -140,8 +140,10 @@ class Formatter:
             if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
                 return self._invalid_header(caplen, length)
             if ts_sec != cache[0]:
-                cache[1] = clock_text(conv(ts_sec), date)
+                cache[1] = clock_at(conv, ts_sec, date)
                 cache[0] = ts_sec
+            if cache[1] is None:  # a stamp tcpdump cannot convert either
+                return TIME_ERROR + " " + line_of(length, data)
             line = fast(data, length, cache[1], ts_frac)
             if line is None:
                 return general_fmt % (cache[1], ts_frac, line_of(length, data))

@@ -16,7 +16,10 @@ import struct
 from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
 
-from netlab.errors import ExitStatus, NetlabError, UsageError
+from netlab.capture.pcapng import PcapngParser
+from netlab.capture.savefile import (CUT_SHORT, CaptureFileError, adjust_snapshot, check_linktype,
+                                     max_snaplen)
+from netlab.errors import UsageError
 
 Packet = tuple[int, int, int, int, bytes]
 
@@ -29,19 +32,7 @@ PCAP_MAGICS = {  # magic as read little-endian -> (byte order, nanosecond file)
     0x4D3CB2A1: (">", True),
 }
 PCAPNG_SHB = 0x0A0D0D0A
-PCAPNG_BYTE_ORDER_MAGIC = 0x1A2B3C4D
-SHB_MIN_LENGTH = 28  # type, length, byte-order magic, version, section length, trailing length
 LINKTYPE_MASK = 0x03FFFFFF  # the upper bits of the pcap header's link type carry FCS flags
-
-
-class CaptureFileError(NetlabError):
-    """A capture file that is not one, or is damaged.
-
-    ``packets_before`` (set by ``count()``) is how many matching packets came before the damage.
-    """
-
-    exit_code = ExitStatus.USAGE
-    packets_before: int | None = None
 
 
 @dataclass(slots=True)
@@ -78,14 +69,15 @@ class OfflineCapture:
         try:
             head = self._file.read(24)
             if len(head) < 4:
-                raise CaptureFileError(f"{path}: not a capture file (too short)", "expected pcap or pcapng")
+                raise CaptureFileError.at(path, f"truncated dump file; tried to read 4 file header bytes, only got "
+                                          f"{len(head)}", None, "expected pcap or pcapng")
             magic = struct.unpack_from("<I", head)[0]
             if magic in PCAP_MAGICS:
                 self._parser = _PcapParser(path, self._file, head)
             elif magic == PCAPNG_SHB:
-                self._parser = _PcapngParser(path, self._file, head)
+                self._parser = PcapngParser(path, self._file, head, nano)
             else:
-                raise CaptureFileError(f"{path}: unknown file format", "expected pcap or pcapng")
+                raise CaptureFileError.at(path, "unknown file format", None, "expected pcap or pcapng")
         except BaseException:
             self._file.close()
             raise
@@ -120,7 +112,7 @@ class OfflineCapture:
             yield from self._libpcap_filtered_batches(size)
             return
         rescale = None
-        if self.nano != self.info.nanosecond:
+        if self.info.format == "pcap" and self.nano != self.info.nanosecond:  # pcapng: already in the user's unit
             rescale = _micro_to_nano if self.nano else _nano_to_micro
         for batch in self._parser.batches(size):
             self.seen += len(batch)
@@ -144,7 +136,7 @@ class OfflineCapture:
         try:
             handle = pcapy.open_offline(self.info.path)
         except pcapy.PcapError as err:  # the file changed since it was opened here
-            raise CaptureFileError(f"{self.info.path}: {err}", "the file is damaged") from None
+            raise CaptureFileError.at(self.info.path, str(err)) from None
         collect = Collector()
         try:
             handle.setfilter(self.expression)  # matcher() already compiled it: no error here
@@ -154,7 +146,7 @@ class OfflineCapture:
                 except pcapy.PcapError as err:
                     if collect.packets:  # what came before the damage first
                         yield collect.take()
-                    raise CaptureFileError(f"{self.info.path}: {err}", "the file is damaged") from None
+                    raise self._damage_report(str(err)) from None
                 if collect.packets:
                     batch = collect.take()
                     self.matched += len(batch)
@@ -163,6 +155,18 @@ class OfflineCapture:
                     return
         finally:
             handle.close()
+
+    def _damage_report(self, words: str) -> CaptureFileError:
+        """The error libpcap met, in the words (and with the place) the Python reader gives it."""
+        try:
+            with open(self.info.path, "rb") as again:
+                for _ in _PcapParser(self.info.path, again, again.read(24)).batches(65536):
+                    pass
+        except CaptureFileError as err:
+            return err
+        except OSError:
+            pass
+        return CaptureFileError.at(self.info.path, words)  # the file changed under us: libpcap's words alone
 
     def count(self, stopped: Callable[[], bool] = lambda: False) -> int:
         """Count matching packets without handing them out (the --count mode).
@@ -259,59 +263,75 @@ def _nano_to_micro(frac: int) -> int:
     return -((0x100000000 - frac) // 1000) & 0xFFFFFFFF  # a signed 32-bit division, as in libpcap
 
 
-def _truncated(path: str, want: int, got: int) -> CaptureFileError:
-    # libpcap's words, so the message reads like tcpdump's.
-    return CaptureFileError(f"{path}: truncated dump file; tried to read {want} captured bytes, only got {got}",
-                            "the file was cut short; the packets before this point were read")
-
-
 class _PcapParser:
+    """Classic pcap as libpcap 1.10 (sf-pcap.c) reads it: the same header checks, record checks and messages."""
+
     format = "pcap"
 
     def __init__(self, path: str, file: BinaryIO, head: bytes):
         if len(head) < 24:
-            raise CaptureFileError(f"{path}: truncated pcap file header", "the file is damaged")
+            raise CaptureFileError.at(path, f"truncated dump file; tried to read 24 file header bytes, only got "
+                                      f"{len(head) - 4}", "file header", CUT_SHORT)
         self.path = path
         self.file = file
         order, self.nanosecond = PCAP_MAGICS[struct.unpack_from("<I", head)[0]]
         self.order = order
-        _, major, _minor, _zone, _sigfigs, self.snaplen, network = struct.unpack(order + "IHHiIII", head)
-        if major != 2:
-            raise CaptureFileError(f"{path}: pcap version {major} is not supported", "expected version 2.4")
+        _, major, minor, _zone, _sigfigs, snaplen, network = struct.unpack(order + "IHHiIII", head)
+        if major < 2:
+            raise CaptureFileError.at(path, "archaic pcap savefile format", "file header")
+        if not ((major == 2 and minor <= 4) or (major == 543 and minor == 0)):
+            raise CaptureFileError.at(path, f"unsupported pcap savefile version {major}.{minor}", "file header")
+        # Before 2.3 (and in DG/UX's 543.0) the record said len before caplen; in 2.3, either order.
+        self.lengths = "swapped" if (major == 543 or minor < 3) else "maybe" if minor == 3 else None
         self.linktype = network & LINKTYPE_MASK
-        # A corrupt length must not make us swallow the whole file: libpcap's limit.
-        self.max_caplen = max(self.snaplen, 262144)
+        check_linktype(path, self.linktype)
+        self.snaplen = adjust_snapshot(self.linktype, snaplen)
+        # A bigger record is damage; one up to this size but past the snapshot is cut to the snapshot.
+        self.max_caplen = max_snaplen(self.linktype)
 
     def batches(self, size: int) -> Iterator[list[Packet]]:
         """Records in the file's own precision, ``size`` at a time, a few MiB per read()."""
         unpack_from = struct.Struct(self.order + "IIII").unpack_from
         read = self.file.read
-        limit = self.max_caplen
+        snaplen = self.snaplen
+        lengths = self.lengths
+        limit = min(snaplen, self.max_caplen)
         batch: list[Packet] = []
         append = batch.append
         buf = b""
         pos = 0
+        offset = 24  # of buf[0] in the file
+        records = 0
         while True:
             chunk = read(CHUNK)
             if not chunk:
                 break
+            offset += pos
             buf = buf[pos:] + chunk if pos < len(buf) else chunk
             pos = 0
             end = len(buf)
             while pos + 16 <= end:
                 sec, frac, caplen, length = unpack_from(buf, pos)
-                if caplen > limit:
-                    if batch:
-                        yield batch
-                    raise CaptureFileError(
-                        f"{self.path}: invalid packet capture length {caplen}, bigger than snaplen of {limit}",
-                        "the file is damaged")
+                if lengths is not None and (lengths == "swapped" or caplen > length):
+                    caplen, length = length, caplen
                 start = pos + 16
                 stop = start + caplen
-                if stop > end:
-                    break
-                append((sec, frac, caplen, length, buf[start:stop]))
+                if caplen > limit:  # rare: libpcap's checks, or a record cut to the snapshot
+                    if caplen > self.max_caplen:
+                        if batch:
+                            yield batch
+                        bound = f"snaplen of {snaplen}" if caplen > snaplen else f"maximum of {self.max_caplen}"
+                        raise CaptureFileError.at(self.path, f"invalid packet capture length {caplen}, bigger than "
+                                                  f"{bound}", f"record {records} at byte {offset + pos}")
+                    if stop > end:
+                        break
+                    append((sec, frac, snaplen, length, buf[start:start + snaplen]))
+                else:
+                    if stop > end:
+                        break
+                    append((sec, frac, caplen, length, buf[start:stop]))
                 pos = stop
+                records += 1
                 if len(batch) >= size:
                     yield batch
                     batch = []
@@ -319,159 +339,15 @@ class _PcapParser:
         if batch:
             yield batch
         rest = len(buf) - pos
+        where = f"record {records} at byte {offset + pos}"
         if rest >= 16:
-            raise _truncated(self.path, unpack_from(buf, pos)[2], rest - 16)
+            caplen, length = unpack_from(buf, pos)[2:]
+            if lengths is not None and (lengths == "swapped" or caplen > length):
+                caplen = length
+            got = rest - 16
+            want = snaplen if caplen > snaplen and got < snaplen else caplen
+            raise CaptureFileError.at(self.path, f"truncated dump file; tried to read {want} captured bytes, only got "
+                                      f"{got}", where, CUT_SHORT)
         if rest > 0:
-            raise CaptureFileError(f"{self.path}: truncated dump file; tried to read 16 header bytes, only got {rest}",
-                                   "the file was cut short; the packets before this point were read")
-
-
-class _PcapngParser:
-    """pcapng as libpcap reads it: one link type for the whole file (every IDB must agree)."""
-
-    format = "pcapng"
-
-    def __init__(self, path: str, file: BinaryIO, head: bytes):
-        self.path = path
-        self.file = file
-        self._pending = head
-        self.order = "<"
-        self.interfaces: list[tuple[int, int, int]] = []  # (linktype, units per second, offset seconds)
-        # Read up to the first interface description: it gives the link type.
-        self._blocks = self._iter_blocks()
-        self._early: list[tuple[int, bytes]] = []
-        for btype, body in self._blocks:
-            self._early.append((btype, body))
-            if btype == 1:
-                break
-        if not self.interfaces:
-            raise CaptureFileError(f"{path}: pcapng file has no interface description block", "the file is damaged")
-        self.linktype, self.snaplen = self.interfaces[0][0], self._first_snaplen
-        self.nanosecond = self.interfaces[0][1] > 1_000_000
-
-    def _read(self, n: int) -> bytes:
-        data = self._pending[:n]
-        self._pending = self._pending[n:]
-        if len(data) < n:
-            data += self.file.read(n - len(data))
-        return data
-
-    def _iter_blocks(self) -> Iterator[tuple[int, bytes]]:
-        while True:
-            head = self._read(8)
-            if not head:
-                return
-            if len(head) < 8:
-                raise _truncated(self.path, 8, len(head))
-            btype = struct.unpack_from(self.order + "I", head)[0]
-            if btype == PCAPNG_SHB:
-                bom = self._read(4)
-                magic = struct.unpack_from("<I", bom)[0] if len(bom) == 4 else 0
-                if magic == PCAPNG_BYTE_ORDER_MAGIC:
-                    self.order = "<"
-                elif magic == 0x4D3C2B1A:
-                    self.order = ">"
-                else:
-                    raise CaptureFileError(f"{self.path}: bad pcapng byte-order magic", "the file is damaged")
-                total = struct.unpack_from(self.order + "I", head, 4)[0]
-                if total < SHB_MIN_LENGTH or total % 4:
-                    raise CaptureFileError(f"{self.path}: pcapng section header block of length {total} is invalid",
-                                           "the file is damaged")
-                rest = self._read(total - 12)
-                if len(rest) < total - 12:
-                    raise _truncated(self.path, total - 12, len(rest))
-                body = bom + rest
-                self.interfaces = []  # a new section starts its own interface list
-            else:
-                total = struct.unpack_from(self.order + "I", head, 4)[0]
-                if total < 12 or total % 4:
-                    raise CaptureFileError(f"{self.path}: pcapng block of length {total} is invalid", "the file is damaged")
-                body = self._read(total - 8)
-                if len(body) < total - 8:
-                    raise _truncated(self.path, total - 8, len(body))
-            body = body[:-4]  # the trailing copy of the block length
-            if btype == 1:
-                self._add_interface(body)
-            yield btype, body
-
-    def _add_interface(self, body: bytes) -> None:
-        if len(body) < 8:
-            raise self._too_short(1)
-        linktype, _reserved, snaplen = struct.unpack_from(self.order + "HHI", body)
-        units, offset = 1_000_000, 0
-        pos = 8
-        while pos + 4 <= len(body):
-            code, size = struct.unpack_from(self.order + "HH", body, pos)
-            if code == 0:
-                break
-            value = body[pos + 4:pos + 4 + size]
-            if code == 9 and size >= 1:  # if_tsresol: 10^-n, or 2^-n with the high bit set
-                res = value[0]
-                units = 2 ** (res & 0x7F) if res & 0x80 else 10 ** res
-            elif code == 14 and size == 8:  # if_tsoffset, seconds
-                offset = struct.unpack_from(self.order + "q", value)[0]
-            pos += 4 + size + (-size % 4)
-        if self.interfaces and linktype != self.interfaces[0][0]:
-            raise CaptureFileError(
-                f"{self.path}: an interface has a type {linktype} different from the type of the first interface",
-                "libpcap reads one link type per file; split the file with editcap")
-        if not self.interfaces:
-            self._first_snaplen = snaplen or 262144
-        self.interfaces.append((linktype, units, offset))
-
-    def batches(self, size: int) -> Iterator[list[Packet]]:
-        batch: list[Packet] = []
-        try:
-            for packet in self._packets():
-                batch.append(packet)
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-        except CaptureFileError:
-            if batch:  # the packets up to the damage first
-                yield batch
-            raise
-        if batch:
-            yield batch
-
-    def _packets(self) -> Iterator[Packet]:
-        scale_to = 1_000_000_000 if self.nanosecond else 1_000_000
-        order = self.order
-        for btype, body in self._replay():
-            if btype == 6:  # enhanced packet block
-                if len(body) < 20:
-                    raise self._too_short(btype)
-                iface, hi, lo, caplen, length = struct.unpack_from(order + "IIIII", body)
-                data = body[20:20 + caplen]
-            elif btype == 3:  # simple packet block: no timestamp, caplen bounded by the snaplen
-                if len(body) < 4:
-                    raise self._too_short(btype)
-                length = struct.unpack_from(order + "I", body)[0]
-                iface, hi, lo = 0, 0, 0
-                caplen = min(length, self.snaplen, len(body) - 4)
-                data = body[4:4 + caplen]
-            elif btype == 2:  # obsolete packet block
-                if len(body) < 20:
-                    raise self._too_short(btype)
-                iface, _drops, hi, lo, caplen, length = struct.unpack_from(order + "HHIIII", body)
-                data = body[20:20 + caplen]
-            else:
-                continue
-            if iface >= len(self.interfaces):
-                raise CaptureFileError(f"{self.path}: a packet names interface {iface}, which is not described",
-                                       "the file is damaged")
-            _, units, offset = self.interfaces[iface]
-            ticks = (hi << 32) | lo
-            sec, rest = divmod(ticks, units)
-            frac = rest * scale_to // units
-            yield sec + offset, frac, len(data), length, data
-
-    def _too_short(self, btype: int) -> CaptureFileError:
-        # libpcap's words for a block whose fixed fields do not fit in its length.
-        return CaptureFileError(f"{self.path}: block of type {btype} in pcapng dump file is too short",
-                                "the file is damaged")
-
-    def _replay(self) -> Iterator[tuple[int, bytes]]:
-        yield from self._early
-        self._early = []
-        yield from self._blocks
+            raise CaptureFileError.at(self.path, f"truncated dump file; tried to read 16 header bytes, only got {rest}",
+                                      where, CUT_SHORT)

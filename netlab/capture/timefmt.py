@@ -9,6 +9,22 @@ from __future__ import annotations
 import time
 
 TS_DEFAULT, TS_NONE, TS_UNIX, TS_DELTA, TS_DATE, TS_SINCE_FIRST = range(6)
+TIME_ERROR = "[Error converting time]"  # tcpdump's text for a stamp it cannot show
+
+
+def clock_at(conv, sec: int, with_date: bool) -> str | None:
+    """clock_text() of conv(sec) (localtime or gmtime), or None where tcpdump prints TIME_ERROR.
+
+    tcpdump refuses a second count whose low 32 bits have the top bit set (a negative
+    32-bit time), and any the C library cannot convert (a damaged pcapng stamp can
+    be thousands of years away).
+    """
+    if sec & 0x80000000:
+        return None
+    try:
+        return clock_text(conv(sec), with_date)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def clock_text(tm: time.struct_time, with_date: bool) -> str:
@@ -41,13 +57,17 @@ class TimeFormatter:
         mode = self.mode
         if mode == TS_DEFAULT or mode == TS_DATE:
             if sec != self._sec:
-                self._prefix = clock_text(self._conv(sec), mode == TS_DATE)
+                self._prefix = clock_at(self._conv, sec, mode == TS_DATE)
                 self._sec = sec
+            if self._prefix is None:
+                return TIME_ERROR + " "
             return self._fmt % (self._prefix, frac)
         if mode == TS_NONE:
             return ""
         if mode == TS_UNIX:
-            return self._fmt % (sec, frac)
+            if sec & 0x80000000:
+                return TIME_ERROR + " "
+            return self._fmt % (sec & 0xFFFFFFFF, frac)
         # -ttt / -ttttt: a difference, printed as HH:MM:SS.frac after a sign column.
         # Done as tcpdump does it (netdissect_timevalsub: one borrow, fractions as
         # signed 32-bit values), so that even invalid fractions print the same.
@@ -70,5 +90,7 @@ class TimeFormatter:
         if dfrac < 0:
             dsec -= 1
             dfrac += self._scale
-        tm = time.gmtime(dsec)
-        return sign + self._fmt % ("%02d:%02d:%02d" % tm[3:6], dfrac & 0xFFFFFFFF)
+        clock = clock_at(time.gmtime, dsec, False)
+        if clock is None:
+            return sign + TIME_ERROR + " "
+        return sign + self._fmt % (clock, dfrac & 0xFFFFFFFF)

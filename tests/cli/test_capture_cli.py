@@ -324,7 +324,7 @@ def test_pcapng_block_too_short_for_its_fields_is_one_error(tmp_path, btype, sho
         assert mine.returncode == 2, mine.stderr
         errors = [line for line in mine.stderr.splitlines() if not line.startswith("reading from file")]
         assert errors == [f"netlab: error: {path}: block of type {btype} in pcapng dump file is too short "
-                          "(the file is damaged)"]
+                          f"(block 3 at byte {len(shb + idb + epb)}: the file is damaged)"]
 
 
 @pytest.mark.parametrize("args", [["-n", "tcp"], ["--count", "tcp"], ["--count"], ["-n", "-c", "3", "port", "43"]])
