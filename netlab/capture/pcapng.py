@@ -23,6 +23,7 @@ SHB_INSANE_MAX = 1024 * 1024        # BT_SHB_INSANE_MAX
 INITIAL_MAX_BLOCKSIZE = 16 * 1024 * 1024
 MASK64 = (1 << 64) - 1
 IDB, PB, SPB, EPB = 1, 2, 3, 6
+CHUNK = 4 * 1024 * 1024
 
 
 def _signed64(value: int) -> int:
@@ -42,13 +43,18 @@ class _Interface:
 class _Block:
     """A block's body (without header and trailer) and a cursor over it, as libpcap's block_cursor."""
 
-    __slots__ = ("btype", "data", "pos", "where")
+    __slots__ = ("btype", "data", "pos", "number", "offset")
 
-    def __init__(self, btype: int, data: bytes, where: str):
+    def __init__(self, btype: int, data: bytes, number: int, offset: int):
         self.btype = btype
         self.data = data
         self.pos = 0
-        self.where = where
+        self.number = number
+        self.offset = offset
+
+    @property
+    def where(self) -> str:
+        return f"block {self.number} at byte {self.offset}"
 
     def take(self, n: int, path: str) -> bytes:
         if len(self.data) - self.pos < n:
@@ -69,7 +75,8 @@ class PcapngParser:
         """``head``: the first bytes already read (at least 4); ``nano``: the unit of the fractions handed out."""
         self.path = path
         self.file = file
-        self._pending = head
+        self._buf = head  # read, not yet handed out: from _pos on
+        self._pos = 0
         self.offset = 0           # of the next byte to read
         self.blocks = 0           # blocks read so far (for "block N at byte M")
         self.user_tsresol = 1_000_000_000 if nano else 1_000_000
@@ -82,10 +89,14 @@ class PcapngParser:
     # --- bytes and blocks ---
 
     def _read(self, n: int) -> bytes:
-        data = self._pending[:n]
-        self._pending = self._pending[n:]
-        if len(data) < n:
-            data += self.file.read(n - len(data))
+        """n bytes (fewer at the end of the file), from a buffer refilled a few MiB at a time."""
+        buf, pos = self._buf, self._pos
+        if pos + n > len(buf):
+            buf = buf[pos:] + self.file.read(max(CHUNK, n))
+            pos = 0
+            self._buf = buf
+        data = buf[pos:pos + n]
+        self._pos = pos + len(data)
         self.offset += len(data)
         return data
 
@@ -118,28 +129,56 @@ class PcapngParser:
     def _next_block(self) -> _Block | None:
         """read_block(): the next block, checked; None at the end of the file."""
         start = self.offset
-        where = f"block {self.blocks} at byte {start}"
         head = self._read(8)
         if not head:
             return None
         if len(head) < 8:
             raise CaptureFileError.at(self.path, f"truncated pcapng dump file; tried to read 8 bytes, only got {len(head)}",
-                                      where, CUT_SHORT)
+                                      self._where(start), CUT_SHORT)
         btype, total = struct.unpack(self.order + "II", head)
         if total < 12:
-            raise self._error(f"block in pcapng dump file has a length of {total} < 12", where)
+            raise self._error(f"block in pcapng dump file has a length of {total} < 12", self._where(start))
         if total % 4:
-            raise self._error(f"block in pcapng dump file has a length of {total} that is not a multiple of 4", where)
+            raise self._error(f"block in pcapng dump file has a length of {total} that is not a multiple of 4",
+                              self._where(start))
         if total > self.max_blocksize:
-            raise self._error(f"pcapng block size {total} > maximum {self.max_blocksize}", where)
+            raise self._error(f"pcapng block size {total} > maximum {self.max_blocksize}", self._where(start))
         rest = self._read(total - 8)
         if len(rest) < total - 8:
             raise CaptureFileError.at(self.path, f"truncated pcapng dump file; tried to read {total - 8} bytes, "
-                                      f"only got {len(rest)}", where, CUT_SHORT)
+                                      f"only got {len(rest)}", self._where(start), CUT_SHORT)
         if struct.unpack_from(self.order + "I", rest, total - 12)[0] != total:
-            raise self._error("block total length in header and trailer don't match", where)
+            raise self._error("block total length in header and trailer don't match", self._where(start))
         self.blocks += 1
-        return _Block(btype, rest[:-4], where)
+        return _Block(btype, rest[:-4], self.blocks - 1, start)
+
+    def _raw_blocks(self) -> Iterator[tuple[int, bytes, int]]:
+        """_next_block() as (type, body, offset) tuples: the packet loop's fast form (no object per block)."""
+        read = self._read
+        head_of = struct.Struct(self.order + "II").unpack
+        trailer_of = struct.Struct(self.order + "I").unpack_from
+        max_blocksize = self.max_blocksize
+        while True:
+            start = self.offset
+            taken = head = read(8)
+            if len(head) == 8:
+                btype, total = head_of(head)
+                if 12 <= total <= max_blocksize and not total % 4:
+                    rest = read(total - 8)
+                    taken += rest
+                    if len(rest) == total - 8 and trailer_of(rest, total - 12)[0] == total:
+                        self.blocks += 1
+                        yield btype, rest[:-4], start
+                        continue
+            # The end, or damage: put the bytes back; the careful reader says which, and where.
+            self._buf, self._pos, self.offset = taken + self._buf[self._pos:], 0, start
+            if self._next_block() is None:
+                return
+            raise AssertionError("a block the fast reader refused passed the careful one")
+
+    def _where(self, start: int, number: int | None = None) -> str:
+        """The place of a block (blocks counted from 0, the section header first); default: the one being read."""
+        return f"block {self.blocks if number is None else number} at byte {start}"
 
     # --- interfaces ---
 
@@ -222,39 +261,47 @@ class PcapngParser:
             yield batch
 
     def _packets(self) -> Iterator[Packet]:
-        path, order = self.path, self.order
-        while True:
-            block = self._next_block()
-            if block is None:
-                return
-            btype = block.btype
-            if btype == EPB:
-                iface, hi, lo, caplen, length = struct.unpack(order + "IIIII", block.take(20, path))
+        path = self.path
+        epb_fields = struct.Struct(self.order + "IIIII").unpack_from
+        for btype, body, start in self._raw_blocks():
+            if btype == EPB:  # the common case, inline: a few fields and a slice
+                if len(body) < 20:
+                    raise self._too_short(btype, start)
+                iface, hi, lo, caplen, length = epb_fields(body)
                 ticks = hi << 32 | lo
+                fixed = 20
             elif btype == SPB:
-                length = struct.unpack(order + "I", block.take(4, path))[0]
-                iface, ticks = 0, 0
+                if len(body) < 4:
+                    raise self._too_short(btype, start)
+                length = struct.unpack_from(self.order + "I", body)[0]
+                iface, ticks, fixed = 0, 0, 4
                 caplen = min(length, self.snaplen)  # an SPB has no captured length: the snapshot bounds it
             elif btype == PB:
-                iface, _drops, hi, lo, caplen, length = struct.unpack(order + "HHIIII", block.take(20, path))
-                ticks = hi << 32 | lo
+                if len(body) < 20:
+                    raise self._too_short(btype, start)
+                iface, _drops, hi, lo, caplen, length = struct.unpack_from(self.order + "HHIIII", body)
+                ticks, fixed = hi << 32 | lo, 20
             elif btype == IDB:
-                self._another_interface(block)
+                self._another_interface(_Block(btype, body, self.blocks - 1, start))
                 continue
             elif btype == SHB:
-                self._another_section(block)
+                self._another_section(_Block(btype, body, self.blocks - 1, start))
                 continue
             else:
                 continue
             if iface >= len(self.interfaces):
                 raise self._error(f"a packet arrived on interface {iface}, but there's no Interface Description Block "
-                                  "for that interface", block.where)
+                                  "for that interface", self._where(start, self.blocks - 1))
             if caplen > self.snaplen:
                 raise self._error(f"invalid packet capture length {caplen}, bigger than snaplen of {self.snaplen}",
-                                  block.where)
+                                  self._where(start, self.blocks - 1))
+            if len(body) - fixed < caplen:
+                raise self._too_short(btype, start)
             sec, frac = self._stamp(self.interfaces[iface], ticks)
-            data = block.take(caplen, path)
-            yield sec, frac, caplen, length, data
+            yield sec, frac, caplen, length, body[fixed:fixed + caplen]
+
+    def _too_short(self, btype: int, start: int) -> CaptureFileError:
+        return self._error(f"block of type {btype} in pcapng dump file is too short", self._where(start, self.blocks - 1))
 
     def _stamp(self, iface: _Interface, ticks: int) -> tuple[int, int]:
         """libpcap's conversion: unsigned 64-bit seconds plus the offset, the fraction scaled to the user's unit."""
