@@ -49,7 +49,9 @@ def read(path: str | os.PathLike, filter: str | None = None, *, count: int | Non
     ``count`` stops after that many (-c), ``nano`` gives nanosecond times
     (--nano), ``utc`` prints the line's time in UTC. A file that is not a
     capture raises CaptureFileError, a bad filter UsageError, both at the
-    call. The file is closed when the loop ends (or the iterator is closed).
+    call; a file damaged further on gives the packets before the damage, then
+    raises CaptureFileError there (where tcpdump stops, with libpcap's reason).
+    The file is closed when the loop ends (or the iterator is closed).
     """
     if count is not None and count <= 0:
         raise UsageError(f"invalid packet count {count}", "count takes a positive number")
