@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from netlab.capture.pcapng import PcapngParser
-from netlab.capture.savefile import (CUT_SHORT, CaptureFileError, adjust_snapshot, check_linktype,
+from netlab.capture.savefile import (CUT_SHORT, INT_MAX, CaptureFileError, adjust_snapshot, check_linktype,
                                      max_snaplen)
 from netlab.errors import UsageError
 
@@ -30,7 +30,10 @@ PCAP_MAGICS = {  # magic as read little-endian -> (byte order, nanosecond file)
     0xA1B23C4D: ("<", True),
     0xD4C3B2A1: (">", False),
     0x4D3CB2A1: (">", True),
+    0xA1B2CD34: ("<", False),  # Alexey Kuznetzov's patched libpcap: 24-byte record headers
+    0x34CDB2A1: (">", False),
 }
+KUZNETZOV_MAGICS = (0xA1B2CD34, 0x34CDB2A1)
 PCAPNG_SHB = 0x0A0D0D0A
 LINKTYPE_MASK = 0x03FFFFFF  # the upper bits of the pcap header's link type carry FCS flags
 
@@ -274,7 +277,9 @@ class _PcapParser:
                                       f"{len(head) - 4}", "file header", CUT_SHORT)
         self.path = path
         self.file = file
-        order, self.nanosecond = PCAP_MAGICS[struct.unpack_from("<I", head)[0]]
+        magic = struct.unpack_from("<I", head)[0]
+        order, self.nanosecond = PCAP_MAGICS[magic]
+        self.record_size = 24 if magic in KUZNETZOV_MAGICS else 16  # the patched header adds ifindex, protocol, type
         self.order = order
         _, major, minor, _zone, _sigfigs, snaplen, network = struct.unpack(order + "IHHiIII", head)
         if major < 2:
@@ -286,6 +291,8 @@ class _PcapParser:
         self.linktype = network & LINKTYPE_MASK
         check_linktype(path, self.linktype)
         self.snaplen = adjust_snapshot(self.linktype, snaplen)
+        if self.record_size == 24 and self.linktype == 1:  # libpcap: a cooked capture may add a fake Ethernet header
+            self.snaplen = min(self.snaplen + 14, INT_MAX)
         # A bigger record is damage; one up to this size but past the snapshot is cut to the snapshot.
         self.max_caplen = max_snaplen(self.linktype)
 
@@ -294,6 +301,7 @@ class _PcapParser:
         unpack_from = struct.Struct(self.order + "IIII").unpack_from
         read = self.file.read
         snaplen = self.snaplen
+        hdr = self.record_size
         lengths = self.lengths
         limit = min(snaplen, self.max_caplen)
         batch: list[Packet] = []
@@ -310,11 +318,11 @@ class _PcapParser:
             buf = buf[pos:] + chunk if pos < len(buf) else chunk
             pos = 0
             end = len(buf)
-            while pos + 16 <= end:
+            while pos + hdr <= end:
                 sec, frac, caplen, length = unpack_from(buf, pos)
                 if lengths is not None and (lengths == "swapped" or caplen > length):
                     caplen, length = length, caplen
-                start = pos + 16
+                start = pos + hdr
                 stop = start + caplen
                 if caplen > limit:  # rare: libpcap's checks, or a record cut to the snapshot
                     if caplen > self.max_caplen:
@@ -340,14 +348,14 @@ class _PcapParser:
             yield batch
         rest = len(buf) - pos
         where = f"record {records} at byte {offset + pos}"
-        if rest >= 16:
+        if rest >= hdr:
             caplen, length = unpack_from(buf, pos)[2:]
             if lengths is not None and (lengths == "swapped" or caplen > length):
                 caplen = length
-            got = rest - 16
+            got = rest - hdr
             want = snaplen if caplen > snaplen and got < snaplen else caplen
             raise CaptureFileError.at(self.path, f"truncated dump file; tried to read {want} captured bytes, only got "
                                       f"{got}", where, CUT_SHORT)
         if rest > 0:
-            raise CaptureFileError.at(self.path, f"truncated dump file; tried to read 16 header bytes, only got {rest}",
-                                      where, CUT_SHORT)
+            raise CaptureFileError.at(self.path, f"truncated dump file; tried to read {hdr} header bytes, "
+                                      f"only got {rest}", where, CUT_SHORT)

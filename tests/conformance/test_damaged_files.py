@@ -232,6 +232,17 @@ def test_big_endian_file_with_a_damaged_record(pcaps, tmp_path):
         assert "record 5 at byte" in error
 
 
+def test_kuznetzov_pcap_reads_and_breaks_as_with_tcpdump(pcaps, tmp_path):
+    blob = damage.kuznetzov_pcap((pcaps / "whois.pcap").read_bytes())
+    path = tmp_path / "patched.pcap"
+    path.write_bytes(blob)
+    for args in (["-n", "-x"], ["--count"], ["-n", "tcp"]):
+        agree(path, *args, refused=False)
+    path.write_bytes(blob[:-30])
+    for args in (["-n"], ["--count"], ["-n", "tcp"]):
+        assert "truncated dump file" in agree(path, *args, refused=True)
+
+
 # --- the Python API ---------------------------------------------------------------------------------------------
 
 def test_api_reads_the_packets_before_the_damage_then_raises(pcaps, tmp_path):

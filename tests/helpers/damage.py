@@ -92,6 +92,17 @@ def byte_swapped_pcap(blob: bytes) -> bytes:
     return bytes(out)
 
 
+def kuznetzov_pcap(blob: bytes) -> bytes:
+    """A little-endian pcap file in the patched format of Alexey Kuznetzov's libpcap (24-byte record headers)."""
+    out = bytearray(struct.pack("<I", 0xA1B2CD34) + blob[4:24])
+    off = 24
+    while off + 16 <= len(blob):
+        caplen = struct.unpack_from("<I", blob, off + 8)[0]
+        out += blob[off:off + 16] + struct.pack("<iHBx", 2, 0x0800, 0) + blob[off + 16:off + 16 + caplen]
+        off += 16 + caplen
+    return bytes(out)
+
+
 def seeds(pcaps: Path) -> list[tuple[str, bytes]]:
     """(name, bytes) of every seed file: the conformance captures and pcapng and big-endian forms of them."""
     out = [(name, (pcaps / name).read_bytes()) for name in SEED_PCAPS if (pcaps / name).exists()]
@@ -99,6 +110,7 @@ def seeds(pcaps: Path) -> list[tuple[str, bytes]]:
                                                     "tcp-handshake-nano.pcap"))
     out += [
         ("whois-be.pcap", byte_swapped_pcap(whois.read_bytes())),
+        ("whois-kuznetzov.pcap", kuznetzov_pcap(whois.read_bytes())),
         ("whois.pcapng", pcapng_of(whois)),
         ("whois-be.pcapng", pcapng_of(whois, order=">", tsresol=6)),
         ("dns-nano.pcapng", pcapng_of(dns, tsresol=9, second_interface=True)),
@@ -122,15 +134,16 @@ def fields(blob: bytes) -> list[Field]:
 
 def _pcap_fields(blob: bytes) -> list[Field]:
     magic = struct.unpack_from("<I", blob)[0]
-    order = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    order = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D, 0xA1B2CD34) else ">"
+    header = 24 if magic in (0xA1B2CD34, 0x34CDB2A1) else 16  # Kuznetzov's records are longer
     out = [Field(0, 4, order, "magic"), Field(4, 2, order, "version_major"), Field(6, 2, order, "version_minor"),
            Field(8, 4, order, "thiszone"), Field(16, 4, order, "snaplen"), Field(20, 4, order, "linktype")]
     out = [f for f in out if f.offset + f.size <= len(blob)]
     off, n = 24, 0
-    while off + 16 <= len(blob):
+    while off + header <= len(blob):
         for delta, name in ((0, "ts_sec"), (4, "ts_frac"), (8, "caplen"), (12, "len")):
             out.append(Field(off + delta, 4, order, f"record {n} {name}"))
-        off += 16 + struct.unpack_from(order + "I", blob, off + 8)[0]
+        off += header + struct.unpack_from(order + "I", blob, off + 8)[0]
         n += 1
     return out
 
