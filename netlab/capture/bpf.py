@@ -26,6 +26,9 @@ from netlab.errors import UsageError
 OFFLINE_NETMASK = 0
 BAD_FILTER_HINT = "see pcap-filter(7) for the syntax"
 
+_PAST_PCAPY_RANGE = range(277, 290)
+_STAND_IN = 147  # DLT_USER0: in the matching range, no filter code of its own
+
 _BPF_LD_W_LEN = 0x80   # BPF_LD|BPF_W|BPF_LEN: A <- wire length
 _BPF_LDX_W_LEN = 0x81  # BPF_LDX|BPF_W|BPF_LEN: X <- wire length
 
@@ -44,10 +47,15 @@ def compile_filter(expression: str, linktype: int, snaplen: int = 262144, netmas
     import pcapy
 
     dlt = linktypes.dlt_for_linktype(linktype)
+    # pcapy's own libpcap (1.9) ends the "matching" range at 276; tcpdump's (1.10) at 289, with no
+    # filter code of its own for the types past 276. A type its compiler treats the same way
+    # (USER0) stands in for them: a link-independent filter (len, link[0]) then works as in tcpdump.
+    compile_as = _STAND_IN if dlt in _PAST_PCAPY_RANGE else dlt
     try:
-        program = pcapy.compile(dlt, snaplen, expression, 1, netmask)
+        program = pcapy.compile(compile_as, snaplen, expression, 1, netmask)
     except pcapy.PcapError as err:
-        raise UsageError(str(err), BAD_FILTER_HINT) from None
+        raise UsageError(str(err).replace(f"DLT {_STAND_IN}", f"DLT {dlt}") if compile_as != dlt else str(err),
+                         BAD_FILTER_HINT) from None
     facts = linktypes.of(linktype)
     if offline and not facts.direction_in_header and _reads_socket_metadata(program.get_bpf()):
         # The direction lives in the kernel's socket metadata, which a file does not keep.
@@ -56,6 +64,11 @@ def compile_filter(expression: str, linktype: int, snaplen: int = 262144, netmas
         name = facts.description or f"DLT {dlt}"
         raise UsageError(f"inbound/outbound not supported on {name} when reading savefiles", BAD_FILTER_HINT)
     return program
+
+
+def pcapy_compiles_for(linktype: int) -> bool:
+    """Whether pcapy's libpcap itself compiles filters for this link type (else a stand-in does, here only)."""
+    return linktypes.dlt_for_linktype(linktype) not in _PAST_PCAPY_RANGE
 
 
 def _reads_socket_metadata(instructions) -> bool:

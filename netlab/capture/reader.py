@@ -130,8 +130,11 @@ class OfflineCapture:
     def _libpcap_can_filter(self) -> bool:
         # libpcap reads and filters in C, so rejected packets cost no Python at all; its
         # stamps are microseconds, so only where no precision conversion is involved.
+        from netlab.capture.bpf import pcapy_compiles_for
+
         info = self.info
-        return info.format == "pcap" and not info.nanosecond and not self.nano and self._reopenable
+        return (info.format == "pcap" and not info.nanosecond and not self.nano and self._reopenable
+                and pcapy_compiles_for(info.linktype))
 
     def _libpcap_filtered_batches(self, size: int) -> Iterator[list[Packet]]:
         import pcapy

@@ -172,6 +172,16 @@ def test_link_types_tcpdump_cannot_compile_for_are_refused(pcaps, tmp_path, link
         assert not refused or "unknown data link type" in error
 
 
+@pytest.mark.parametrize("linktype", [277, 280, 289])
+def test_link_types_newer_than_pcapy_s_libpcap_filter_as_in_tcpdump(pcaps, tmp_path, linktype):
+    # pcapy's libpcap (1.9) called these unknown, tcpdump's (1.10) filters them by length and offsets.
+    path = tmp_path / "new.pcap"
+    path.write_bytes(with_field((pcaps / "whois.pcap").read_bytes(), "linktype", linktype))
+    for args in (["--count", "len > 60"], ["--count", "link[0] = 82"]):  # (how a USER0 packet prints: not here)
+        agree(path, *args, refused=False)
+    assert "link-layer type filtering not implemented" in damage.run_netlab(path, "tcp").stderr.decode()
+
+
 def test_pcapng_unknown_link_type(pcaps, tmp_path):
     path = tmp_path / "lt.pcapng"
     path.write_bytes(with_field(damage.pcapng_of(pcaps / "whois.pcap"), "(type 1) linktype", 0xFFFF))
