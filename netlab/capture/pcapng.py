@@ -116,7 +116,8 @@ class PcapngParser:
             raise CaptureFileError.at(self.path, "unknown file format", None, "expected pcap or pcapng")
         total = struct.unpack_from(self.order + "I", head, 4)[0]
         if not 28 <= total <= SHB_INSANE_MAX:
-            raise self._error(f"Section Header Block in pcapng dump file has invalid length {total}", "block 0 at byte 0")
+            raise self._error(f"Section Header Block in pcapng dump file has invalid length {total}",
+                              "block 0 at byte 0")
         rest = self._read(total - 12)
         if len(rest) < total - 12:
             raise CaptureFileError.at(self.path, f"truncated pcapng dump file; tried to read {total - 12} bytes, "
@@ -133,7 +134,8 @@ class PcapngParser:
         if not head:
             return None
         if len(head) < 8:
-            raise CaptureFileError.at(self.path, f"truncated pcapng dump file; tried to read 8 bytes, only got {len(head)}",
+            raise CaptureFileError.at(self.path, f"truncated pcapng dump file; tried to read 8 bytes, "
+                                      f"only got {len(head)}",
                                       self._where(start), CUT_SHORT)
         btype, total = struct.unpack(self.order + "II", head)
         if total < 12:
@@ -301,7 +303,8 @@ class PcapngParser:
             yield sec, frac, caplen, length, body[fixed:fixed + caplen]
 
     def _too_short(self, btype: int, start: int) -> CaptureFileError:
-        return self._error(f"block of type {btype} in pcapng dump file is too short", self._where(start, self.blocks - 1))
+        return self._error(f"block of type {btype} in pcapng dump file is too short",
+                           self._where(start, self.blocks - 1))
 
     def _stamp(self, iface: _Interface, ticks: int) -> tuple[int, int]:
         """libpcap's conversion: unsigned 64-bit seconds plus the offset, the fraction scaled to the user's unit."""

@@ -68,7 +68,8 @@ def check(path: Path, args: list[str], what: str) -> None:
     assert (mine.returncode != 0) == (theirs.returncode != 0), told
     if mine.returncode:
         # The file named, unless the filter is what failed (libpcap cannot compile it for the link type).
-        named = errors[0].startswith(f"netlab: error: {path}: ") or errors[0].endswith("(see pcap-filter(7) for the syntax)")
+        named = (errors[0].startswith(f"netlab: error: {path}: ")
+                 or errors[0].endswith("(see pcap-filter(7) for the syntax)"))
         assert mine.returncode == 2 and named, told
     if args[0] == "--count":
         assert mine.stdout == theirs.stdout, told

@@ -169,7 +169,8 @@ def _pcapng_fields(blob: bytes) -> list[Field]:
             pos = body + 8
             while pos + 4 <= off + length - 4:
                 code, size = struct.unpack_from(order + "HH", blob, pos)
-                out += [Field(pos, 2, order, f"{where} option code"), Field(pos + 2, 2, order, f"{where} option {code} length")]
+                out += [Field(pos, 2, order, f"{where} option code"),
+                        Field(pos + 2, 2, order, f"{where} option {code} length")]
                 if code == 9 and size >= 1:
                     out.append(Field(pos + 4, 1, order, f"{where} if_tsresol"))
                 if code == 0:
