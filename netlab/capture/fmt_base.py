@@ -100,8 +100,13 @@ def pseudo6(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
     return src + dst + struct.pack("!IxxxB", length, proto)
 
 
+_PRINTABLE = bytes(range(0x20, 0x7F))
+
+
 def printjn(b: bytes) -> str:
     """tcpdump's nd_printjn: printable ASCII as is, other bytes escaped like fn_print_char."""
+    if not b.translate(None, _PRINTABLE):  # nothing to escape (the common case, and long strings)
+        return b.decode("ascii")
     out = []
     for c in b:
         if c & 0x80:
