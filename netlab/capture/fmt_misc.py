@@ -1,8 +1,8 @@
-"""Small protocols tcpdump names on its default line: IGMP, NTP, BOOTP/DHCP, DHCPv6, syslog.
+"""Small protocols tcpdump names on its default line: IGMP, BOOTP/DHCP, DHCPv6, syslog.
 
-Only their non-verbose lines (with -v tcpdump prints much more of NTP, DHCP,
+Only their non-verbose lines (with -v tcpdump prints much more of DHCP,
 DHCPv6 and syslog, which netlab does not reproduce: those get the plain UDP
-line; IGMP's -v group records are here).
+line; IGMP's -v group records are here). NTP has a module of its own, fmt_ntp.
 """
 
 from __future__ import annotations
@@ -130,20 +130,6 @@ def _relts(secs):
     return "".join(parts) or "0s"
 
 
-_NTP_MODES = {0: "unspecified", 1: "symmetric active", 2: "symmetric passive", 3: "Client", 4: "Server",
-              5: "Broadcast", 6: "Control Message", 7: "Reserved"}
-
-
-def ntp_print(f, out, d, q, length, end, ulen, fragmented):
-    if f.vflag:
-        return False  # tcpdump -v decodes the whole NTP packet: not reproduced, plain UDP line
-    if q >= end:
-        raise Truncated("ntp")
-    b = d[q]
-    out.append("NTPv%u, %s, length %u" % ((b >> 3) & 7, _NTP_MODES[b & 7], length))
-    return True
-
-
 def bootp_print(f, out, d, q, length, end, ulen, fragmented):
     if f.vflag:
         return False  # tcpdump -v decodes every DHCP option: not reproduced, plain UDP line
@@ -212,5 +198,4 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
 dispatch.ip_proto(2, igmp_print, v6=False)
 dispatch.ports(dispatch.UDP_PORTS, dhcp6_print, 546, 547)
 dispatch.ports(dispatch.UDP_PORTS, syslog_print, 514)
-dispatch.ports(dispatch.UDP_PORTS, ntp_print, 123)
 dispatch.ports(dispatch.UDP_PORTS, bootp_print, 67, 68)

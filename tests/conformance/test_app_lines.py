@@ -2,7 +2,8 @@
 
 The datagrams are built here (Ethernet/IPv4/UDP, checksums right) and written
 to a pcap that tcpdump and netlab both print. Only the non-verbose lines: with
--v tcpdump decodes NTP, DHCP, DHCPv6 and syslog in full, which netlab does not reproduce.
+-v tcpdump decodes DHCP, DHCPv6 and syslog in full, which netlab does not reproduce
+(NTP with -v: test_resp_ntp.py).
 """
 
 from __future__ import annotations
