@@ -135,9 +135,22 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         out.append(printjn(text))
         out.append("]")
         return
-    app = dispatch.TCP_PORTS.get(sport) or dispatch.TCP_PORTS.get(dport)
+    app = dispatch.TCP_PORTS.get(sport)
+    other = dispatch.TCP_PORTS.get(dport)
+    if app is None or (other is not None and _asked_first(dport, sport)):
+        app = other
     if app is not None:
         app(f, out, d, q, length, end)
+
+
+# The order tcp_print asks for the ports it knows: both ports of a segment may be
+# known (an HTTP client on port 6379), and the first one asked decides.
+_PORT_ORDER = {port: rank for rank, port in enumerate((23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653,
+                                                       21, 80, 8080, 554, 8554, 53))}
+
+
+def _asked_first(port: int, than: int) -> bool:
+    return _PORT_ORDER.get(port, 99) < _PORT_ORDER.get(than, 99)
 
 
 def conversation(src: bytes, dst: bytes, sport: int, dport: int) -> tuple[tuple, bool]:
