@@ -103,17 +103,23 @@ def pseudo6(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
 _PRINTABLE = bytes(range(0x20, 0x7F))
 
 
+def _escaped(c: int) -> str:
+    """fn_print_char: M- for the high bit, then ^ for a control character (DEL is ^?)."""
+    text = ""
+    if c & 0x80:
+        text = "M-"
+        c &= 0x7F
+    if c < 0x20 or c == 0x7F:
+        return text + "^" + chr(c ^ 0x40)
+    return text + chr(c)
+
+
+# every byte that is not printed as itself -> its escape, for str.translate (a C loop)
+_ESCAPES = {c: _escaped(c) for c in range(256) if not 0x20 <= c < 0x7F}
+
+
 def printjn(b: bytes) -> str:
     """tcpdump's nd_printjn: printable ASCII as is, other bytes escaped like fn_print_char."""
     if not b.translate(None, _PRINTABLE):  # nothing to escape (the common case, and long strings)
         return b.decode("ascii")
-    out = []
-    for c in b:
-        if c & 0x80:
-            out.append("M-")
-            c &= 0x7F
-        if c < 0x20 or c == 0x7F:
-            out.append("^" + chr(c ^ 0x40))
-        else:
-            out.append(chr(c))
-    return "".join(out)
+    return b.decode("latin-1").translate(_ESCAPES)
