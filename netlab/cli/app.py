@@ -25,8 +25,7 @@ from netlab.errors import ExitStatus, NetlabError
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
 # `netlab conns` must start fast.
 COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "backlog",
-            "reuseaddr-demo": "reuseaddr", "schema": "schema",
-            "exporter": "exporter"}
+            "reuseaddr-demo": "reuseaddr", "lab": "lab", "exporter": "exporter", "schema": "schema"}
 
 app = typer.Typer(
     name="netlab",

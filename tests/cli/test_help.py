@@ -23,7 +23,7 @@ def examples(text: str) -> list[str]:
 
 
 def test_the_commands_are_listed():
-    assert COMMANDS == ["conns", "ping", "capture", "backlog", "reuseaddr-demo", "schema", "exporter"]
+    assert COMMANDS == ["conns", "ping", "capture", "backlog", "reuseaddr-demo", "lab", "exporter", "schema"]
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])

@@ -1,0 +1,186 @@
+"""Each judge of `netlab lab`, fed evidence where its claim holds and evidence where it does not.
+
+The evidence is what the experiment's measure() returns (the same keys); here it
+is written by hand, so every verdict a judge can give is seen at least once.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from netlab.lab import experiments
+from netlab.lab.experiments import boundaries, handshake, teardown, udp
+from netlab.lab.experiments.record import DEPENDS, FAILS, HOLDS, PARTLY, UNMEASURED, VERDICTS, judge
+from tests.helpers.env import SHARED
+
+J, K = 1000, 5000
+C, S = 40000, 8001
+
+
+def seg(t, sport, dport, flags, seq, ack, payload=0):
+    return {"t_ms": t, "proto": "tcp", "sport": sport, "dport": dport, "flags": flags, "seq": seq, "ack": ack,
+            "payload": payload}
+
+
+def handshake_evidence(**change):
+    ev = {"client_port": C, "server_port": S, "data_sent": 5, "data_received": 5, "j": J, "k": K,
+          "calls_ms": {"connect_called": 0.0, "connect_returned": 0.09, "accept_called": -20.0, "accept_returned": 0.2},
+          "segments": [seg(0.05, C, S, "S", J, 0), seg(0.06, S, C, "S.", K, J + 1), seg(0.07, C, S, ".", J + 1, K + 1),
+                       seg(1.0, C, S, "P.", J + 1, K + 1, 5), seg(1.01, S, C, ".", K + 1, J + 6)]}
+    ev.update(change)
+    return ev
+
+
+def test_handshake_numbers_hold_on_sin_j_k_and_fail_on_other_numbers():
+    assert handshake.judge_numbers(handshake_evidence())[0] == HOLDS
+    bad = handshake_evidence()
+    bad["segments"][1] = seg(0.06, S, C, "S.", K, J + 2)
+    assert handshake.judge_numbers(bad)[0] == FAILS
+    assert handshake.judge_numbers(handshake_evidence(segments=None))[0] == UNMEASURED
+
+
+def test_connect_and_accept_returns_are_judged_against_the_segment_times():
+    assert handshake.judge_connect(handshake_evidence())[0] == HOLDS
+    assert handshake.judge_accept(handshake_evidence())[0] == HOLDS
+    early = handshake_evidence(calls_ms={"connect_called": 0.0, "connect_returned": 0.055, "accept_called": -1.0,
+                                         "accept_returned": 0.065})
+    assert handshake.judge_connect(early)[0] == FAILS
+    assert handshake.judge_accept(early)[0] == FAILS
+    verdict, why = handshake.judge_connect(handshake_evidence())
+    assert "after the third too" in why
+
+
+def test_data_ack_is_seq_plus_bytes_not_plus_one():
+    verdict, why = handshake.judge_data_ack(handshake_evidence())
+    assert verdict == FAILS and "S+5" in why
+    plus_one = handshake_evidence()
+    plus_one["segments"][4] = seg(1.01, S, C, ".", K + 1, J + 7)
+    assert handshake.judge_data_ack(plus_one)[0] == HOLDS
+
+
+def close_run(port, segments, wait_ms=0.0, read=0, states=()):
+    return {"client_port": port, "server_wait_ms": wait_ms, "read_returned": read, "states_after": list(states),
+            "close_segments": segments}
+
+
+X, Y = 2000, 7000
+THREE = [seg(0.0, C, S, "F.", X, Y), seg(0.1, S, C, "F.", Y, X + 1), seg(0.2, C, S, ".", X + 1, Y + 1)]
+FOUR = [seg(0.0, C + 1, S, "F.", X, Y), seg(0.3, S, C + 1, ".", Y, X + 1), seg(200.0, S, C + 1, "F.", Y, X + 1),
+        seg(200.1, C + 1, S, ".", X + 1, Y + 1)]
+NOTES_FOUR = [seg(0.0, C + 1, S, "F.", X, Y), seg(0.3, S, C + 1, ".", Y, X + 1), seg(200.0, S, C + 1, "F.", Y + 1, X + 1),
+              seg(200.1, C + 1, S, ".", X + 1, Y + 2)]
+
+
+def teardown_evidence(prompt=THREE, late=FOUR, states=None, half=None, unread=None):
+    tw = [{"local_port": C, "remote_port": S, "state": "TIME-WAIT", "timer_ms": 59990.0}]
+    return {"server_port": S,
+            "prompt": close_run(C, prompt, states=tw if states is None else states),
+            "late": close_run(C + 1, late, 200.0),
+            "half_close": half or {"server_read": 0, "server_sent": 10, "client_received": 10},
+            "unread": unread or {"client_port": C + 2, "unread_bytes": 10, "client_recv": "ECONNRESET",
+                                 "segments": [seg(13.0, S, C + 2, "R.", Y, X)]}}
+
+
+def test_four_segments_depends_on_when_the_peer_closes():
+    assert teardown.judge_four(teardown_evidence())[0] == DEPENDS
+    assert teardown.judge_four(teardown_evidence(prompt=FOUR))[0] == HOLDS
+    assert teardown.judge_four(teardown_evidence(late=THREE))[0] == PARTLY
+    assert teardown.judge_four(teardown_evidence(prompt=None))[0] == UNMEASURED
+
+
+def test_yyyy_plus_2_fails_on_the_wire_and_holds_on_the_notes_numbers():
+    verdict, why = teardown.judge_fin_numbers(teardown_evidence())
+    assert verdict == FAILS and "yyyy+1" in why
+    assert teardown.judge_fin_numbers(teardown_evidence(late=NOTES_FOUR))[0] == HOLDS
+    assert teardown.judge_fin_plus_one(teardown_evidence())[0] == HOLDS
+    plus_two = FOUR[:3] + [seg(200.1, C + 1, S, ".", X + 1, Y + 2)]
+    assert teardown.judge_fin_plus_one(teardown_evidence(late=plus_two))[0] == FAILS
+
+
+def test_time_wait_side_read_zero_half_close_and_unread():
+    assert teardown.judge_time_wait(teardown_evidence())[0] == HOLDS
+    server_tw = [{"local_port": S, "remote_port": C, "state": "TIME-WAIT", "timer_ms": 59990.0}]
+    assert teardown.judge_time_wait(teardown_evidence(states=server_tw))[0] == FAILS
+    assert teardown.judge_time_wait(teardown_evidence(states=[]))[0] == FAILS
+    assert teardown.judge_read_zero(teardown_evidence())[0] == HOLDS
+    ev = teardown_evidence()
+    ev["prompt"]["read_returned"] = 3
+    assert teardown.judge_read_zero(ev)[0] == FAILS
+    assert teardown.judge_half_close(teardown_evidence())[0] == HOLDS
+    assert teardown.judge_half_close(teardown_evidence(half={"server_read": 0, "server_sent": 10,
+                                                             "client_received": 0}))[0] == FAILS
+    verdict, why = teardown.judge_unread(teardown_evidence())
+    assert verdict == HOLDS and "RST" in why
+    fin = {"client_port": C + 2, "unread_bytes": 10, "client_recv": "returned 0",
+           "segments": [seg(13.0, S, C + 2, "F.", Y, X)]}
+    assert teardown.judge_unread(teardown_evidence(unread=fin))[0] == FAILS
+
+
+def boundaries_evidence(reads=(11,), big_reads=5, udp_reads=(3, 3, 5), zero_readable=False, zero_received=0):
+    return {"tcp": {"sends": [3, 3, 5], "reads": list(reads), "big_send": 262144, "big_reads": big_reads,
+                    "segment_sizes": [3, 3, 5], "zero_send_returned": 0, "zero_send_readable": zero_readable,
+                    "zero_send_segments": 0},
+            "udp": {"sends": [3, 3, 5], "reads": list(udp_reads), "zero_received": zero_received,
+                    "datagrams": [3, 3, 5, 0]}}
+
+
+def test_boundaries_judges():
+    assert boundaries.judge_tcp_stream(boundaries_evidence())[0] == HOLDS
+    assert boundaries.judge_tcp_stream(boundaries_evidence(reads=(3, 3, 5), big_reads=1))[0] == FAILS
+    assert boundaries.judge_udp(boundaries_evidence())[0] == HOLDS
+    assert boundaries.judge_udp(boundaries_evidence(udp_reads=(11,)))[0] == FAILS
+    assert boundaries.judge_zero(boundaries_evidence())[0] == HOLDS
+    assert boundaries.judge_zero(boundaries_evidence(zero_received=None))[0] == FAILS
+    assert boundaries.judge_zero(boundaries_evidence(zero_readable=True))[0] == FAILS
+
+
+def udp_evidence(**change):
+    ev = {"name_before_sendto": "0.0.0.0:0", "sendto_returned": 5, "name_after_sendto": "0.0.0.0:41000",
+          "peer_after_sendto": "ENOTCONN", "stranger_to_unconnected": "returned 8", "closed_port": 50000,
+          "peer_after_connect": "127.0.0.1:50000", "stranger_to_connected": "timed out",
+          "connected_recv_after_unreachable": "ECONNREFUSED", "unconnected_recv_after_unreachable": "timed out",
+          "first_datagram_source": "127.0.0.1:41000", "packets_during_connect": 0, "icmp_unreachable": 2}
+    ev.update(change)
+    return ev
+
+
+def test_udp_judges():
+    assert udp.judge_source_port(udp_evidence())[0] == PARTLY
+    assert udp.judge_source_port(udp_evidence(name_after_sendto="127.0.0.1:41000"))[0] == HOLDS
+    assert udp.judge_source_port(udp_evidence(name_after_sendto="0.0.0.0:0"))[0] == FAILS
+    assert udp.judge_connect(udp_evidence())[0] == PARTLY
+    assert udp.judge_connect(udp_evidence(packets_during_connect=1))[0] == FAILS
+    assert udp.judge_connect(udp_evidence(packets_during_connect=None))[0] == UNMEASURED
+    assert udp.judge_connect(udp_evidence(connected_recv_after_unreachable="timed out",
+                                          stranger_to_connected="returned 8"))[0] == HOLDS
+    assert udp.judge_three_steps(udp_evidence())[0] == HOLDS
+    assert udp.judge_three_steps(udp_evidence(peer_after_sendto="127.0.0.1:9"))[0] == FAILS
+
+
+def _spaced(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_every_quote_is_the_notes_own_words(name):
+    """Each fragment of a quote (between '…') is in its seed file, spaces aside."""
+    seeds = SHARED / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"no study notes at {seeds}")
+    experiment = experiments.get(name)
+    assert experiment.claims
+    for claim in experiment.claims:
+        assert claim.claim and callable(claim.judge)
+        notes = _spaced((seeds / claim.seed).read_text(encoding="utf-8"))
+        for fragment in claim.quote.split(" … "):
+            assert _spaced(fragment) in notes, (claim.claim_id, fragment)
+
+
+def test_a_judge_that_answers_outside_the_vocabulary_is_a_bug():
+    claim = experiments.get("handshake").claims[0]
+    odd = type(claim)(claim.claim_id, claim.seed, claim.quote, claim.claim, lambda ev: ("maybe", "?"))
+    with pytest.raises(ValueError):
+        judge(odd, {})
+    assert set(VERDICTS) == {"holds", "partly_holds", "does_not_hold", "not_measured", "depends"}
