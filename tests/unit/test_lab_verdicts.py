@@ -184,3 +184,63 @@ def test_a_judge_that_answers_outside_the_vocabulary_is_a_bug():
     with pytest.raises(ValueError):
         judge(odd, {})
     assert set(VERDICTS) == {"holds", "partly_holds", "does_not_hold", "not_measured", "depends"}
+
+
+def byteorder_evidence(**change):
+    from netlab.lab.experiments.byteorder import Sockaddr, SockaddrIn, _layout
+
+    ev = {"machine": "x86_64", "byteorder": "little", "port": 8001, "port_host_bytes": "41 1f",
+          "port_network_bytes": "1f 41", "htons": 16671, "htons_bytes": "1f 41", "ntohs_of_htons": 8001,
+          "wire_port_bytes": "1f 41", "wire_dst_addr_bytes": "7f 00 00 01", "inet_aton": "c0 a8 06 de",
+          "inet_pton": "c0 a8 06 de", "inet_ntoa": "192.168.6.222", "loopback_aton": "7f 00 00 01",
+          "ctypes_sockaddr_in": {"size": 16, "fields": _layout(SockaddrIn)},
+          "ctypes_sockaddr": {"size": 16, "fields": _layout(Sockaddr)},
+          "kernel_sockaddr_in_len": 16, "kernel_sockaddr_in_bytes": "02 00 1f 41 7f 00 00 01 00 00 00 00 00 00 00 00",
+          "kernel_family_first_2_bytes": 2, "af_inet": 2, "inaddr_any": 0, "accepted_local": "127.0.0.1:8001"}
+    ev.update(change)
+    return ev
+
+
+def test_byteorder_judges():
+    from netlab.lab.experiments import byteorder as b
+
+    ev = byteorder_evidence()
+    assert b.judge_network_order(ev)[0] == HOLDS
+    assert b.judge_network_order(byteorder_evidence(wire_port_bytes="41 1f"))[0] == FAILS
+    assert b.judge_network_order(byteorder_evidence(wire_port_bytes=None))[0] == UNMEASURED
+    assert b.judge_x86(ev)[0] == HOLDS
+    assert b.judge_x86(byteorder_evidence(byteorder="big"))[0] == FAILS
+    assert b.judge_x86(byteorder_evidence(machine="aarch64"))[0] == UNMEASURED
+    assert b.judge_htons(ev)[0] == HOLDS
+    assert b.judge_htons(byteorder_evidence(htons_bytes="41 1f"))[0] == FAILS
+    assert b.judge_inet_aton(ev)[0] == HOLDS
+    assert b.judge_inet_aton(byteorder_evidence(inet_aton="de 06 a8 c0"))[0] == FAILS
+    verdict, why = b.judge_sockaddr_in(ev)
+    assert verdict == FAILS and "16 bytes, not 22" in why
+    notes_layout = {"sin_len": {"offset": 0, "size": 4}, "sin_family": {"offset": 4, "size": 4},
+                    "sin_port": {"offset": 8, "size": 2}, "sin_addr": {"offset": 10, "size": 4},
+                    "sin_zero": {"offset": 14, "size": 8}}
+    bsd = byteorder_evidence(ctypes_sockaddr_in={"size": 22, "fields": notes_layout}, kernel_sockaddr_in_len=22)
+    assert b.judge_sockaddr_in(bsd)[0] == HOLDS
+    assert b.judge_sin_len(ev)[0] == HOLDS
+    assert b.judge_sin_len(bsd)[0] == FAILS
+    assert b.judge_sa_data(ev)[0] == HOLDS
+    assert b.judge_sa_data(bsd)[0] == FAILS
+    assert b.judge_inaddr_any(ev)[0] == HOLDS
+    assert b.judge_inaddr_any(byteorder_evidence(accepted_local="0.0.0.0:8001"))[0] == FAILS
+
+
+def test_socket_call_judges():
+    from netlab.lab.experiments import socketcall as s
+
+    def row(domain, kind, result="fd", protocol=None, asked=0):
+        return {"domain": domain, "type": kind, "protocol_asked": asked, "result": result, "protocol": protocol}
+
+    linux = {"sockets": [row("AF_INET", "SOCK_STREAM", protocol="tcp"), row("AF_INET", "SOCK_DGRAM", protocol="udp"),
+                         row("AF_INET", "SOCK_RAW", "EPROTONOSUPPORT")]}
+    assert s.judge_defaults(linux)[0] == HOLDS
+    assert s.judge_deprecated(linux)[0] == FAILS
+    other = {"sockets": [row("AF_INET", "SOCK_STREAM", protocol="sctp"), row("AF_INET", "SOCK_DGRAM", protocol="udp")]}
+    assert s.judge_defaults(other)[0] == FAILS
+    gone = {"sockets": [row("AF_INET", "SOCK_STREAM", "EINVAL"), row("AF_INET", "SOCK_DGRAM", "EINVAL")]}
+    assert s.judge_deprecated(gone)[0] == HOLDS
