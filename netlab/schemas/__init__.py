@@ -15,7 +15,7 @@ from importlib import resources
 
 from netlab.errors import UsageError
 
-COMMANDS = ("conns", "ping", "capture", "backlog", "reuseaddr-demo")
+COMMANDS = ("conns", "ping", "capture", "backlog", "reuseaddr-demo", "lab")
 
 
 def text(command: str) -> str:

@@ -101,3 +101,12 @@ def test_loopback_runs_in_this_namespace_and_says_so():
     [result] = json.loads(proc.stdout)
     assert result["where"] == "loopback"
     assert any("loopback" in note for note in result["notes"])
+
+
+def test_json_and_jsonl_validate_against_netlab_schema_lab():
+    from tests.helpers.schemas import json_documents, jsonl_records
+
+    json_documents("lab", run_netlab("lab", "socket-call", "byteorder", "--format", "json").stdout)
+    jsonl_records("lab", run_netlab("lab", "udp", "--format", "jsonl").stdout)
+    json_documents("lab", run_netlab("lab", "list", "--format", "json").stdout)
+    jsonl_records("lab", run_netlab("lab", "list", "--format", "jsonl").stdout)
