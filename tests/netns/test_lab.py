@@ -68,6 +68,14 @@ def test_udp_connect_sends_nothing_and_a_closed_port_answers_econnrefused():
     assert ev["first_datagram_source"].endswith(ev["name_after_sendto"].rpartition(":")[2])
 
 
+def test_buffers_fill_block_and_deliver_after_close():
+    ev = experiments.run("buffers").evidence
+    assert ev["fill"]["client_send_q"] > 0 and ev["fill"]["server_read_bytes"] == 0
+    assert ev["blocking_write"]["blocked_ms"] >= 150
+    assert ev["close_with_unsent"]["peer_received_bytes"] == ev["close_with_unsent"]["write_accepted_bytes"]
+    assert all(r["read_back"] == 2 * r["set"] for r in ev["set_and_read"])
+
+
 def test_lab_all_finishes_in_under_30_seconds_with_one_verdict_table():
     start = time.monotonic()
     proc = run_netlab("lab", "all", timeout=60)

@@ -244,3 +244,30 @@ def test_socket_call_judges():
     assert s.judge_defaults(other)[0] == FAILS
     gone = {"sockets": [row("AF_INET", "SOCK_STREAM", "EINVAL"), row("AF_INET", "SOCK_DGRAM", "EINVAL")]}
     assert s.judge_deprecated(gone)[0] == HOLDS
+
+
+def buffers_evidence(send_q=32768, blocked_ms=210.0, outcome="returned 57344", read_back=(49152, 196608),
+                     received=45056, unsent=32768):
+    rows = [{"option": name, "default": 16384, "set": size, "read_back": back}
+            for name in ("SO_SNDBUF", "SO_RCVBUF") for size, back in zip((24576, 98304), read_back)]
+    return {"fill": {"write_accepted_bytes": 45056, "client_send_q": send_q, "server_recv_q": 16384},
+            "blocking_write": {"asked_bytes": 8388608, "outcome": outcome, "blocked_ms": blocked_ms,
+                               "sndtimeo_ms": 200.0},
+            "close_with_unsent": {"write_accepted_bytes": 45056, "send_q_at_close": unsent,
+                                  "peer_received_bytes": received, "peer_read_end": "EOF"},
+            "set_and_read": rows}
+
+
+def test_buffers_judges():
+    from netlab.lab.experiments import buffers as b
+
+    assert b.judge_write_returns(buffers_evidence())[0] == HOLDS
+    assert b.judge_write_returns(buffers_evidence(send_q=0))[0] == FAILS
+    assert b.judge_blocks(buffers_evidence())[0] == HOLDS
+    assert b.judge_blocks(buffers_evidence(blocked_ms=3.0, outcome="returned 8388608"))[0] == FAILS
+    verdict, why = b.judge_sndbuf(buffers_evidence())
+    assert verdict == HOLDS and "doubles" in why
+    assert b.judge_sndbuf(buffers_evidence(read_back=(131072, 131072)))[0] == FAILS
+    assert b.judge_sent_after_close(buffers_evidence())[0] == HOLDS
+    assert b.judge_sent_after_close(buffers_evidence(received=16384))[0] == FAILS
+    assert b.judge_sent_after_close(buffers_evidence(unsent=0))[0] == PARTLY
