@@ -76,6 +76,15 @@ def test_buffers_fill_block_and_deliver_after_close():
     assert all(r["read_back"] == 2 * r["set"] for r in ev["set_and_read"])
 
 
+def test_listen_accept_serves_more_clients_than_the_backlog_and_reads_default_backlogs():
+    ev = experiments.run("listen-accept").evidence
+    assert ev["served_at_once"]["answered"] == ev["served_at_once"]["clients"] > 2
+    defaults = {d["who"]: d["backlog"] for d in ev["default_backlogs"]}
+    assert defaults["Python socketserver.TCPServer (and http.server)"] == 5
+    capped = [p for p in ev["backlog_points"] if p["backlog"] > p["somaxconn"]]
+    assert capped and all(p["effective_backlog"] == p["somaxconn"] for p in capped)
+
+
 def test_lab_all_finishes_in_under_30_seconds_with_one_verdict_table():
     start = time.monotonic()
     proc = run_netlab("lab", "all", timeout=60)

@@ -271,3 +271,58 @@ def test_buffers_judges():
     assert b.judge_sent_after_close(buffers_evidence())[0] == HOLDS
     assert b.judge_sent_after_close(buffers_evidence(received=16384))[0] == FAILS
     assert b.judge_sent_after_close(buffers_evidence(unsent=0))[0] == PARTLY
+
+
+def point(backlog, somaxconn, effective, accept_queue, syn_sent, connects=12):
+    return {"mode": "connect", "backlog": backlog, "somaxconn": somaxconn, "effective_backlog": effective,
+            "connects": connects, "established": accept_queue, "syn_sent": syn_sent, "accept_queue": accept_queue,
+            "syn_recv": 0, "counters": {}, "syncookies": 1, "max_syn_backlog": 2048, "abort_on_overflow": 0}
+
+
+def listen_evidence(**change):
+    ev = {"descriptors": {"listener_fd": 4, "accepted_fd": 6, "client_fd_before_connect": 5,
+                          "client_fd_after_connect": 5, "listener_state_after_accept": ["LISTEN"],
+                          "listener_readable": {"no_client": False, "client_waiting": True, "after_accept": False}},
+          "served_at_once": {"backlog": 1, "clients": 6, "answered": 6, "server_connections_open_at_once": 6},
+          "backlog_points": [point(1, 4096, 1, 2, 10), point(16, 8, 8, 9, 3)],
+          "default_backlogs": [{"who": "Python socket.listen()", "backlog": 128},
+                               {"who": "Python socketserver.TCPServer", "backlog": 5},
+                               {"who": "Python asyncio.start_server()", "backlog": 100},
+                               {"who": "net.core.somaxconn", "backlog": 4096}]}
+    ev.update(change)
+    return ev
+
+
+def test_listen_accept_judges():
+    from netlab.lab.experiments import listen_accept as la
+
+    assert la.judge_new_fd(listen_evidence())[0] == HOLDS
+    same = listen_evidence()
+    same["descriptors"] = {**same["descriptors"], "listener_state_after_accept": []}
+    assert la.judge_new_fd(same)[0] == FAILS
+    assert la.judge_readable(listen_evidence())[0] == HOLDS
+    never = listen_evidence()
+    never["descriptors"] = {**never["descriptors"], "listener_readable": {"no_client": False, "client_waiting": False,
+                                                                          "after_accept": False}}
+    assert la.judge_readable(never)[0] == FAILS
+    assert la.judge_concurrency_bound(listen_evidence())[0] == FAILS
+    bound = listen_evidence(served_at_once={"backlog": 1, "clients": 6, "answered": 2,
+                                            "server_connections_open_at_once": 2})
+    assert la.judge_concurrency_bound(bound)[0] == HOLDS
+    somaxconn = next(c for c in la.EXPERIMENT.claims if c.claim_id == "somaxconn_cap").judge
+    assert somaxconn(listen_evidence())[0] == HOLDS
+    assert somaxconn(listen_evidence(backlog_points=[point(16, 8, 16, 17, 0)]))[0] == FAILS
+    queues = next(c for c in la.EXPERIMENT.claims if c.claim_id == "queues_sum").judge
+    assert queues(listen_evidence())[0] == FAILS
+    assert queues(listen_evidence(backlog_points=[point(1, 4096, 1, 1, 11)]))[0] == HOLDS
+
+
+def test_usually_five_is_judged_on_the_stated_sample_only():
+    from netlab.lab.experiments import listen_accept as la
+
+    verdict, why = la.judge_usually_five(listen_evidence())
+    assert verdict == PARTLY and "1 uses 5" in why and "4096" in why
+    fives = [{"who": f"server {n}", "backlog": 5} for n in range(3)] + [{"who": "x", "backlog": 128}]
+    assert la.judge_usually_five(listen_evidence(default_backlogs=fives))[0] == HOLDS
+    assert la.judge_usually_five(listen_evidence(default_backlogs=[{"who": "x", "backlog": 128}]))[0] == FAILS
+    assert la.judge_usually_five(listen_evidence(default_backlogs=[]))[0] == UNMEASURED

@@ -25,8 +25,8 @@ from netlab.errors import UsageError
 from netlab.lab.experiments.record import Claim, Result, judge
 
 # The experiments in the order `netlab lab all` runs them (and `list` lists them).
-NAMES = ("handshake", "teardown", "boundaries", "udp", "byteorder", "socket-call", "buffers")
-_MODULES = {"socket-call": "socketcall"}
+NAMES = ("handshake", "teardown", "boundaries", "udp", "byteorder", "socket-call", "buffers", "listen-accept")
+_MODULES = {"socket-call": "socketcall", "listen-accept": "listen_accept"}
 
 
 @dataclass(frozen=True, slots=True)
