@@ -326,3 +326,25 @@ def test_usually_five_is_judged_on_the_stated_sample_only():
     assert la.judge_usually_five(listen_evidence(default_backlogs=fives))[0] == HOLDS
     assert la.judge_usually_five(listen_evidence(default_backlogs=[{"who": "x", "backlog": 128}]))[0] == FAILS
     assert la.judge_usually_five(listen_evidence(default_backlogs=[]))[0] == UNMEASURED
+
+
+def reuse_rows(new_only_bind="EADDRINUSE", both_bind="ok", plain_bind="EADDRINUSE"):
+    rows = []
+    for scenario, states in (("server-killed", ["server:FIN-WAIT-2", "client:CLOSE-WAIT"]),
+                             ("server-closes-first", ["server:TIME-WAIT"])):
+        for old, new, bind in ((False, False, plain_bind), (False, True, new_only_bind), (True, True, both_bind)):
+            rows.append({"scenario": scenario, "old_reuseaddr": old, "new_reuseaddr": new, "old_states": states,
+                         "bind": bind, "listen": "ok" if bind == "ok" else None})
+    return {"rows": rows}
+
+
+def test_reuseaddr_judges_say_which_socket_needs_the_flag():
+    from netlab.lab.experiments import reuseaddr as r
+
+    assert r.judge_restart_fails(reuse_rows())[0] == HOLDS
+    assert r.judge_restart_fails(reuse_rows(plain_bind="ok"))[0] == FAILS
+    verdict, why = r.judge_before_bind(reuse_rows())
+    assert verdict == PARTLY and "old server socket" in why
+    assert r.judge_before_bind(reuse_rows(new_only_bind="ok"))[0] == HOLDS
+    assert r.judge_time_wait(reuse_rows(both_bind="EADDRINUSE"))[0] == FAILS
+    assert r.judge_time_wait({"rows": []})[0] == UNMEASURED
