@@ -85,6 +85,14 @@ def test_listen_accept_serves_more_clients_than_the_backlog_and_reads_default_ba
     assert capped and all(p["effective_backlog"] == p["somaxconn"] for p in capped)
 
 
+def test_concurrency_iterative_is_serial_and_the_others_are_not():
+    runs = {r["server"]: r for r in experiments.run("concurrency").evidence["servers"]}
+    assert all(r["answered"] == r["clients"] for r in runs.values())
+    assert runs["iterative"]["served_at_once"] == 1
+    assert max(runs["iterative"]["latencies_ms"]) >= runs["iterative"]["clients"] * runs["iterative"]["hold_ms"] * 0.9
+    assert all(runs[k]["served_at_once"] == runs[k]["clients"] for k in ("fork", "thread", "select"))
+
+
 def test_lab_all_finishes_in_under_30_seconds_with_one_verdict_table():
     start = time.monotonic()
     proc = run_netlab("lab", "all", timeout=60)

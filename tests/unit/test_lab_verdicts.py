@@ -348,3 +348,24 @@ def test_reuseaddr_judges_say_which_socket_needs_the_flag():
     assert r.judge_before_bind(reuse_rows(new_only_bind="ok"))[0] == HOLDS
     assert r.judge_time_wait(reuse_rows(both_bind="EADDRINUSE"))[0] == FAILS
     assert r.judge_time_wait({"rows": []})[0] == UNMEASURED
+
+
+def server_run(kind, latencies, hold=100.0):
+    return {"server": kind, "clients": len(latencies), "hold_ms": hold, "latencies_ms": latencies,
+            "answered": len(latencies), "served_at_once": sum(1 for x in latencies if x < 2 * hold), "errors": []}
+
+
+def test_concurrency_judges():
+    from netlab.lab.experiments import concurrency as c
+
+    serial, parallel = [101.0, 201.0, 302.0, 403.0], [101.0, 102.0, 103.0, 104.0]
+    measured = {"servers": [server_run("iterative", serial), server_run("fork", parallel),
+                            server_run("thread", parallel), server_run("select", parallel)]}
+    verdict, why = c.judge_one_at_a_time(measured)
+    assert verdict == DEPENDS and "iterative" in why
+    assert c.judge_one_at_a_time({"servers": [server_run(k, serial) for k in c.SERVERS]})[0] == HOLDS
+    assert c.judge_one_at_a_time({"servers": [server_run(k, parallel) for k in c.SERVERS]})[0] == FAILS
+    assert c.judge_threads_processes(measured)[0] == HOLDS
+    no_fork = {"servers": [server_run("fork", serial), server_run("thread", parallel)]}
+    assert c.judge_threads_processes(no_fork)[0] == PARTLY
+    assert c.judge_threads_processes({"servers": [server_run(k, serial) for k in c.SERVERS]})[0] == FAILS

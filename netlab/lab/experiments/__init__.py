@@ -25,7 +25,7 @@ from netlab.errors import UsageError
 from netlab.lab.experiments.record import Claim, Result, judge
 
 # The experiments in the order `netlab lab all` runs them (and `list` lists them).
-NAMES = ("handshake", "teardown", "boundaries", "udp", "byteorder", "socket-call", "buffers", "listen-accept", "reuseaddr")
+NAMES = ("handshake", "teardown", "boundaries", "udp", "byteorder", "socket-call", "buffers", "listen-accept", "reuseaddr", "concurrency")
 _MODULES = {"socket-call": "socketcall", "listen-accept": "listen_accept"}
 
 
