@@ -59,8 +59,15 @@ def lab(
     chosen = experiments.parse(names)  # every bad name fails before any experiment runs
     if report:
         _check_writable(report)
+    from netlab.core import netns, privilege
+
+    private = netns.available() and not loopback
+    if not private:
+        why = "--loopback" if loopback else "not root"
+        capture = "" if privilege.can_raw() else "; packets are not captured, so claims about the wire are not measured"
+        print(f"netlab: note: {why}: experiments run on loopback in this network namespace{capture}", file=sys.stderr)
     results = []
-    for result in experiments.stream(chosen, private=False if loopback else None):
+    for result in experiments.stream(chosen, private=private):
         record = result.as_dict()
         results.append(record)
         if fmt == "jsonl":

@@ -120,9 +120,30 @@ def test_json_and_jsonl_carry_the_same_experiments_and_the_report_is_written(tmp
     assert "**does not hold**" in text
 
 
+def test_without_privilege_it_runs_on_loopback_and_the_wire_claims_are_not_measured():
+    import os
+    import subprocess
+
+    from tests.helpers.cli import netlab_argv
+    from tests.helpers.env import ROOT, require_tool
+
+    require_tool("setpriv")
+    argv = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", *netlab_argv("lab", "handshake", "boundaries",
+                                                                               "-f", "json")]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("netlab: note: not root") and "not captured" in proc.stderr
+    handshake, boundaries = json.loads(proc.stdout)
+    assert handshake["where"] == boundaries["where"] == "loopback" and not handshake["captured"]
+    assert {c["verdict"] for c in handshake["claims"]} == {"not_measured"}
+    assert handshake["diagram"] is None
+    assert {c["claim_id"]: c["verdict"] for c in boundaries["claims"]}["udp_boundaries"] == "holds"
+
+
 def test_loopback_runs_in_this_namespace_and_says_so():
     proc = run_netlab("lab", "boundaries", "--loopback", "--format", "json")
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("netlab: note: --loopback: ")
     [result] = json.loads(proc.stdout)
     assert result["where"] == "loopback"
     assert any("loopback" in note for note in result["notes"])
