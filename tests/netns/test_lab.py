@@ -57,6 +57,10 @@ def test_teardown_sees_time_wait_on_the_closing_side_and_an_rst_for_unread_data(
     assert 50_000 < waiting[0]["timer_ms"] <= 60_000
     assert len(ev["late"]["close_segments"]) == 4  # 200 ms is longer than any delayed ACK
     assert ev["unread"]["client_recv"] == "ECONNRESET"
+    assert ev["late"]["states_before_server_close"] == {"client": "FIN-WAIT-2", "server": "CLOSE-WAIT"}
+    clients = [step["states"].get("client") for step in ev["simultaneous"]["path"]]
+    assert "CLOSING" in clients and ev["simultaneous"]["path"][-1]["states"] == {"client": "TIME-WAIT",
+                                                                                "server": "TIME-WAIT"}
     assert any(s["flags"].startswith("R") for s in ev["unread"]["segments"])
 
 

@@ -60,9 +60,9 @@ def test_data_ack_is_seq_plus_bytes_not_plus_one():
     assert handshake.judge_data_ack(plus_one)[0] == HOLDS
 
 
-def close_run(port, segments, wait_ms=0.0, read=0, states=()):
+def close_run(port, segments, wait_ms=0.0, read=0, states=(), before=None):
     return {"client_port": port, "server_wait_ms": wait_ms, "read_returned": read, "states_after": list(states),
-            "close_segments": segments}
+            "close_segments": segments, "states_before_server_close": before or {}}
 
 
 X, Y = 2000, 7000
@@ -73,11 +73,16 @@ NOTES_FOUR = [seg(0.0, C + 1, S, "F.", X, Y), seg(0.3, S, C + 1, ".", Y, X + 1),
               seg(200.1, C + 1, S, ".", X + 1, Y + 2)]
 
 
-def teardown_evidence(prompt=THREE, late=FOUR, states=None, half=None, unread=None):
+CROSSED = {"client_port": C + 3, "path": [{"t_ms": 3.0, "states": {"client": "CLOSING", "server": "FIN-WAIT-2"}},
+                                         {"t_ms": 200.0, "states": {"client": "TIME-WAIT", "server": "TIME-WAIT"}}]}
+
+
+def teardown_evidence(prompt=THREE, late=FOUR, states=None, half=None, unread=None, together=CROSSED):
     tw = [{"local_port": C, "remote_port": S, "state": "TIME-WAIT", "timer_ms": 59990.0}]
     return {"server_port": S,
             "prompt": close_run(C, prompt, states=tw if states is None else states),
-            "late": close_run(C + 1, late, 200.0),
+            "late": close_run(C + 1, late, 200.0, before={"client": "FIN-WAIT-2", "server": "CLOSE-WAIT"}),
+            "simultaneous": together,
             "half_close": half or {"server_read": 0, "server_sent": 10, "client_received": 10},
             "unread": unread or {"client_port": C + 2, "unread_bytes": 10, "client_recv": "ECONNRESET",
                                  "segments": [seg(13.0, S, C + 2, "R.", Y, X)]}}
@@ -97,6 +102,14 @@ def test_yyyy_plus_2_fails_on_the_wire_and_holds_on_the_notes_numbers():
     assert teardown.judge_fin_plus_one(teardown_evidence())[0] == HOLDS
     plus_two = FOUR[:3] + [seg(200.1, C + 1, S, ".", X + 1, Y + 2)]
     assert teardown.judge_fin_plus_one(teardown_evidence(late=plus_two))[0] == FAILS
+
+
+def test_one_side_passive_depends_on_who_closes_first():
+    verdict, why = teardown.judge_active_passive(teardown_evidence())
+    assert verdict == DEPENDS and "CLOSE-WAIT" in why and "CLOSING -> TIME-WAIT" in why
+    plain = {"client_port": C + 3, "path": [{"t_ms": 3.0, "states": {"client": "FIN-WAIT-2", "server": "CLOSE-WAIT"}}]}
+    assert teardown.judge_active_passive(teardown_evidence(together=plain))[0] == HOLDS
+    assert teardown.judge_active_passive(teardown_evidence(together=None))[0] == UNMEASURED
 
 
 def test_time_wait_side_read_zero_half_close_and_unread():

@@ -31,6 +31,7 @@ class Site:
     where: str  # "namespace" or "loopback"
     can_capture: bool
     notes: list[str] = field(default_factory=list)
+    ns: netns.Namespace | None = None  # the private namespace (nftables rules may go there), None on loopback
 
 
 @contextlib.contextmanager
@@ -45,7 +46,7 @@ def site(private: bool | None = None) -> Iterator[Site]:
         yield Site("loopback", capture, ["not root: ran on loopback in the current network namespace", *notes])
         return
     with netns.namespace() as ns, ns.inside():
-        yield Site("namespace", capture, notes)
+        yield Site("namespace", capture, notes, ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,24 @@ def states(port: int, proto: str = "tcp") -> list[dict]:
                     "recv_q": s.recv_q, "send_q": s.send_q,
                     "timer_ms": float(s.expires_ms) if s.timer else None})
     return sorted(out, key=lambda r: (r["local_port"], r["remote_port"] or 0))
+
+
+def sample_states(port: int, peer: int, done, limit_s: float, pause_s: float = 0.002) -> list[dict]:
+    """sock_diag looks at the connection ``port``-``peer`` until ``done(states)`` or ``limit_s``.
+
+    Each change of states once, timed: the path each end took,
+    ``[{"t_ms": ..., "states": {local_port: STATE}}]``.
+    """
+    start = time.monotonic()
+    path: list[dict] = []
+    ends = {(port, peer), (peer, port)}
+    while True:
+        seen = {s["local_port"]: s["state"] for s in states(port) if (s["local_port"], s["remote_port"]) in ends}
+        if not path or path[-1]["states"] != seen:
+            path.append({"t_ms": round((time.monotonic() - start) * 1000, 1), "states": seen})
+        if done(seen) or time.monotonic() - start > limit_s:
+            return path
+        time.sleep(pause_s)
 
 
 def errno_name(err: OSError) -> str:

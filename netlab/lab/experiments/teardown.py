@@ -5,6 +5,10 @@ Four connections to one listener, one capture on its port:
   late      the same, but the server waits LATE_S before its close()
   half      the client shutdown(SHUT_WR)s; the server reads EOF, then still sends
   unread    the client sends bytes the server never reads; the server closes
+  together  both shutdown(SHUT_WR) at once (a simultaneous close): nftables in the
+            private namespace drops the first FIN of each, so both are in flight
+            together when they are sent again; sock_diag samples the states
+            each socket passes through (in a namespace only)
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 
 from netlab.lab.experiments import Experiment, Measured, ladder
 from netlab.lab.experiments.record import DEPENDS, FAILS, HOLDS, PARTLY, UNMEASURED, Claim
-from netlab.lab.experiments.site import Site, Wire, closing, errno_name, listener, now, states
+from netlab.lab.experiments.site import Site, Wire, closing, errno_name, listener, now, sample_states, states
 
 SEED_000 = "000_9a993580aa9573bd.txt"
 SEED_001 = "001_67bd659eddde0bd4.txt"
@@ -39,13 +43,17 @@ def _close(server, port, wait_s: float) -> tuple[dict, list]:
         client.close()
         data = conn.recv(100)
         events.append((now(), "server", f"read() returned {len(data)}"))
-        time.sleep(wait_s)
+        before = {}
+        if wait_s:  # (not in the prompt run: reading the states would delay its close())
+            time.sleep(wait_s)
+            before = {("client" if s["local_port"] == cport else "server"): s["state"] for s in states(port)
+                      if (s["local_port"], s["remote_port"]) in ((port, cport), (cport, port))}
         events.append((now(), "server", "close()"))
         conn.close()
         time.sleep(SETTLE_S)
         after = [s for s in states(port) if cport in (s["local_port"], s["remote_port"])]
     return {"client_port": cport, "server_wait_ms": wait_s * 1000, "read_returned": len(data),
-            "states_after": after}, events
+            "states_before_server_close": before, "states_after": after}, events
 
 
 def _half(server, port) -> dict:
@@ -76,6 +84,50 @@ def _unread(server, port) -> dict:
         return {"client_port": cport, "unread_bytes": queued, "client_recv": outcome}
 
 
+NFT_TABLE = "netlab_lab_fins"
+SIMULTANEOUS_LIMIT_S = 3.0  # the FINs are sent again after the retransmission timeout (200 ms on loopback)
+
+
+def _simultaneous(site: Site, server, port) -> dict | None:
+    """Both sides send a FIN before either has seen the other's; the states each passes through.
+
+    nftables holds the client's FINs back: the client's FIN leaves first but is
+    dropped, then the server's FIN arrives while the client waits in FIN-WAIT-1
+    (CLOSING). Once the rule is gone the client's FIN is sent again (after the
+    retransmission timeout) and both end in TIME-WAIT.
+    """
+    if site.ns is None:
+        return None
+    client, conn = _pair(server, port)
+    with closing(client, conn):
+        cport = client.getsockname()[1]
+        site.ns.nft(f"table inet {NFT_TABLE} {{\n chain out {{\n  type filter hook output priority 0;\n"
+                    f"  tcp sport {cport} tcp dport {port} tcp flags & fin == fin drop\n }}\n}}\n")
+        try:
+            client.shutdown(socket.SHUT_WR)
+            conn.shutdown(socket.SHUT_WR)
+            path = sample_states(port, cport, lambda seen: seen.get(cport) == "CLOSING", SIMULTANEOUS_LIMIT_S)
+        finally:
+            site.ns.exec(["nft", "delete", "table", "inet", NFT_TABLE], check=False)
+        start = path[-1]["t_ms"] if path else 0.0
+        rest = sample_states(port, cport, lambda seen: set(seen.values()) == {"TIME-WAIT"}, SIMULTANEOUS_LIMIT_S)
+        path += [{"t_ms": round(start + step["t_ms"], 1), "states": step["states"]} for step in rest[1:]]
+    names = {cport: "client", port: "server"}
+    return {"client_port": cport,
+            "path": [{"t_ms": step["t_ms"], "states": {names[p]: st for p, st in step["states"].items()}}
+                     for step in path]}
+
+
+def _passed(run: dict | None, side: str) -> list[str]:
+    """The states one side passed through, in order, each once."""
+    out: list[str] = []
+    for step in (run or {}).get("path", []):
+        state = step["states"].get(side)
+        if state and (not out or out[-1] != state):
+            out.append(state)
+    return out
+
+
 def measure(site: Site) -> Measured:
     server = listener()
     port = server.getsockname()[1]
@@ -85,8 +137,10 @@ def measure(site: Site) -> Measured:
         late, late_events = _close(server, port, LATE_S)
         half = _half(server, port)
         unread = _unread(server, port)
+        together = _simultaneous(site, server, port)
         segments = wire.stop()
-    evidence = {"server_port": port, "prompt": prompt, "late": late, "half_close": half, "unread": unread}
+    evidence = {"server_port": port, "prompt": prompt, "late": late, "half_close": half, "unread": unread,
+                "simultaneous": together}
     diagram = None
     if segments is not None:
         parts = []
@@ -100,6 +154,13 @@ def measure(site: Site) -> Measured:
             parts.append(f"{title}:\n" + ladder.draw(mine, run["client_port"], port, events, events[0][0], skip=3))
         mine = [s for s in segments if unread["client_port"] in (s.sport, s.dport)]
         unread["segments"] = [s.brief(mine[0].time) for s in mine] if mine else []
+        if together is not None:
+            mine = [s for s in segments if together["client_port"] in (s.sport, s.dport)]
+            title = ("both close at once (nftables drops the client's first FIN, so the server's FIN crosses it); "
+                     "the states sock_diag saw:")
+            steps = "\n".join(f"{step['t_ms']:9.1f}   client {step['states'].get('client', '-'):<11} "
+                              f"server {step['states'].get('server', '-')}" for step in together["path"])
+            parts.append(f"{title}\n{steps}\n" + ladder.draw(mine, together["client_port"], port, skip=3))
         diagram = "\n\n".join(parts)
     return Measured(evidence, diagram)
 
@@ -175,6 +236,20 @@ def judge_fin_plus_one(ev: dict) -> tuple[str, str]:
     return FAILS, f"FIN M was acknowledged with M+{m_plus} and FIN N with N+{n_plus}"
 
 
+def judge_active_passive(ev: dict) -> tuple[str, str]:
+    together = ev.get("simultaneous")
+    if together is None:
+        return UNMEASURED, "a simultaneous close needs a private namespace (nftables holds the first FINs back)"
+    client, server = _passed(together, "client"), _passed(together, "server")
+    before = ev["late"].get("states_before_server_close", {})
+    passive = (f"when the client closed first the server waited passively in {before.get('server')} "
+               f"(the client in {before.get('client')})")
+    if "CLOSING" in client or "CLOSING" in server:
+        return DEPENDS, (f"on who closes first: {passive}; when both closed at once neither was: each went "
+                         f"{' -> '.join(client)} (client) and {' -> '.join(server)} (server), both ending in TIME-WAIT")
+    return HOLDS, f"{passive}; closing at once the sides went {' -> '.join(client)} and {' -> '.join(server)}"
+
+
 def judge_read_zero(ev: dict) -> tuple[str, str]:
     got = ev["prompt"]["read_returned"]
     if got == 0:
@@ -227,6 +302,8 @@ EXPERIMENT = Experiment(
               "each FIN is acknowledged with its seq + 1", judge_fin_plus_one),
         Claim("last_ack_yyyy_plus_2", SEED_000, "第三次：B->A SEQ=yyyy+1 ACK=xxxx+1 … 第四次：A->B SEQ=xxxx+1 ACK=yyyy+2",
               "the passive side's FIN has SEQ=yyyy+1 and the last ACK is yyyy+2", judge_fin_numbers),
+        Claim("one_side_passive", SEED_001, "FIN M … (被动关闭)",
+              "one side closes actively, the other passively", judge_active_passive),
         Claim("read_returns_0", SEED_001, "close … read返回0",
               "read() returns 0 when the peer has closed", judge_read_zero),
         Claim("time_wait_initiator", SEED_003, "当发起方发起连接断开的一段时间会处于TIME_WAIT状态",
