@@ -10,6 +10,8 @@ One package per experiment, with the helpers they share here once:
                the timeline, the watch of real listeners, the verdicts, text
   reuseaddr/   `netlab reuseaddr-demo`: scenarios, runners, sentences, checks,
                port search, the TIME-WAIT lifetime probe, text
+  experiments/ `netlab lab`: one module per experiment of the study notes, its
+               claims and their judges; the site, capture and ladder they share
   place.py     where an experiment runs: a private namespace or the current one
   settle.py    looking again (bounded) until the kernel has finished
   counters.py  TcpExt/Tcp counter deltas over an experiment

@@ -292,12 +292,24 @@ def point(backlog, somaxconn, effective, accept_queue, syn_sent, connects=12):
             "syn_recv": 0, "counters": {}, "syncookies": 1, "max_syn_backlog": 2048, "abort_on_overflow": 0}
 
 
+def client_events(*pairs):
+    return [{"client": i, "local_port": 40000 + i, "established_ms": est, "accepted_ms": acc, "syn_retransmits": 0,
+             "retransmit_ms": []} for i, (est, acc) in enumerate(pairs)]
+
+
+def queue_timeline(events=None):
+    return {"backlog": 1, "effective_backlog": 1, "clients": 4, "accept_delay_ms": 400.0, "duration_ms": 1031.0,
+            "counters": {}, "events": events or client_events((4.0, 400.6), (4.0, 400.6), (1031.0, 1030.9),
+                                                              (1031.0, 1030.9))}
+
+
 def listen_evidence(**change):
     ev = {"descriptors": {"listener_fd": 4, "accepted_fd": 6, "client_fd_before_connect": 5,
                           "client_fd_after_connect": 5, "listener_state_after_accept": ["LISTEN"],
                           "listener_readable": {"no_client": False, "client_waiting": True, "after_accept": False}},
           "served_at_once": {"backlog": 1, "clients": 6, "answered": 6, "server_connections_open_at_once": 6},
           "backlog_points": [point(1, 4096, 1, 2, 10), point(16, 8, 8, 9, 3)],
+          "queue_timeline": queue_timeline(),
           "default_backlogs": [{"who": "Python socket.listen()", "backlog": 128},
                                {"who": "Python socketserver.TCPServer", "backlog": 5},
                                {"who": "Python asyncio.start_server()", "backlog": 100},
@@ -328,6 +340,21 @@ def test_listen_accept_judges():
     queues = next(c for c in la.EXPERIMENT.claims if c.claim_id == "queues_sum").judge
     assert queues(listen_evidence())[0] == FAILS
     assert queues(listen_evidence(backlog_points=[point(1, 4096, 1, 1, 11)]))[0] == HOLDS
+
+
+def test_accept_dequeues_and_the_queue_picture():
+    from netlab.lab.experiments import listen_accept as la
+
+    verdict, why = la.judge_accept_dequeues(listen_evidence())
+    assert verdict == HOLDS and "2 queued" in why and "1031" in why
+    stuck = queue_timeline(client_events((4.0, None), (4.0, None), (None, None), (None, None)))
+    assert la.judge_accept_dequeues(listen_evidence(queue_timeline=stuck))[0] == FAILS
+    never = queue_timeline(client_events((4.0, 400.6), (4.0, 400.6), (None, None), (None, None)))
+    assert la.judge_accept_dequeues(listen_evidence(queue_timeline=never))[0] == PARTLY
+    picture = la.queue_picture(queue_timeline()).splitlines()
+    queue = next(line for line in picture if line.startswith("queue"))
+    assert "2" in queue and queue.rstrip().endswith("0")
+    assert picture[-1].startswith("client 3") and picture[-1].rstrip().endswith("#") and "q" not in picture[-1]
 
 
 def test_usually_five_is_judged_on_the_stated_sample_only():

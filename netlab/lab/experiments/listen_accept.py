@@ -7,6 +7,8 @@
   what the backlog bounds;
 - netlab backlog's connect probes (their points) and verdicts for somaxconn and
   the two queues;
+- netlab backlog's timeline: listen(1), clients at once, accept() only after
+  ACCEPT_DELAY_S: the accept queue's fill over time, drawn;
 - "usually 5": the backlog that common listen() callers use by default, each
   measured here from sock_diag (a fixed sample, so the verdict does not depend
   on what else is listening on this machine).
@@ -20,7 +22,7 @@ import socket
 import socketserver
 import threading
 
-from netlab.lab.backlog import probes, verdicts as backlog_verdicts
+from netlab.lab.backlog import probes, timeline, verdicts as backlog_verdicts
 from netlab.lab.experiments import Experiment, Measured
 from netlab.lab.experiments.record import FAILS, HOLDS, PARTLY, UNMEASURED, Claim
 from netlab.lab.experiments.site import Site, closing, listener, states
@@ -35,6 +37,9 @@ PROBE_CONNECTS = 12
 PROBE_POINTS = ((1, None), (5, None), (16, 8))  # (backlog, somaxconn); somaxconn only in a private namespace
 LIMIT_S = 5.0
 WAIT_S = 0.05
+TIMELINE_CLIENTS = 4
+ACCEPT_DELAY_S = 0.4
+WIDTH = 60  # characters of the timeline picture
 
 
 def _readable(sock: socket.socket) -> bool:
@@ -137,12 +142,45 @@ def measure(site: Site) -> Measured:
     private = site.where == "namespace"
     points = [probes.connect_point(b, PROBE_CONNECTS, smc if private else None, private).as_dict()
               for b, smc in PROBE_POINTS]
+    # already in this experiment's own place: the timeline needs no other
+    fill = timeline.run_timeline(backlog=1, clients=TIMELINE_CLIENTS, accept_delay=ACCEPT_DELAY_S, private=False)
+    fill_record = fill.as_dict()
+    del fill_record["isolation"]
     evidence = {"descriptors": _descriptors(), "served_at_once": _served_at_once(), "backlog_points": points,
-                "default_backlogs": _default_backlogs()}
+                "queue_timeline": fill_record, "default_backlogs": _default_backlogs()}
     rows = [f"listen({p['backlog']}), somaxconn {p['somaxconn']}: backlog {p['effective_backlog']}, "
             f"{p['connects']} connects -> {p['accept_queue']} in the accept queue, {p['syn_sent']} left in SYN-SENT"
             for p in points]
-    return Measured(evidence, "\n".join(rows))
+    return Measured(evidence, "\n".join(rows) + "\n\n" + queue_picture(fill_record))
+
+
+def queue_length(events: list[dict], t_ms: float) -> int:
+    """Connections in the accept queue at ``t_ms``: established, not yet accepted."""
+    return sum(1 for e in events if e["established_ms"] is not None and e["established_ms"] <= t_ms
+               and (e["accepted_ms"] is None or e["accepted_ms"] > t_ms))
+
+
+def queue_picture(fill: dict) -> str:
+    """The accept queue over time, and each client's state: S in SYN-SENT, q queued, # accepted."""
+    span = max(fill["duration_ms"], 1.0)
+    step = span / WIDTH
+    columns = [i * step for i in range(WIDTH)] + [span]
+    mark = min(WIDTH, int(fill["accept_delay_ms"] / step))
+    lines = [f"listen({fill['backlog']}), {fill['clients']} clients at 0 ms, accept() from "
+             f"{fill['accept_delay_ms']:.0f} ms (|); one column = {step:.0f} ms",
+             "           " + " " * mark + "|",
+             "queue      " + "".join(str(min(queue_length(fill["events"], t), 9)) for t in columns)]
+    for e in fill["events"]:
+        row = []
+        for t in columns:
+            if e["accepted_ms"] is not None and t >= e["accepted_ms"]:
+                row.append("#")
+            elif e["established_ms"] is not None and t >= e["established_ms"]:
+                row.append("q")
+            else:
+                row.append("S")
+        lines.append(f"client {e['client']:<3} " + "".join(row))
+    return "\n".join(lines)
 
 
 def judge_new_fd(ev: dict) -> tuple[str, str]:
@@ -185,6 +223,23 @@ def _from_backlog(judge) -> callable:
     return adapted
 
 
+def judge_accept_dequeues(ev: dict) -> tuple[str, str]:
+    fill = ev["queue_timeline"]
+    events, delay = fill["events"], fill["accept_delay_ms"]
+    queued = [e for e in events if e["established_ms"] is not None and e["established_ms"] < delay]
+    late = [e for e in events if e not in queued]
+    emptied = queue_length(events, delay + 50) == 0 if queued else False
+    got_in = [e for e in late if e["accepted_ms"] is not None]
+    if queued and emptied and len(got_in) == len(late):
+        later = (f"; the {len(late)} clients whose SYNs met the full queue got in with a SYN retransmission at "
+                 + ", ".join(f"{e['established_ms']:.0f}" for e in late) + " ms") if late else ""
+        return HOLDS, (f"accept() from {delay:.0f} ms took the {len(queued)} queued connections out "
+                       f"(the queue held {queue_length(events, delay - 1)} just before, 0 after){later}")
+    if queued and emptied:
+        return PARTLY, f"the queue emptied at {delay:.0f} ms but {len(late) - len(got_in)} clients never got in"
+    return FAILS, f"after accept() from {delay:.0f} ms the queue still held {queue_length(events, delay + 50)}"
+
+
 def judge_usually_five(ev: dict) -> tuple[str, str]:
     sample = [d for d in ev["default_backlogs"] if d["backlog"] is not None and "somaxconn" not in d["who"]]
     if not sample:
@@ -215,6 +270,8 @@ EXPERIMENT = Experiment(
         Claim("queues_sum", SEED_004, "这连个队列的和不超过backlog",
               "the SYN queue and the accept queue together hold at most backlog connections",
               _from_backlog(backlog_verdicts.queues_sum)),
+        Claim("accept_dequeues", SEED_004, "服务器程序调用accept后,该连接移除已完成队列",
+              "accept() takes the connection out of the completed-connection queue", judge_accept_dequeues),
         Claim("usually_5", SEED_002, "一般选择5", "the backlog passed to listen() is usually 5", judge_usually_five),
     ),
     measure,

@@ -265,7 +265,7 @@ def judge_time_wait(ev: dict) -> tuple[str, str]:
     sides = {"client (it closed first)" if s["local_port"] == run["client_port"] else "server (it closed second)"
              for s in waiting}
     timer = waiting[0]["timer_ms"]
-    length = f", its timer at {timer / 1000:.1f} s (TIME-WAIT lasts 60 s on Linux)" if timer else ""
+    length = f", its timer at {timer / 1000:.1f} s" if timer else ""
     if sides == {"client (it closed first)"}:
         return HOLDS, f"sock_diag showed the client, which closed first, in TIME-WAIT{length}"
     return FAILS, f"sock_diag showed {', '.join(sorted(sides))} in TIME-WAIT{length}"
