@@ -45,6 +45,8 @@ def lab(
                                help="Also write a Markdown report to FILE."),
     loopback: bool = typer.Option(False, "--loopback",
                                   help="Run on loopback in this namespace even as root."),
+    wait_timewait: bool = typer.Option(False, "--wait-timewait",
+                                       help="teardown: also watch TIME-WAIT to its end (about 60 s)."),
 ) -> ExitStatus:
     from netlab.lab import experiments
     from netlab.lab.experiments import text
@@ -67,7 +69,9 @@ def lab(
         capture = "" if privilege.can_raw() else "; packets are not captured, so claims about the wire are not measured"
         print(f"netlab: note: {why}: experiments run on loopback in this network namespace{capture}", file=sys.stderr)
     results = []
-    for result in experiments.stream(chosen, private=private):
+    if wait_timewait and "teardown" in chosen and sys.stderr.isatty():
+        print("netlab: teardown waits for TIME-WAIT to end, about 60 s (Ctrl-C stops it)", file=sys.stderr)
+    for result in experiments.stream(chosen, private=private, wait_timewait=wait_timewait):
         record = result.as_dict()
         results.append(record)
         if fmt == "jsonl":

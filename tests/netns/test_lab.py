@@ -160,3 +160,14 @@ def test_json_and_jsonl_validate_against_netlab_schema_lab():
     jsonl_records("lab", run_netlab("lab", "udp", "--format", "jsonl").stdout)
     json_documents("lab", run_netlab("lab", "list", "--format", "json").stdout)
     jsonl_records("lab", run_netlab("lab", "list", "--format", "jsonl").stdout)
+
+
+def test_wait_timewait_watches_the_time_wait_socket_to_its_end():
+    """About a minute: TIME-WAIT lasts 60 s (TCP_TIMEWAIT_LEN); the kernel's timer wheel may fire it a little late."""
+    proc = run_netlab("lab", "teardown", "--wait-timewait", "-f", "json", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    [result] = json.loads(proc.stdout)
+    lasted = result["evidence"]["prompt"]["time_wait_lasted_ms"]
+    assert 59_000 <= lasted <= 66_000, lasted
+    why = {c["claim_id"]: c["why"] for c in result["claims"]}["time_wait_initiator"]
+    assert f"lasted {lasted / 1000:.1f} s" in why

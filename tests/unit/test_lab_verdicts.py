@@ -117,6 +117,10 @@ def test_time_wait_side_read_zero_half_close_and_unread():
     server_tw = [{"local_port": S, "remote_port": C, "state": "TIME-WAIT", "timer_ms": 59990.0}]
     assert teardown.judge_time_wait(teardown_evidence(states=server_tw))[0] == FAILS
     assert teardown.judge_time_wait(teardown_evidence(states=[]))[0] == FAILS
+    waited = teardown_evidence()
+    waited["prompt"]["time_wait_lasted_ms"] = 60012.5
+    verdict, why = teardown.judge_time_wait(waited)
+    assert verdict == HOLDS and "lasted 60.0 s" in why
     assert teardown.judge_read_zero(teardown_evidence())[0] == HOLDS
     ev = teardown_evidence()
     ev["prompt"]["read_returned"] = 3

@@ -65,13 +65,16 @@ def parse(names: Iterable[str]) -> list[str]:
     return chosen
 
 
-def run(name: str, private: bool | None = None) -> Result:
-    """Run one experiment in its own site (a new namespace as root) and judge its claims."""
+def run(name: str, private: bool | None = None, wait_timewait: bool = False) -> Result:
+    """Run one experiment in its own site (a new namespace as root) and judge its claims.
+
+    ``wait_timewait``: teardown also watches its TIME-WAIT socket to the end (about 60 s).
+    """
     from netlab.lab.experiments.site import site
 
     experiment = get(name)
     start = time.monotonic()
-    with site(private) as where:
+    with site(private, wait_timewait) as where:
         measured = experiment.measure(where)
     judged = [judge(claim, measured.evidence) for claim in experiment.claims]
     return Result(experiment.name, experiment.title, where.where, where.can_capture, measured.evidence,
@@ -79,6 +82,6 @@ def run(name: str, private: bool | None = None) -> Result:
                   round((time.monotonic() - start) * 1000, 1), time.time())
 
 
-def stream(names: Iterable[str], private: bool | None = None) -> Iterator[Result]:
+def stream(names: Iterable[str], private: bool | None = None, wait_timewait: bool = False) -> Iterator[Result]:
     for name in names:
-        yield run(name, private)
+        yield run(name, private, wait_timewait)

@@ -32,10 +32,11 @@ class Site:
     can_capture: bool
     notes: list[str] = field(default_factory=list)
     ns: netns.Namespace | None = None  # the private namespace (nftables rules may go there), None on loopback
+    wait_timewait: bool = False  # the user gave the time to watch a TIME-WAIT socket to its end (about 60 s)
 
 
 @contextlib.contextmanager
-def site(private: bool | None = None) -> Iterator[Site]:
+def site(private: bool | None = None, wait_timewait: bool = False) -> Iterator[Site]:
     """A place for one experiment: a fresh namespace when allowed (``private`` None: when root)."""
     if private is None:
         private = netns.available()
@@ -43,10 +44,11 @@ def site(private: bool | None = None) -> Iterator[Site]:
     notes = [] if capture else ["not allowed to capture packets (needs root or CAP_NET_RAW): "
                                 "claims about the wire are not measured"]
     if not private:
-        yield Site("loopback", capture, ["not root: ran on loopback in the current network namespace", *notes])
+        yield Site("loopback", capture, ["not root: ran on loopback in the current network namespace", *notes],
+                   wait_timewait=wait_timewait)
         return
     with netns.namespace() as ns, ns.inside():
-        yield Site("namespace", capture, notes, ns)
+        yield Site("namespace", capture, notes, ns, wait_timewait)
 
 
 @dataclass(frozen=True, slots=True)

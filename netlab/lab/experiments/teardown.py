@@ -84,6 +84,8 @@ def _unread(server, port) -> dict:
         return {"client_port": cport, "unread_bytes": queued, "client_recv": outcome}
 
 
+TIME_WAIT_LIMIT_S = 75.0  # --wait-timewait: TIME-WAIT lasts 60 s on Linux; give up well after that
+TIME_WAIT_POLL_S = 0.1
 NFT_TABLE = "netlab_lab_fins"
 SIMULTANEOUS_LIMIT_S = 3.0  # the FINs are sent again after the retransmission timeout (200 ms on loopback)
 
@@ -118,6 +120,17 @@ def _simultaneous(site: Site, server, port) -> dict | None:
                      for step in path]}
 
 
+def _time_wait_end(port: int, cport: int, closed_at: float) -> float | None:
+    """Milliseconds from the close() to the end of the client's TIME-WAIT socket (None: still there at the limit)."""
+    deadline = time.monotonic() + TIME_WAIT_LIMIT_S
+    while time.monotonic() < deadline:
+        if not any(s["local_port"] == cport and s["remote_port"] == port and s["state"] == "TIME-WAIT"
+                   for s in states(port)):
+            return round((now() - closed_at) * 1000, 1)
+        time.sleep(TIME_WAIT_POLL_S)
+    return None
+
+
 def _passed(run: dict | None, side: str) -> list[str]:
     """The states one side passed through, in order, each once."""
     out: list[str] = []
@@ -139,6 +152,8 @@ def measure(site: Site) -> Measured:
         unread = _unread(server, port)
         together = _simultaneous(site, server, port)
         segments = wire.stop()
+        prompt["time_wait_lasted_ms"] = (_time_wait_end(port, prompt["client_port"], prompt_events[0][0])
+                                         if site.wait_timewait else None)
     evidence = {"server_port": port, "prompt": prompt, "late": late, "half_close": half, "unread": unread,
                 "simultaneous": together}
     diagram = None
@@ -266,6 +281,8 @@ def judge_time_wait(ev: dict) -> tuple[str, str]:
              for s in waiting}
     timer = waiting[0]["timer_ms"]
     length = f", its timer at {timer / 1000:.1f} s" if timer else ""
+    if run.get("time_wait_lasted_ms"):
+        length += f"; it lasted {run['time_wait_lasted_ms'] / 1000:.1f} s after the close()"
     if sides == {"client (it closed first)"}:
         return HOLDS, f"sock_diag showed the client, which closed first, in TIME-WAIT{length}"
     return FAILS, f"sock_diag showed {', '.join(sorted(sides))} in TIME-WAIT{length}"
