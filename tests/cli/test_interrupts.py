@@ -41,6 +41,7 @@ COMMANDS = {
     "reuseaddr-demo": ["reuseaddr-demo"],
     "schema": ["schema", "capture"],  # a start-up and one print: the early signals matter here
     "exporter": ["exporter", "--listen", "127.0.0.1:0"],  # a server: it runs until the signal
+    "lab": ["lab", "teardown", "concurrency"],  # namespaces, an nftables table, forked servers
 }
 
 
@@ -137,6 +138,7 @@ def _check(name: str, signum: int, rc: int, out: str, err: str, pcap: Path) -> N
             "reuseaddr-demo": lambda: rc == 0 and out.strip(),
             "schema": lambda: rc == 0 and out.strip(),
             "exporter": lambda: rc == 0 and signum == signal.SIGTERM and "serving" in out,  # SIGTERM: a clean stop
+            "lab": lambda: rc == 0 and out.strip(),  # finished before the signal
         }
         assert summaries[name](), (signum, rc, out, err)
     if name == "capture" and pcap.exists():
@@ -171,7 +173,7 @@ def test_a_signal_at_any_moment_leaves_no_traceback_and_nothing_behind(name, sig
 
 
 @pytest.mark.privileged
-@pytest.mark.parametrize("name", ["backlog", "reuseaddr-demo"])
+@pytest.mark.parametrize("name", ["backlog", "reuseaddr-demo", "lab"])
 def test_two_runs_at_once_both_answer_and_leave_nothing(name, launcher):
     runs = [Run(launcher, COMMANDS[name]) for _ in range(2)]
     results = [run.finish(timeout=60) for run in runs]
@@ -181,7 +183,7 @@ def test_two_runs_at_once_both_answer_and_leave_nothing(name, launcher):
 
 
 @pytest.mark.privileged
-@pytest.mark.parametrize("name", ["backlog", "reuseaddr-demo"])
+@pytest.mark.parametrize("name", ["backlog", "reuseaddr-demo", "lab"])
 def test_two_runs_interrupted_at_once_leave_nothing(name, launcher):
     rng = random.Random(f"{SEED}-pair-{name}")
     runs = [Run(launcher, COMMANDS[name]) for _ in range(2)]

@@ -27,6 +27,7 @@ COMMANDS = {
     "reuseaddr-demo": ["reuseaddr-demo", "-s", "listener-alive"],
     "schema": ["schema", "conns"],
     "exporter": ["exporter", "--once"],
+    "lab": ["lab", "socket-call"],
     "--version": ["--version"],
     "--help": ["--help"],
 }
