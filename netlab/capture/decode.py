@@ -64,6 +64,10 @@ class Formatter:
         try:
             self._link(self, out, data, length)
         except Truncated as t:
+            # The decoders raise prebuilt instances (fmt_base.TRUNC): each raise adds its
+            # frames to the instance's traceback, which would keep every truncated
+            # packet's frames, and with them whole batches of packets, alive to the end.
+            t.__traceback__ = None
             out.append(" [|%s]" % t.proto)
             if t.whole:
                 self.hdrlen = 0
