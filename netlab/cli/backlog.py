@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from netlab import output
 from netlab.cli import common
+from netlab.cli.types import PID_MAX, Integer, IntegerList, Seconds
 from netlab.errors import ExitStatus, NegativeResult, UsageError
 
 PROBE_FORMATS = ("table", "json", "csv")
 WATCH_FORMATS = ("table", "json", "jsonl", "csv")
+# The bounds of netlab.lab.backlog.plan (a unit test holds them equal), which --help need not import.
+MAX_BACKLOG = 65535
+MAX_CONNECTS = 20000
+MAX_ACCEPT_DELAY_S = 6.0
+MAX_TIMELINE_CLIENTS = 64
 
-
-def _int_list(text: str | None, what: str) -> list[int] | None:
-    if text is None:
-        return None
-    values = []
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            values.append(int(part))
-        except ValueError:
-            raise UsageError(f"invalid {what} {part!r}", f"a comma-separated list of integers, e.g. --{what} 0,5,128") from None
-    return values
 
 EXAMPLES = common.examples(
     ("netlab backlog", "listen() and somaxconn"),
@@ -40,39 +34,40 @@ def register(app: typer.Typer) -> None:
 
 
 def backlog(
-    backlogs: Optional[str] = typer.Option(None, "-b", "--backlog", metavar="LIST",
+    # The LIST options are Any: their type (IntegerList) turns the text into a list of ints.
+    backlogs: Optional[Any] = typer.Option(None, "-b", "--backlog", click_type=IntegerList(0, MAX_BACKLOG), metavar="LIST",
                                            help="Backlogs for listen() to probe [default: 0,1,5,16,128]."),
-    somaxconns: Optional[str] = typer.Option(None, "-s", "--somaxconn", metavar="LIST",
+    somaxconns: Optional[Any] = typer.Option(None, "-s", "--somaxconn", click_type=IntegerList(0, MAX_BACKLOG), metavar="LIST",
                                              help="Values of net.core.somaxconn, set in a private namespace "
                                                   "[default: 4096,8 with privilege, else the current one]."),
-    connects: Optional[int] = typer.Option(None, "-c", "--connects", metavar="N",
+    connects: Optional[int] = typer.Option(None, "-c", "--connects", click_type=Integer(1, MAX_CONNECTS), metavar="N",
                                            help="Non-blocking connects per point [default: 200]."),
     syn_queue: bool = typer.Option(False, "--syn-queue", help="Also fill the SYN queue with half-open handshakes."),
-    syncookies: Optional[str] = typer.Option(None, "--syncookies", metavar="LIST",
+    syncookies: Optional[Any] = typer.Option(None, "--syncookies", click_type=IntegerList(0, 2), metavar="LIST",
                                              help="Values of tcp_syncookies for --syn-queue [default: 0,1]."),
-    max_syn_backlog: Optional[str] = typer.Option(None, "--max-syn-backlog", metavar="LIST",
+    max_syn_backlog: Optional[Any] = typer.Option(None, "--max-syn-backlog", click_type=IntegerList(1, MAX_BACKLOG), metavar="LIST",
                                                   help="Values of tcp_max_syn_backlog for --syn-queue "
                                                        "[default: the namespace's own, and 16]."),
     abort_on_overflow: bool = typer.Option(False, "--abort-on-overflow",
                                            help="Also show tcp_abort_on_overflow 0 against 1."),
     timeline: bool = typer.Option(False, "--timeline", help="Also run a listener that accepts late."),
-    accept_delay: Optional[float] = typer.Option(None, "--accept-delay", metavar="SECONDS",
+    accept_delay: Optional[float] = typer.Option(None, "--accept-delay", click_type=Seconds(0, MAX_ACCEPT_DELAY_S), metavar="SECONDS",
                                                  help="When the --timeline listener starts accepting [default: 1.5]."),
-    timeline_clients: Optional[int] = typer.Option(None, "--timeline-clients", metavar="N",
+    timeline_clients: Optional[int] = typer.Option(None, "--timeline-clients", click_type=Integer(1, MAX_TIMELINE_CLIENTS), metavar="N",
                                                    help="Clients of the --timeline run [default: 6]."),
-    watch: Optional[float] = typer.Option(None, "-w", "--watch", metavar="SECONDS",
+    watch: Optional[float] = typer.Option(None, "-w", "--watch", click_type=Seconds(0.05, 3600), metavar="SECONDS",
                                           help="Watch the LISTEN sockets of this network namespace instead, "
                                                "one sample every SECONDS (0.05-3600) until Ctrl-C."),
-    port: Optional[int] = typer.Option(None, "-p", "--port", metavar="PORT", help="With --watch: only this local port."),
-    pid: Optional[int] = typer.Option(None, "--pid", metavar="PID", help="With --watch: only this process's listeners."),
-    iterations: Optional[int] = typer.Option(None, "-n", "--iterations", metavar="N",
+    port: Optional[int] = typer.Option(None, "-p", "--port", click_type=Integer(0, 65535), metavar="PORT", help="With --watch: only this local port."),
+    pid: Optional[int] = typer.Option(None, "--pid", click_type=Integer(1, PID_MAX), metavar="PID", help="With --watch: only this process's listeners."),
+    iterations: Optional[int] = typer.Option(None, "-n", "--iterations", click_type=Integer(1), metavar="N",
                                              help="With --watch: stop after N samples [default: until Ctrl-C]."),
     fmt: str = common.format_option(PROBE_FORMATS, "-f",
                                     help="table (default), json or csv; --watch: table, json, jsonl or csv."),
 ) -> ExitStatus:
     """Measure what listen(backlog) and somaxconn do on this kernel, or watch real listeners' accept queues."""
-    # backlog keeps the interval bounds its -i had (0.05-3600 s), not the wider defaults of check_watch.
-    watch, iterations = common.check_watch(watch, iterations, low=0.05, high=3600)
+    # --watch keeps the interval bounds its -i had (0.05-3600 s), not conns's wider ones.
+    watch, iterations = common.check_watch(watch, iterations)
     if watch is not None:
         probe_opts = {"--backlog": backlogs, "--somaxconn": somaxconns, "--connects": connects,
                       "--syn-queue": syn_queue or None, "--syncookies": syncookies,
@@ -102,11 +97,11 @@ def _probe(backlogs, somaxconns, connects, syn_queue, syncookies, max_syn_backlo
     if (accept_delay is not None or timeline_clients is not None) and not timeline:
         raise UsageError("--accept-delay and --timeline-clients shape the timeline", "add --timeline")
     given = {
-        "backlogs": _int_list(backlogs, "backlog"),
-        "somaxconns": _int_list(somaxconns, "somaxconn"),
+        "backlogs": backlogs,
+        "somaxconns": somaxconns,
         "connects": connects,
-        "syncookies": _int_list(syncookies, "syncookies"),
-        "max_syn_backlogs": _int_list(max_syn_backlog, "max-syn-backlog"),
+        "syncookies": syncookies,
+        "max_syn_backlogs": max_syn_backlog,
         "accept_delay": accept_delay,
         "timeline_clients": timeline_clients,
     }
@@ -135,14 +130,9 @@ def _progress(done: int, total: int) -> None:
 
 def _watch(port, pid, interval, iterations, fmt) -> ExitStatus:
     common.check_format(fmt, WATCH_FORMATS, "for --watch")
-    from netlab.core.addr import parse_port
     from netlab.lab.backlog import text
     from netlab.lab.backlog.watch import process_gone, watch
 
-    if port is not None:
-        port = parse_port(port)
-    if pid is not None and pid <= 0:
-        raise UsageError(f"invalid pid {pid}", "a process ID, see pgrep")
     samples = []
     clear = fmt == "table" and sys.stdout.isatty()
     started = time.monotonic()

@@ -16,12 +16,14 @@ import typer
 
 from netlab.capture.options import Look
 from netlab.cli import common
+from netlab.cli.types import INT32_MAX, FileName, Integer, Text
 from netlab.errors import ExitStatus, UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
 FORMATS = ("table", "jsonl")  # packets are a stream
 DEVICE_FORMATS = ("table", "json", "jsonl", "csv")  # -D is a list of records
 DEVICE_KEYS = ("index", "name", "description", "up", "running", "loopback", "connected", "flags")
+MAX_SNAPLEN = 262144  # tcpdump's MAXIMUM_SNAPLEN; -s 0 means it too
 
 EXAMPLES = common.examples(
     ("netlab capture -i lo -c 10 tcp port 80", "ten packets, port 80"),
@@ -40,15 +42,15 @@ def register(app: typer.Typer) -> None:
 
 
 def capture(
-    expression: Optional[List[str]] = typer.Argument(None, metavar="[EXPRESSION]...",
+    expression: Optional[List[str]] = typer.Argument(None, click_type=Text(), metavar="[EXPRESSION]...",
                                                      help="pcap-filter(7) expression, as with tcpdump."),
-    interface: Optional[str] = typer.Option(None, "-i", "--interface", metavar="IFACE",
+    interface: Optional[str] = typer.Option(None, "-i", "--interface", click_type=Text(), metavar="IFACE",
                                             help="Capture on IFACE ('any' for all). Default: the first up, non-loopback one."),
-    read_file: Optional[str] = typer.Option(None, "-r", metavar="FILE", help="Read packets from a pcap or pcapng file ('-' for stdin)."),
-    write_file: Optional[str] = typer.Option(None, "-w", metavar="FILE", help="Write the packets to a pcap file instead of printing them."),
+    read_file: Optional[str] = typer.Option(None, "-r", click_type=FileName("input"), metavar="FILE", help="Read packets from a pcap or pcapng file ('-' for stdin)."),
+    write_file: Optional[str] = typer.Option(None, "-w", click_type=FileName("output"), metavar="FILE", help="Write the packets to a pcap file instead of printing them."),
     packet_buffered: bool = typer.Option(False, "-U", "--packet-buffered", help="With -w: write each packet to the file as it comes."),
-    count: Optional[int] = typer.Option(None, "-c", metavar="COUNT", help="Stop after COUNT packets."),
-    snaplen: int = typer.Option(262144, "-s", "--snapshot-length", metavar="SNAPLEN", show_default=False, help="Capture at most SNAPLEN bytes per packet (0: 262144)."),
+    count: Optional[int] = typer.Option(None, "-c", click_type=Integer(1), metavar="COUNT", help="Stop after COUNT packets."),
+    snaplen: int = typer.Option(262144, "-s", "--snapshot-length", click_type=Integer(0, MAX_SNAPLEN), metavar="SNAPLEN", show_default=False, help="Capture at most SNAPLEN bytes per packet (0: 262144)."),
     numeric: int = typer.Option(0, "-n", count=True, show_default=False, help="Numeric addresses and ports (netlab never resolves names: always on)."),
     quiet: bool = typer.Option(False, "-q", help="Quiet: less protocol information per line."),
     link: bool = typer.Option(False, "-e", help="Print the link-level header."),
@@ -60,8 +62,8 @@ def capture(
     line_buffered: bool = typer.Option(False, "-l", help="Line-buffered output: each line is flushed at once."),
     verbose: int = typer.Option(0, "-v", count=True, show_default=False, help="More detail (IP TTL, id, flags, length, checksums)."),
     no_promisc: bool = typer.Option(False, "-p", "--no-promiscuous-mode", help="Don't put the interface in promiscuous mode."),
-    buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
-    direction: Optional[str] = typer.Option(None, "-Q", "--direction", metavar="in|out|inout", help="Only packets received, sent, or both."),
+    buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", click_type=Integer(1, INT32_MAX // 1024), metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
+    direction: Optional[str] = typer.Option(None, "-Q", "--direction", click_type=Text(), metavar="in|out|inout", help="Only packets received, sent, or both."),
     list_interfaces: bool = typer.Option(False, "-D", "--list-interfaces", help="List the devices to capture on and exit."),
     count_only: bool = typer.Option(False, "--count", help="Only print how many packets match."),
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
@@ -112,15 +114,8 @@ class Request:
 
     def validate(self) -> None:
         common.check_format(self.fmt, FORMATS, "for packets")
-        # An empty name is no name: without these, -r '' captured live and -w '' printed.
-        if self.read_file == "":
-            raise UsageError("-r needs a file name", "give a path, or '-' for standard input")
-        if self.write_file == "":
-            raise UsageError("-w needs a file name", "give a path, or '-' for standard output")
-        if self.count is not None and self.count <= 0:
-            raise UsageError(f"invalid packet count {self.count}", "-c takes a positive number")
-        if not 0 <= self.snaplen <= 262144:
-            raise UsageError(f"invalid snaplen {self.snaplen}", "-s takes 0-262144 (0 means 262144)")
+        # Each value on its own was checked as click parsed it (netlab.cli.types): an empty
+        # -r or -w, a count, a snaplen, a buffer size. These are the combinations.
         if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
             raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
         if self.write_file and self.fmt != "table":
@@ -128,8 +123,6 @@ class Request:
                              f"read it back with: netlab capture -r FILE --format {self.fmt}")
         if self.read_file and self.interface:
             raise UsageError("-r and -i both given", "read a file or capture live, not both")
-        if self.buffer_kib is not None and self.buffer_kib <= 0:
-            raise UsageError(f"invalid buffer size {self.buffer_kib}", "-B takes a positive number of KiB")
         if self.direction is not None and self.direction not in ("in", "out", "inout"):
             raise UsageError(f"invalid direction {self.direction!r}", "-Q takes in, out or inout")
 

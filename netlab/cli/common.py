@@ -2,7 +2,7 @@
 
 - ``examples``: the Examples block that ends every --help;
 - ``format_option`` / ``check_format``: the --format option and its one error line;
-- ``check_watch``: --watch SECONDS and -n/--iterations N, checked the same everywhere;
+- ``check_watch``: -n/--iterations N only with --watch SECONDS;
 - ``every``: the bounded pacing of a --watch loop;
 - ``emit``: one block of text to stdout, flushed;
 - ``handling``: signal handlers for a block, restored after it;
@@ -13,7 +13,6 @@ Exceptions become exit codes in one place only: netlab.cli.app.main.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
@@ -23,6 +22,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import typer
 
+from netlab.cli.types import Text
 from netlab.errors import ExitStatus, UsageError
 
 WATCH_HELP = "Redraw every SECONDS until Ctrl-C (or -n redraws)."
@@ -46,7 +46,8 @@ def examples(*pairs: tuple[str, str]) -> str:
 def format_option(allowed: Sequence[str], *flags: str, help: str | None = None):
     """The --format option (plus any short ``flags``) over these formats, table first."""
     text = help or f"Output format: {_choices(allowed)}."
-    return typer.Option(allowed[0], *flags, "--format", metavar="FORMAT", show_default=False, help=text)
+    return typer.Option(allowed[0], *flags, "--format", click_type=Text(), metavar="FORMAT", show_default=False,
+                        help=text)
 
 
 def check_format(fmt: str, allowed: Sequence[str], context: str = "") -> str:
@@ -57,16 +58,10 @@ def check_format(fmt: str, allowed: Sequence[str], context: str = "") -> str:
     return fmt
 
 
-def check_watch(seconds: float | None, iterations: int | None,
-                low: float = 0.01, high: float = 86400.0) -> tuple[float | None, int | None]:
-    """--watch SECONDS (finite, in [low, high]) and --iterations N (>= 1, only with --watch)."""
-    if seconds is not None and not (math.isfinite(seconds) and low <= seconds <= high):
-        raise UsageError(f"invalid --watch interval {seconds:g}", f"give seconds from {low:g} to {high:g}")
-    if iterations is not None:
-        if iterations < 1:
-            raise UsageError(f"invalid --iterations {iterations}", "give a count of 1 or more")
-        if seconds is None:
-            raise UsageError("--iterations needs --watch", "add --watch SECONDS")
+def check_watch(seconds: float | None, iterations: int | None) -> tuple[float | None, int | None]:
+    """--iterations N only with --watch SECONDS (their types check each value: netlab.cli.types)."""
+    if iterations is not None and seconds is None:
+        raise UsageError("--iterations needs --watch", "add --watch SECONDS")
     return seconds, iterations
 
 

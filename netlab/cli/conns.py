@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from netlab.cli import common
+from netlab.cli.types import PID_MAX, Integer, Seconds, Text
 from netlab.errors import ExitStatus
 from netlab.records import gc_paused
 
@@ -41,23 +42,23 @@ def conns(
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="Only IPv6."),
     listening: bool = typer.Option(False, "-l", "--listening", help="Only listening (and unconnected UDP/RAW) sockets."),
     all_states: bool = typer.Option(False, "-a", "--all", help="All states (the default)."),
-    state: Optional[List[str]] = typer.Option(None, "--state", metavar="NAME",
+    state: Optional[List[str]] = typer.Option(None, "--state", click_type=Text(), metavar="NAME",
                                               help="Only this state (repeatable): established, listening, time-wait, ... or a group: connected, synchronized, bucket, big, all."),
-    sport: Optional[str] = typer.Option(None, "--sport", metavar="PORT", help="Local port."),
-    dport: Optional[str] = typer.Option(None, "--dport", metavar="PORT", help="Remote port."),
-    port: Optional[str] = typer.Option(None, "--port", metavar="PORT", help="Either port."),
-    src: Optional[List[str]] = typer.Option(None, "--src", metavar="ADDR[/PREFIX]", help="Local address in this network (repeatable)."),
-    dst: Optional[List[str]] = typer.Option(None, "--dst", metavar="ADDR[/PREFIX]", help="Remote address in this network (repeatable)."),
-    pid: Optional[str] = typer.Option(None, "--pid", metavar="PID", help="Only sockets held by this process."),
-    process: Optional[str] = typer.Option(None, "--process", metavar="NAME", help="Only sockets of processes with this name (shell wildcards allowed)."),
-    user: Optional[str] = typer.Option(None, "--user", metavar="NAME", help="Only sockets of this user (name or uid)."),
+    sport: Optional[str] = typer.Option(None, "--sport", click_type=Text(), metavar="PORT", help="Local port."),
+    dport: Optional[str] = typer.Option(None, "--dport", click_type=Text(), metavar="PORT", help="Remote port."),
+    port: Optional[str] = typer.Option(None, "--port", click_type=Text(), metavar="PORT", help="Either port."),
+    src: Optional[List[str]] = typer.Option(None, "--src", click_type=Text(), metavar="ADDR[/PREFIX]", help="Local address in this network (repeatable)."),
+    dst: Optional[List[str]] = typer.Option(None, "--dst", click_type=Text(), metavar="ADDR[/PREFIX]", help="Remote address in this network (repeatable)."),
+    pid: Optional[int] = typer.Option(None, "--pid", click_type=Integer(1, PID_MAX), metavar="PID", help="Only sockets held by this process."),
+    process: Optional[str] = typer.Option(None, "--process", click_type=Text(), metavar="NAME", help="Only sockets of processes with this name (shell wildcards allowed)."),
+    user: Optional[str] = typer.Option(None, "--user", click_type=Text(), metavar="NAME", help="Only sockets of this user (name or uid)."),
     extended: bool = typer.Option(False, "-e", "--extended", help="Also uid, inode, cookie, fd, timer, command line."),
     info: bool = typer.Option(False, "-i", "--info", help="TCP internals: rtt, cwnd, retransmits, bytes, delivery rate."),
     summary: bool = typer.Option(False, "-s", "--summary", help="Counts by protocol and state, like ss -s."),
-    sort: Optional[str] = typer.Option(None, "--sort", metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
+    sort: Optional[str] = typer.Option(None, "--sort", click_type=Text(), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
-    watch: Optional[float] = typer.Option(None, "--watch", metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
-    iterations: Optional[int] = typer.Option(None, "--iterations", metavar="N", help=common.ITERATIONS_HELP),
+    watch: Optional[float] = typer.Option(None, "--watch", click_type=Seconds(0.01, 86400), metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
+    iterations: Optional[int] = typer.Option(None, "--iterations", click_type=Integer(1), metavar="N", help=common.ITERATIONS_HELP),
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),

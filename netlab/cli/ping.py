@@ -11,6 +11,13 @@ from typing import List, Optional
 import typer
 
 from netlab.cli import common
+from netlab.cli.types import Integer, Seconds, Text
+
+# The bounds of netlab.ping.options (a unit test holds them equal); importing that
+# module here would load the whole engine for `netlab --help`.
+MAX_TIMING = 2**31 // 1000  # -i, -W: iputils keeps them as int milliseconds
+MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
+MAX_SIZE = 65527  # -s: an IPv6 payload (IPv4's 65507 is checked with the family)
 
 # The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
 # it here would load the whole engine for `netlab --help`.
@@ -31,25 +38,25 @@ def register(app: typer.Typer) -> None:
 def ping(
     # Hidden from the Arguments section, where typer would add an escaped "\\[required]";
     # the usage line and the text above say what HOST is.
-    hosts: List[str] = typer.Argument(..., metavar="HOST...", hidden=True),
-    count: Optional[int] = typer.Option(None, "-c", "--count", help="Stop after COUNT probes (with -w: COUNT replies)."),
-    interval: Optional[float] = typer.Option(None, "-i", "--interval", help="Seconds between probes (default 1; below 0.002 needs root)."),
-    timeout: Optional[float] = typer.Option(None, "-W", "--timeout", help="Seconds to wait for a reply when none came yet (default 10)."),
-    deadline: Optional[float] = typer.Option(None, "-w", "--deadline", help="Stop after this many seconds, whatever happened (0: no deadline, as in iputils)."),
-    size: int = typer.Option(56, "-s", "--size", show_default=False, help="Data bytes per probe (default 56: 64 with the ICMP header)."),
-    ttl: Optional[int] = typer.Option(None, "-t", "--ttl", help="IP time to live / IPv6 hop limit."),
+    hosts: List[str] = typer.Argument(..., click_type=Text(), metavar="HOST...", hidden=True),
+    count: Optional[int] = typer.Option(None, "-c", "--count", click_type=Integer(1), help="Stop after COUNT probes (with -w: COUNT replies)."),
+    interval: Optional[float] = typer.Option(None, "-i", "--interval", click_type=Seconds(0, MAX_TIMING), help="Seconds between probes (default 1; below 0.002 needs root)."),
+    timeout: Optional[float] = typer.Option(None, "-W", "--timeout", click_type=Seconds(0, MAX_TIMING), help="Seconds to wait for a reply when none came yet (default 10)."),
+    deadline: Optional[float] = typer.Option(None, "-w", "--deadline", click_type=Seconds(0, MAX_DEADLINE), help="Stop after this many seconds, whatever happened (0: no deadline, as in iputils)."),
+    size: int = typer.Option(56, "-s", "--size", click_type=Integer(0, MAX_SIZE), show_default=False, help="Data bytes per probe (default 56: 64 with the ICMP header)."),
+    ttl: Optional[int] = typer.Option(None, "-t", "--ttl", click_type=Integer(1, 255), help="IP time to live / IPv6 hop limit."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the header and the statistics."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="No reverse lookups: print addresses."),
     stamps: bool = typer.Option(False, "-D", "--timestamps", help="Prefix lines with [UNIX time]."),
     outstanding: bool = typer.Option(False, "-O", "--report-outstanding", help="Report a probe still unanswered when the next leaves."),
     ipv4: bool = typer.Option(False, "-4", help="IPv4 only."),
     ipv6: bool = typer.Option(False, "-6", help="IPv6 only."),
-    iface: Optional[str] = typer.Option(None, "-I", "--interface", help="Source interface name or address."),
-    pattern: Optional[str] = typer.Option(None, "-p", "--pattern", help="Fill the data with these hex bytes (up to 16)."),
-    tos: Optional[str] = typer.Option(None, "-Q", "--tos", help="IPv4 TOS / IPv6 traffic class (0-255, or 0x..)."),
-    pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", help="Path MTU discovery: do (set DF), dont, want, probe."),
+    iface: Optional[str] = typer.Option(None, "-I", "--interface", click_type=Text(), help="Source interface name or address."),
+    pattern: Optional[str] = typer.Option(None, "-p", "--pattern", click_type=Text(), help="Fill the data with these hex bytes (up to 16)."),
+    tos: Optional[int] = typer.Option(None, "-Q", "--tos", click_type=Integer(0, 255, hex=True), help="IPv4 TOS / IPv6 traffic class (0-255, or 0x..)."),
+    pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", click_type=Text(), help="Path MTU discovery: do (set DF), dont, want, probe."),
     flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
-    tcp: Optional[int] = typer.Option(None, "--tcp", metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
+    tcp: Optional[int] = typer.Option(None, "--tcp", click_type=Integer(1, 65535), metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
     fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), "
                                                     "jsonl (a stream), csv (one row per host)."),
 ) -> int:
@@ -58,7 +65,7 @@ def ping(
     Each HOST is a name or an address, IPv4 or IPv6.
     """
     from netlab.errors import UsageError
-    from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
+    from netlab.ping.options import PingOptions, parse_interface, parse_pattern
     from netlab.ping.output import printer
     from netlab.ping.resolve import resolve
     from netlab.ping import exit_status, session
@@ -72,7 +79,7 @@ def ping(
     # a second until Ctrl-C, so it keeps only its statistics (jsonl streams them instead).
     opts = PingOptions(
         count=count, interval=interval, timeout=timeout, deadline=deadline, size=size, ttl=ttl,
-        tos=parse_tos(tos) if tos is not None else None, pmtudisc=pmtu, interface=interface, source=source,
+        tos=tos, pmtudisc=pmtu, interface=interface, source=source,
         pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
         outstanding=outstanding, keep_replies=(fmt == "json" and not (flood and count is None)), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
         reply_events=not (flood and fmt == "table"),

@@ -8,6 +8,7 @@ import typer
 
 from netlab import output
 from netlab.cli import common
+from netlab.cli.types import Integer, Text
 from netlab.errors import ExitStatus
 
 # jsonl: one line per row as it is measured, the others once every row is in.
@@ -38,15 +39,15 @@ def register(app: typer.Typer) -> None:
 
 
 def reuseaddr_demo(
-    scenario: list[str] = typer.Option(None, "--scenario", "-s", metavar="NAME",
+    scenario: list[str] = typer.Option(None, "--scenario", "-s", click_type=Text(), metavar="NAME",
                                        help="Run this scenario (repeatable; default: all)."),
     wait_timewait: bool = typer.Option(False, "--wait-timewait",
                                        help="Also measure how long TIME-WAIT lasts and what tcp_fin_timeout "
                                             "changes (about 60 s)."),
-    port: int = typer.Option(None, "--port", "-p", metavar="PORT",
+    port: int = typer.Option(None, "--port", "-p", click_type=Integer(1, 65535), metavar="PORT",
                              help="Server port (namespace default 8001; on loopback the first free one "
                                   "from PORT)."),
-    addr: str = typer.Option(None, "--addr", "-a", metavar="ADDR",
+    addr: str = typer.Option(None, "--addr", "-a", click_type=Text(), metavar="ADDR",
                              help="Server address: loopback (127.0.0.1, ::1) or wildcard (0.0.0.0, ::)."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="IPv6 (default address ::1)."),
     fmt: str = common.format_option(FORMATS, "-f", help="table (default), json, jsonl (a line per row as it "

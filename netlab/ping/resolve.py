@@ -26,6 +26,9 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
         addr = None
     if addr is not None:
         fam = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
+        if getattr(addr, "scope_id", None) and not _known_scope(addr.scope_id):
+            # fe80::1%nosuchif: iputils asks the resolver, which knows no such interface
+            raise UsageError(f"{host}: Name or service not known", "the part after % names an interface: see ip link")
         if want not in (socket.AF_UNSPEC, fam):
             raise UsageError(f"{host}: Address family for hostname not supported", f"drop -{family}")
         return Target(host=literal, address=str(addr), family=fam, numeric=True)
@@ -35,8 +38,23 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
         infos = socket.getaddrinfo(host, None, want, socket.SOCK_RAW, 0, socket.AI_CANONNAME)
     except socket.gaierror as err:
         raise UsageError(f"{host}: {err.strerror}", "check the name, or give an address") from None
+    except UnicodeError:
+        # Python's IDNA encoding refuses the name before any query: a label past 63
+        # characters, a name past 253, characters no host name can hold. iputils: the same words.
+        raise UsageError(f"{host}: Name or service not known", "not a valid host name") from None
     fam, _, _, canon, sockaddr = infos[0]
     return Target(host=canon or host, address=sockaddr[0], family=fam, numeric=numeric)
+
+
+def _known_scope(scope: str) -> bool:
+    """Whether an IPv6 zone (fe80::1%ZONE) names an interface here, by name or by index."""
+    if scope.isascii() and scope.isdigit():
+        return int(scope) in {index for index, _ in socket.if_nameindex()}
+    try:
+        socket.if_nametoindex(scope)
+    except OSError:  # no such interface (ENODEV), or a name too long to be one
+        return False
+    return True
 
 
 @lru_cache(maxsize=1024)

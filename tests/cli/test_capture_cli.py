@@ -184,15 +184,21 @@ def test_list_devices_agrees_with_tcpdump():
 @pytest.mark.parametrize("args, message", [
     (["-r", "/nonexistent/x.pcap"], "cannot read /nonexistent/x.pcap"),
     (["-r", str(ROOT / "README.md")], "unknown file format"),
-    (["-r", str(WHOIS), "-c", "0"], "invalid packet count 0"),
+    (["-r", str(WHOIS), "-c", "0"], "invalid -c '0' (give an integer from 1 to 2147483647)"),
     (["-r", str(WHOIS), "--format", "xml"], "unknown format 'xml' for packets (use table or jsonl)"),
     (["-D", "--format", "xml"], "unknown format 'xml' for -D (use table, json, jsonl or csv)"),
-    (["-r", str(WHOIS), "-s", "999999"], "invalid snaplen"),
+    (["-r", str(WHOIS), "-s", "999999"], "invalid -s/--snapshot-length '999999' (give an integer from 0 to 262144)"),
+    # -B is KiB: 2147483647 of them overflowed libpcap's int of bytes (tcpdump: "invalid packet buffer size")
+    (["-i", "lo", "-c", "1", "-B", "2147483647"], "invalid -B/--buffer-size '2147483647' (give an integer from 1 to 2097151)"),
+    (["-r", str(WHOIS), "-B", "0"], "invalid -B/--buffer-size '0' (give an integer from 1 to 2097151)"),
+    (["-i", "\udcff", "-c", "1"], "invalid -i/--interface '\\xff' (not valid UTF-8)"),
+    (["-r", str(WHOIS), "tcp", "port", "\udcff"], "invalid EXPRESSION '\\xff' (not valid UTF-8)"),
+    (["-r", str(WHOIS), "-Q", "\udcff"], "invalid -Q/--direction '\\xff' (not valid UTF-8)"),
     (["-i", "nonexistent0", "-c", "1"], "nonexistent0"),
     # tcpdump says "tcpdump: : No such file or directory" and exits 1 for both empty names
-    (["-r", ""], "-r needs a file name"),
-    (["-w", "", "-r", str(WHOIS)], "-w needs a file name"),
-    (["-w", "", "-i", "lo", "-c", "1"], "-w needs a file name"),
+    (["-r", ""], "invalid -r '' (give a file name, or '-' for standard input)"),
+    (["-w", "", "-r", str(WHOIS)], "invalid -w '' (give a file name, or '-' for standard output)"),
+    (["-w", "", "-i", "lo", "-c", "1"], "invalid -w '' (give a file name, or '-' for standard output)"),
 ])
 def test_bad_input_is_one_line(args, message):
     proc = run_netlab("capture", *args)

@@ -25,28 +25,35 @@ def assert_safe_advice(stderr: str):
 
 
 @pytest.mark.parametrize("args,words", [
-    (["-c", "0"], ["count"]),
-    (["-s", "70000"], ["packet size"]),
-    (["-i", "-1"], ["interval"]),
-    (["-c", "abc"], ["-c"]),
-    (["-i", "1e300"], ["bad timing interval"]),
-    (["-i", "inf"], ["bad timing interval"]),
-    (["-i", "nan"], ["bad timing interval"]),
-    (["-i", "3000000"], ["bad timing interval"]),  # iputils: past INT_MAX milliseconds
-    (["--tcp", "9", "-i", "inf"], ["bad timing interval"]),
-    (["-i", "-inf"], ["bad timing interval"]),
-    (["-W", "inf"], ["bad linger time"]),
-    (["-W", "nan"], ["bad linger time"]),
-    (["--tcp", "9", "-W", "nan"], ["bad linger time"]),
-    (["-W", "3000000"], ["bad linger time"]),
-    (["-w", "1e300"], ["bad wait time"]),
-    (["-w", "nan"], ["bad wait time"]),
-    (["-w", "inf"], ["bad wait time"]),
-    (["-c", "inf"], ["-c", "not a valid integer"]),  # an int option: typer refuses inf and nan
-    (["-c", "nan"], ["-c", "not a valid integer"]),
-    (["-t", "300"], ["TTL"]),
-    (["-t", "0"], ["TTL", "1 <= value <= 255"]),
-    (["--tcp", "9", "-t", "0"], ["TTL", "1 <= value <= 255"]),
+    (["-c", "0"], ["invalid -c/--count '0' (give an integer from 1 to 2147483647)"]),
+    (["-c", "\uff11"], ["invalid -c/--count '\uff11'"]),  # int() reads the full-width 1 as 1
+    (["-s", "70000"], ["invalid -s/--size '70000' (give an integer from 0 to 65527)"]),
+    (["-4", "-s", "65508"], ["invalid packet size 65508", "0 to 65507"]),  # IPv4's limit: with the family
+    (["-i", "-1"], ["invalid -i/--interval '-1' (give seconds from 0 to 2147483)"]),
+    (["-c", "abc"], ["invalid -c/--count 'abc'"]),
+    (["-i", "1e300"], ["invalid -i/--interval '1e300'"]),
+    (["-i", "inf"], ["invalid -i/--interval 'inf'"]),
+    (["-i", "nan"], ["invalid -i/--interval 'nan'"]),
+    (["-i", "3000000"], ["invalid -i/--interval '3000000'"]),  # iputils: past INT_MAX milliseconds
+    (["--tcp", "9", "-i", "inf"], ["invalid -i/--interval 'inf'"]),
+    (["-i", "-inf"], ["invalid -i/--interval '-inf'"]),
+    (["-W", "inf"], ["invalid -W/--timeout 'inf' (give seconds from 0 to 2147483)"]),
+    (["-W", "nan"], ["invalid -W/--timeout 'nan'"]),
+    (["--tcp", "9", "-W", "nan"], ["invalid -W/--timeout 'nan'"]),
+    (["-W", "3000000"], ["invalid -W/--timeout '3000000'"]),
+    (["-w", "1e300"], ["invalid -w/--deadline '1e300' (give seconds from 0 to 2147483647)"]),
+    (["-w", "nan"], ["invalid -w/--deadline 'nan'"]),
+    (["-w", "inf"], ["invalid -w/--deadline 'inf'"]),
+    (["-c", "inf"], ["invalid -c/--count 'inf'"]),
+    (["-c", "nan"], ["invalid -c/--count 'nan'"]),
+    (["-t", "300"], ["invalid -t/--ttl '300' (give an integer from 1 to 255)"]),
+    (["-t", "0"], ["invalid -t/--ttl '0' (give an integer from 1 to 255)"]),
+    (["--tcp", "9", "-t", "0"], ["invalid -t/--ttl '0'"]),
+    (["-Q", "256"], ["invalid -Q/--tos '256' (give an integer from 0 to 255, decimal or 0x hex)"]),
+    (["-Q", "0x\uff11"], ["invalid -Q/--tos '0x\uff11'"]),
+    (["--tcp", "0"], ["invalid --tcp '0' (give an integer from 1 to 65535)"]),
+    (["-I", "\udcff"], ["invalid -I/--interface '\\xff' (not valid UTF-8)"]),
+    (["-p", "\udcff"], ["invalid -p/--pattern '\\xff' (not valid UTF-8)"]),
     (["-4", "-6"], ["-4"]),
     (["--tcp", "9", "-s", "100"], ["-s", "TCP"]),
     (["--tcp", "9", "-p", "ff"], ["-p", "TCP"]),
@@ -60,6 +67,17 @@ def assert_safe_advice(stderr: str):
 ])
 def test_bad_option_values(args, words):
     assert_one_line_error(run_netlab("ping", *args, "127.0.0.1"), 2, *words)
+
+
+@pytest.mark.parametrize("host,words", [
+    # iputils 20221126 answers each with "ping: HOST: Name or service not known" and exit 2
+    ("fe80::1%nosuchif", ["fe80::1%nosuchif: Name or service not known"]),  # a gaierror once: exit 70
+    ("a" * 300, ["a" * 300 + ": Name or service not known"]),  # Python's IDNA codec: UnicodeError
+    ("a" * 64 + ".example", [": Name or service not known"]),  # a label past 63 characters
+    ("\udcff\udcfe", ["invalid HOST '\\xff\\xfe' (not valid UTF-8)"]),  # non-UTF-8 bytes: iputils exits 2 too
+])
+def test_hosts_no_resolver_can_take_are_one_line_exit_2(host, words):
+    assert_one_line_error(run_netlab("ping", "-c", "1", "-W", "1", host), 2, *words)
 
 
 def test_unknown_host_exit_2_without_dns():

@@ -1,0 +1,110 @@
+"""The option value types (netlab.cli.types): what each takes, what each refuses, in which words."""
+
+from __future__ import annotations
+
+import click
+import pytest
+import typer
+
+from netlab.cli import app as cli_app
+from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Text, shown
+from netlab.errors import ExitStatus, UsageError
+
+NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, FileName)
+
+
+def command_params() -> list[tuple[str, click.Parameter]]:
+    """Every parameter that takes a value, of every command, from the real click objects."""
+    cli_app.register_commands()
+    group = typer.main.get_command(cli_app.app)
+    found = []
+    for name, command in group.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and (param.is_flag or param.count):
+                continue  # takes no value
+            found.append((name, param))
+    return found
+
+
+def test_every_value_of_every_command_has_a_netlab_type():
+    # A new option declared with a plain str, int or float would skip the checks.
+    untyped = [f"{name} {param.opts[0]}: {param.type!r}" for name, param in command_params()
+               if not isinstance(param.type, NETLAB_TYPES)]
+    assert untyped == []
+    assert len(command_params()) >= 40
+
+
+def refusal(type_: click.ParamType, text: str, opts=("-c", "--count")) -> str:
+    param = click.Option(list(opts))
+    with pytest.raises(UsageError) as caught:
+        type_.convert(text, param, None)
+    assert caught.value.exit_code == ExitStatus.USAGE
+    return caught.value.one_line()
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "256", "\uff11", "\u00b2", "1_0", " 1", "1 ", "0x10", "1.0", "", "9" * 5000])
+def test_integer_refuses_in_one_wording(text):
+    assert refusal(Integer(1, 255), text) == f"netlab: error: invalid -c/--count {shown(text)} (give an integer from 1 to 255)"
+
+
+@pytest.mark.parametrize("text,value", [("1", 1), ("+7", 7), ("255", 255), ("007", 7)])
+def test_integer_takes_ascii_digits(text, value):
+    assert Integer(1, 255).convert(text, None, None) == value
+    assert Integer(1, 255).valid(text)
+
+
+def test_hex_integer():
+    tos = Integer(0, 255, hex=True)
+    assert tos.convert("0x20", None, None) == 32 and tos.convert("32", None, None) == 32
+    assert refusal(tos, "0x100").endswith("(give an integer from 0 to 255, decimal or 0x hex)")
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "NaN", "1e999", "0.001", "87000", "\uff11", "1_0", "", "0x1", "1.5s"])
+def test_seconds_refuse_in_one_wording(text):
+    assert refusal(Seconds(0.01, 86400), text, ("--watch",)) == (
+        f"netlab: error: invalid --watch {shown(text)} (give seconds from 0.01 to 86400)")
+
+
+@pytest.mark.parametrize("text,value", [("1", 1.0), ("0.5", 0.5), (".5", 0.5), ("1e2", 100.0), ("86400", 86400.0)])
+def test_seconds_take_finite_decimals(text, value):
+    assert Seconds(0.01, 86400).convert(text, None, None) == value
+
+
+def test_integer_list():
+    backlogs = IntegerList(0, 65535)
+    assert backlogs.convert("0, 5,128", None, None) == [0, 5, 128]
+    for text in ("5,x", "70000", "", "5,", "5,\uff15", "1_000"):
+        assert refusal(backlogs, text, ("-b", "--backlog")).endswith(
+            "(give integers from 0 to 65535, separated by commas)")
+
+
+def test_text_refuses_bytes_that_are_not_utf8_and_shows_them_as_typed():
+    assert Text().convert("é ²", None, None) == "é ²"
+    # what Python makes of argv bytes ff fe: surrogate escapes
+    assert refusal(Text(), b"a\xff\xfe".decode("utf-8", "surrogateescape"), ("--user",)) == (
+        "netlab: error: invalid --user 'a\\xff\\xfe' (not valid UTF-8)")
+
+
+def test_file_name_refuses_only_the_empty_name():
+    name = FileName("input")
+    odd = b"\xff.pcap".decode("utf-8", "surrogateescape")  # Linux names are bytes: allowed
+    assert name.convert(odd, None, None) == odd and name.convert("-", None, None) == "-"
+    assert refusal(name, "", ("-r",)) == "netlab: error: invalid -r '' (give a file name, or '-' for standard input)"
+
+
+def test_shown_keeps_the_line_one_line_and_short():
+    assert shown("a\nb") == "'a\\nb'"
+    assert shown("x" * 500) == "'" + "x" * 60 + "...'"
+
+
+def test_bounds_held_by_the_cli_are_the_engines():
+    from netlab.cli import backlog as backlog_cli
+    from netlab.cli import ping as ping_cli
+    from netlab.lab.backlog import plan, timeline
+    from netlab.ping import options
+
+    assert (ping_cli.MAX_TIMING, ping_cli.MAX_DEADLINE, ping_cli.MAX_SIZE) == (
+        options.MAX_TIMING, options.MAX_DEADLINE, options.MAX_SIZE_V6)
+    assert (backlog_cli.MAX_BACKLOG, backlog_cli.MAX_CONNECTS, backlog_cli.MAX_ACCEPT_DELAY_S,
+            backlog_cli.MAX_TIMELINE_CLIENTS) == (plan.MAX_BACKLOG, plan.MAX_CONNECTS, timeline.MAX_ACCEPT_DELAY_S,
+                                                  timeline.MAX_CLIENTS)
