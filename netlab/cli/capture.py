@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 def capture(
     expression: Optional[List[str]] = typer.Argument(None, click_type=Text(), metavar="[EXPRESSION]...",
                                                      help="pcap-filter(7) expression, as with tcpdump."),
-    interface: Optional[str] = typer.Option(None, "-i", "--interface", click_type=Text(), metavar="IFACE",
+    interface: Optional[str] = typer.Option(None, "-i", "--interface", click_type=Text("an interface name, or any"), metavar="IFACE",
                                             help="Capture on IFACE ('any' for all). Default: the first up, non-loopback one."),
     read_file: Optional[str] = typer.Option(None, "-r", click_type=FileName("input"), metavar="FILE", help="Read packets from a pcap or pcapng file ('-' for stdin)."),
     write_file: Optional[str] = typer.Option(None, "-w", click_type=FileName("output"), metavar="FILE", help="Write the packets to a pcap file instead of printing them."),

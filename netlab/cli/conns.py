@@ -55,7 +55,7 @@ def conns(
     extended: bool = typer.Option(False, "-e", "--extended", help="Also uid, inode, cookie, fd, timer, command line."),
     info: bool = typer.Option(False, "-i", "--info", help="TCP internals: rtt, cwnd, retransmits, bytes, delivery rate."),
     summary: bool = typer.Option(False, "-s", "--summary", help="Counts by protocol and state, like ss -s."),
-    sort: Optional[str] = typer.Option(None, "--sort", click_type=Text(), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
+    sort: Optional[str] = typer.Option(None, "--sort", click_type=Text("sort keys, such as recv_q or -pid"), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
     watch: Optional[float] = typer.Option(None, "--watch", click_type=Seconds(0.01, 86400), metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
     iterations: Optional[int] = typer.Option(None, "--iterations", click_type=Integer(1), metavar="N", help=common.ITERATIONS_HELP),

@@ -51,7 +51,7 @@ def ping(
     outstanding: bool = typer.Option(False, "-O", "--report-outstanding", help="Report a probe still unanswered when the next leaves."),
     ipv4: bool = typer.Option(False, "-4", help="IPv4 only."),
     ipv6: bool = typer.Option(False, "-6", help="IPv6 only."),
-    iface: Optional[str] = typer.Option(None, "-I", "--interface", click_type=Text(), help="Source interface name or address."),
+    iface: Optional[str] = typer.Option(None, "-I", "--interface", click_type=Text("an interface name or a local address"), help="Source interface name or address."),
     pattern: Optional[str] = typer.Option(None, "-p", "--pattern", click_type=Text(), help="Fill the data with these hex bytes (up to 16)."),
     tos: Optional[int] = typer.Option(None, "-Q", "--tos", click_type=Integer(0, 255, hex=True), help="IPv4 TOS / IPv6 traffic class (0-255, or 0x..)."),
     pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", click_type=Text(), help="Path MTU discovery: do (set DF), dont, want, probe."),

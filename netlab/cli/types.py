@@ -17,6 +17,8 @@ one HINT per kind of refusal:
 - ``Text()``: text that is valid UTF-8: "not valid UTF-8". Python hands argv bytes
   that are not UTF-8 over as surrogate escapes, which no name, address or filter
   can hold: encoding them later failed deep inside a library.
+  ``Text(needed)`` also refuses an empty value: "give NEEDED" (-i '' captured on
+  the default interface, -I '' was ignored).
 - ``FileName(standard)``: a path, which may hold any bytes (Linux names are bytes)
   but cannot be empty: "give a file name, or '-' for standard input/output".
 """
@@ -161,17 +163,26 @@ class IntegerList(click.ParamType):
 
 
 class Text(click.ParamType):
-    """Text that is valid UTF-8: a name, an address, a filter, a list."""
+    """Text that is valid UTF-8: a name, an address, a filter, a list.
+
+    ``needed``: what the option names ("an interface name"); then an empty value is
+    refused too, where it would otherwise mean the option was not given.
+    """
 
     name = "text"
 
+    def __init__(self, needed: str | None = None):
+        self.needed = needed
+
     def valid(self, text: str) -> bool:
-        return not undecodable(text)
+        return not undecodable(text) and (text != "" or self.needed is None)
 
     def convert(self, value, param, ctx) -> str:
         text = str(value)
         if undecodable(text):
             refuse(param, value, "not valid UTF-8")
+        if not text and self.needed is not None:
+            refuse(param, value, f"give {self.needed}")
         return text
 
 

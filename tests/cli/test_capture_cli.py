@@ -192,6 +192,7 @@ def test_list_devices_agrees_with_tcpdump():
     (["-i", "lo", "-c", "1", "-B", "2147483647"], "invalid -B/--buffer-size '2147483647' (give an integer from 1 to 2097151)"),
     (["-r", str(WHOIS), "-B", "0"], "invalid -B/--buffer-size '0' (give an integer from 1 to 2097151)"),
     (["-i", "\udcff", "-c", "1"], "invalid -i/--interface '\\xff' (not valid UTF-8)"),
+    (["-i", "", "-c", "1"], "invalid -i/--interface '' (give an interface name, or any)"),  # captured on the default one
     (["-r", str(WHOIS), "tcp", "port", "\udcff"], "invalid EXPRESSION '\\xff' (not valid UTF-8)"),
     (["-r", str(WHOIS), "-Q", "\udcff"], "invalid -Q/--direction '\\xff' (not valid UTF-8)"),
     (["-i", "nonexistent0", "-c", "1"], "nonexistent0"),

@@ -40,6 +40,7 @@ from tests.helpers.env import ROOT
     (["--process", "no-such-process-x"], "no process named"),
     (["--format", "yaml"], "unknown format 'yaml' (use table, json, jsonl or csv)"),
     (["--sort", "colour"], "unknown sort key 'colour'"),
+    (["--sort", ""], "invalid --sort '' (give sort keys, such as recv_q or -pid)"),  # sorted nothing: exit 0
     (["--watch", "0"], "invalid --watch"),
     (["--watch", "0", "--iterations", "2"], "invalid --watch '0' (give seconds from 0.01 to 86400)"),
     (["--watch", "inf", "--iterations", "2"], "invalid --watch 'inf' (give seconds from 0.01 to 86400)"),

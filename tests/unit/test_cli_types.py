@@ -85,6 +85,12 @@ def test_text_refuses_bytes_that_are_not_utf8_and_shows_them_as_typed():
         "netlab: error: invalid --user 'a\\xff\\xfe' (not valid UTF-8)")
 
 
+def test_text_that_names_something_refuses_the_empty_value():
+    assert Text().convert("", None, None) == ""
+    assert refusal(Text("an interface name"), "", ("-i", "--interface")) == (
+        "netlab: error: invalid -i/--interface '' (give an interface name)")
+
+
 def test_file_name_refuses_only_the_empty_name():
     name = FileName("input")
     odd = b"\xff.pcap".decode("utf-8", "surrogateescape")  # Linux names are bytes: allowed
