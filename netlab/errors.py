@@ -41,7 +41,15 @@ class NetlabError(Exception):
         text = f"netlab: error: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text.replace("\n", " ")
+        return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """Text for one line of a terminal: newlines become blanks, other control characters
+    (a value's \\r, an escape sequence, a bidi override) are shown escaped, not obeyed."""
+    text = text.replace("\n", " ")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
 
 
 class UsageError(NetlabError):

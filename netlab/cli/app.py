@@ -147,8 +147,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _say(line: str) -> None:
+    from netlab.errors import one_line
+
     try:
-        print(line, file=sys.stderr)
+        print(one_line(line), file=sys.stderr)
     except (BrokenPipeError, ValueError):
         pass
 

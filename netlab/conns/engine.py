@@ -42,6 +42,10 @@ def parse_states(names: Iterable[str]) -> frozenset[str]:
 def parse_user(text: str) -> int:
     """A user name or uid -> uid."""
     if is_decimal(text):
+        # uid_t is 32 bits and (uid_t)-1 means "none"; a longer number is no uid (int() even
+        # refuses past 4300 digits)
+        if len(text) > 10 or int(text) > 0xFFFFFFFE:
+            raise UsageError(f"invalid uid {text[:20]}{'...' if len(text) > 20 else ''}", "a uid is 0 to 4294967294")
         return int(text)
     try:
         return pwd.getpwnam(text).pw_uid

@@ -40,6 +40,9 @@ from tests.helpers.env import ROOT
     (["--process", "no-such-process-x"], "no process named"),
     (["--format", "yaml"], "unknown format 'yaml' (use table, json, jsonl or csv)"),
     (["--sort", "colour"], "unknown sort key 'colour'"),
+    (["--user", "9" * 5000], "invalid uid 99999999999999999999... (a uid is 0 to 4294967294)"),  # was exit 70
+    (["--user", "4294967295"], "invalid uid 4294967295"),
+    (["--process", "x\ry"], "no process named 'x\\ry'"),
     (["--sort", ""], "invalid --sort '' (give sort keys, such as recv_q or -pid)"),  # sorted nothing: exit 0
     (["--watch", "0"], "invalid --watch"),
     (["--watch", "0", "--iterations", "2"], "invalid --watch '0' (give seconds from 0.01 to 86400)"),

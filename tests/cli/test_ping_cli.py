@@ -54,6 +54,7 @@ def assert_safe_advice(stderr: str):
     (["--tcp", "0"], ["invalid --tcp '0' (give an integer from 1 to 65535)"]),
     (["-I", "\udcff"], ["invalid -I/--interface '\\xff' (not valid UTF-8)"]),
     (["-I", ""], ["invalid -I/--interface '' (give an interface name or a local address)"]),  # was ignored: exit 0
+    (["-M", "\r"], ["invalid -M argument: \\r"]),  # a control character is shown, not obeyed
     (["-p", "\udcff"], ["invalid -p/--pattern '\\xff' (not valid UTF-8)"]),
     (["-4", "-6"], ["-4"]),
     (["--tcp", "9", "-s", "100"], ["-s", "TCP"]),
