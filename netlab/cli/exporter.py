@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from netlab.cli import common
+from netlab.cli.types import FileName, Text
 from netlab.errors import ExitStatus
 
 EXAMPLES = common.examples(
@@ -23,13 +24,13 @@ def register(app: typer.Typer) -> None:
 
 
 def exporter(
-    listen: str = typer.Option("127.0.0.1:10077", "-l", "--listen", metavar="ADDR:PORT", show_default=False,
+    listen: str = typer.Option("127.0.0.1:10077", "-l", "--listen", click_type=Text("an address and port"), metavar="ADDR:PORT", show_default=False,
                                help="Where to serve HTTP [default: 127.0.0.1:10077]; "
                                     "0.0.0.0:10077 or [::]:10077 serves every address."),
-    config: Optional[str] = typer.Option(None, "-c", "--config", metavar="FILE",
+    config: Optional[str] = typer.Option(None, "-c", "--config", click_type=FileName(), metavar="FILE",
                                          help="TOML file with [probe] allow = [...] and [modules.NAME] for /probe "
                                               "[default: none, /probe refuses every target]."),
-    processes: Optional[List[str]] = typer.Option(None, "-P", "--process", metavar="NAME",
+    processes: Optional[List[str]] = typer.Option(None, "-P", "--process", click_type=Text("a process name"), metavar="NAME",
                                                   help="Also count the sockets of processes with this name "
                                                        "(wildcards allowed; repeatable)."),
     pid_label: bool = typer.Option(False, "--pid-label",

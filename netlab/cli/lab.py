@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from netlab import output
 from netlab.cli import common
+from netlab.cli.types import FileName, Text
 from netlab.errors import ExitStatus, UsageError
 
 # jsonl: one line per experiment as it finishes, the others once every one is in.
@@ -38,10 +40,10 @@ def register(app: typer.Typer) -> None:
 
 
 def lab(
-    names: list[str] = typer.Argument(..., metavar="NAME...", hidden=True),
+    names: list[str] = typer.Argument(..., click_type=Text(), metavar="NAME...", hidden=True),
     fmt: str = common.format_option(FORMATS, "-f", help="table (default), json or jsonl (a line per "
                                                         "experiment as it finishes)."),
-    report: str = typer.Option(None, "--report", "-r", metavar="FILE",
+    report: str = typer.Option(None, "--report", "-r", click_type=FileName(), metavar="FILE",
                                help="Also write a Markdown report to FILE."),
     loopback: bool = typer.Option(False, "--loopback",
                                   help="Run on loopback in this namespace even as root."),
@@ -85,8 +87,10 @@ def lab(
     if report:
         from netlab.lab.experiments import report as markdown
 
-        markdown.write(report, results, "netlab lab " + " ".join(names) + f" --report {report}")
-        print(f"netlab: report written to {report}", file=sys.stderr)
+        # the name as text: a file name may hold bytes that are not UTF-8 (shown as \xNN)
+        shown = os.fsencode(report).decode("utf-8", "backslashreplace")
+        markdown.write(report, results, "netlab lab " + " ".join(names) + f" --report {shown}")
+        print(f"netlab: report written to {shown}", file=sys.stderr)
     return ExitStatus.OK
 
 

@@ -8,6 +8,7 @@ import typer
 
 from netlab import schemas
 from netlab.cli import common
+from netlab.cli.types import Text
 
 HELP = f"""Print the JSON Schema (Draft 2020-12) of what COMMAND prints.
 
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
 def schema(
     # Hidden from the Arguments section, where typer would add an escaped "\\[required]";
     # the help text above names the commands.
-    command: str = typer.Argument(..., metavar="COMMAND", hidden=True,
+    command: str = typer.Argument(..., click_type=Text(), metavar="COMMAND", hidden=True,
                                   shell_complete=lambda _ctx, _param, incomplete: [
                                       c for c in schemas.COMMANDS if c.startswith(incomplete)]),
 ) -> None:

@@ -191,8 +191,9 @@ class FileName(click.ParamType):
 
     name = "file"
 
-    def __init__(self, standard: str):
-        self.hint = f"give a file name, or '-' for standard {standard}"
+    def __init__(self, standard: str | None = None):
+        # standard: "input" or "output" where '-' means that stream; None where it means nothing
+        self.hint = "give a file name" + (f", or '-' for standard {standard}" if standard else "")
 
     def valid(self, text: str) -> bool:
         return text != ""

@@ -51,7 +51,7 @@ HOST = "127.0.0.1"
 # --format of each command, and the formats it takes in the context it is fuzzed in
 FORMATS = {"conns": {"table", "json", "jsonl", "csv"}, "ping": {"table", "json", "jsonl", "csv"},
            "capture": {"table", "jsonl"}, "backlog": {"table", "json", "csv"},
-           "reuseaddr-demo": {"table", "json", "jsonl", "csv"}}
+           "reuseaddr-demo": {"table", "json", "jsonl", "csv"}, "lab": {"table", "json", "jsonl"}}
 # Values that mean something to an option, so the fuzz also reaches the paths that work.
 KNOWN = {
     "--state": ["listening", "established", "time-wait", "all", "LISTEN", "bucket"],
@@ -64,6 +64,9 @@ KNOWN = {
     "--scenario": ["server-closes-first", "reuseport"], "--addr": ["127.0.0.1", "::1", "0.0.0.0"],
     "hosts": [HOST, "::1", "localhost", "fe80::1%lo", "fe80::1%nosuchif", "a" * 300, "1", "0x7f.1"],
     "expression": ["tcp", "udp port 53", "ip6", "port", "not (", "ether host 1:2:3:4:5:6"],
+    "names": ["socket-call", "byteorder", "list", "nosuch"], "command": ["conns", "lab", "nosuch"],
+    "--listen": ["127.0.0.1:0", "[::1]:0", "127.0.0.1:99999", "localhost:0", "[::1]"],
+    "--config": ["/nonexistent.toml", "/etc/hostname", "/dev/null"],
 }
 # A valid value of these would run long: generate valid ones up to here (invalid ones anyway).
 CHEAP_MAX = {("backlog", "--connects"): 200, ("backlog", "--accept-delay"): 0.3,
@@ -228,6 +231,14 @@ def context(command: str, param: click.Parameter, value: str, pcap: str) -> list
     if command == "reuseaddr-demo":
         scenario = [] if opt == "--scenario" else ["-s", "listener-alive"]
         return ["reuseaddr-demo", *scenario, flag, value]
+    if command == "lab":
+        if opt == "names":
+            return ["lab", "--", value]
+        return ["lab", "socket-call", flag, value]  # socket-call: the quickest experiment
+    if command == "exporter":
+        return ["exporter", "--once", flag, value]  # one scrape on stdout: no server left running
+    if command == "schema":
+        return ["schema", "--", value]
     raise AssertionError(f"no context for {command}: fuzz it here")
 
 
@@ -305,7 +316,7 @@ def test_any_value_gets_a_clear_answer(command, param, space, files):
     @given(value=values(command, param))
     def check(value):
         assume(value not in live)
-        if command == "capture" and key(param) == "-w":
+        if (command, key(param)) in (("capture", "-w"), ("lab", "--report")):
             assume("/" not in value)  # generated names stay in the scratch folder
         argv = context(command, param, value, pcap)
         proc = run(argv, space.get(), cwd)
