@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.busygen import write_busy_pcap  # noqa: E402
+from bench.common import cpu_model  # noqa: E402
 from bench.pcapgen import write_mixed_pcap  # noqa: E402
 from netlab.testing import parse_end_counts  # noqa: E402
 
@@ -201,7 +202,7 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true")
     args = parser.parse_args()
 
-    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}, "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}, "
           f"Python {platform.python_version()}, {_tcpdump_version()}")
     if not args.no_offline:
         offline(args)
@@ -227,14 +228,6 @@ def offline(args) -> None:
         mine, theirs, ratio = scapy_row(small, args.scapy_packets, args.rounds)
         print(f"\n| -n -r, {args.scapy_packets // 1000}k lan packets | netlab {mine:,.0f} pkt/s "
               f"| scapy rdpcap+summary {theirs:,.0f} pkt/s | {ratio:.2f}x |")
-
-
-def _cpu_model() -> str:
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def live(args) -> None:

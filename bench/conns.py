@@ -26,27 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import cpu_model, populate  # noqa: E402
 from netlab.core import netns  # noqa: E402
 
-HOLDER = r"""
-import resource, socket, sys
-pairs = int(sys.argv[1])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 2 * pairs + 100), hard))
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(4096)
-keep = []
-for _ in range(pairs):
-    c = socket.socket()
-    c.connect(listener.getsockname())
-    s, _ = listener.accept()
-    keep += [c, s]
-print("ready", flush=True)
-sys.stdin.read()
-"""
-
-PAIRS_PER_HOLDER = 5000
 
 
 VENV_NETLAB = ROOT / ".venv" / "bin" / "netlab"
@@ -79,20 +61,6 @@ def wall_time(ns: netns.Namespace, argv: list[str], env: dict) -> float:
         start = time.perf_counter()
         subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
         return time.perf_counter() - start
-
-
-def populate(ns: netns.Namespace, sockets: int) -> list[subprocess.Popen]:
-    holders = []
-    pairs_left = sockets // 2
-    while pairs_left > 0:
-        pairs = min(PAIRS_PER_HOLDER, pairs_left)
-        proc = ns.popen([sys.executable, "-c", HOLDER, str(pairs)], stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE, text=True)
-        holders.append(proc)
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("socket holder failed")
-        pairs_left -= pairs
-    return holders
 
 
 def count_sockets(ns: netns.Namespace) -> int:
@@ -159,7 +127,7 @@ def print_table(results: dict[int, dict[str, float]], quiet: float) -> None:
     for r in rows:
         print(line(r))
     print(f"\n`netlab conns` on this (quiet) host namespace: {quiet * 1000:.0f} ms wall, start-up included")
-    print(f"machine: {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import select
 import shutil
 import statistics
 import subprocess
@@ -37,27 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import cpu_model, populate  # noqa: E402
 from netlab import testing  # noqa: E402
 from netlab.core import netns  # noqa: E402
 
-HOLDER = r"""
-import resource, socket, sys
-pairs = int(sys.argv[1])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 2 * pairs + 100), hard))
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(4096)
-keep = []
-for _ in range(pairs):
-    c = socket.socket()
-    c.connect(listener.getsockname())
-    s, _ = listener.accept()
-    keep += [c, s]
-print("ready", flush=True)
-sys.stdin.read()
-"""
-PAIRS_PER_HOLDER = 4900  # 9800 descriptors: under this machine's limit of 20000 per process
 NETLAB_PORT = 10077
 NODE_PORT = 9100
 BLACKBOX_PORT = 9115
@@ -97,21 +79,6 @@ def fetch(ns: netns.Namespace, url: str) -> tuple[float, bytes]:
         with urllib.request.urlopen(url, timeout=60) as answer:
             body = answer.read()
         return time.perf_counter() - start_t, body
-
-
-def populate(ns: netns.Namespace, sockets: int) -> list[subprocess.Popen]:
-    holders = []
-    pairs_left = sockets // 2
-    while pairs_left > 0:
-        pairs = min(PAIRS_PER_HOLDER, pairs_left)
-        proc = ns.popen([sys.executable, "-c", HOLDER, str(pairs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                        text=True)
-        holders.append(proc)
-        ready, _, _ = select.select([proc.stdout], [], [], 120)
-        if not ready or proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("socket holder failed")
-        pairs_left -= pairs
-    return holders
 
 
 def series(body: bytes) -> int:
@@ -185,14 +152,6 @@ def probe_row(rounds: int) -> dict:
             stop(netlab)
             stop(blackbox)
     return {"netlab": statistics.median(ours), "blackbox": statistics.median(theirs)}
-
-
-def cpu_model() -> str:
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def version(argv: list[str]) -> str:

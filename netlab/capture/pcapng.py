@@ -263,7 +263,6 @@ class PcapngParser:
             yield batch
 
     def _packets(self) -> Iterator[Packet]:
-        path = self.path
         epb_fields = struct.Struct(self.order + "IIIII").unpack_from
         for btype, body, start in self._raw_blocks():
             if btype == EPB:  # the common case, inline: a few fields and a slice

@@ -71,7 +71,7 @@ def our_sockets():
         listener = stack.enter_context(socket.socket())
         listener.bind(("127.0.0.1", 0))
         listener.listen(4)
-        client = stack.enter_context(socket.create_connection(listener.getsockname()))
+        stack.enter_context(socket.create_connection(listener.getsockname()))
         server = stack.enter_context(listener.accept()[0])
         server.sendall(b"x" * 100)
         udp = stack.enter_context(socket.socket(socket.AF_INET6, socket.SOCK_DGRAM))

@@ -14,7 +14,7 @@ import socket
 import time
 
 from netlab.lab.experiments import Experiment, Measured
-from netlab.lab.experiments.record import FAILS, HOLDS, PARTLY, UNMEASURED, Claim
+from netlab.lab.experiments.record import FAILS, HOLDS, PARTLY, Claim
 from netlab.lab.experiments.site import Site, Wire, closing, listener, states
 
 SEED_000 = "000_9a993580aa9573bd.txt"

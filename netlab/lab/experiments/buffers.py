@@ -13,7 +13,7 @@ import time
 
 from netlab.lab.experiments import Experiment, Measured
 from netlab.lab.experiments.record import FAILS, HOLDS, PARTLY, Claim
-from netlab.lab.experiments.site import Site, closing, errno_name, listener, states
+from netlab.lab.experiments.site import Site, closing, errno_name, states
 
 SEED_000 = "000_9a993580aa9573bd.txt"
 SEED_003 = "003_f140ced8ab930d05.txt"
