@@ -30,7 +30,8 @@ COMMANDS = {"conns": "conns", "ping": "ping", "capture": "capture", "backlog": "
 app = typer.Typer(
     name="netlab",
     help="Network diagnostics and socket experiments: conns, ping, capture, backlog, reuseaddr-demo;\n"
-         "exporter serves them to Prometheus, schema prints the JSON Schema of each command's output.",
+         "lab checks the socket notes' claims, exporter serves metrics to Prometheus, schema prints\n"
+         "the JSON Schema of each command's output.",
     epilog=common.examples(
         ("netlab conns -tl", "listening TCP sockets and their processes"),
         ("netlab ping -c 3 127.0.0.1", "is it up?"),
