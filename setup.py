@@ -2,8 +2,10 @@
 
 netlab._speedups holds the loops that are too slow in Python: the walk of
 /proc/*/fd and the sock_diag reader of `netlab conns`, and the table aligner.
-It is optional: without a C compiler the install goes on and netlab runs the
-pure-Python code that does the same, slower.
+netlab.capture._cprint prints the commonest packets as tcpdump does: a twin
+of the Python printers, which print everything it hands back (see _cprint.h).
+Both are optional: without a C compiler the install goes on and netlab runs
+the pure-Python code that does the same, slower.
 """
 
 from setuptools import Extension, setup
@@ -18,5 +20,11 @@ setup(
                   extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                                       "-Wno-unused-parameter", "-pthread"],
                   extra_link_args=["-pthread"]),
+        Extension("netlab.capture._cprint",
+                  ["netlab/capture/_cprint.c", "netlab/capture/_cprint_dns.c", "netlab/capture/_cprint_icmp.c",
+                   "netlab/capture/_cprint_app.c", "netlab/capture/_cprint_tcpapp.c"],
+                  depends=["netlab/capture/_cprint.h"], optional=True,
+                  extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
+                                      "-Wno-unused-parameter"]),
     ],
 )

@@ -33,8 +33,9 @@ if [ "$want_tests" = 1 ]; then
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 # A C compiler and Python's headers build netlab._speedups, the C walk of /proc,
-# sock_diag reader and table aligner that make `netlab conns` fast. (Without
-# them the install still works, on the slower pure-Python code.)
+# sock_diag reader and table aligner that make `netlab conns` fast, and
+# netlab.capture._cprint, the C printer of `netlab capture`. (Without them the
+# install still works, on the slower pure-Python code.)
 need gcc gcc
 [ -e /usr/include/stdio.h ] || apt_packages+=(libc6-dev)
 python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \

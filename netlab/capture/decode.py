@@ -21,6 +21,7 @@ of each TCP conversation (relative seq/ack).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 # The printer modules, imported once: importing them fills the dispatch tables.
@@ -31,18 +32,49 @@ from netlab.capture.fmt_base import Truncated
 from netlab.capture.options import FormatOptions
 from netlab.capture.timefmt import TIME_ERROR, TimeFormatter, clock_at
 
+try:
+    from netlab.capture import _cprint
+except ImportError:  # built without a C compiler: the Python printers print everything
+    _cprint = None
+
 __all__ = ["FormatOptions", "Formatter"]
 
 
 MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
 
 
+# The options the C printer knows; any other at a value but its default leaves it out.
+_OPTIONS_COMPILED = {"quiet", "link", "verbose", "ts_mode", "nano", "number", "hex_mode", "numeric", "utc"}
+_OPTIONS_NOT_COMPILED = [(f.name, f.default) for f in dataclasses.fields(FormatOptions)
+                         if f.name not in _OPTIONS_COMPILED]
+_COMPILED_LINKS = {} if _cprint is None else {"ether": _cprint.LINK_ETHER, "sll": _cprint.LINK_SLL,
+                                              "raw": _cprint.LINK_RAW}
+
+
+def _port_tables() -> tuple[bytes, bytes]:
+    """The C printer's port tables, from the dispatch tables: for each port, the kind of the
+    C twin of the printer registered there, or APP_PYTHON/TAPP_PYTHON for a printer with
+    no twin (the C printer hands such packets to the Python printers)."""
+    udp_twins = {fmt_app._dns_udp: _cprint.APP_DNS, fmt_app._mdns_udp: _cprint.APP_MDNS,
+                 fmt_ntp.ntp_print: _cprint.APP_NTP, fmt_misc.syslog_print: _cprint.APP_SYSLOG}
+    tcp_twins: dict = {}
+    udp = bytearray(65536)
+    for port, printer in dispatch.UDP_PORTS.items():
+        udp[port] = udp_twins.get(printer, _cprint.APP_PYTHON)
+    tcp = bytearray(65536)
+    for port, printer in dispatch.TCP_PORTS.items():
+        tcp[port] = tcp_twins.get(printer, _cprint.TAPP_PYTHON)
+    return bytes(udp), bytes(tcp)
+
+
 class Formatter:
     """Formats packets of one capture (one link type) as tcpdump prints them."""
 
-    def __init__(self, linktype: int, options: FormatOptions | None = None, fast: bool = True):
+    def __init__(self, linktype: int, options: FormatOptions | None = None, fast: bool = True,
+                 compiled: bool = True):
         o = options or FormatOptions()
-        self._use_fast = fast  # False: the general printers only (tests compare both paths)
+        self._use_fast = fast  # False: the general printers only (tests compare the paths)
+        self._compiled = compiled  # False: no C printer (the pure-Python fast path, as without a compiler)
         self.options = o
         self.linktype = linktype
         self.qflag = 1 if o.quiet else 0
@@ -117,24 +149,44 @@ class Formatter:
     def _make_format(self):
         """A closure specialised for the options: the per-packet cost is what matters."""
         o = self.options
-        where = None
-        if self._use_fast and not (self.qflag or self.vflag):
-            kind = linktypes.kind(self.linktype)
-            if not self.eflag:
-                # not Linux cooked v2 (its line starts with the interface) nor loopback (a family, no type)
-                where = linktypes.HEADERS.get(kind) if kind in ("ether", "sll", "raw") else None
-            elif kind == "ether":
-                self._fast_hdrlen = 14
-                return self._with_fast(fastpath.make(self, 14, 12, link_e=True), self._line)
+        frac_fmt = "%s.%09u " if o.nano else "%s.%06u "
+        common = not (self.number or self.hex_mode or o.ts_mode not in (0, 4))
+        printer = self._compiled_printer()
+        if printer is not None:
+            if common:
+                return self._common_format(printer.line, frac_fmt)
+            return self._with_fast(printer.line, -1, lambda: printer.hdrlen)
+        if not self._use_fast or self.qflag or self.vflag:
+            return Formatter.format.__get__(self)
+        kind = linktypes.kind(self.linktype)
+        if self.eflag:
+            if kind != "ether":
+                return Formatter.format.__get__(self)
+            return self._with_fast(fastpath.make(self, 14, 12, link_e=True), "", lambda: 14)
+        # not Linux cooked v2 (its line starts with the interface) nor loopback (a family, no type)
+        where = linktypes.HEADERS.get(kind) if kind in ("ether", "sll", "raw") else None
         if where is None:
             return Formatter.format.__get__(self)
-        self._fast_hdrlen = where[0]
+        if common:
+            return self._common_format(fastpath.make(self, *where, pre=frac_fmt), frac_fmt)
+        return self._with_fast(fastpath.make(self, *where), "", lambda: where[0])
+
+    def _compiled_printer(self):
+        """The C twin of the printers (netlab.capture._cprint), where it can serve these options."""
+        if not (self._use_fast and self._compiled) or _cprint is None:
+            return None
+        link = _COMPILED_LINKS.get(linktypes.kind(self.linktype))
+        if link is None or any(getattr(self.options, name) != default for name, default in _OPTIONS_NOT_COMPILED):
+            return None
+        udp_app, tcp_app = _port_tables()
+        return _cprint.Printer(link, self.vflag, self.qflag, int(self.eflag), bool(self.options.nano), self.tcp_seq,
+                               udp_app, tcp_app)
+
+    def _common_format(self, fast, frac_fmt):
+        """Default or -tttt stamps, no dump, no numbers: the stamp's seconds cached, fast(data,
+        length, seconds' text, fraction) prints the line or returns None (the general printers')."""
+        o = self.options
         line_of = self._line
-        if self.number or self.hex_mode or o.ts_mode not in (0, 4):
-            return self._with_fast(fastpath.make(self, *where), line_of)
-        # the common case: default or -tttt stamps, no dump, no numbers
-        frac_fmt = "%s.%09u " if o.nano else "%s.%06u "
-        fast = fastpath.make(self, *where, pre=frac_fmt)
         conv = time.gmtime if o.utc else time.localtime
         general_fmt = frac_fmt + "%s"
         date = o.ts_mode == 4
@@ -156,11 +208,15 @@ class Formatter:
 
         return format
 
-    def _with_fast(self, fast, line_of):
-        """Other stamp/number/dump options: the fast body inside the general frame."""
+    def _with_fast(self, fast, no_frac, fast_hdrlen):
+        """Other stamp/number/dump options: the fast body inside the general frame.
+
+        fast(data, length, stamp, no_frac) prints stamp + the line, or returns None;
+        fast_hdrlen() is the link header length of the packet it printed."""
         stamp = self._ts
         number = self.number
         hex_mode = self.hex_mode
+        line_of = self._line
         fmt = self
 
         def format(ts_sec, ts_frac, caplen, length, data):
@@ -170,11 +226,11 @@ class Formatter:
             if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
                 return fmt._invalid_header(caplen, length)
             ts = stamp(ts_sec, ts_frac)
-            line = fast(data, length, ts, "")
+            line = fast(data, length, ts, no_frac)
             if line is None:
                 line = ts + line_of(length, data)
             elif hex_mode:
-                fmt.hdrlen = fmt._fast_hdrlen
+                fmt.hdrlen = fast_hdrlen()
             if number:
                 line = "%5u  " % fmt.count + line
             if hex_mode:

@@ -32,6 +32,6 @@ def test_pipx_install_gives_a_working_netlab(tmp_path):
     assert json.loads(run("schema", "conns"))["title"] == "netlab conns"
     assert isinstance(json.loads(run("conns", "-t", "--format", "json")), list)
     python = tmp_path / "pipx" / "venvs" / "netlab" / "bin" / "python"
-    speedups = subprocess.run([str(python), "-c", "import netlab._speedups"], capture_output=True, text=True,
+    speedups = subprocess.run([str(python), "-c", "import netlab._speedups, netlab.capture._cprint"], capture_output=True, text=True,
                               env=env, cwd=tmp_path)
     assert speedups.returncode == 0, speedups.stderr  # compiled, not the pure-Python fallback

@@ -1,0 +1,95 @@
+"""The C printer (netlab.capture._cprint) prints what the Python printers print, packet for packet.
+
+Two implementations of one printer must never drift: the C one prints the packets
+it knows (and hands back the others), so for every packet of every capture here,
+at every option set, the line of a Formatter with the C printer must equal the line
+of a Formatter with the general Python printers alone. The captures: tcpdump's
+conformance files, a busy-segment mix (bench/busygen.py), and fuzzed packets made
+from it (bytes flipped, cut short, lengths changed), which walk the C printer's
+bounds checks. The tcpdump suites (test_tcpdump_lines.py and friends) then tie the
+Python printers to tcpdump itself.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from bench import busygen
+from netlab.capture import decode
+from netlab.capture.decode import Formatter
+from tests.helpers import pcapfile
+from tests.helpers.tcpdump import PCAPS, needs_pcaps, options_from
+
+SETS = ["", "-q", "-e", "-q -e", "-v", "-vv", "-vvv", "-e -v", "-q -v", "-tttt", "--nano", "-#", "-x", "-xx", "-X",
+        "-A", "-# -e -X -tt", "-ttt"]
+FUZZ_SETS = ["", "-v", "-vv", "-e", "-q"]
+FUZZ_PACKETS = int(os.environ.get("NETLAB_FUZZ_PACKETS", "20000"))  # per option set: 100k in all
+
+needs_cprint = pytest.mark.skipif(decode._cprint is None, reason="netlab.capture._cprint is not built")
+pytestmark = needs_cprint
+
+
+def _lines(linktype, packets, opts, compiled):
+    fmt = Formatter(linktype, options_from(opts.split()), fast=compiled, compiled=compiled)
+    return [fmt.format(*p) for p in packets]
+
+
+def _assert_twins(linktype, packets, opts, name):
+    c_lines = _lines(linktype, packets, opts, True)
+    py_lines = _lines(linktype, packets, opts, False)
+    for i, (c, py) in enumerate(zip(c_lines, py_lines)):
+        assert c == py, f"{name} packet {i + 1} with {opts!r}"
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
+    path = tmp_path_factory.mktemp("twin") / "busy.pcap"
+    busygen.write_busy_pcap(str(path), 20000)
+    return pcapfile.read(str(path))
+
+
+@needs_pcaps
+@pytest.mark.parametrize("opts", SETS, ids=lambda o: o or "default")
+def test_conformance_captures(opts):
+    for pcap in sorted(PCAPS.iterdir()):
+        linktype, packets = pcapfile.read(str(pcap), nano="--nano" in opts)
+        _assert_twins(linktype, packets, opts, pcap.name)
+
+
+@pytest.mark.parametrize("opts", SETS, ids=lambda o: o or "default")
+def test_busy_mix(busy, opts):
+    linktype, packets = busy
+    _assert_twins(linktype, packets, opts, "busy mix")
+
+
+def test_the_c_printer_prints_most_of_the_busy_mix(busy):
+    """Not a speed test: proof that the twin tests above compare C lines, not only punts."""
+    linktype, packets = busy
+    printer = Formatter(linktype)._compiled_printer()
+    printed = sum(printer.line(data, length, "", -1) is not None for _s, _f, _c, length, data in packets)
+    assert printed / len(packets) > 0.45
+
+
+def _fuzzed(packets, count, seed):
+    rng = random.Random(seed)
+    for _ in range(count):
+        ts, frac, caplen, length, data = rng.choice(packets)
+        data = bytearray(data)
+        for _flip in range(rng.randint(1, 3)):
+            data[rng.randrange(min(len(data), 96))] = rng.randrange(256)
+        kind = rng.random()
+        if kind < 0.3:  # cut short by the snapshot length
+            data = data[:rng.randrange(1, len(data) + 1)]
+        elif kind < 0.4:  # a wire length that disagrees with the headers
+            length = max(len(data), length + rng.randint(-40, 40))
+        yield ts, frac, len(data), max(length, len(data)), bytes(data)
+
+
+@pytest.mark.parametrize("opts", FUZZ_SETS, ids=lambda o: o or "default")
+def test_fuzzed_packets(busy, opts):
+    linktype, packets = busy
+    fuzzed = list(_fuzzed(packets, FUZZ_PACKETS, seed=hash(opts) & 0xFFFF))
+    _assert_twins(linktype, fuzzed, opts, "fuzzed")
