@@ -806,6 +806,38 @@ static void Printer_dealloc(Printer *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* The stamp's fraction: ".%06u " (or %09u with nano), as the Python printers print it. */
+static void put_fraction(cp_out *out, long frac, int nano)
+{
+    char tmp[12];
+    int digits = nano ? 9 : 6;
+    if (frac < 0 || frac >= (nano ? 1000000000L : 1000000L)) {  /* all its digits, as %06u does */
+        cp_printf(out, ".%0*ld ", digits, frac);
+        return;
+    }
+    tmp[0] = '.';
+    for (int i = digits; i > 0; i--) {
+        tmp[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    tmp[digits + 1] = ' ';
+    cp_put(out, tmp, (size_t)digits + 2);
+}
+
+/* One packet's text after whatever `out` holds; CP_OK, or CP_PUNT with `out` to be cut back. */
+static int print_packet(Printer *self, cp_out *out, const u8 *d, size_t caplen, size_t length)
+{
+    int r;
+    switch (self->link) {
+    case LINK_ETHER: r = ether_print(&self->ctx, out, d, length, caplen); break;
+    case LINK_SLL: r = sll_print(&self->ctx, out, d, length, caplen); break;
+    default: r = raw_print(&self->ctx, out, d, length, caplen); break;
+    }
+    if (PyErr_Occurred())  /* (a failed allocation inside a printer: punted) */
+        PyErr_Clear();
+    return r == CP_OK && !out->failed ? CP_OK : CP_PUNT;
+}
+
 static PyObject *Printer_line(Printer *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 4 || !PyBytes_Check(args[0]) || !PyUnicode_Check(args[2])) {
@@ -828,32 +860,96 @@ static PyObject *Printer_line(Printer *self, PyObject *const *args, Py_ssize_t n
     out->len = 0;
     out->failed = 0;
     cp_put(out, stamp, (size_t)stamp_len);
-    if (frac >= 0) {  /* the stamp is the seconds' text: ".frac " follows (tcpdump's %06u or %09u) */
-        char tmp[32];
-        int digits = self->nano ? 9 : 6;
-        if (frac < (self->nano ? 1000000000L : 1000000L)) {
-            tmp[0] = '.';
-            for (int i = digits; i > 0; i--) {
-                tmp[i] = (char)('0' + frac % 10);
-                frac /= 10;
-            }
-            tmp[digits + 1] = ' ';
-            cp_put(out, tmp, (size_t)digits + 2);
-        } else {  /* a fraction out of range prints all its digits, as %06u does */
-            cp_printf(out, ".%0*ld ", digits, frac);
-        }
-    }
-    int r;
-    switch (self->link) {
-    case LINK_ETHER: r = ether_print(&self->ctx, out, d, (size_t)length, (size_t)caplen); break;
-    case LINK_SLL: r = sll_print(&self->ctx, out, d, (size_t)length, (size_t)caplen); break;
-    default: r = raw_print(&self->ctx, out, d, (size_t)length, (size_t)caplen); break;
-    }
-    if (PyErr_Occurred())  /* (a failed allocation inside a printer: punted) */
-        PyErr_Clear();
-    if (r != CP_OK || out->failed)
+    if (frac >= 0)  /* the stamp is the seconds' text: ".frac " follows */
+        put_fraction(out, frac, self->nano);
+    if (print_packet(self, out, d, (size_t)caplen, (size_t)length) != CP_OK)
         Py_RETURN_NONE;
     return PyUnicode_DecodeLatin1(out->buf, (Py_ssize_t)out->len, NULL);
+}
+
+#define MAXIMUM_SNAPLEN 262144  /* decode.MAXIMUM_SNAPLEN */
+
+/* lines(batch, stamp_of, general): Formatter._common_format's loop over a whole batch, in C.
+   For each (ts_sec, ts_frac, caplen, length, data): the stamp's seconds' text from
+   stamp_of(ts_sec) (asked once per second; None: a stamp it cannot convert), then the
+   packet's line; every packet the C printer does not print (a bad record header, a
+   stamp that did not convert, a punt) is general(*packet)'s text. Each line ends in \n. */
+static PyObject *Printer_lines(Printer *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "lines(batch: list, stamp_of, general)");
+        return NULL;
+    }
+    PyObject *batch = args[0], *stamp_of = args[1], *general = args[2];
+    cp_out *out = &self->out;
+    out->len = 0;
+    out->failed = 0;
+    PyObject *stamp = NULL;  /* the seconds' text of stamp_sec */
+    long long stamp_sec = 0;
+    const char *stamp_text = NULL;
+    Py_ssize_t stamp_len = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(batch); i++) {
+        PyObject *packet = PyList_GET_ITEM(batch, i);
+        if (!PyTuple_Check(packet) || PyTuple_GET_SIZE(packet) != 5 || !PyBytes_Check(PyTuple_GET_ITEM(packet, 4))) {
+            PyErr_SetString(PyExc_TypeError, "a packet is (ts_sec, ts_frac, caplen, length, data)");
+            goto fail;
+        }
+        long long sec = PyLong_AsLongLong(PyTuple_GET_ITEM(packet, 0));
+        long frac = PyLong_AsLong(PyTuple_GET_ITEM(packet, 1));
+        Py_ssize_t caplen = PyLong_AsSsize_t(PyTuple_GET_ITEM(packet, 2));
+        Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(packet, 3));
+        if (PyErr_Occurred())
+            goto fail;
+        PyObject *data = PyTuple_GET_ITEM(packet, 4);
+        size_t mark = out->len;
+        int printed = 0;
+        if (caplen > 0 && caplen <= length && length <= MAXIMUM_SNAPLEN && PyBytes_GET_SIZE(data) == caplen) {
+            if (!stamp || sec != stamp_sec) {
+                Py_XDECREF(stamp);
+                stamp = PyObject_CallOneArg(stamp_of, PyTuple_GET_ITEM(packet, 0));
+                if (!stamp)
+                    goto fail;
+                stamp_sec = sec;
+                stamp_text = NULL;
+                if (PyUnicode_Check(stamp) && !(stamp_text = PyUnicode_AsUTF8AndSize(stamp, &stamp_len)))
+                    goto fail;
+            }
+            if (stamp_text) {
+                cp_put(out, stamp_text, (size_t)stamp_len);
+                put_fraction(out, frac, self->nano);
+                printed = print_packet(self, out, (const u8 *)PyBytes_AS_STRING(data), (size_t)caplen,
+                                       (size_t)length) == CP_OK;
+            }
+        }
+        if (!printed) {
+            out->len = mark;
+            out->failed = 0;
+            PyObject *text = PyObject_Call(general, packet, NULL);
+            if (!text)
+                goto fail;
+            Py_ssize_t n;
+            const char *t = PyUnicode_Check(text) ? PyUnicode_AsUTF8AndSize(text, &n) : NULL;
+            if (!t) {
+                Py_DECREF(text);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "general() returns str");
+                goto fail;
+            }
+            cp_put(out, t, (size_t)n);
+            Py_DECREF(text);
+        }
+        cp_putc(out, '\n');
+        if (out->failed) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+    }
+    Py_XDECREF(stamp);
+    /* UTF-8: a general() line may hold any character (the C printers print ASCII only) */
+    return PyUnicode_DecodeUTF8(out->buf, (Py_ssize_t)out->len, NULL);
+fail:
+    Py_XDECREF(stamp);
+    return NULL;
 }
 
 static PyObject *Printer_hdrlen(Printer *self, void *closure) { return PyLong_FromSize_t(self->ctx.hdrlen); }
@@ -862,6 +958,8 @@ static PyMethodDef Printer_methods[] = {
     {"line", (PyCFunction)(void (*)(void))Printer_line, METH_FASTCALL,
      "line(data, length, stamp, frac) -> str or None: stamp (then .frac and a space when frac >= 0) and the "
      "packet's text as the Python printers print it, or None where they must print it."},
+    {"lines", (PyCFunction)(void (*)(void))Printer_lines, METH_FASTCALL,
+     "lines(batch, stamp_of, general) -> str: every packet's line, each ending in a newline (see _cprint.c)."},
     {NULL, NULL, 0, NULL},
 };
 

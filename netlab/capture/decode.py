@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from itertools import starmap
 
 # The printer modules, imported once: importing them fills the dispatch tables.
 from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_misc, fmt_tcp  # noqa: F401
@@ -154,7 +155,7 @@ class Formatter:
         printer = self._compiled_printer()
         if printer is not None:
             if common:
-                return self._common_format(printer.line, frac_fmt)
+                return self._common_format(printer.line, frac_fmt, printer)
             return self._with_fast(printer.line, -1, lambda: printer.hdrlen)
         if not self._use_fast or self.qflag or self.vflag:
             return Formatter.format.__get__(self)
@@ -182,15 +183,49 @@ class Formatter:
         return _cprint.Printer(link, self.vflag, self.qflag, int(self.eflag), bool(self.options.nano), self.tcp_seq,
                                udp_app, tcp_app)
 
-    def _common_format(self, fast, frac_fmt):
+    def format_batch(self, batch: list) -> str:
+        """The text of a batch of packets: format()'s, each line ending in a newline."""
+        return "".join([line + "\n" for line in starmap(self.format, batch)])
+
+    def _common_format(self, fast, frac_fmt, printer=None):
         """Default or -tttt stamps, no dump, no numbers: the stamp's seconds cached, fast(data,
-        length, seconds' text, fraction) prints the line or returns None (the general printers')."""
+        length, seconds' text, fraction) prints the line or returns None (the general printers').
+
+        With the C printer, format_batch becomes its loop over the whole batch (lines()):
+        no Python call per packet but for the packets it hands back."""
         o = self.options
         line_of = self._line
         conv = time.gmtime if o.utc else time.localtime
         general_fmt = frac_fmt + "%s"
         date = o.ts_mode == 4
         cache = [None, ""]
+
+        if printer is not None:
+            lines = printer.lines
+
+            def stamp_of(ts_sec):
+                return clock_at(conv, ts_sec, date)
+
+            def general(ts_sec, ts_frac, caplen, length, data):
+                """A packet the C printer did not print: the text format() gives it."""
+                if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
+                    return self._invalid_header(caplen, length)
+                stamp = clock_at(conv, ts_sec, date)
+                if stamp is None:
+                    return TIME_ERROR + " " + line_of(length, data)
+                return general_fmt % (stamp, ts_frac, line_of(length, data))
+
+            def format_batch(batch):
+                # (the count first: general() numbers an invalid header with it, as format() does)
+                count = self.count
+                self.count += len(batch)
+                try:
+                    return lines(batch, stamp_of, general)
+                except BaseException:
+                    self.count = count
+                    raise
+
+            self.format_batch = format_batch
 
         def format(ts_sec, ts_frac, caplen, length, data):
             self.count += 1

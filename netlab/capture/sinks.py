@@ -10,22 +10,24 @@ from __future__ import annotations
 import json
 import time
 from itertools import starmap
-from typing import Callable, Iterable, TextIO
+from typing import Callable, TextIO
 
 from netlab.capture.reader import Packet
 from netlab.capture.session import packet_count
 
 
 class LineSink:
-    """One line per packet, each batch joined into one write(): tcpdump's lines or JSON lines."""
+    """One line per packet, each batch's text in one write(): tcpdump's lines or JSON lines."""
 
-    def __init__(self, lines: Callable[[list[Packet]], Iterable[str]], stream: TextIO, flush_each_batch: bool):
-        self._lines = lines
+    def __init__(self, text: Callable[[list[Packet]], str], stream: TextIO, flush_each_batch: bool):
+        self._text = text  # a batch's lines, each ending in a newline
         self._stream = stream
         self._flush = flush_each_batch
 
     def consume(self, batch: list[Packet]) -> None:
-        self._stream.write("\n".join(self._lines(batch)) + "\n")
+        text = self._text(batch)
+        if text:
+            self._stream.write(text)
         if self._flush:
             self._stream.flush()
 
@@ -40,8 +42,7 @@ def text_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) ->
     """tcpdump's lines."""
     from netlab.capture.decode import Formatter
 
-    line = Formatter(linktype, options).format
-    return LineSink(lambda batch: starmap(line, batch), stream, flush_each_batch)
+    return LineSink(Formatter(linktype, options).format_batch, stream, flush_each_batch)
 
 
 def jsonl_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -> LineSink:
@@ -50,7 +51,8 @@ def jsonl_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -
 
     record = Formatter(linktype, options).record
     encode = json.JSONEncoder(separators=(",", ":")).encode
-    return LineSink(lambda batch: map(encode, starmap(record, batch)), stream, flush_each_batch)
+    return LineSink(lambda batch: "".join([encode(r) + "\n" for r in starmap(record, batch)]), stream,
+                    flush_each_batch)
 
 
 class PcapSink:

@@ -93,3 +93,33 @@ def test_fuzzed_packets(busy, opts):
     linktype, packets = busy
     fuzzed = list(_fuzzed(packets, FUZZ_PACKETS, seed=hash(opts) & 0xFFFF))
     _assert_twins(linktype, fuzzed, opts, "fuzzed")
+
+
+def _batch_text(linktype, packets, opts, compiled, size=1024):
+    fmt = Formatter(linktype, options_from(opts.split()), fast=compiled, compiled=compiled)
+    return "".join(fmt.format_batch(packets[i:i + size]) for i in range(0, len(packets), size))
+
+
+@pytest.mark.parametrize("opts", ["", "-e", "-v", "-q", "-tttt", "--nano", "-#", "-x"], ids=lambda o: o or "default")
+def test_batches_print_what_packets_print(busy, opts):
+    """format_batch (the C loop over a whole batch, in the common case) = format() packet by packet."""
+    linktype, packets = busy
+    fuzzed = list(_fuzzed(packets, 3000, seed=7))
+    data = packets[0][4]
+    odd = [(0, 0, len(data), len(data), data),                 # the epoch
+           (2 ** 40, 5, len(data), len(data), data),           # a stamp no clock converts
+           (1, 2, 0, 0, b""), (1, 2, 10, 5, data[:10]),       # record headers tcpdump calls invalid
+           (1, 2_000_000, len(data), len(data), data)]         # a fraction out of range
+    fuzzed[100:100] = odd  # (they go through general(), in the middle of a batch)
+    for name, sample in (("busy mix", packets), ("fuzzed", fuzzed)):
+        want = "".join(line + "\n" for line in _lines(linktype, sample, opts, False))
+        assert _batch_text(linktype, sample, opts, True) == want, name
+
+
+@needs_pcaps
+def test_batches_of_the_conformance_captures():
+    for opts in ("", "-v", "--nano"):
+        for pcap in sorted(PCAPS.iterdir()):
+            linktype, packets = pcapfile.read(str(pcap), nano="--nano" in opts)
+            want = "".join(line + "\n" for line in _lines(linktype, packets, opts, False))
+            assert _batch_text(linktype, packets, opts, True, size=7) == want, (pcap.name, opts)
