@@ -768,17 +768,30 @@ typedef struct {
     cp_ctx ctx;
     int link;
     int nano;  /* the fraction is in nanoseconds */
+    char dump;        /* lines()' dump after each line: 0, 'x', 'X' or 'A' (hexdump.py) */
+    int dump_whole;   /* -xx/-XX/-AA: the whole frame, not what follows the link header */
     cp_out out;
 } Printer;
 
 static int Printer_init(Printer *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"link", "vflag", "qflag", "eflag", "nano", "tcp_seq", "udp_app", "tcp_app", NULL};
+    static char *kwlist[] = {"link", "vflag", "qflag", "eflag", "nano", "tcp_seq", "udp_app", "tcp_app", "dump", NULL};
     PyObject *tcp_seq;
     Py_buffer udp, tcp;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iiiipO!y*y*", kwlist, &self->link, &self->ctx.vflag,
-                                     &self->ctx.qflag, &self->ctx.eflag, &self->nano, &PyDict_Type, &tcp_seq, &udp, &tcp))
+    const char *dump = "";
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iiiipO!y*y*|s", kwlist, &self->link, &self->ctx.vflag,
+                                     &self->ctx.qflag, &self->ctx.eflag, &self->nano, &PyDict_Type, &tcp_seq, &udp, &tcp,
+                                     &dump))
         return -1;
+    size_t dump_len = strlen(dump);
+    if (dump_len > 2 || (dump_len && (!strchr("xXA", dump[0]) || (dump_len == 2 && dump[1] != dump[0])))) {
+        PyBuffer_Release(&udp);
+        PyBuffer_Release(&tcp);
+        PyErr_SetString(PyExc_ValueError, "dump: '', x, xx, X, XX, A or AA");
+        return -1;
+    }
+    self->dump = dump[0];
+    self->dump_whole = dump_len == 2;
     int ok = udp.len == 65536 && tcp.len == 65536;
     if (ok) {
         memcpy(self->ctx.udp_app, udp.buf, 65536);
@@ -869,6 +882,63 @@ static PyObject *Printer_line(Printer *self, PyObject *const *args, Py_ssize_t n
 
 #define MAXIMUM_SNAPLEN 262144  /* decode.MAXIMUM_SNAPLEN */
 
+/* hexdump.hex_lines: "\n\t0x0010:  4500 0054 ..." per 16 bytes, with -X the printable bytes
+   in a column after the hex padded to 39 characters */
+static void hex_lines(cp_out *out, const u8 *p, size_t n, int ascii_column)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t off = 0; off < n; off += 16) {
+        char line[96];
+        size_t k = (size_t)snprintf(line, sizeof line, "\n\t0x%04zx:  ", off);
+        size_t stop = n - off < 16 ? n - off : 16;
+        for (size_t i = 0; i < stop; i++) {
+            if (i && !(i & 1))
+                line[k++] = ' ';
+            line[k++] = hex[p[off + i] >> 4];
+            line[k++] = hex[p[off + i] & 15];
+        }
+        if (ascii_column) {
+            size_t width = stop * 2 + (stop - 1) / 2;  /* what the hex took of its 39 columns */
+            memset(line + k, ' ', 39 - width + 2);
+            k += 39 - width + 2;
+            for (size_t i = 0; i < stop; i++) {
+                u8 c = p[off + i];
+                line[k++] = c >= 0x21 && c <= 0x7E ? (char)c : '.';
+            }
+        }
+        cp_put(out, line, k);
+    }
+}
+
+/* hexdump.ascii_text: printable bytes, tab, newline and space as they are, others '.'; a CR
+   shows (as '.') only with two more bytes after it, the next not a LF */
+static void ascii_text(cp_out *out, const u8 *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        u8 c = p[i];
+        if (c == 13) {
+            if (n - i - 1 > 1 && p[i + 1] != 10)
+                cp_putc(out, '.');
+        } else {
+            cp_putc(out, (c >= 0x21 && c <= 0x7E) || c == 9 || c == 10 || c == 32 ? (char)c : '.');
+        }
+    }
+}
+
+/* hexdump.dump: what -x/-X/-A append to a packet's line */
+static void dump_packet(Printer *self, cp_out *out, const u8 *d, size_t caplen)
+{
+    size_t skip = self->dump_whole ? 0 : self->ctx.hdrlen;
+    if (skip >= caplen)
+        return;
+    if (self->dump == 'A') {
+        cp_putc(out, '\n');
+        ascii_text(out, d + skip, caplen - skip);
+    } else {
+        hex_lines(out, d + skip, caplen - skip, self->dump == 'X');
+    }
+}
+
 /* lines(batch, stamp_of, general): Formatter._common_format's loop over a whole batch, in C.
    For each (ts_sec, ts_frac, caplen, length, data): the stamp's seconds' text from
    stamp_of(ts_sec) (asked once per second; None: a stamp it cannot convert), then the
@@ -881,9 +951,8 @@ static PyObject *Printer_lines(Printer *self, PyObject *const *args, Py_ssize_t 
         return NULL;
     }
     PyObject *batch = args[0], *stamp_of = args[1], *general = args[2];
-    cp_out *out = &self->out;
-    out->len = 0;
-    out->failed = 0;
+    /* its own buffer: general() may call line(), which writes self->out */
+    cp_out batch_out = {NULL, 0, 0, 0}, *out = &batch_out;
     PyObject *stamp = NULL;  /* the seconds' text of stamp_sec */
     long long stamp_sec = 0;
     const char *stamp_text = NULL;
@@ -917,8 +986,10 @@ static PyObject *Printer_lines(Printer *self, PyObject *const *args, Py_ssize_t 
             if (stamp_text) {
                 cp_put(out, stamp_text, (size_t)stamp_len);
                 put_fraction(out, frac, self->nano);
-                printed = print_packet(self, out, (const u8 *)PyBytes_AS_STRING(data), (size_t)caplen,
-                                       (size_t)length) == CP_OK;
+                const u8 *d = (const u8 *)PyBytes_AS_STRING(data);
+                printed = print_packet(self, out, d, (size_t)caplen, (size_t)length) == CP_OK;
+                if (printed && self->dump)
+                    dump_packet(self, out, d, (size_t)caplen);
             }
         }
         if (!printed) {
@@ -946,9 +1017,12 @@ static PyObject *Printer_lines(Printer *self, PyObject *const *args, Py_ssize_t 
     }
     Py_XDECREF(stamp);
     /* UTF-8: a general() line may hold any character (the C printers print ASCII only) */
-    return PyUnicode_DecodeUTF8(out->buf, (Py_ssize_t)out->len, NULL);
+    PyObject *text = PyUnicode_DecodeUTF8(out->buf ? out->buf : "", (Py_ssize_t)out->len, NULL);
+    PyMem_Free(out->buf);
+    return text;
 fail:
     Py_XDECREF(stamp);
+    PyMem_Free(out->buf);
     return NULL;
 }
 

@@ -155,8 +155,12 @@ class Formatter:
         printer = self._compiled_printer()
         if printer is not None:
             if common:
-                return self._common_format(printer.line, frac_fmt, printer)
-            return self._with_fast(printer.line, -1, lambda: printer.hdrlen)
+                format = self._common_format(printer.line, frac_fmt)
+            else:
+                format = self._with_fast(printer.line, -1, lambda: printer.hdrlen)
+            if not self.number and o.ts_mode in (0, 4):
+                self.format_batch = self._compiled_batches(printer, format)
+            return format
         if not self._use_fast or self.qflag or self.vflag:
             return Formatter.format.__get__(self)
         kind = linktypes.kind(self.linktype)
@@ -181,51 +185,42 @@ class Formatter:
             return None
         udp_app, tcp_app = _port_tables()
         return _cprint.Printer(link, self.vflag, self.qflag, int(self.eflag), bool(self.options.nano), self.tcp_seq,
-                               udp_app, tcp_app)
+                               udp_app, tcp_app, self.hex_mode or "")
 
     def format_batch(self, batch: list) -> str:
         """The text of a batch of packets: format()'s, each line ending in a newline."""
         return "".join([line + "\n" for line in starmap(self.format, batch)])
 
-    def _common_format(self, fast, frac_fmt, printer=None):
-        """Default or -tttt stamps, no dump, no numbers: the stamp's seconds cached, fast(data,
-        length, seconds' text, fraction) prints the line or returns None (the general printers').
+    def _compiled_batches(self, printer, format):
+        """format_batch with the C printer's loop over the whole batch (Printer.lines): no
+        Python call per packet but for the packets it hands back, which format() prints.
+        Default or -tttt stamps (the seconds' text is asked once per second), any dump, no -#."""
+        o = self.options
+        conv = time.gmtime if o.utc else time.localtime
+        date = o.ts_mode == 4
+        lines = printer.lines
 
-        With the C printer, format_batch becomes its loop over the whole batch (lines()):
-        no Python call per packet but for the packets it hands back."""
+        def stamp_of(ts_sec):
+            return clock_at(conv, ts_sec, date)
+
+        def format_batch(batch):
+            start = self.count
+            try:
+                return lines(batch, stamp_of, format)
+            finally:
+                self.count = start + len(batch)
+
+        return format_batch
+
+    def _common_format(self, fast, frac_fmt):
+        """Default or -tttt stamps, no dump, no numbers: the stamp's seconds cached, fast(data,
+        length, seconds' text, fraction) prints the line or returns None (the general printers')."""
         o = self.options
         line_of = self._line
         conv = time.gmtime if o.utc else time.localtime
         general_fmt = frac_fmt + "%s"
         date = o.ts_mode == 4
         cache = [None, ""]
-
-        if printer is not None:
-            lines = printer.lines
-
-            def stamp_of(ts_sec):
-                return clock_at(conv, ts_sec, date)
-
-            def general(ts_sec, ts_frac, caplen, length, data):
-                """A packet the C printer did not print: the text format() gives it."""
-                if not 0 < caplen <= length <= MAXIMUM_SNAPLEN:
-                    return self._invalid_header(caplen, length)
-                stamp = clock_at(conv, ts_sec, date)
-                if stamp is None:
-                    return TIME_ERROR + " " + line_of(length, data)
-                return general_fmt % (stamp, ts_frac, line_of(length, data))
-
-            def format_batch(batch):
-                # (the count first: general() numbers an invalid header with it, as format() does)
-                count = self.count
-                self.count += len(batch)
-                try:
-                    return lines(batch, stamp_of, general)
-                except BaseException:
-                    self.count = count
-                    raise
-
-            self.format_batch = format_batch
 
         def format(ts_sec, ts_frac, caplen, length, data):
             self.count += 1

@@ -100,7 +100,8 @@ def _batch_text(linktype, packets, opts, compiled, size=1024):
     return "".join(fmt.format_batch(packets[i:i + size]) for i in range(0, len(packets), size))
 
 
-@pytest.mark.parametrize("opts", ["", "-e", "-v", "-q", "-tttt", "--nano", "-#", "-x"], ids=lambda o: o or "default")
+@pytest.mark.parametrize("opts", ["", "-e", "-v", "-q", "-tttt", "--nano", "-#", "-x", "-xx", "-X", "-XX", "-A", "-AA",
+                                  "-ttt"], ids=lambda o: o or "default")
 def test_batches_print_what_packets_print(busy, opts):
     """format_batch (the C loop over a whole batch, in the common case) = format() packet by packet."""
     linktype, packets = busy
@@ -118,7 +119,7 @@ def test_batches_print_what_packets_print(busy, opts):
 
 @needs_pcaps
 def test_batches_of_the_conformance_captures():
-    for opts in ("", "-v", "--nano"):
+    for opts in ("", "-v", "--nano", "-X", "-AA"):
         for pcap in sorted(PCAPS.iterdir()):
             linktype, packets = pcapfile.read(str(pcap), nano="--nano" in opts)
             want = "".join(line + "\n" for line in _lines(linktype, packets, opts, False))
