@@ -1055,8 +1055,46 @@ static PyTypeObject PrinterType = {
     .tp_getset = Printer_getset,
 };
 
+/* count_records(buffer, offset, big_endian, max_caplen, limit) -> (count, offset, whole):
+   --count's walk of classic pcap records (16-byte headers) from offset, at most limit of
+   them. whole: the records ended exactly at the buffer's end. It stops, with whole False,
+   at a record whose caplen is past max_caplen or which the buffer cuts short: damage,
+   which the reader (reader.py, libpcap's verdicts) then reports with its own words. */
+static PyObject *count_records(PyObject *module, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t offset, limit;
+    int big_endian;
+    unsigned long max_caplen;
+    if (!PyArg_ParseTuple(args, "y*npkn", &view, &offset, &big_endian, &max_caplen, &limit))
+        return NULL;
+    const u8 *p = view.buf;
+    size_t size = (size_t)view.len, at = offset < 0 ? size : (size_t)offset;
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (count < limit && at + 16 <= size) {
+        const u8 *h = p + at + 8;
+        uint32_t caplen = big_endian ? be32(h) : (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                                                 (uint32_t)h[3] << 24;
+        if (caplen > max_caplen || at + 16 + caplen > size)
+            break;
+        at += 16 + caplen;
+        count++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return Py_BuildValue("nnO", count, (Py_ssize_t)at, at == size ? Py_True : Py_False);
+}
+
+static PyMethodDef module_methods[] = {
+    {"count_records", count_records, METH_VARARGS,
+     "count_records(buffer, offset, big_endian, max_caplen, limit) -> (count, offset, whole): pcap records."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_cprint", "tcpdump's lines for the commonest packets, in C (see _cprint.h).", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_cprint", "tcpdump's lines for the commonest packets, in C (see _cprint.h).", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC PyInit__cprint(void)
