@@ -254,6 +254,15 @@ def offline(args) -> None:
         mine, theirs, ratio = scapy_row(small, args.scapy_packets, args.rounds)
         print(f"\n| -n -r, {args.scapy_packets // 1000}k lan packets | netlab {mine:,.0f} pkt/s "
               f"| scapy rdpcap+summary {theirs:,.0f} pkt/s | {ratio:.2f}x |")
+        ten = os.path.join(tmp, "ten.pcap")
+        write_mixed_pcap(ten, 10)
+        print("\nStart-up: the whole run on a 10-packet file, median of 15, in ms\n")
+        print("| command | netlab | tcpdump |")
+        print("| --- | ---: | ---: |")
+        for options in (["-n"], ["--count"]):
+            mine = timed(NETLAB + options + ["-r", ten], 15) * 1000
+            theirs = timed(["tcpdump", *options, "-r", ten], 15) * 1000
+            print(f"| capture {' '.join(options)} -r ten.pcap | {mine:.0f} | {theirs:.1f} |")
 
 
 def live(args) -> None:
