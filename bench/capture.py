@@ -228,6 +228,8 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true")
     args = parser.parse_args()
 
+    # as an install has them: the modules' bytecode (PYTHONDONTWRITEBYTECODE would leave start-up compiling them)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "netlab")], stdout=subprocess.DEVNULL, check=True)
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}, "
           f"Python {platform.python_version()}, {_tcpdump_version()}")
     if not args.no_offline:
