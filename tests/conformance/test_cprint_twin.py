@@ -59,6 +59,15 @@ def test_conformance_captures(opts):
         _assert_twins(linktype, packets, opts, pcap.name)
 
 
+@pytest.mark.privileged
+@pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-X"], ids=lambda o: o or "default")
+def test_namespace_recordings(recorded, opts):
+    """The real traffic the suite records in namespaces (Ethernet, cooked v1 and v2, raw IP)."""
+    for name, path in sorted(recorded.items()):
+        linktype, packets = pcapfile.read(path)
+        _assert_twins(linktype, packets, opts, name)
+
+
 @pytest.mark.parametrize("opts", SETS, ids=lambda o: o or "default")
 def test_busy_mix(busy, opts):
     linktype, packets = busy
