@@ -260,6 +260,12 @@ class OfflineCapture:
         self.close()
 
 
+try:
+    from netlab.capture._cprint import records as _c_records
+except ImportError:  # built without a C compiler: the Python loop reads every record
+    _c_records = None
+
+
 class Collector:
     """pcapy's per-packet callback (dispatch()): keeps the packets as plain tuples.
 
@@ -335,6 +341,9 @@ class _PcapParser:
         hdr = self.record_size
         lengths = self.lengths
         limit = min(snaplen, self.max_caplen)
+        # the plain records in C (a list of them per call); the loop below handles the rest
+        in_c = _c_records if lengths is None and hdr == 16 else None
+        big = self.order == ">"
         batch: list[Packet] = []
         append = batch.append
         buf = b""
@@ -350,6 +359,18 @@ class _PcapParser:
             pos = 0
             end = len(buf)
             while pos + hdr <= end:
+                if in_c is not None:
+                    plain, pos = in_c(buf, pos, big, limit, size - len(batch))
+                    if plain:
+                        batch += plain
+                        records += len(plain)
+                        if len(batch) >= size:
+                            yield batch
+                            batch = []
+                            append = batch.append
+                        continue
+                    if pos + hdr > end:
+                        break
                 sec, frac, caplen, length = unpack_from(buf, pos)
                 if lengths is not None and (lengths == "swapped" or caplen > length):
                     caplen, length = length, caplen
