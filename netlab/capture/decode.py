@@ -81,6 +81,8 @@ class Formatter:
         self.qflag = 1 if o.quiet else 0
         self.eflag = bool(o.link)
         self.vflag = int(o.verbose or 0)
+        self.sflag = bool(o.absolute_seq)   # -S
+        self.kflag = bool(o.no_checksums)   # -K
         self.hex_mode = o.hex_mode or None
         self.number = bool(o.number)
         self.count = 0

@@ -45,6 +45,7 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
     structs, formats and caches as closure cells, not as globals or attributes.
     """
     tcp_seq = formatter.tcp_seq
+    relative = not formatter.sflag  # -S prints the numbers as on the wire
     flows: dict[bytes, tuple] = {}
     # -e on Ethernet: "src > dst, ethertype ..., length N: " comes in through b
     # (pre is then "%s%s") and the IP lines lose their "IP " as tcpdump's do
@@ -113,16 +114,17 @@ def make(formatter, l3off: int, type_off: int | None, pre: str = "%s%s", link_e:
             return None
         line, key, rev = head
         if flags & 16:
-            # fmt_tcp.relative_seq, inlined: calling it per segment made this path ~5% slower
-            th = tcp_seq.get(key)
-            if th is None or flags & 2:
-                tcp_seq[key] = [(ack - 1) & M32, seq] if rev else [seq, (ack - 1) & M32]
-            elif rev:
-                seq = (seq - th[1]) & M32
-                ack = (ack - th[0]) & M32
-            else:
-                seq = (seq - th[0]) & M32
-                ack = (ack - th[1]) & M32
+            if relative:
+                # fmt_tcp.relative_seq, inlined: calling it per segment made this path ~5% slower
+                th = tcp_seq.get(key)
+                if th is None or flags & 2:
+                    tcp_seq[key] = [(ack - 1) & M32, seq] if rev else [seq, (ack - 1) & M32]
+                elif rev:
+                    seq = (seq - th[1]) & M32
+                    ack = (ack - th[0]) & M32
+                else:
+                    seq = (seq - th[0]) & M32
+                    ack = (ack - th[1]) & M32
             if dlen:
                 return ack_data % (a, b, line, flags_text[flags], seq, (seq + dlen) & M32, ack, win, opts, dlen)
             if flags & 7:

@@ -112,7 +112,7 @@ def _ip4_verbose(f, out, d, off, vhl, tos, tlen, ipid, foff, ttl, proto, hlen, e
         out.append(", options (")
         cut = _ip_options(out, d, off + 20, hlen - 20, end)
         out.append(")")
-    if off + hlen <= end:
+    if not f.kflag and off + hlen <= end:  # -K: no checksum check
         field = _U16.unpack_from(d, off + 10)[0]
         r = checksum(d[off:off + hlen])
         if r != 0:

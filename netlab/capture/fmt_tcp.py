@@ -90,7 +90,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     out.append("]")
     thseq = thack = 0
     rev = False
-    if flags & 16:
+    if flags & 16 and not f.sflag:  # -S: the numbers as on the wire
         if v6:
             src = d[ipoff + 8:ipoff + 24]
             dst = d[ipoff + 24:ipoff + 40]
@@ -103,7 +103,7 @@ def tcp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if hlen > length:
         out.append(" [bad hdr length %u - too long, > %u]" % (hlen, length))
         return
-    if f.vflag and not fragmented and p + length <= end:
+    if f.vflag and not f.kflag and not fragmented and p + length <= end:
         r = _l4_cksum(d, ipoff, v6, p, length, 6)
         if r:
             out.append(", cksum 0x%04x (incorrect -> 0x%04x)" % (csum, shouldbe(csum, r)))
@@ -538,7 +538,7 @@ def udp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         out.append(_addr_ports(d, ipoff, v6, direct, sport, dport))
         raise T_UDP
     out.append(_addr_ports(d, ipoff, v6, direct, sport, dport))
-    if f.vflag and not fragmented:
+    if f.vflag and not f.kflag and not fragmented:
         usum = _U16.unpack_from(d, p + 6)[0]
         if not v6 and f.vflag > 1:
             if usum == 0:

@@ -1,7 +1,7 @@
 """tcpdump's line switches and the formatter options they mean: one mapping, for the CLI and the tests.
 
 ``Look`` holds the switches as the command line counts them (-q -e -v.. -t.. -#
--x.. -X.. -A..); ``Look.options()`` turns them into the ``FormatOptions`` the
+-x.. -X.. -A.. -S -K); ``Look.options()`` turns them into the ``FormatOptions`` the
 Formatter reads. The conformance tests parse tcpdump's arguments with the
 capture command's own parser and map them here, so a drift in either shows
 against tcpdump.
@@ -23,11 +23,13 @@ class FormatOptions:
     hex_mode: str | None = None  # "x","xx","X","XX","A","AA"
     numeric: bool = True       # -n (we never resolve names; kept for completeness)
     utc: bool = False          # tcpdump prints local time; tests run with TZ=GMT0
+    absolute_seq: bool = False  # -S: TCP seq/ack as on the wire, not relative to the first
+    no_checksums: bool = False  # -K: don't verify IP, TCP or UDP checksums (with -v)
 
 
 @dataclass(slots=True)
 class Look:
-    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A (the counted ones as counts)."""
+    """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A -S -K (the counted ones as counts)."""
 
     quiet: bool = False
     link: bool = False
@@ -37,6 +39,8 @@ class Look:
     hex_x: int = 0
     hex_ascii: int = 0
     ascii_only: int = 0
+    absolute_seq: bool = False
+    no_checksums: bool = False
 
     @classmethod
     def from_params(cls, params: dict) -> "Look":
@@ -52,4 +56,5 @@ class Look:
 
     def options(self, nano: bool, utc: bool = False) -> FormatOptions:
         return FormatOptions(quiet=self.quiet, link=self.link, verbose=self.verbose, ts_mode=min(self.stamps, 5),
-                             nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True, utc=utc)
+                             nano=nano, number=self.number, hex_mode=self.hex_mode(), numeric=True, utc=utc,
+                             absolute_seq=self.absolute_seq, no_checksums=self.no_checksums)

@@ -61,6 +61,8 @@ def capture(
     ascii_only: int = typer.Option(0, "-A", count=True, show_default=False, help="-A ASCII of the packet, -AA including the link header."),
     line_buffered: bool = typer.Option(False, "-l", help="Line-buffered output: each line is flushed at once."),
     verbose: int = typer.Option(0, "-v", count=True, show_default=False, help="More detail (IP TTL, id, flags, length, checksums)."),
+    absolute_seq: bool = typer.Option(False, "-S", "--absolute-tcp-sequence-numbers", help="TCP sequence numbers as on the wire, not relative."),
+    no_checksums: bool = typer.Option(False, "-K", "--dont-verify-checksums", help="With -v: don't verify IP, TCP or UDP checksums."),
     no_promisc: bool = typer.Option(False, "-p", "--no-promiscuous-mode", help="Don't put the interface in promiscuous mode."),
     buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", click_type=Integer(1, INT32_MAX // 1024), metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
     direction: Optional[str] = typer.Option(None, "-Q", "--direction", click_type=Text(), metavar="in|out|inout", help="Only packets received, sent, or both."),
@@ -79,7 +81,7 @@ def capture(
         buffer_kib=buffer_kib, direction=direction, nano=nano, line_buffered=line_buffered, fmt=fmt,
         count_only=count_only, stats=stats, layers=layers,
         look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
-                  hex_ascii=hex_ascii, ascii_only=ascii_only),
+                  hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
     )
     if list_interfaces:  # tcpdump -D ignores the other options; a bad --format is still an error
         return _list_devices(common.check_format(fmt, DEVICE_FORMATS, "for -D"))

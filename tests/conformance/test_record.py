@@ -64,7 +64,7 @@ def test_record_fields_of_arp_icmp_udp(recorded):
 
 
 @pytest.mark.privileged
-@pytest.mark.parametrize("opts", ["", "-tt", "-#", "-X", "--nano -tttt"])
+@pytest.mark.parametrize("opts", ["", "-tt", "-#", "-X", "--nano -tttt", "-S"])
 def test_general_path_alone_matches_tcpdump(recorded, opts):
     """The fast path skipped: the general printers give tcpdump's lines for the common shapes too."""
     args = opts.split()
@@ -76,7 +76,7 @@ def test_general_path_alone_matches_tcpdump(recorded, opts):
 
 
 @needs_pcaps
-@pytest.mark.parametrize("opts", OPTION_SETS[:6], ids=lambda o: o or "default")
+@pytest.mark.parametrize("opts", [*OPTION_SETS[:6], "-S"], ids=lambda o: o or "default")
 def test_fast_and_general_paths_agree(opts):
     for pcap in sorted(PCAPS.iterdir()):
         linktype, packets = pcapfile.read(str(pcap), nano="--nano" in opts)

@@ -29,7 +29,8 @@ NOT_IN_4993 = ("--print-sampling", "-g", "--skip")
 
 # Every output option of the issue, tried on every pcap.
 OPTION_SETS = ["", "-q", "-e", "-q -e", "-v", "-vv", "-vvv", "-e -v", "-t", "-tt", "-ttt", "-tttt", "-ttttt",
-               "--nano", "-ttt --nano", "-#", "-x", "-xx", "-X", "-XX", "-A", "-AA", "-# -e -X -tt"]
+               "--nano", "-ttt --nano", "-#", "-x", "-xx", "-X", "-XX", "-A", "-AA", "-# -e -X -tt",
+               "-S", "-S -v", "-S -e -#", "-vv -K", "-vvv -K -e"]
 
 
 _capture_command = None
