@@ -16,6 +16,7 @@ import ctypes
 import ctypes.util
 import glob
 import os
+import re
 from typing import Callable
 
 from netlab.capture import linktypes
@@ -109,3 +110,20 @@ def _libpcap_bpf_filter():
         func.restype = ctypes.c_uint
         return func
     return None
+
+
+def read_filter_file(path: str) -> str:
+    """-F FILE: the filter expression in a file, each "#" to the end of its line a comment (tcpdump's read_infile)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as err:
+        raise UsageError(f"can't open {path}: {err.strerror}", "-F takes a file holding a filter expression") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not valid UTF-8", "a filter file holds a pcap-filter(7) expression") from None
+    if "\0" in text:
+        raise UsageError(f"{path} holds a NUL byte", "a filter file holds a pcap-filter(7) expression")
+    # tcpdump blanks each comment out; the newlines (and tabs) are blanks to libpcap too
+    return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)

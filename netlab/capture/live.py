@@ -160,18 +160,24 @@ class LiveCapture:
 
     def __init__(self, device: str, snaplen: int = DEFAULT_SNAPLEN, expression: str | None = None,
                  promisc: bool = True, nano: bool = False, poll_ms: int = POLL_MS, buffer_bytes: int | None = None,
-                 direction: str | None = None):
+                 direction: str | None = None, immediate: bool = False, tstamp_type: str | None = None,
+                 linktype: str | None = None):
         import pcapy
 
         self.device = device
         self.snaplen = snaplen or DEFAULT_SNAPLEN
         self.nano = nano
         self.captured = 0
+        self.warnings: list[str] = []  # what libpcap warned about and went on (tcpdump's "warning: ...")
         self._stop = False
         self._closed = False
         self._final_stats: CaptureStats | None = None
         try:
             handle = pcapy.create(device)
+        except pcapy.PcapError as err:
+            raise _open_error(device, str(err)) from None
+        try:
+            _set_before_activation(handle, device, nano, immediate, tstamp_type, self.warnings)
             handle.set_snaplen(self.snaplen)
             handle.set_promisc(1 if promisc else 0)
             handle.set_timeout(poll_ms)
@@ -179,13 +185,19 @@ class LiveCapture:
                 handle.set_buffer_size(buffer_bytes)
             status = handle.activate()
         except pcapy.PcapError as err:
+            handle.close()
             raise _open_error(device, str(err)) from None
+        except BaseException:
+            handle.close()
+            raise
         if status is not None and status < 0:
             # pcapy returns pcap_activate()'s status instead of raising: say it in libpcap's words.
             handle.close()
             raise _open_error(device, _STATUS_TEXT.get(status, f"libpcap error {status}"))
         self._handle = handle
         try:
+            if linktype is not None:
+                _set_linktype(handle, device, linktype)
             self.linktype = handle.datalink()
             if direction:
                 _set_direction(handle, direction)
@@ -219,7 +231,7 @@ class LiveCapture:
 
     def batches(self) -> Iterator[list[Packet]]:
         """Packets in the groups the kernel hands them over (print each group at once)."""
-        collect = Collector(1000 if self.nano else 1)  # pcapy hands out microseconds
+        collect = Collector()  # libpcap stamps in the precision asked for (nano: nanoseconds)
         watch = [self._fd, self._wake_r]
         while not self._stop:
             ready = select.select(watch, (), (), 1.0)[0]
@@ -308,10 +320,78 @@ _STATUS_TEXT = {
 DIRECTIONS = ("in", "out", "inout")
 
 
-def _set_direction(handle, direction: str) -> None:
-    """-Q: only packets received (in), sent (out), or both."""
+def _set_before_activation(handle, device: str, nano: bool, immediate: bool, tstamp_type: str | None,
+                           warnings: list[str]) -> None:
+    """--nano / --time-stamp-precision, --immediate-mode, -j: what libpcap takes only before activation.
+
+    The refusals and the warning are tcpdump's (open_interface() in tcpdump.c).
+    """
+    from netlab.capture import pcapctl
+
+    precision = pcapctl.TSTAMP_PRECISION_NANO if nano else pcapctl.TSTAMP_PRECISION_MICRO
+    status = pcapctl.set_tstamp_precision(handle, precision)
+    if status != 0:
+        raise UsageError(f"{device}: Can't set {'nano' if nano else 'micro'}second time stamp precision: "
+                         f"{pcapctl.status_text(status)}", "capture without --nano")
+    if immediate:
+        status = pcapctl.set_immediate_mode(handle, 1)
+        if status != 0:
+            raise UsageError(f"{device}: Can't set immediate mode: {pcapctl.status_text(status)}",
+                             "capture without --immediate-mode")
+    if tstamp_type is not None:
+        value = pcapctl.tstamp_type_value(tstamp_type)
+        if value < 0:
+            raise UsageError(f"invalid time stamp type {tstamp_type}", "see 'netlab capture -J -i DEVICE'")
+        status = pcapctl.set_tstamp_type(handle, value)
+        if status < 0:
+            raise UsageError(f"{device}: Can't set time stamp type: {pcapctl.status_text(status)}",
+                             f"see 'netlab capture -J -i {device}'")
+        if status > 0:
+            warnings.append(f"When trying to set timestamp type '{pcapctl.tstamp_type_name(value)}' on {device}: "
+                            f"{pcapctl.status_text(status)}")
+
+
+def _set_linktype(handle, device: str, name: str) -> None:
+    """-y: the link type to capture with, if the device offers it (pcap_set_datalink)."""
+    from netlab.capture import pcapctl
+
+    value = pcapctl.datalink_value(name)
+    if value < 0:
+        raise UsageError(f"invalid data link type {name}", f"see 'netlab capture -L -i {device}'")
+    refused = pcapctl.set_datalink(handle, value)
+    if refused is not None:
+        raise UsageError(refused, f"see 'netlab capture -L -i {device}'")
+
+
+def device_linktypes(device: str) -> list[int]:
+    """-L: the link types the device offers, libpcap's list (the device is opened to ask it)."""
+    from netlab.capture import pcapctl
+
+    with LiveCapture(device) as capture:
+        return pcapctl.datalinks(capture._handle)
+
+
+def device_tstamp_types(device: str) -> list[int]:
+    """-J: the time stamp types the device offers (asked of a handle not yet activated, as tcpdump does)."""
     import pcapy
 
+    from netlab.capture import pcapctl
+
+    try:
+        handle = pcapy.create(device)
+    except pcapy.PcapError as err:
+        raise _open_error(device, str(err)) from None
+    try:
+        return pcapctl.tstamp_types(handle)
+    finally:
+        handle.close()
+
+
+def _set_direction(handle, direction: str) -> None:
+    """-Q: only packets received (in), sent (out), or both (any case, as tcpdump)."""
+    import pcapy
+
+    direction = direction.lower()
     if direction not in DIRECTIONS:
         raise UsageError(f"invalid direction {direction!r}", "-Q takes in, out or inout")
     value = {"in": pcapy.PCAP_D_IN, "out": pcapy.PCAP_D_OUT, "inout": pcapy.PCAP_D_INOUT}[direction]

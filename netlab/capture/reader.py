@@ -269,8 +269,9 @@ except ImportError:  # built without a C compiler: the Python loop reads every r
 class Collector:
     """pcapy's per-packet callback (dispatch()): keeps the packets as plain tuples.
 
-    scale turns libpcap's microseconds into the capture's fraction unit (1000 for
-    a live capture asked for nanoseconds; offline files keep their own unit: 1).
+    scale turns libpcap's fraction into the capture's unit. It is 1 everywhere:
+    offline files keep their own unit, and a live capture asked for nanoseconds has
+    libpcap stamp in nanoseconds (pcap_set_tstamp_precision).
     """
 
     __slots__ = ("packets", "scale")

@@ -15,9 +15,20 @@ from netlab.capture.reader import OfflineCapture, Packet
 
 
 class Sink(Protocol):
-    def consume(self, batch: list[Packet]) -> None: ...
+    def consume(self, batch: list[Packet]) -> None: ...  # may raise SinkFull
     def finish(self) -> None: ...   # the run ended normally: print totals, tables
     def close(self) -> None: ...    # always: release files and streams
+
+
+class SinkFull(Exception):
+    """A sink that takes no more packets (-G with -W wrote its last file): the run ends.
+
+    ``taken``: how many packets of the batch it took; the message is what tcpdump says.
+    """
+
+    def __init__(self, message: str, taken: int):
+        super().__init__(message)
+        self.taken = taken
 
 
 @dataclass(slots=True)
@@ -27,12 +38,14 @@ class CaptureSummary:
     received_by_filter: int
     dropped_by_kernel: int
     dropped_by_interface: int
+    ended_by: str | None = None  # the sink that ended the run, in tcpdump's words
 
     def summary_lines(self) -> list[str]:
-        """tcpdump's closing lines; like tcpdump, nothing when reading a file."""
+        """tcpdump's closing lines; like tcpdump, nothing but why it ended when reading a file."""
+        first = [self.ended_by] if self.ended_by else []
         if not self.live:
-            return []
-        lines = [packet_count(self.captured, "captured"), packet_count(self.received_by_filter, "received by filter"),
+            return first
+        lines = first + [packet_count(self.captured, "captured"), packet_count(self.received_by_filter, "received by filter"),
                  packet_count(self.dropped_by_kernel, "dropped by kernel")]
         if self.dropped_by_interface:
             lines.append(packet_count(self.dropped_by_interface, "dropped by interface"))
@@ -65,6 +78,7 @@ class FileSource(_Source):
     """A capture file as a source; stoppable between batches."""
 
     live = False
+    warnings: list[str] = []
 
     def __init__(self, path: str, expression: str | None, nano: bool):
         self._capture = OfflineCapture(path, expression, nano)
@@ -101,14 +115,16 @@ class LiveSource(_Source):
     live = True
 
     def __init__(self, interface: str | None, snaplen: int, expression: str | None, nano: bool, promisc: bool,
-                 buffer_bytes: int | None = None, direction: str | None = None):
+                 buffer_bytes: int | None = None, direction: str | None = None, **tuning):
         from netlab.capture.live import LiveCapture, default_device
 
         self.device = interface or default_device()
+        # tuning: immediate, tstamp_type, linktype (--immediate-mode, -j, -y)
         self._capture = LiveCapture(self.device, snaplen, expression, promisc=promisc, nano=nano,
-                                    buffer_bytes=buffer_bytes, direction=direction)
+                                    buffer_bytes=buffer_bytes, direction=direction, **tuning)
         self.linktype = self._capture.linktype
         self.snaplen = self._capture.snaplen
+        self.warnings = self._capture.warnings
 
     def banner(self) -> str:
         from netlab.capture.linktypes import linktype_name
@@ -128,25 +144,33 @@ class LiveSource(_Source):
 
 def open_source(read_file: str | None, interface: str | None, snaplen: int, expression: str | None,
                 nano: bool = False, promisc: bool = True, buffer_bytes: int | None = None,
-                direction: str | None = None) -> FileSource | LiveSource:
+                direction: str | None = None, **tuning) -> FileSource | LiveSource:
+    """A file (-r) or a live device; ``tuning`` (immediate, tstamp_type, linktype) only applies live, as in tcpdump."""
     if read_file:
         return FileSource(read_file, expression, nano)
-    return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction)
+    return LiveSource(interface, snaplen, expression, nano, promisc, buffer_bytes, direction, **tuning)
 
 
 def pump(source: FileSource | LiveSource, sink: Sink, count: int | None = None, batch_size: int = 1024) -> CaptureSummary:
-    """Move packets from source to sink until the end, -c COUNT, or a stop request."""
+    """Move packets from source to sink until the end, -c COUNT, a stop request, or a full sink."""
     done = 0
+    ended_by = None
     try:
         for batch in source.batches(batch_size):
-            if count is not None and done + len(batch) >= count:
+            last = count is not None and done + len(batch) >= count
+            if last:
                 batch = batch[:count - done]
+            try:
                 sink.consume(batch)
-                done += len(batch)
+            except SinkFull as full:
+                done += full.taken
+                ended_by = str(full)
                 break
-            sink.consume(batch)
             done += len(batch)
+            if last:
+                break
         outcome = source.outcome(done)
+        outcome.ended_by = ended_by
         sink.finish()
     finally:
         sink.close()

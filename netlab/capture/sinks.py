@@ -13,7 +13,7 @@ from itertools import starmap
 from typing import Callable, TextIO
 
 from netlab.capture.reader import Packet
-from netlab.capture.session import packet_count
+from netlab.capture.session import SinkFull, packet_count
 
 
 class LineSink:
@@ -56,23 +56,65 @@ def jsonl_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -
 
 
 class PcapSink:
-    """-w FILE: a pcap that is complete at every record boundary (see writer.py)."""
+    """-w FILE: a pcap that is complete at every record boundary (see writer.py); rotated with -C/-G."""
 
-    def __init__(self, path: str, linktype: int, snaplen: int, nano: bool, packet_buffered: bool):
+    def __init__(self, path: str, linktype: int, snaplen: int, nano: bool, packet_buffered: bool,
+                 rotation=None):
+        from netlab.capture.rotation import RotatingPcapWriter
         from netlab.capture.writer import PcapWriter
 
-        self.writer = PcapWriter(path, linktype, snaplen, nano=nano, packet_buffered=packet_buffered)
+        self._rotating = rotation is not None and rotation.active
+        if self._rotating:
+            self.writer = RotatingPcapWriter(path, linktype, snaplen, nano, packet_buffered, rotation)
+        else:
+            self.writer = PcapWriter(path, linktype, snaplen, nano=nano, packet_buffered=packet_buffered)
 
     def consume(self, batch: list[Packet]) -> None:
         write = self.writer.write
-        for packet in batch:
-            write(*packet)
+        if not self._rotating:
+            for packet in batch:
+                write(*packet)
+            return
+        from netlab.capture.rotation import FileLimitReached
+
+        for taken, packet in enumerate(batch):
+            try:
+                write(*packet)
+            except FileLimitReached as full:
+                raise SinkFull(str(full), taken) from None
 
     def finish(self) -> None:
         self.writer.flush()
 
     def close(self) -> None:
         self.writer.close()
+
+
+class TeeSink:
+    """--print with -w: the packets written, then printed (tcpdump's order)."""
+
+    def __init__(self, writer: PcapSink, printer: LineSink):
+        self._writer = writer
+        self._printer = printer
+
+    def consume(self, batch: list[Packet]) -> None:
+        try:
+            self._writer.consume(batch)
+        except SinkFull as full:
+            if full.taken:
+                self._printer.consume(batch[:full.taken])
+            raise
+        self._printer.consume(batch)
+
+    def finish(self) -> None:
+        self._writer.finish()
+        self._printer.finish()
+
+    def close(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            self._printer.close()
 
 
 class CountSink:

@@ -48,6 +48,7 @@ class PcapWriter:
         except OSError as err:
             raise UsageError(f"cannot write {path}: {err.strerror}", "check the directory exists and is writable") from None
         self._failed = False  # a write failed: nothing more is written, close() only closes
+        self._written = 0     # bytes handed to the kernel so far
         self._buf = bytearray()
         magic = MAGIC_NANO if nano else MAGIC_MICRO
         self._buf += _FILE_HEADER.pack(magic, VERSION[0], VERSION[1], 0, 0, snaplen, linktype)
@@ -88,7 +89,13 @@ class PcapWriter:
         finally:
             view.release()
             del self._buf[:done]
+            self._written += done
             signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held Ctrl-C is handled now
+
+    @property
+    def size(self) -> int:
+        """The file's length once what is buffered is written: pcap_dump_ftell(), which -C compares."""
+        return self._written + len(self._buf)
 
     def close(self) -> None:
         if self._fd < 0:

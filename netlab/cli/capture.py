@@ -16,7 +16,7 @@ import typer
 
 from netlab.capture.options import Look
 from netlab.cli import common
-from netlab.cli.types import INT32_MAX, FileName, Integer, Text
+from netlab.cli.types import INT32_MAX, FileName, Integer, Text, Word
 from netlab.errors import ExitStatus, UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
@@ -24,6 +24,21 @@ FORMATS = ("table", "jsonl")  # packets are a stream
 DEVICE_FORMATS = ("table", "json", "jsonl", "csv")  # -D is a list of records
 DEVICE_KEYS = ("index", "name", "description", "up", "running", "loopback", "connected", "flags")
 MAX_SNAPLEN = 262144  # tcpdump's MAXIMUM_SNAPLEN; -s 0 means it too
+MAX_FILE_SIZE = (2**63 - 1) // 1_000_000  # -C in millions of bytes: tcpdump's "file size is too large" past it
+DIRECTIONS = ("in", "out", "inout")
+PRECISIONS = ("micro", "nano")
+
+
+def _knows_linktype(name: str) -> bool:
+    from netlab.capture import pcapctl
+
+    return pcapctl.knows_datalink(name)
+
+
+def _knows_tstamp_type(name: str) -> bool:
+    from netlab.capture import pcapctl
+
+    return pcapctl.knows_tstamp_type(name)
 
 EXAMPLES = common.examples(
     ("netlab capture -i lo -c 10 tcp port 80", "ten packets, port 80"),
@@ -48,7 +63,18 @@ def capture(
                                             help="Capture on IFACE ('any' for all). Default: the first up, non-loopback one."),
     read_file: Optional[str] = typer.Option(None, "-r", click_type=FileName("input"), metavar="FILE", help="Read packets from a pcap or pcapng file ('-' for stdin)."),
     write_file: Optional[str] = typer.Option(None, "-w", click_type=FileName("output"), metavar="FILE", help="Write the packets to a pcap file instead of printing them."),
-    packet_buffered: bool = typer.Option(False, "-U", "--packet-buffered", help="With -w: write each packet to the file as it comes."),
+    packet_buffered: bool = typer.Option(False, "-U", "--packet-buffered", help="Write each packet to the -w file, or each line out, as it comes."),
+    print_too: bool = typer.Option(False, "--print", help="With -w: print the lines as well."),
+    file_size: Optional[int] = typer.Option(None, "-C", click_type=Integer(1, MAX_FILE_SIZE), metavar="FILE_SIZE",
+                                            help="With -w: a new file when this one is over FILE_SIZE million bytes (FILE, FILE1, ...)."),
+    file_count: Optional[int] = typer.Option(None, "-W", click_type=Integer(1), metavar="FILECOUNT",
+                                             help="With -C: a ring of FILECOUNT files; with -G alone: stop after FILECOUNT files."),
+    rotate_seconds: Optional[int] = typer.Option(None, "-G", click_type=Integer(0), metavar="SECONDS",
+                                                 help="With -w: a new file every SECONDS seconds, FILE through strftime(3)."),
+    user: Optional[str] = typer.Option(None, "-Z", "--relinquish-privileges", click_type=Text("a user name"), metavar="USER",
+                                       help="As root: become USER once the capture is open (before -w files are made)."),
+    filter_file: Optional[str] = typer.Option(None, "-F", click_type=FileName(), metavar="FILE",
+                                              help="Read the filter expression from FILE (the command line's is ignored)."),
     count: Optional[int] = typer.Option(None, "-c", click_type=Integer(1), metavar="COUNT", help="Stop after COUNT packets."),
     snaplen: int = typer.Option(262144, "-s", "--snapshot-length", click_type=Integer(0, MAX_SNAPLEN), metavar="SNAPLEN", show_default=False, help="Capture at most SNAPLEN bytes per packet (0: 262144)."),
     numeric: int = typer.Option(0, "-n", count=True, show_default=False, help="Numeric addresses and ports (netlab never resolves names: always on)."),
@@ -65,7 +91,17 @@ def capture(
     no_checksums: bool = typer.Option(False, "-K", "--dont-verify-checksums", help="With -v: don't verify IP, TCP or UDP checksums."),
     no_promisc: bool = typer.Option(False, "-p", "--no-promiscuous-mode", help="Don't put the interface in promiscuous mode."),
     buffer_kib: Optional[int] = typer.Option(None, "-B", "--buffer-size", click_type=Integer(1, INT32_MAX // 1024), metavar="KIB", help="Kernel capture buffer, in KiB (default 2048)."),
-    direction: Optional[str] = typer.Option(None, "-Q", "--direction", click_type=Text(), metavar="in|out|inout", help="Only packets received, sent, or both."),
+    direction: Optional[str] = typer.Option(None, "-Q", "--direction", click_type=Word(DIRECTIONS, "give in, out or inout"),
+                                            metavar="in|out|inout", help="Only packets received, sent, or both."),
+    linktype: Optional[str] = typer.Option(None, "-y", "--linktype", click_type=Word(_knows_linktype, "not a data link type libpcap knows; see -L"),
+                                           metavar="LINKTYPE", help="Capture with this data link type (see -L)."),
+    list_linktypes: bool = typer.Option(False, "-L", "--list-data-link-types", help="List the device's data link types and exit."),
+    tstamp_type: Optional[str] = typer.Option(None, "-j", "--time-stamp-type", click_type=Word(_knows_tstamp_type, "not a time stamp type libpcap knows; see -J"),
+                                              metavar="TSTAMP_TYPE", help="Time stamps of this type (see -J)."),
+    list_tstamp_types: bool = typer.Option(False, "-J", "--list-time-stamp-types", help="List the device's time stamp types and exit."),
+    precision: Optional[str] = typer.Option(None, "--time-stamp-precision", click_type=Word(PRECISIONS, "give micro or nano"),
+                                            metavar="micro|nano", help="Time stamp precision; nano is --nano."),
+    immediate: bool = typer.Option(False, "--immediate-mode", help="Hand each packet over as it arrives, not a ring block at a time."),
     list_interfaces: bool = typer.Option(False, "-D", "--list-interfaces", help="List the devices to capture on and exit."),
     count_only: bool = typer.Option(False, "--count", help="Only print how many packets match."),
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
@@ -74,17 +110,27 @@ def capture(
     fmt: str = common.format_option(
         FORMATS, help="Lines as tcpdump prints them (table) or JSON lines (jsonl); -D also json or csv."),
 ) -> ExitStatus:
+    printing = not write_file or print_too
     request = Request(
         read_file=read_file, interface=interface, write_file=write_file,
-        packet_buffered=packet_buffered and bool(write_file),  # tcpdump: -U only matters with -w
+        packet_buffered=packet_buffered and bool(write_file),
         count=count, snaplen=snaplen, expression=" ".join(expression or []) or None, promisc=not no_promisc,
-        buffer_kib=buffer_kib, direction=direction, nano=nano, line_buffered=line_buffered, fmt=fmt,
+        buffer_kib=buffer_kib, direction=direction, nano=nano or precision == "nano",
+        # tcpdump(8): -U also makes printed lines packet-buffered
+        line_buffered=line_buffered or (packet_buffered and printing), fmt=fmt,
         count_only=count_only, stats=stats, layers=layers,
         look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
                   hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
+        print_too=print_too and bool(write_file), file_size=file_size, file_count=file_count,
+        rotate_seconds=rotate_seconds, user=user, filter_file=filter_file, immediate=immediate,
+        tstamp_type=tstamp_type, linktype=linktype,
     )
     if list_interfaces:  # tcpdump -D ignores the other options; a bad --format is still an error
         return _list_devices(common.check_format(fmt, DEVICE_FORMATS, "for -D"))
+    if nano and precision == "micro":
+        raise UsageError("--nano and --time-stamp-precision micro disagree", "give one of them")
+    if (list_linktypes or list_tstamp_types) and not read_file:  # tcpdump: only for a live device
+        return _list_types(request.interface, tstamps=list_tstamp_types)
     request.validate()
     try:
         return _run(request)
@@ -113,6 +159,21 @@ class Request:
     stats: bool
     layers: bool
     look: Look
+    print_too: bool = False
+    file_size: int | None = None       # -C, in millions of bytes
+    file_count: int | None = None      # -W
+    rotate_seconds: int | None = None  # -G
+    user: str | None = None            # -Z
+    filter_file: str | None = None     # -F
+    immediate: bool = False
+    tstamp_type: str | None = None     # -j
+    linktype: str | None = None        # -y
+
+    def rotation(self):
+        from netlab.capture.rotation import SIZE_UNIT, Rotation
+
+        return Rotation(size_limit=(self.file_size or 0) * SIZE_UNIT, files=self.file_count or 0,
+                        seconds=self.rotate_seconds or 0)
 
     def validate(self) -> None:
         common.check_format(self.fmt, FORMATS, "for packets")
@@ -120,25 +181,52 @@ class Request:
         # -r or -w, a count, a snaplen, a buffer size. These are the combinations.
         if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
             raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
-        if self.write_file and self.fmt != "table":
+        if self.write_file and self.fmt != "table" and not self.print_too:
             raise UsageError("--format applies to printed packets; -w writes a pcap",
                              f"read it back with: netlab capture -r FILE --format {self.fmt}")
         if self.read_file and self.interface:
             raise UsageError("-r and -i both given", "read a file or capture live, not both")
-        if self.direction is not None and self.direction not in ("in", "out", "inout"):
-            raise UsageError(f"invalid direction {self.direction!r}", "-Q takes in, out or inout")
+        if self.write_file == "-" and (self.file_size or self.rotate_seconds):
+            raise UsageError("-C and -G rotate files; -w - is standard output", "give -w a file name")
+        if self.write_file == "-" and self.print_too:
+            raise UsageError("--print with -w -: the lines and the pcap would share standard output",
+                             "give -w a file name")
+        from netlab.core import privilege
+
+        if self.user is not None and privilege.is_root() and privilege.user_entry(self.user) is None:
+            # tcpdump finds this out after opening the device; nothing is opened for a typo here
+            raise UsageError(f"couldn't find user '{self.user}'", "give -Z a user of this system: see getent passwd")
 
 
 def _run(request: Request) -> ExitStatus:
     from netlab.capture import session
 
+    expression = request.expression
+    if request.filter_file is not None:
+        from netlab.capture.bpf import read_filter_file
+
+        if expression:
+            _say("netlab: note: -F given: the expression on the command line is ignored, as tcpdump ignores it")
+        expression = read_filter_file(request.filter_file)
     source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
-                                 expression=request.expression, nano=request.nano, promisc=request.promisc,
+                                 expression=expression, nano=request.nano, promisc=request.promisc,
                                  buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
-                                 direction=request.direction)
+                                 direction=request.direction, immediate=request.immediate,
+                                 tstamp_type=request.tstamp_type, linktype=request.linktype)
     # The handlers before the banner: a Ctrl-C from the moment it is shown stops the run with
     # its summary. They stay through the summary and the close, and go back after them.
     with common.handling(common.stop_then_interrupt(source.request_stop)), source:
+        for warning in source.warnings:
+            _say(f"netlab: note: {warning}")
+        if request.user is not None:
+            # tcpdump -Z: the device is open and filtered; the -w files are made by USER
+            from netlab.core import privilege
+
+            privilege.drop_to(request.user)
+        if source.live and request.linktype is not None:
+            from netlab.capture.linktypes import linktype_name
+
+            _say(f"data link type {linktype_name(source.linktype).split(' ', 1)[0]}")
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
@@ -164,15 +252,24 @@ def _make_sink(request: Request, source):
 
     stdout = _Stdout()
     if request.write_file:
-        return sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
-                              request.packet_buffered)
+        writer = sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
+                                request.packet_buffered, request.rotation())
+        if not request.print_too:
+            return writer
+        return sinks.TeeSink(writer, _line_sink(request, source, stdout))
     if request.count_only:
         return sinks.CountSink(stdout)
     if request.stats:
         return sinks.StatsSink(source.linktype, stdout, live=source.live, fmt=request.fmt)
-    options = request.look.options(request.nano)
     if request.layers:
-        return sinks.LayersSink(source.linktype, options, stdout)
+        return sinks.LayersSink(source.linktype, request.look.options(request.nano), stdout)
+    return _line_sink(request, source, stdout)
+
+
+def _line_sink(request: Request, source, stdout):
+    from netlab.capture import sinks
+
+    options = request.look.options(request.nano)
     flush_each_batch = request.line_buffered or source.live
     if request.fmt == "jsonl":
         return sinks.jsonl_sink(source.linktype, options, stdout, flush_each_batch)
@@ -237,6 +334,34 @@ def _list_devices(fmt: str) -> ExitStatus:
         lines.append(f"{d.index}.{name} [{flags}]")
     if lines:
         _print("\n".join(lines))
+    return ExitStatus.OK
+
+
+def _list_types(interface: str | None, tstamps: bool) -> ExitStatus:
+    """-L and -J: tcpdump's lists, on standard error as tcpdump prints them."""
+    from netlab.capture import linktypes, pcapctl
+    from netlab.capture.live import default_device, device_linktypes, device_tstamp_types
+
+    device = interface or default_device()
+    if tstamps:
+        values = device_tstamp_types(device)
+        if not values:
+            _say(f"Time stamp type cannot be set for {device}")
+            return ExitStatus.OK
+        lines = [f"Time stamp types for {device} (use option -j to set):"]
+        for value in values:
+            name = pcapctl.tstamp_type_name(value)
+            lines.append(f"  {name} ({pcapctl.tstamp_type_description(value)})" if name else f"  {value}")
+    else:
+        lines = [f"Data link types for {device} (use option -y to set):"]
+        for dlt in device_linktypes(device):
+            name = pcapctl.datalink_name(dlt)
+            if name is None:
+                lines.append(f"  DLT {dlt} (printing not supported)")
+                continue
+            unsupported = "" if linktypes.kind(dlt) else " (printing not supported)"
+            lines.append(f"  {name} ({pcapctl.datalink_description(dlt)}){unsupported}")
+    _say("\n".join(lines))
     return ExitStatus.OK
 
 

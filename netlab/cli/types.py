@@ -19,6 +19,9 @@ one HINT per kind of refusal:
   can hold: encoding them later failed deep inside a library.
   ``Text(needed)`` also refuses an empty value: "give NEEDED" (-i '' captured on
   the default interface, -I '' was ignored).
+- ``Word(words, hint)``: one word of a vocabulary, in any case (as tcpdump compares
+  them): "HINT". ``words`` is the list, or a function that knows them (libpcap's link
+  type and time stamp type names). The value comes back as typed.
 - ``FileName(standard)``: a path, which may hold any bytes (Linux names are bytes)
   but cannot be empty: "give a file name, or '-' for standard input/output".
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NoReturn
+from typing import Callable, NoReturn, Sequence
 
 import click
 
@@ -183,6 +186,28 @@ class Text(click.ParamType):
             refuse(param, value, "not valid UTF-8")
         if not text and self.needed is not None:
             refuse(param, value, f"give {self.needed}")
+        return text
+
+
+class Word(Text):
+    """One word of a vocabulary (-Q in|out|inout, a link type name), compared case-insensitively."""
+
+    def __init__(self, words: Sequence[str] | Callable[[str], bool], hint: str):
+        super().__init__()
+        if callable(words):
+            self._known = words
+        else:
+            folded = {word.casefold() for word in words}
+            self._known = lambda text: text.casefold() in folded
+        self.hint = hint
+
+    def valid(self, text: str) -> bool:
+        return super().valid(text) and self._known(text)
+
+    def convert(self, value, param, ctx) -> str:
+        text = super().convert(value, param, ctx)  # bytes that are not UTF-8: "not valid UTF-8"
+        if not self._known(text):  # the empty word too
+            refuse(param, value, self.hint)
         return text
 
 

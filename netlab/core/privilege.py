@@ -32,3 +32,44 @@ def can_raw() -> bool:
 def can_admin_net() -> bool:
     """Network namespaces, veth, sysctls inside a namespace, nftables."""
     return has_cap(CAP_NET_ADMIN) and has_cap(CAP_SYS_ADMIN)
+
+
+def is_root() -> bool:
+    import os
+
+    return os.getuid() == 0 or os.geteuid() == 0
+
+
+def user_entry(name: str):
+    """The passwd entry of a user name (getpwnam), or None."""
+    import pwd
+
+    try:
+        return pwd.getpwnam(name)
+    except (KeyError, ValueError, UnicodeEncodeError):  # unknown; a NUL or a surrogate in the name
+        return None
+
+
+def drop_to(name: str) -> bool:
+    """Become user ``name`` (its groups, group and user ids), as tcpdump -Z does: only when root.
+
+    False when not root (nothing to drop, as tcpdump ignores -Z then). An unknown
+    user is a UsageError, a refused change a PrivilegeError.
+    """
+    import os
+
+    from netlab.errors import PrivilegeError, UsageError
+
+    if not is_root():
+        return False
+    entry = user_entry(name)
+    if entry is None:
+        raise UsageError(f"couldn't find user '{name}'", "give -Z a user of this system: see getent passwd")
+    try:
+        os.initgroups(entry.pw_name, entry.pw_gid)
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+    except OSError as err:
+        raise PrivilegeError(f"couldn't change to '{name}' uid={entry.pw_uid} gid={entry.pw_gid}: {err.strerror}",
+                             "run as root to use -Z") from None
+    return True

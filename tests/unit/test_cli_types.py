@@ -7,7 +7,7 @@ import pytest
 import typer
 
 from netlab.cli import app as cli_app
-from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Text, shown
+from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Text, Word, shown
 from netlab.errors import ExitStatus, UsageError
 
 NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, FileName)
@@ -89,6 +89,19 @@ def test_text_that_names_something_refuses_the_empty_value():
     assert Text().convert("", None, None) == ""
     assert refusal(Text("an interface name"), "", ("-i", "--interface")) == (
         "netlab: error: invalid -i/--interface '' (give an interface name)")
+
+
+def test_word_takes_its_words_in_any_case_and_refuses_the_rest_with_its_hint():
+    direction = Word(("in", "out", "inout"), "give in, out or inout")
+    assert direction.convert("IN", None, None) == "IN" and direction.valid("InOut")
+    for text in ("", "i", "inoutx", "in ", b"in\xff".decode("utf-8", "surrogateescape")):
+        assert not direction.valid(text)
+    assert refusal(direction, "up", ("-Q", "--direction")) == (
+        "netlab: error: invalid -Q/--direction 'up' (give in, out or inout)")
+    assert refusal(direction, "", ("-Q", "--direction")).endswith("(give in, out or inout)")
+    known = Word(lambda text: text.upper() == "EN10MB", "not a link type libpcap knows")
+    assert known.convert("en10mb", None, None) == "en10mb"
+    assert refusal(known, "FOO", ("-y",)) == "netlab: error: invalid -y 'FOO' (not a link type libpcap knows)"
 
 
 def test_file_name_refuses_only_the_empty_name():
