@@ -13,7 +13,9 @@ from itertools import starmap
 from typing import Callable, TextIO
 
 from netlab.capture.reader import Packet
+from netlab.capture.rotation import FileLimitReached, Rotation, RotatingPcapWriter
 from netlab.capture.session import SinkFull, packet_count
+from netlab.capture.writer import PcapWriter
 
 
 class LineSink:
@@ -59,10 +61,7 @@ class PcapSink:
     """-w FILE: a pcap that is complete at every record boundary (see writer.py); rotated with -C/-G."""
 
     def __init__(self, path: str, linktype: int, snaplen: int, nano: bool, packet_buffered: bool,
-                 rotation=None):
-        from netlab.capture.rotation import RotatingPcapWriter
-        from netlab.capture.writer import PcapWriter
-
+                 rotation: Rotation | None = None):
         self._rotating = rotation is not None and rotation.active
         if self._rotating:
             self.writer = RotatingPcapWriter(path, linktype, snaplen, nano, packet_buffered, rotation)
@@ -75,8 +74,6 @@ class PcapSink:
             for packet in batch:
                 write(*packet)
             return
-        from netlab.capture.rotation import FileLimitReached
-
         for taken, packet in enumerate(batch):
             try:
                 write(*packet)

@@ -216,35 +216,53 @@ def _run(request: Request) -> ExitStatus:
     # The handlers before the banner: a Ctrl-C from the moment it is shown stops the run with
     # its summary. They stay through the summary and the close, and go back after them.
     with common.handling(common.stop_then_interrupt(source.request_stop)), source:
+        from netlab.capture.linktypes import linktype_name
+        from netlab.capture.reader import CaptureFileError
+        from netlab.capture.session import packet_count
+
         for warning in source.warnings:
             _say(f"netlab: note: {warning}")
+        sink = None
         if request.user is not None:
             # tcpdump -Z: the device is open and filtered; the -w files are made by USER
-            from netlab.core import privilege
-
-            privilege.drop_to(request.user)
+            sink = _drop_privileges(request, source)
         if source.live and request.linktype is not None:
-            from netlab.capture.linktypes import linktype_name
-
             _say(f"data link type {linktype_name(source.linktype).split(' ', 1)[0]}")
         _say(source.banner())
         if request.count_only and not source.live and request.count is None:
             # The fast path: libpcap counts in C, as tcpdump does; no packet reaches Python.
-            from netlab.capture.reader import CaptureFileError
-            from netlab.capture.session import packet_count
-
             try:  # a Ctrl-C ends the count early: the count so far is printed, as tcpdump does
                 _print(packet_count(source.count()))
             except CaptureFileError as err:
                 _print(packet_count(err.packets_before or 0))  # tcpdump too counts up to the damage
                 raise
             return ExitStatus.OK
-        sink = _make_sink(request, source)
+        sink = sink or _make_sink(request, source)
         outcome = session.pump(source, sink, count=request.count,
                                batch_size=1 if request.line_buffered else TEXT_BATCH)
         for line in outcome.summary_lines():
             _say(line)
     return ExitStatus.OK
+
+
+def _drop_privileges(request: Request, source):
+    """-Z: become the user; returns the sink if it had to be made before (None: make it after).
+
+    Once USER, this process may no longer read its own installation (a Python under
+    root's home, as with pyenv): whatever the rest of the run imports is loaded first,
+    and a sink that makes no file is made first (--layers loads scapy as it is made).
+    """
+    import netlab.capture.decode  # noqa: F401  (the printers, for --print)
+    import netlab.capture.rotation  # noqa: F401
+    import netlab.capture.sinks  # noqa: F401
+    import netlab.capture.stats  # noqa: F401
+    import netlab.capture.writer  # noqa: F401
+    import netlab.output  # noqa: F401  (--stats renders with it at the end)
+    from netlab.core import privilege
+
+    sink = None if request.write_file else _make_sink(request, source)
+    privilege.drop_to(request.user)
+    return sink
 
 
 def _make_sink(request: Request, source):
