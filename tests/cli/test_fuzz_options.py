@@ -67,6 +67,9 @@ KNOWN = {
     "names": ["socket-call", "byteorder", "list", "nosuch"], "command": ["conns", "lab", "nosuch"],
     "--listen": ["127.0.0.1:0", "[::1]:0", "127.0.0.1:99999", "localhost:0", "[::1]"],
     "--config": ["/nonexistent.toml", "/etc/hostname", "/dev/null"],
+    "--linktype": ["EN10MB", "linux_sll", "DOCSIS", "DLT_EN10MB"], "--time-stamp-type": ["host", "ADAPTER"],
+    "--time-stamp-precision": ["nano", "micro", "NANO", "nanosecond"],
+    "--relinquish-privileges": ["nobody", "root", "nosuchuser", "0"], "-F": ["/dev/null", "/etc/hostname", "/"],
 }
 # A valid value of these would run long: generate valid ones up to here (invalid ones anyway).
 CHEAP_MAX = {("backlog", "--connects"): 200, ("backlog", "--accept-delay"): 0.3,
