@@ -123,7 +123,9 @@ def capture(
                   hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
         print_too=print_too and bool(write_file), file_size=file_size, file_count=file_count,
         rotate_seconds=rotate_seconds, user=user, filter_file=filter_file, immediate=immediate,
-        tstamp_type=tstamp_type, linktype=linktype,
+        tstamp_type=tstamp_type,
+        # tcpdump 4.99: `-i any` captures Linux cooked v2 unless -y says otherwise (and says so)
+        linktype=linktype or ("LINUX_SLL2" if interface == "any" and not read_file else None),
     )
     if list_interfaces:  # tcpdump -D ignores the other options; a bad --format is still an error
         return _list_devices(common.check_format(fmt, DEVICE_FORMATS, "for -D"))
