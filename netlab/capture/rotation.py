@@ -117,3 +117,9 @@ class RotatingPcapWriter:
 
     def close(self) -> None:
         self.writer.close()
+
+    def __enter__(self) -> "RotatingPcapWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
