@@ -424,7 +424,7 @@ static int tcp_print(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t lengt
     cp_putc(out, ']');
     seq_state st = {NULL, 0, 0, {0, 0}};
     int r = CP_OK;
-    if (flags & 16) {
+    if (flags & 16 && !f->sflag) {
         size_t alen = v6 ? 16 : 4;
         const u8 *src = d + ipoff + (v6 ? 8 : 12);
         r = relative_seq(f, &st, src, src + alen, alen, sport, dport, flags & 2, &seq, &ack);
@@ -465,7 +465,7 @@ static int tcp_print(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t lengt
     cp_u(out, dlen);
     if (app)
         r = cp_tcp_app(f, out, app, d, p + hlen, dlen, end);
-    if (r == CP_OK && flags & 16)
+    if (r == CP_OK && flags & 16 && !f->sflag)
         r = commit_seq(f, &st);
 done:
     Py_XDECREF(st.key);
@@ -775,13 +775,14 @@ typedef struct {
 
 static int Printer_init(Printer *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"link", "vflag", "qflag", "eflag", "nano", "tcp_seq", "udp_app", "tcp_app", "dump", NULL};
+    static char *kwlist[] = {"link", "vflag", "qflag", "eflag", "nano", "tcp_seq", "udp_app", "tcp_app", "dump", "sflag",
+                             NULL};
     PyObject *tcp_seq;
     Py_buffer udp, tcp;
     const char *dump = "";
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iiiipO!y*y*|s", kwlist, &self->link, &self->ctx.vflag,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iiiipO!y*y*|sp", kwlist, &self->link, &self->ctx.vflag,
                                      &self->ctx.qflag, &self->ctx.eflag, &self->nano, &PyDict_Type, &tcp_seq, &udp, &tcp,
-                                     &dump))
+                                     &dump, &self->ctx.sflag))
         return -1;
     size_t dump_len = strlen(dump);
     if (dump_len > 2 || (dump_len && (!strchr("xXA", dump[0]) || (dump_len == 2 && dump[1] != dump[0])))) {

@@ -67,6 +67,7 @@ enum { TAPP_NONE = 0, TAPP_PYTHON, TAPP_HTTP, TAPP_SSH, TAPP_RESP, TAPP_FTP, TAP
 
 typedef struct {
     int vflag, qflag, eflag;
+    int sflag;              /* -S: TCP sequence numbers as on the wire */
     PyObject *tcp_seq;      /* the Formatter's dict of relative sequence bases (borrowed) */
     u8 udp_app[65536];      /* APP_* per UDP port */
     u8 tcp_app[65536];      /* TAPP_* per TCP port */

@@ -45,7 +45,8 @@ MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
 
 
 # The options the C printer knows; any other at a value but its default leaves it out.
-_OPTIONS_COMPILED = {"quiet", "link", "verbose", "ts_mode", "nano", "number", "hex_mode", "numeric", "utc"}
+_OPTIONS_COMPILED = {"quiet", "link", "verbose", "ts_mode", "nano", "number", "hex_mode", "numeric", "utc",
+                     "absolute_seq"}
 _OPTIONS_NOT_COMPILED = [(f.name, f.default) for f in dataclasses.fields(FormatOptions)
                          if f.name not in _OPTIONS_COMPILED]
 _COMPILED_LINKS = {} if _cprint is None else {"ether": _cprint.LINK_ETHER, "sll": _cprint.LINK_SLL,
@@ -187,7 +188,7 @@ class Formatter:
             return None
         udp_app, tcp_app = _port_tables()
         return _cprint.Printer(link, self.vflag, self.qflag, int(self.eflag), bool(self.options.nano), self.tcp_seq,
-                               udp_app, tcp_app, self.hex_mode or "")
+                               udp_app, tcp_app, self.hex_mode or "", self.sflag)
 
     def format_batch(self, batch: list) -> str:
         """The text of a batch of packets: format()'s, each line ending in a newline."""

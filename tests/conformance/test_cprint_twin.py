@@ -24,9 +24,9 @@ from tests.helpers import pcapfile
 from tests.helpers.tcpdump import PCAPS, needs_pcaps, options_from
 
 SETS = ["", "-q", "-e", "-q -e", "-v", "-vv", "-vvv", "-e -v", "-q -v", "-tttt", "--nano", "-#", "-x", "-xx", "-X",
-        "-A", "-# -e -X -tt", "-ttt"]
-FUZZ_SETS = ["", "-v", "-vv", "-e", "-q"]
-FUZZ_PACKETS = int(os.environ.get("NETLAB_FUZZ_PACKETS", "20000"))  # per option set: 100k in all
+        "-A", "-# -e -X -tt", "-ttt", "-S", "-S -v"]
+FUZZ_SETS = ["", "-v", "-vv", "-e", "-q", "-S"]
+FUZZ_PACKETS = int(os.environ.get("NETLAB_FUZZ_PACKETS", "20000"))  # per option set: 120k in all
 
 needs_cprint = pytest.mark.skipif(decode._cprint is None, reason="netlab.capture._cprint is not built")
 pytestmark = needs_cprint
