@@ -414,6 +414,107 @@ static int mld(cp_out *out, const u8 *d, size_t p, size_t end)
     return CP_OK;
 }
 
+static const char *mldv2_record_name(unsigned rtype)
+{
+    static const char *names[] = {"is_in", "is_ex", "to_in", "to_ex", "allow", "block"};
+    return rtype >= 1 && rtype <= 6 ? names[rtype - 1] : NULL;
+}
+
+/* fmt_icmp._mldv2_report */
+static int mldv2_report(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t length, size_t end)
+{
+    if (length < 8) {
+        cp_printf(out, " [invalid len %zu]", length);
+        return CP_OK;
+    }
+    if (p + 8 > end)
+        return CP_PUNT;
+    unsigned ngroups = be16(d + p + 6);
+    cp_printf(out, ", %u group record(s)", ngroups);
+    if (!f->vflag)
+        return CP_OK;
+    size_t group = 8;
+    while (ngroups--) {
+        if (length < group + 20) {
+            cp_puts(out, " [invalid number of groups]");
+            return CP_OK;
+        }
+        size_t q = p + group;
+        if (q + 20 > end)
+            return CP_PUNT;
+        unsigned rtype = d[q], nsrcs = be16(d + q + 2);
+        const char *name = mldv2_record_name(rtype);
+        cp_put(out, " [gaddr ", 8);
+        cp_ip6(out, d + q + 4);
+        if (name)
+            cp_printf(out, " %s", name);
+        else
+            cp_printf(out, "  [v2-report-#%u]", rtype);
+        if (length < group + 20 + (size_t)nsrcs * 16) {
+            cp_printf(out, " [invalid number of sources %u]", nsrcs);
+            return CP_OK;
+        }
+        if (f->vflag == 1) {
+            cp_printf(out, ", %u source(s)", nsrcs);
+        } else {
+            if (q + 20 + (size_t)nsrcs * 16 > end)
+                return CP_PUNT;
+            cp_put(out, " {", 2);
+            for (size_t k = 0; k < nsrcs; k++) {
+                cp_putc(out, ' ');
+                cp_ip6(out, d + q + 20 + 16 * k);
+            }
+            cp_put(out, " }", 2);
+        }
+        group += 20 + (size_t)nsrcs * 16;
+        cp_putc(out, ']');
+    }
+    return CP_OK;
+}
+
+/* fmt_icmp._mldv2_query (after " v2") */
+static int mldv2_query(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t length, size_t end)
+{
+    if (p + 28 > end)
+        return CP_PUNT;
+    unsigned mrc = be16(d + p + 4), nsrcs = be16(d + p + 26);
+    unsigned mrt = mrc < 32768 ? mrc : ((mrc & 0x0FFF) | 0x1000) << (((mrc & 0x7000) >> 12) + 3);
+    if (nsrcs && length >= 28 + (size_t)nsrcs * 16 && f->vflag != 1 && p + 28 + (size_t)nsrcs * 16 > end)
+        return CP_PUNT;  /* (a source address cut: the Python printer) */
+    if (f->vflag)
+        cp_printf(out, " [max resp delay=%u]", mrt);
+    cp_put(out, " [gaddr ", 8);
+    cp_ip6(out, d + p + 8);
+    if (f->vflag) {
+        unsigned qqi = d[p + 25], flags = d[p + 24];
+        if (qqi & 0x80)
+            qqi = ((qqi & 0x0F) | 0x10) << (((qqi & 0x70) >> 4) + 3);
+        if (flags & 0x08)
+            cp_puts(out, " sflag");
+        if (flags & 0x07)
+            cp_printf(out, " robustness=%u", flags & 7);
+        cp_printf(out, " qqi=%u", qqi);
+    }
+    if (nsrcs) {
+        if (length < 28 + (size_t)nsrcs * 16) {
+            cp_puts(out, " [invalid number of sources]]");
+            return CP_OK;
+        }
+        if (f->vflag == 1) {
+            cp_puts(out, " {...}");
+        } else {
+            cp_put(out, " {", 2);
+            for (size_t i = 0; i < nsrcs; i++) {
+                cp_putc(out, ' ');
+                cp_ip6(out, d + p + 28 + 16 * i);
+            }
+            cp_put(out, " }", 2);
+        }
+    }
+    cp_putc(out, ']');
+    return CP_OK;
+}
+
 /* fmt_icmp.icmp6_print after the type's name: the type's own text */
 static int icmp6_body(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t length, size_t end, unsigned typ,
                       unsigned code)
@@ -493,8 +594,10 @@ static int icmp6_body(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t leng
     case 130:
         if (length == 24)
             return mld(out, d, p, end);
-        if (length >= 28)
-            return CP_PUNT;  /* MLDv2 queries: the Python printer */
+        if (length >= 28) {
+            cp_put(out, " v2", 3);
+            return mldv2_query(f, out, d, p, length, end);
+        }
         cp_printf(out, " unknown-version (len %zu) ", length);
         return CP_OK;
     case 131:
@@ -561,10 +664,11 @@ static int icmp6_body(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t leng
             return CP_PUNT;
         cp_printf(out, ", id 0x%04x", be16(d + p + 4));
         return CP_OK;
+    case 143:
+        return mldv2_report(f, out, d, p, length, end);
     case 139:
     case 140:
-    case 143:
-        return CP_PUNT;  /* node information, MLDv2 reports: the Python printer */
+        return CP_PUNT;  /* node information: the Python printer */
     default:
         cp_printf(out, ", length %zu", length);
         if (f->vflag <= 1)

@@ -11,6 +11,7 @@ and cut short at every length, and the C printer must print the ones it twins.
 
 from __future__ import annotations
 
+import random
 import struct
 
 import pytest
@@ -82,6 +83,13 @@ QUOTED_CUT = QUOTED_UDP[:28]
 QUOTED6 = ipv6(17, udp(40000, 53, b"x" * 8), src=B6, dst=A6)
 QUOTED6_EXT = ipv6(60, bytes([17, 0]) + bytes(6) + udp(40000, 7, b""), src=B6, dst=A6)
 
+GROUP6 = bytes.fromhex("ff0200000000000000000000000000fb")
+
+
+def mldv2_record(rtype: int, sources: list) -> bytes:
+    return struct.pack("!BBH16s", rtype, 0, len(sources), GROUP6) + b"".join(sources)
+
+
 LLA = nd_opt(1, MAC_A)
 PREFIX = nd_opt(3, struct.pack("!BBIII16s", 64, 0xC0, 86400, 0xFFFFFFFF, 0, A6[:8] + bytes(8)))
 MTU = nd_opt(5, struct.pack("!HI", 0, 1500))
@@ -142,7 +150,14 @@ CRAFTED = [
     (v6(144, 0, struct.pack("!HH", 0x1234, 0)), True),
     (v6(138, 0, bytes(12)), True),
     (v6(250, 0, bytes(4)), True),
-    (v6(143, 0, bytes(4)), False),
+    (v6(130, 0, struct.pack("!HH16sBBH", 1000, 0, bytes(16), 0x0A, 125, 0)), True),
+    (v6(130, 0, struct.pack("!HH16sBBH", 0xF234, 0, GROUP6, 0x02, 0x9C, 2) + A6 + B6), True),
+    (v6(130, 0, struct.pack("!HH16sBBH", 0, 0, GROUP6, 0, 0, 3) + A6 + B6), True),  # (sources missing)
+    (v6(143, 0, struct.pack("!HH", 0, 3) + mldv2_record(4, []) + mldv2_record(1, [A6, B6]) + mldv2_record(9, [A6])),
+     True),
+    (v6(143, 0, struct.pack("!HH", 0, 2) + mldv2_record(3, [A6])), True),  # (a record missing)
+    (v6(143, 0, struct.pack("!HH", 0, 1) + mldv2_record(3, [A6])[:-8]), True),  # (a source cut)
+    (v6(143, 0, b""), True),
     (ether(0x86DD, ipv6(58, b"")), False),  # (a zero payload length: the IPv6 printer punts)
     # ARP: operations, other protocols and lengths
     *[(arp(op), op in (1, 2, 3, 4, 8, 9)) for op in (1, 2, 3, 4, 8, 9, 10, 77)],
@@ -175,6 +190,25 @@ def test_crafted_icmp_and_arp(opts):
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q"], ids=lambda o: o or "default")
 def test_crafted_icmp_and_arp_cut_short(opts):
     _assert_twins(1, list(_cut_short([f for f, _c in CRAFTED])), opts, "crafted, cut short")
+
+
+def _fuzzed(frames, count, seed):
+    """Bytes set anywhere past the link layer (to edge values most often), some frames cut short."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        data = bytearray(rng.choice(frames))
+        for _flip in range(rng.randint(1, 4)):
+            i = rng.randrange(14, len(data))
+            data[i] = rng.choice([0, 1, 2, 3, 4, 5, 255, rng.randrange(256), data[i] ^ (1 << rng.randrange(8))])
+        if rng.random() < 0.3:
+            data = data[:rng.randrange(15, len(data) + 1)]
+        yield 1, 0, len(data), len(data), bytes(data)
+
+
+@pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q"], ids=lambda o: o or "default")
+def test_crafted_icmp_and_arp_fuzzed(opts):
+    fuzzed = list(_fuzzed([f for f, _c in CRAFTED], 10000, seed=len(opts)))
+    _assert_twins(1, fuzzed, opts, "crafted, fuzzed")
 
 
 def test_the_c_printer_prints_the_crafted_frames_it_twins():
