@@ -515,6 +515,58 @@ static int mldv2_query(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t len
     return CP_OK;
 }
 
+/* fmt_icmp._nodeinfo: node information queries and replies (RFC 4620), as far as tcpdump 4.99.3 names them */
+static int nodeinfo(cp_out *out, const u8 *d, size_t p, size_t length, size_t end, unsigned typ, unsigned code)
+{
+    if (typ == 140) {
+        cp_puts(out, " node information reply");
+        return CP_OK;
+    }
+    if ((p + length < end ? p + length : end) - p == 12) {
+        cp_puts(out, " who-are-you request");  /* KAME's form */
+        return CP_OK;
+    }
+    cp_puts(out, " node information query");
+    if (p + 16 > end) {
+        cp_puts(out, " [|icmp6]");  /* tcpdump's own marker here, and the line goes on */
+        return CP_OK;
+    }
+    unsigned qtype = be16(d + p + 4), fl = be16(d + p + 6);
+    int subject4 = code == 2 && length >= 20, subject6 = code == 0 && length >= 32;
+    if (qtype != 0 && ((subject6 && p + 32 > end) || (subject4 && p + 20 > end)))
+        return CP_PUNT;
+    switch (qtype) {
+    case 0:
+        cp_puts(out, " (noop)");
+        return CP_OK;
+    case 1: cp_puts(out, " (supported qtypes"); break;
+    case 2: cp_puts(out, " (DNS name"); break;
+    case 3: {
+        static const char letters[] = "TACLSG";
+        cp_puts(out, " (node addresses");
+        if (fl & 0x3F) {
+            cp_put(out, " [", 2);
+            for (int i = 0; i < 6; i++)
+                if (fl & (1u << i))
+                    cp_putc(out, letters[i]);
+            cp_putc(out, ']');
+        }
+        break;
+    }
+    case 4: cp_puts(out, " (ipv4 addresses"); break;
+    default: cp_puts(out, " (unknown"); break;
+    }
+    if (subject6) {
+        cp_put(out, ", subject=", 10);
+        cp_ip6(out, d + p + 16);
+    } else if (subject4) {
+        cp_put(out, ", subject=", 10);
+        cp_ip4(out, d + p + 16);
+    }
+    cp_putc(out, ')');
+    return CP_OK;
+}
+
 /* fmt_icmp.icmp6_print after the type's name: the type's own text */
 static int icmp6_body(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t length, size_t end, unsigned typ,
                       unsigned code)
@@ -668,7 +720,7 @@ static int icmp6_body(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t leng
         return mldv2_report(f, out, d, p, length, end);
     case 139:
     case 140:
-        return CP_PUNT;  /* node information: the Python printer */
+        return nodeinfo(out, d, p, length, end, typ, code);
     default:
         cp_printf(out, ", length %zu", length);
         if (f->vflag <= 1)

@@ -158,6 +158,12 @@ CRAFTED = [
     (v6(143, 0, struct.pack("!HH", 0, 2) + mldv2_record(3, [A6])), True),  # (a record missing)
     (v6(143, 0, struct.pack("!HH", 0, 1) + mldv2_record(3, [A6])[:-8]), True),  # (a source cut)
     (v6(143, 0, b""), True),
+    *[(v6(139, code, struct.pack("!HH", qtype, 0x3F if qtype == 3 else 0) + bytes(8) + subject), True)
+      for qtype in range(6) for code, subject in ((0, A6), (1, b"name"), (2, C4))],
+    (v6(139, 0, struct.pack("!HH", 3, 0x05) + bytes(8) + A6), True),
+    (v6(139, 0, bytes(8)), True),  # (KAME's who-are-you request)
+    (v6(139, 0, bytes(6)), True),  # (cut: tcpdump's own marker, and the line goes on)
+    (v6(140, 0, bytes(12)), True),
     (ether(0x86DD, ipv6(58, b"")), False),  # (a zero payload length: the IPv6 printer punts)
     # ARP: operations, other protocols and lengths
     *[(arp(op), op in (1, 2, 3, 4, 8, 9)) for op in (1, 2, 3, 4, 8, 9, 10, 77)],
