@@ -6,6 +6,7 @@ Thin: options -> session (netlab.ping.session()) -> printer (netlab.ping.output)
 from __future__ import annotations
 
 import signal
+import sys
 from typing import List, Optional
 
 import typer
@@ -18,6 +19,8 @@ from netlab.cli.types import Integer, Seconds, Text
 MAX_TIMING = 2**31 // 1000  # -i, -W: iputils keeps them as int milliseconds
 MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
 MAX_SIZE = 65527  # -s: an IPv6 payload (IPv4's 65507 is checked with the family)
+MAX_PRELOAD = 0x10000  # -l: iputils' MAX_DUP_CHK
+MAX_FLOWLABEL = 0xFFFFF  # -F: 20 bits
 
 # The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
 # it here would load the whole engine for `netlab --help`.
@@ -57,6 +60,23 @@ def ping(
     pmtu: Optional[str] = typer.Option(None, "-M", "--pmtudisc", click_type=Text(), help="Path MTU discovery: do (set DF), dont, want, probe."),
     flood: bool = typer.Option(False, "-f", "--flood", help="Flood: next probe as soon as the reply is in (root only)."),
     tcp: Optional[int] = typer.Option(None, "--tcp", click_type=Integer(1, 65535), metavar="PORT", help="TCP connect ping to PORT: needs no privilege."),
+    audible: bool = typer.Option(False, "-a", "--audible", help="Ring the terminal bell with every reply."),
+    adaptive: bool = typer.Option(False, "-A", "--adaptive", help="Adaptive interval: the next probe after the smoothed RTT (2 ms at least without root)."),
+    broadcast: bool = typer.Option(False, "-b", "--broadcast", help="Allow pinging a broadcast address (IPv4)."),
+    strict_source: bool = typer.Option(False, "-B", "--strict-source", help="Bind to the source address the route gives and keep it."),
+    so_debug: bool = typer.Option(False, "-d", "--so-debug", help="Set SO_DEBUG on the socket (the kernel ignores it)."),
+    ident: Optional[int] = typer.Option(None, "-e", "--ident", click_type=Integer(0, 65535), help="ICMP identifier (0 needs a raw socket: root)."),
+    flowlabel: Optional[int] = typer.Option(None, "-F", "--flowlabel", click_type=Integer(0, MAX_FLOWLABEL, hex=True), help="IPv6 flow label (20 bits, decimal or 0x hex)."),
+    preload: int = typer.Option(1, "-l", "--preload", click_type=Integer(1, MAX_PRELOAD), show_default=False, help="Send this many probes at once first (more than 3 needs root)."),
+    no_loop: bool = typer.Option(False, "-L", "--no-loop", help="No loopback of multicast probes."),
+    mark: Optional[int] = typer.Option(None, "-m", "--mark", click_type=Integer(0, 2**32 - 1, hex=True), help="Mark the probes (SO_MARK, for policy routing and nftables)."),
+    dont_route: bool = typer.Option(False, "-r", "--bypass-route", help="Bypass the routing table: hosts on a local link only (SO_DONTROUTE)."),
+    record_route: bool = typer.Option(False, "-R", "--record-route", help="IPv4 record route: print the route of each reply."),
+    ip_timestamp: Optional[str] = typer.Option(None, "-T", "--ip-timestamp", click_type=Text("tsonly, tsandaddr or tsprespec"), help="IPv4 timestamp option: tsonly, tsandaddr, or tsprespec (hosts before the last stamp)."),
+    sndbuf: Optional[int] = typer.Option(None, "-S", "--sndbuf", click_type=Integer(1), help="Socket send buffer in bytes."),
+    latency: bool = typer.Option(False, "-U", "--user-latency", help="Time from this process's send to its receive (not the kernel's stamps)."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Verbose: the identifier in each reply line."),
+    version: bool = typer.Option(False, "-V", "--version", is_eager=True, callback=lambda v: _version(v), expose_value=False, help="Print the version and exit."),
     fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), "
                                                     "jsonl (a stream), csv (one row per host)."),
 ) -> int:
@@ -75,6 +95,14 @@ def ping(
         raise UsageError("only one of -4 and -6 may be given", "drop one of them")
     family = 4 if ipv4 else 6 if ipv6 else None
     source, interface = parse_interface(iface)
+    prespec: tuple = ()
+    if (record_route or ip_timestamp) and len(hosts) > 1:
+        if ip_timestamp != "tsprespec" or len(hosts) > 5:
+            raise UsageError("-R and -T take one host (-T tsprespec: up to 4 hosts to stamp, then the target)",
+                             "give one HOST")
+        # iputils: the hosts before the target are the ones asked to stamp
+        prespec = tuple(resolve(h, 4, True).address for h in hosts[:-1])
+        hosts = hosts[-1:]
     # json lists every reply at the end; a flood without -c would pile up ~10^4 of them
     # a second until Ctrl-C, so it keeps only its statistics (jsonl streams them instead).
     opts = PingOptions(
@@ -83,8 +111,14 @@ def ping(
         pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
         outstanding=outstanding, keep_replies=(fmt == "json" and not (flood and count is None)), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
         reply_events=not (flood and fmt == "table"),
+        audible=audible, adaptive=adaptive, broadcast=broadcast, strict_source=strict_source, so_debug=so_debug,
+        ident=ident, flowlabel=flowlabel, preload=preload, no_loop=no_loop, mark=mark, dont_route=dont_route,
+        record_route=record_route, timestamp=ip_timestamp, prespec=prespec, sndbuf=sndbuf, latency=latency,
+        verbose=verbose,
     ).validate()
     run = session([resolve(h, family, numeric) for h in hosts], opts)
+    for warning in getattr(run, "warnings", ()):
+        print(f"netlab: {warning}", file=sys.stderr, flush=True)
     try:
         summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps))
     except BrokenPipeError:
@@ -94,6 +128,15 @@ def ping(
     finally:
         run.close()
     return exit_status(summaries, opts)
+
+
+def _version(wanted: bool) -> None:
+    """-V: the version line, at once (before HOST is asked for), as ping -V."""
+    if wanted:
+        from netlab import __version__
+
+        print(f"netlab ping from netlab {__version__}")
+        raise typer.Exit(0)
 
 
 def _show(session, printer) -> list:

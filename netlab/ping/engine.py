@@ -33,12 +33,15 @@ import functools
 import os
 import select
 import socket
+import ipaddress
 import struct
 import time
 from array import array
+from dataclasses import replace
 from collections import deque
 from typing import Generator, Iterator
 
+from netlab.core import privilege
 from netlab.core.addr import interface_name
 from netlab.ping.base import Session, TargetStats
 from netlab.ping import icmp
@@ -46,8 +49,8 @@ from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Target, Timeout
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
-                                 IcmpSocket, open_icmp_socket)
-from netlab.ping.route import path_mtu
+                                 IcmpSocket, ip_options, open_icmp_socket, request_flowlabel, tune)
+from netlab.ping.route import path_mtu, probe_route
 
 SOL_SOCKET = socket.SOL_SOCKET
 SOL_IP = socket.IPPROTO_IP
@@ -115,6 +118,12 @@ class PingSession(Session):
 
     def __init__(self, targets: list[Target], options: PingOptions):
         super().__init__(targets, options)
+        self.warnings: list[str] = []  # for stderr before the header (iputils' WARNING lines)
+        self.bound_source: str | None = None  # -B: the source the route gave, kept
+        self.multicast = False  # -b or a multicast target: replies from any host count
+        if len(self.targets) == 1:
+            self._probe_route()
+        targets = self.targets
         self.interval_ns = int(options.effective_interval * NS)
         self._sockets: list[IcmpSocket] = []
         self._by_sock: dict[object, IcmpSocket] = {}
@@ -126,12 +135,33 @@ class PingSession(Session):
             for t in targets:
                 isock = self._socket_for(t, data)
                 self._states.append(_TargetState(len(self._states), t, isock, size))
+                if options.flowlabel is not None and t.family == socket.AF_INET6:
+                    self._states[-1].sockaddr = self._states[-1].sockaddr[:2] + (options.flowlabel,) + self._states[-1].sockaddr[3:]
                 # Keyed without any %scope: received addresses come without one (the
                 # scope id is a separate field of the sockaddr).
                 isock.targets[_unscoped(t.address)] = self._states[-1]
         except BaseException:
             self.close()
             raise
+
+    def _probe_route(self) -> None:
+        """One host (iputils' mode): ask the routing first, as iputils does, so no route
+        is one clear line at once; the address 0 becomes the source the kernel picks
+        (Linux delivers 0.0.0.0 to this host)."""
+        opts = self.options
+        target = self.targets[0]
+        address = ipaddress.ip_address(target.address.partition("%")[0])
+        self.multicast = address.is_multicast
+        if opts.source is not None:
+            return
+        source, broadcast = probe_route(target, opts.interface, opts.broadcast, opts.mark)
+        if broadcast:
+            self.warnings.append("WARNING: pinging broadcast address")
+            self.multicast = True
+        if opts.strict_source:
+            self.bound_source = source
+        if target.family == socket.AF_INET and address.is_unspecified:
+            self.targets[0] = replace(target, address=source)
 
     def _socket_for(self, target: Target, data: bytes) -> IcmpSocket:
         """The first socket of the target's family that serves no target of its address yet."""
@@ -143,12 +173,26 @@ class PingSession(Session):
                     return isock
                 repeat += 1
         opts = self.options
-        source = opts.source if _same_family(opts.source, target.family) else None
+        source = opts.source or self.bound_source
+        source = source if _same_family(source, target.family) else None
+        v6 = target.family == socket.AF_INET6
+        pmtudisc = opts.pmtudisc
+        if pmtudisc is None and self.multicast and not v6:
+            pmtudisc = "do"  # iputils: a broadcast ping does not fragment
         isock = open_icmp_socket(
-            target.family, ttl=opts.ttl, tos=opts.tos, pmtudisc=opts.pmtudisc, interface=opts.interface,
-            source=source, ident_offset=repeat,
-            # Not in a flood: one more syscall per probe would halve its rate.
-            tx_stamps=opts.effective_interval > 0)
+            target.family, ttl=opts.ttl, tos=opts.tos, pmtudisc=pmtudisc, interface=opts.interface,
+            source=source, ident_offset=repeat, ident=opts.ident, raw_only=opts.ip_options and not v6,
+            # Not in a flood: one more syscall per probe would halve its rate; -U wants user time.
+            tx_stamps=opts.effective_interval > 0 and not opts.latency)
+        try:
+            tune(isock.sock, v6, so_debug=opts.so_debug, mark=opts.mark, dont_route=opts.dont_route,
+                 sndbuf=opts.sndbuf, broadcast=self.multicast, no_loop=opts.no_loop,
+                 options=ip_options(opts.record_route, opts.timestamp, opts.prespec) if opts.ip_options else b"")
+            if v6 and opts.flowlabel is not None:
+                request_flowlabel(isock.sock, target.address, opts.flowlabel)
+        except BaseException:
+            isock.close()
+            raise
         self._sockets.append(isock)
         self._by_sock[isock.sock] = isock
         packet = icmp.echo_request(isock.v6, isock.ident, data)
@@ -175,7 +219,7 @@ class PingSession(Session):
         deadline_ns = self._deadline(start)
         for st in states:
             st.next_send = start
-        if self.interval_ns == 0 and len(states) == 1 and not opts.outstanding and not opts.stream_timeouts:
+        if self.interval_ns == 0 and len(states) == 1 and not (opts.outstanding or opts.stream_timeouts or opts.adaptive):
             yield from self._run_flood(states[0], start, deadline_ns)
             return
         yield from self._loop(start, deadline_ns)
@@ -248,23 +292,40 @@ class PingSession(Session):
 
     def _send_if_due(self, st: _TargetState, now: int, deadline_ns: int | None) -> Generator[object, None, int]:
         """Send st's next probe if it is due; return when the one after it is due."""
-        interval = self.interval_ns
-        if interval == 0:  # a flood: on the reply, or FLOOD_WAIT after the last probe
-            due = now if st.acked == st.transmitted else st.last_send + FLOOD_WAIT_NS
+        opts = self.options
+        interval = self._adaptive_interval(st) if opts.adaptive else self.interval_ns
+        if interval == 0:  # a flood: on the reply (-l: while fewer are in flight), or FLOOD_WAIT after the last probe
+            due = now if st.transmitted - st.acked < opts.preload else st.last_send + FLOOD_WAIT_NS
+        elif opts.adaptive and st.transmitted:
+            due = st.last_send + interval
         else:
             due = st.next_send
         if due > now:
             return due
-        yield from self._send(st, now)
-        count = self.options.count
-        if count is not None and st.transmitted >= count and deadline_ns is None:
-            st.sending = False
+        count = opts.count
+        while True:
+            yield from self._send(st, now)
+            if count is not None and st.transmitted >= count and deadline_ns is None:
+                st.sending = False
+                break
+            if st.transmitted >= opts.preload or interval == 0:
+                break  # -l: the first probes leave at once, back to back
         if interval == 0:
             return now + FLOOD_WAIT_NS
         st.next_send += interval
         if st.next_send < now - interval:  # stalled: do not burst to catch up
             st.next_send = now
         return st.next_send
+
+    def _adaptive_interval(self, st: _TargetState) -> int:
+        """-A: the interval is the smoothed RTT rounded to a millisecond (iputils'
+        update_interval()), 2 ms at least without privilege; the -i value until a reply."""
+        if not st.ewma8:
+            return self.interval_ns
+        ms = (st.ewma8 // 8 + 500) // 1000
+        if ms < 2 and not privilege.can_raw():
+            ms = 2
+        return ms * 1_000_000
 
     def _expire(self, st: _TargetState, now: int) -> Generator[object, None, int | None]:
         """Streamed timeouts: a Timeout per probe unanswered past -W; when the next one expires."""
@@ -329,6 +390,7 @@ class PingSession(Session):
         next_progress = start
         last = 0
         seq = 0
+        preload = self.options.preload
         while not control.stopping:
             now = monotonic_ns()
             if count is not None and st.received + st.errors >= count:
@@ -341,7 +403,7 @@ class PingSession(Session):
                     yield StatusRequest()
                 yield Progress(st.target, st.transmitted, st.received, st.errors)
             sending = count is None or deadline_ns is not None or st.transmitted < count
-            if sending and (st.acked == st.transmitted or now - last >= wait_ns):
+            if sending and (st.transmitted - st.acked < preload or now - last >= wait_ns):
                 seq = (st.transmitted + 1) & 0xFFFF
                 pack_into(packet, 6, seq)
                 if base is not None:
@@ -484,6 +546,8 @@ class PingSession(Session):
             ttl = buf[8]
         else:
             off = 0
+        if self.options.latency:
+            rx_ns = 0  # -U: the time this process sees the reply
         kind = buf[off]
         if kind != (icmp.ICMP6_ECHO_REPLY if v6 else icmp.ICMP_ECHOREPLY):
             if raw and kind in (icmp.ERROR_TYPES_V6 if v6 else icmp.ERROR_TYPES_V4):
@@ -497,7 +561,9 @@ class PingSession(Session):
         source = addr[0]
         st = isock.targets.get(source)
         if st is None:
-            return None
+            if not self.multicast:
+                return None
+            st = self._states[0]  # a broadcast or multicast ping: every host's reply is an answer
         if v6 and addr[3]:  # a link-local source: ping shows it with its %interface
             source = f"{source}%{interface_name(addr[3])}"
         idx = seq & st.mask
@@ -517,7 +583,8 @@ class PingSession(Session):
         keep = self.options.keep_replies
         if not (keep or self.options.reply_events):
             return None
-        reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, source, rx_ns / NS)
+        reply = Reply(st.target, seq, ttl, rtt_us, n - off, dup, source, rx_ns / NS,
+                      bytes(buf[20:off]) if off > 20 else b"")
         if keep:
             st.replies.append(reply)
         return reply if self.options.reply_events else None
@@ -559,7 +626,13 @@ class PingSession(Session):
         return self._count_error(st, seq, sender, message, kind, code)
 
     def _local_error(self, st: _TargetState, seq: int, err: OSError) -> ProbeError:
-        """sendto() failed here, before any packet left: ping's "local error" words."""
+        """sendto() failed here, before any packet left: ping's "local error" words.
+
+        Only a too-big probe is an error in the counts (the kernel queues it on the
+        error queue, where iputils reads it); any other refusal (no route with -r,
+        a full device queue) is iputils' "sendmsg: ..." line, the probe counted as sent."""
+        if err.errno != errno.EMSGSIZE:
+            return ProbeError(st.target, seq, "local", f"sendmsg: {err.strerror or err}", None, None, time.time())
         text = f"local error: {(err.strerror or str(err)).lower()}"
         if err.errno == errno.EMSGSIZE:  # iputils words it differently for v4 and v6
             sep = ": " if st.target.family == socket.AF_INET6 else "="

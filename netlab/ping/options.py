@@ -17,6 +17,10 @@ FLOOD_WAIT = 0.010  # flood: without a reply, send again after 10 ms (iputils' M
 DEFAULT_SIZE = 56
 MAX_TIMING = 2**31 // 1000  # -i, -W: iputils keeps them as int milliseconds (INT_MAX / 1000 s)
 MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
+MAX_PRELOAD = 0x10000  # -l: iputils' MAX_DUP_CHK, the size of its table of received probes
+MAX_USER_PRELOAD = 3  # -l: iputils' limit without privilege
+MAX_FLOWLABEL = 0xFFFFF  # -F: 20 bits
+TIMESTAMP_TYPES = ("tsonly", "tsandaddr", "tsprespec")  # -T
 
 
 def _seconds_ok(value: float | None, limit: float) -> bool:
@@ -44,6 +48,23 @@ class PingOptions:
     stream_timeouts: bool = False  # report Timeout events while running (for jsonl)
     reply_events: bool = True  # yield a Reply per reply; off, a flood yields only Progress
     tcp_port: int | None = None  # --tcp
+    audible: bool = False  # -a: a bell with every reply
+    adaptive: bool = False  # -A: the interval follows the RTT
+    broadcast: bool = False  # -b
+    strict_source: bool = False  # -B: bind to the source address the route gives, never change it
+    so_debug: bool = False  # -d: SO_DEBUG
+    ident: int | None = None  # -e: the ICMP identifier
+    flowlabel: int | None = None  # -F: IPv6 flow label
+    preload: int = 1  # -l: probes sent at once before the interval applies
+    no_loop: bool = False  # -L: no multicast loopback
+    mark: int | None = None  # -m: SO_MARK
+    dont_route: bool = False  # -r: SO_DONTROUTE, on-link hosts only
+    record_route: bool = False  # -R: the IPv4 record-route option
+    timestamp: str | None = None  # -T tsonly|tsandaddr|tsprespec: the IPv4 timestamp option
+    prespec: tuple = ()  # -T tsprespec: the addresses that stamp (the hosts before the target)
+    sndbuf: int | None = None  # -S: SO_SNDBUF
+    latency: bool = False  # -U: user-to-user time, not the kernel's timestamps
+    verbose: bool = False  # -v
 
     @property
     def run_deadline(self) -> float | None:
@@ -94,7 +115,30 @@ class PingOptions:
             raise UsageError(f"invalid -M argument: {self.pmtudisc}", "use do, dont, want or probe")
         if self.tcp_port is not None and not 1 <= self.tcp_port <= 65535:
             raise UsageError(f"invalid port {self.tcp_port}", "--tcp takes a port 1-65535")
+        if not 1 <= self.preload <= MAX_PRELOAD:
+            raise UsageError(f"invalid argument: '{self.preload}'", f"-l takes 1 to {MAX_PRELOAD}")
+        if self.preload > MAX_USER_PRELOAD and not privileged:
+            raise UsageError(f"cannot set preload to value greater than 3: {self.preload}", "run as root, or -l 3 or less")
+        if self.ident is not None and not 0 <= self.ident <= 0xFFFF:
+            raise UsageError(f"invalid argument: '{self.ident}'", "-e takes 0 to 65535")
+        if self.flowlabel is not None and not 0 <= self.flowlabel <= MAX_FLOWLABEL:
+            raise UsageError(f"flow value is greater than 20 bits: {self.flowlabel}", "-F takes 0 to 0xfffff")
+        if self.record_route and self.timestamp:
+            raise UsageError("only one of -T or -R may be used", "drop -T or -R")
+        if self.timestamp is not None and self.timestamp not in TIMESTAMP_TYPES:
+            raise UsageError(f"invalid timestamp type: {self.timestamp}", "use tsonly, tsandaddr or tsprespec")
+        if self.tcp_port is not None:
+            for flag, given in (("-R", self.record_route), ("-T", self.timestamp), ("-b", self.broadcast),
+                                ("-e", self.ident is not None), ("-F", self.flowlabel is not None),
+                                ("-l", self.preload > 1), ("-A", self.adaptive)):
+                if given:
+                    raise UsageError(f"{flag} does not apply to a TCP connect ping", f"drop {flag} or --tcp")
         return self
+
+    @property
+    def ip_options(self) -> bool:
+        """-R or -T: the replies carry IPv4 options to print."""
+        return self.record_route or self.timestamp is not None
 
 
 def parse_pattern(text: str) -> bytes:

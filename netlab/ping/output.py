@@ -7,6 +7,7 @@ The line texts themselves are in netlab.ping.text.
 
 from __future__ import annotations
 
+import socket
 import sys
 
 from netlab import output
@@ -26,15 +27,27 @@ class TextPrinter:
         self._dots = (0, 0)
         self.port = opts.tcp_port
         self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
+        sockets = getattr(session, "sockets", None)
+        self.ident = sockets[0].ident if sockets else None  # -v shows it
+        self.multicast = getattr(session, "multicast", False)
+        self.ip_options = None
+        if opts.ip_options:
+            from netlab.ping.ipopts import OptionPrinter
+
+            self.ip_options = OptionPrinter(lambda a: text.who(a, session.targets[0], numeric), self.flood)
 
     def start(self, targets) -> None:
         from netlab.ping.route import route_source
 
         lines = []
+        if self.opts.verbose and not self.port:
+            for t in targets:  # iputils -v: what the resolver gave
+                family = "AF_INET6" if t.family == socket.AF_INET6 else "AF_INET"
+                lines.append(f"ai->ai_family: {family}, ai->ai_canonname: '{t.host}'")
         if self.opts.pattern:
             lines.append(text.pattern_line(self.opts.pattern))
         for t in targets:
-            source = self.opts.source
+            source = self.opts.source or getattr(self.session, "bound_source", None)
             if self.opts.interface and not source:
                 source = route_source(t, self.opts.interface)
             lines.append(text.tcp_header(t, self.port) if self.port else text.header(t, self.opts, source))
@@ -51,7 +64,10 @@ class TextPrinter:
         elif self.quiet or kind is Timeout or kind is Progress:
             return
         elif kind is Reply:
-            self._write([text.reply_line(e, self.opts, self.numeric, self.stamps)])
+            line = text.reply_line(e, self.opts, self.numeric, self.stamps, self.ident, self.multicast)
+            if self.ip_options is not None:
+                line += self.ip_options.text(e.ip_options)
+            self._write([line])
         elif kind is ProbeError:
             if e.source == "local":  # like ping: "ping: local error: ..." on stderr
                 print(f"netlab: {e.message}", file=sys.stderr, flush=True)

@@ -41,6 +41,7 @@ class Reply:
     dup: bool
     source: str
     time: float  # arrival, seconds since the epoch (kernel timestamp)
+    ip_options: bytes = b""  # the reply's IPv4 options (-R, -T), raw
 
     def as_dict(self) -> dict:
         ttl = self.ttl if self.ttl >= 0 else None  # -1: no TTL known (a TCP ping): null, not a number

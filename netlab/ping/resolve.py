@@ -7,6 +7,7 @@ they never resolve, and no query for them should leave the machine).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from functools import lru_cache
 
@@ -14,6 +15,10 @@ from netlab.errors import UsageError
 from netlab.ping.records import Target
 
 FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, None: socket.AF_UNSPEC}
+# What inet_aton(3) reads as an IPv4 address ("0", "127.1", "0x7f.1"): iputils tries it
+# first and takes such a target as numeric. Checked before inet_aton, which would also
+# take "1.2.3.4 anything" (it stops at a blank).
+_INET_ATON = re.compile(r"(0[xX][0-9a-fA-F]*|[0-9]+)(\.(0[xX][0-9a-fA-F]*|[0-9]+)){0,3}\Z")
 
 
 def resolve(host: str, family: int | None = None, numeric: bool = False) -> Target:
@@ -32,6 +37,13 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
         if want not in (socket.AF_UNSPEC, fam):
             raise UsageError(f"{host}: Address family for hostname not supported", f"drop -{family}")
         return Target(host=literal, address=str(addr), family=fam, numeric=True)
+    if want != socket.AF_INET6 and _INET_ATON.match(host):
+        try:
+            packed = socket.inet_aton(host)
+        except OSError:  # a part out of range ("256.1.1.1"): the resolver has the last word
+            pass
+        else:
+            return Target(host=host, address=socket.inet_ntoa(packed), family=socket.AF_INET, numeric=True)
     if host.rstrip(".").lower().endswith(".invalid") or host.rstrip(".").lower() == "invalid":
         raise UsageError(f"{host}: Name or service not known", "names under .invalid never resolve (RFC 6761)")
     try:

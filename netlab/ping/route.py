@@ -51,3 +51,44 @@ def path_mtu(target: Target) -> int:
             return probe.getsockopt(socket.IPPROTO_IP, IP_MTU)
     except OSError:
         return 0
+
+
+BROADCAST_QUESTION = "Do you want to ping broadcast? Then -b. If not, check your local firewall rules"
+
+
+def probe_route(target: Target, interface: str | None = None, broadcast: bool = False,
+                mark: int | None = None) -> tuple[str, bool]:
+    """iputils' first step: connect a UDP socket to the target (nothing is sent) and
+    take the source address the kernel picks. No route is a usage error at once,
+    with iputils' words ("connect: Network is unreachable", exit 2), where the
+    probes would only fail one by one; a broadcast address needs -b (EACCES).
+    Returns the source and whether the target is a broadcast address."""
+    from netlab.errors import UsageError
+
+    probe = socket.socket(target.family, socket.SOCK_DGRAM)
+    try:
+        if interface:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+        if mark:
+            probe.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
+        if target.family == socket.AF_INET6:
+            where = socket.getaddrinfo(target.address, 1025, socket.AF_INET6, socket.SOCK_DGRAM, 0,
+                                       socket.AI_NUMERICHOST)[0][4]
+        else:
+            where = (target.address, 1025)
+        try:
+            probe.connect(where)
+        except PermissionError:
+            if target.family == socket.AF_INET6 or not broadcast:
+                raise UsageError(BROADCAST_QUESTION, "add -b to ping a broadcast address") from None
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            probe.connect(where)
+            return probe.getsockname()[0], True
+        return probe.getsockname()[0], False
+    except OSError as err:
+        raise UsageError(f"connect: {err.strerror}", f"no route to {target.address}: see ip route") from None
+    finally:
+        probe.close()
+
+
+SO_MARK = 36

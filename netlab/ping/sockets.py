@@ -136,11 +136,14 @@ def _attach_filter(sock: socket.socket, program: bytes, count: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
 
 
-def _new_socket(family: int) -> tuple[socket.socket, bool]:
-    """A datagram ICMP socket if ping_group_range admits us, else a raw one, else PrivilegeError."""
+def _new_socket(family: int, raw_only: bool = False) -> tuple[socket.socket, bool]:
+    """A datagram ICMP socket if ping_group_range admits us, else a raw one, else PrivilegeError.
+
+    raw_only: what a datagram socket cannot do (identifier 0, IP options to read back)."""
     proto = socket.IPPROTO_ICMPV6 if family == socket.AF_INET6 else socket.IPPROTO_ICMP
     try:
-        return socket.socket(family, socket.SOCK_DGRAM, proto), False
+        if not raw_only:
+            return socket.socket(family, socket.SOCK_DGRAM, proto), False
     except OSError as err:
         if err.errno not in (errno.EACCES, errno.EPERM, errno.EPROTONOSUPPORT, errno.EAFNOSUPPORT):
             raise
@@ -153,7 +156,8 @@ def _new_socket(family: int) -> tuple[socket.socket, bool]:
 
 def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = None, pmtudisc: str | None = None,
                      interface: str | None = None, source: str | None = None,
-                     ident_offset: int = 0, tx_stamps: bool = False) -> IcmpSocket:
+                     ident_offset: int = 0, tx_stamps: bool = False, ident: int | None = None,
+                     raw_only: bool = False) -> IcmpSocket:
     """Open and configure the ICMP socket for one address family.
 
     With tx_stamps, the kernel also timestamps each probe as the driver takes it
@@ -162,9 +166,10 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
     process, is slower and noisier than the wire on a veth or loopback).
 
     A raw socket's identifier is the pid plus ident_offset, so two raw sockets of
-    one process tell their replies apart (the kernel picks a datagram socket's).
+    one process tell their replies apart (the kernel picks a datagram socket's),
+    unless ``ident`` (-e) names it: a datagram socket is then bound to it as its port.
     """
-    sock, raw = _new_socket(family)
+    sock, raw = _new_socket(family, raw_only or ident == 0)
     try:
         v6 = family == socket.AF_INET6
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -189,11 +194,17 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
             if pmtudisc is not None:
                 sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC[pmtudisc])
         if raw:
-            ident = (os.getpid() + ident_offset) & 0xFFFF
+            ident = (os.getpid() + ident_offset) & 0xFFFF if ident is None else (ident + ident_offset) & 0xFFFF
             reply, request = (ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST) if v6 else (ICMP_ECHOREPLY, ICMP_ECHO)
             _attach_filter(sock, *_reply_filter(ident, not v6, reply, request))
         else:
-            if not source:
+            if ident is not None:
+                port = (ident + ident_offset) & 0xFFFF
+                try:
+                    sock.bind((source or ("::" if v6 else "0.0.0.0"), port))
+                except OSError as err:
+                    raise UsageError(f"bind: {err.strerror}", f"identifier {port} is taken: choose another -e") from None
+            elif not source:
                 sock.bind(("::" if v6 else "0.0.0.0", 0))
             ident = sock.getsockname()[1]  # the kernel writes this into every request we send
         if tx_stamps:
@@ -208,3 +219,74 @@ def open_icmp_socket(family: int, *, ttl: int | None = None, tos: int | None = N
     except BaseException:
         sock.close()
         raise
+
+
+SO_MARK = 36
+IP_OPTIONS = 4
+IP_MULTICAST_LOOP = 34
+IPV6_MULTICAST_LOOP = 19
+IPV6_FLOWLABEL_MGR = 32
+IPV6_FLOWINFO_SEND = 33
+IPV6_FL_A_GET, IPV6_FL_F_CREATE, IPV6_FL_S_EXCL = 0, 1, 1
+IPOPT_NOP, IPOPT_RR, IPOPT_TS = 1, 7, 68
+TS_TYPES = {"tsonly": 0, "tsandaddr": 1, "tsprespec": 3}
+OPTION_SPACE = 40  # the most an IPv4 header holds
+
+
+def ip_options(record_route: bool, timestamp: str | None, prespec: tuple = ()) -> bytes:
+    """-R and -T as iputils lays them out: room for 9 recorded hops (NOP, RR), or 9
+    timestamps (tsonly), 4 address+stamp pairs (tsandaddr), the given addresses (tsprespec)."""
+    if record_route:
+        return bytes([IPOPT_NOP, IPOPT_RR, OPTION_SPACE - 1, 4]) + bytes(OPTION_SPACE - 4)
+    kind = TS_TYPES[timestamp]
+    if kind == 3:
+        body = b"".join(socket.inet_aton(a) + bytes(4) for a in prespec)
+        return bytes([IPOPT_TS, 4 + len(body), 5, kind]) + body
+    return bytes([IPOPT_TS, 40 if kind == 0 else 36, 5, kind]) + bytes((40 if kind == 0 else 36) - 4)
+
+
+def tune(sock: socket.socket, v6: bool, *, so_debug: bool = False, mark: int | None = None,
+         dont_route: bool = False, sndbuf: int | None = None, broadcast: bool = False, no_loop: bool = False,
+         options: bytes = b"") -> None:
+    """-d, -m, -r, -S, -b, -L, -R/-T: the socket options iputils sets, with its words when one fails."""
+    def setopt(level: int, name: int, value, what: str, hint: str) -> None:
+        try:
+            sock.setsockopt(level, name, value)
+        except OSError as err:
+            raise UsageError(f"{what}: {err.strerror}", hint) from None
+
+    if so_debug:
+        try:  # iputils ignores a refusal (it needs CAP_NET_ADMIN)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_DEBUG, 1)
+        except OSError:
+            pass
+    if mark:
+        setopt(socket.SOL_SOCKET, SO_MARK, mark, "failed to set mark", "-m needs CAP_NET_ADMIN")
+    if dont_route:
+        setopt(socket.SOL_SOCKET, socket.SO_DONTROUTE, 1, "SO_DONTROUTE", "drop -r")
+    if sndbuf:
+        setopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf, "SO_SNDBUF", "drop -S")
+    if broadcast and not v6:
+        setopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1, "cannot set broadcasting", "drop -b")
+    if no_loop:
+        setopt(*((socket.IPPROTO_IPV6, IPV6_MULTICAST_LOOP) if v6 else (socket.IPPROTO_IP, IP_MULTICAST_LOOP)), 0,
+               "cannot disable multicast loopback", "drop -L")
+    if options and not v6:
+        setopt(socket.IPPROTO_IP, IP_OPTIONS, options, "record route" if options[1] == IPOPT_RR else "ts option",
+               "drop -R or -T")
+
+
+def request_flowlabel(sock: socket.socket, destination: str, label: int) -> None:
+    """-F: lease the flow label for this destination (IPV6_FLOWLABEL_MGR) and send it."""
+    request = struct.pack("!16sIBBHHHI", socket.inet_pton(socket.AF_INET6, destination.partition("%")[0]),
+                          label, IPV6_FL_A_GET, IPV6_FL_S_EXCL, 0, 0, 0, 0)
+    # flr_flags is host order: rewrite it after the network-order pack
+    request = request[:22] + struct.pack("@H", IPV6_FL_F_CREATE) + request[24:]
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, request)
+    except OSError as err:
+        raise UsageError(f"can't set flowlabel: {err.strerror}", "drop -F") from None
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 1)
+    except OSError as err:
+        raise UsageError(f"can't send flowinfo: {err.strerror}", "drop -F") from None

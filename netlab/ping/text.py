@@ -18,11 +18,12 @@ from netlab.ping.stats import RttStats, loss_text, ms3
 def header(target: Target, opts: PingOptions, source: str | None = None) -> str:
     """``PING host (addr) 56(84) bytes of data.`` (IPv4) or ``PING host(addr) 56 data bytes`` (IPv6)."""
     via = ""
-    if opts.interface or opts.source:
+    if opts.interface or opts.source or opts.strict_source:
         via = f" from {source or opts.source or ''} {opts.interface or ''}:"
     if target.family == socket.AF_INET6:
         return f"PING {target.host}({target.address}){via} {opts.size} data bytes"
-    return f"PING {target.host} ({target.address}){via} {opts.size}({opts.size + 28}) bytes of data."
+    optlen = 40 if opts.ip_options else 0  # -R, -T: iputils counts the whole option space
+    return f"PING {target.host} ({target.address}){via} {opts.size}({opts.size + 28 + optlen}) bytes of data."
 
 
 def pattern_line(pattern: bytes) -> str:
@@ -56,14 +57,20 @@ def timing(opts: PingOptions) -> bool:
     return opts.size >= 16
 
 
-def reply_line(r: Reply, opts: PingOptions, numeric: bool, stamps: bool) -> str:
+def reply_line(r: Reply, opts: PingOptions, numeric: bool, stamps: bool, ident: int | None = None,
+               multicast: bool = False) -> str:
+    """ident: -v shows the identifier; multicast: a broadcast's many answers are no DUP! (unless -v)."""
     line = f"{r.bytes} bytes from {who(r.source, r.target, numeric)}: icmp_seq={r.seq}"
+    if opts.verbose and ident is not None:
+        line += f" ident={ident}"
     if r.ttl >= 0:
         line += f" ttl={r.ttl}"
     if timing(opts):
         line += f" time={rtt_text(r.rtt_us)} ms"
-    if r.dup:
+    if r.dup and (not multicast or opts.verbose):
         line += " (DUP!)"
+    if opts.audible:
+        line += "\a"
     return (timestamp(r.time) if stamps else "") + line
 
 
@@ -94,7 +101,7 @@ def statistics(s: Summary, opts: PingOptions) -> list[str]:
     if s.pipe > 1:
         rtt += f"{comma}pipe {s.pipe}"
         comma = ", "
-    if s.received and opts.effective_interval == 0 and s.transmitted > 1:
+    if s.received and (opts.effective_interval == 0 or opts.adaptive) and s.transmitted > 1:
         ipg = s.elapsed_us // (s.transmitted - 1)
         rtt += f"{comma}ipg/ewma {ms3(ipg)}/{ms3(s.ewma_us8 // 8)} ms"
     return ["", f"--- {s.target.host} ping statistics ---", counts, rtt]
