@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 
 from netlab.cli import common
-from netlab.cli.types import Integer, Seconds, Text
+from netlab.cli.types import FileName, Integer, Seconds, Text
 
 # The bounds of netlab.ping.options (a unit test holds them equal); importing that
 # module here would load the whole engine for `netlab --help`.
@@ -21,6 +21,7 @@ MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
 MAX_SIZE = 65527  # -s: an IPv6 payload (IPv4's 65507 is checked with the family)
 MAX_PRELOAD = 0x10000  # -l: iputils' MAX_DUP_CHK
 MAX_FLOWLABEL = 0xFFFFF  # -F: 20 bits
+LIST_WAIT = 1.0  # --alive / -u without -W: seconds to wait for an answer (fping: 0.5 s and 3 retries)
 
 # The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
 # it here would load the whole engine for `netlab --help`.
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
 def ping(
     # Hidden from the Arguments section, where typer would add an escaped "\\[required]";
     # the usage line and the text above say what HOST is.
-    hosts: List[str] = typer.Argument(..., click_type=Text(), metavar="HOST...", hidden=True),
+    hosts: Optional[List[str]] = typer.Argument(None, click_type=Text(), metavar="HOST...", hidden=True),
     count: Optional[int] = typer.Option(None, "-c", "--count", click_type=Integer(1), help="Stop after COUNT probes (with -w: COUNT replies)."),
     interval: Optional[float] = typer.Option(None, "-i", "--interval", click_type=Seconds(0, MAX_TIMING), help="Seconds between probes (default 1; below 0.002 needs root)."),
     timeout: Optional[float] = typer.Option(None, "-W", "--timeout", click_type=Seconds(0, MAX_TIMING), help="Seconds to wait for a reply when none came yet (default 10)."),
@@ -76,6 +77,12 @@ def ping(
     sndbuf: Optional[int] = typer.Option(None, "-S", "--sndbuf", click_type=Integer(1), help="Socket send buffer in bytes."),
     latency: bool = typer.Option(False, "-U", "--user-latency", help="Time from this process's send to its receive (not the kernel's stamps)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Verbose: the identifier in each reply line."),
+    generate: bool = typer.Option(False, "-g", "--generate", help="fping's -g: HOST is a CIDR block (without its network and broadcast addresses), or a start and an end address."),
+    host_file: Optional[str] = typer.Option(None, "--file", click_type=FileName("input"), metavar="FILE", help="fping's -f: read hosts from FILE, one per line (- for stdin; # comments)."),
+    alive: bool = typer.Option(False, "--alive", help="fping's -a: print only the hosts that answered, one per line."),
+    unreachable: bool = typer.Option(False, "-u", "--unreachable", help="fping's -u: print only the hosts that did not answer, one per line."),
+    report_interval: Optional[float] = typer.Option(None, "--summary-interval", click_type=Seconds(0.001, MAX_TIMING), metavar="SECONDS", help="fping's -Q: every SECONDS, each host's counts since the last report, on stderr."),
+    fping_summary: bool = typer.Option(False, "--fping-summary", help="End with fping's per-host lines (host : xmt/rcv/%loss = ...) instead of the statistics or table."),
     version: bool = typer.Option(False, "-V", "--version", is_eager=True, callback=lambda v: _version(v), expose_value=False, help="Print the version and exit."),
     fmt: str = common.format_option(FORMATS, help="table (ping's text, the default), json (one object per host; a flood without -c lists no replies), "
                                                     "jsonl (a stream), csv (one row per host)."),
@@ -91,6 +98,14 @@ def ping(
     from netlab.ping import exit_status, session
 
     common.check_format(fmt, FORMATS)
+    hosts = _hosts(hosts or [], generate, host_file)
+    if alive and unreachable:
+        raise UsageError("specify only one of --alive and -u", "as fping: one list at a time")
+    lists = tuple(name for name, wanted in (("alive", alive), ("unreachable", unreachable)) if wanted)
+    if lists and count is None and deadline is None:
+        count = 1  # fping -a / -u: one probe each, and an answer in time, unless -c says otherwise
+        if timeout is None:
+            timeout = LIST_WAIT
     if ipv4 and ipv6:
         raise UsageError("only one of -4 and -6 may be given", "drop one of them")
     family = 4 if ipv4 else 6 if ipv6 else None
@@ -114,13 +129,14 @@ def ping(
         audible=audible, adaptive=adaptive, broadcast=broadcast, strict_source=strict_source, so_debug=so_debug,
         ident=ident, flowlabel=flowlabel, preload=preload, no_loop=no_loop, mark=mark, dont_route=dont_route,
         record_route=record_route, timestamp=ip_timestamp, prespec=prespec, sndbuf=sndbuf, latency=latency,
-        verbose=verbose,
+        verbose=verbose, report_interval=report_interval,
     ).validate()
     run = session([resolve(h, family, numeric) for h in hosts], opts)
     for warning in getattr(run, "warnings", ()):
         print(f"netlab: {warning}", file=sys.stderr, flush=True)
     try:
-        summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps))
+        summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps, lists=lists,
+                                       fping_summary=fping_summary))
     except BrokenPipeError:
         # The reader left (`| head`). click would turn EPIPE into exit 1 before the
         # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
@@ -128,6 +144,22 @@ def ping(
     finally:
         run.close()
     return exit_status(summaries, opts)
+
+
+def _hosts(hosts: list, generate: bool, host_file: str | None) -> list:
+    """The targets as fping names them: the arguments, -g's block or range, --file's lines."""
+    from netlab.errors import UsageError
+    from netlab.ping import targets
+
+    if generate:
+        if host_file is not None:
+            raise UsageError("-g and --file exclude each other", "give one of them")
+        return targets.generate(hosts)
+    if host_file is not None:
+        return hosts + targets.read_file(host_file)
+    if not hosts:
+        raise UsageError("no host to ping", "give at least one HOST")
+    return hosts
 
 
 def _version(wanted: bool) -> None:

@@ -47,7 +47,7 @@ from netlab.ping.base import Session, TargetStats
 from netlab.ping import icmp
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
-from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, StatusRequest, Target, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, Report, StatusRequest, Target, Timeout
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, ip_options, open_icmp_socket, request_flowlabel, tune)
 from netlab.ping.route import path_mtu, probe_route
@@ -219,7 +219,8 @@ class PingSession(Session):
         deadline_ns = self._deadline(start)
         for st in states:
             st.next_send = start
-        if self.interval_ns == 0 and len(states) == 1 and not (opts.outstanding or opts.stream_timeouts or opts.adaptive):
+        if self.interval_ns == 0 and len(states) == 1 and not (opts.outstanding or opts.stream_timeouts or opts.adaptive
+                                                                or opts.report_interval):
             yield from self._run_flood(states[0], start, deadline_ns)
             return
         yield from self._loop(start, deadline_ns)
@@ -243,10 +244,15 @@ class PingSession(Session):
         rlist = [s.sock for s in self._sockets] + [control]
         monotonic_ns = time.monotonic_ns
         next_progress = start
+        report_ns = int(self.options.report_interval * NS) if self.options.report_interval else 0
+        next_report = start + report_ns if report_ns else None
         while True:
             now = monotonic_ns()
             if control.stopping:
                 break
+            if next_report is not None and now >= next_report:
+                next_report += report_ns
+                yield Report(time.time())
             if flood and now >= next_progress:
                 next_progress = now + PROGRESS_NS
                 for st in states:
@@ -274,6 +280,8 @@ class PingSession(Session):
                 break
             if deadline_ns is not None:
                 wake_at = min(wake_at, deadline_ns)
+            if next_report is not None:
+                wake_at = min(wake_at, next_report)
             yield from self._receive(rlist, wake_at)
 
     def _check_done(self, st: _TargetState, now: int, deadline_ns: int | None) -> int | None:

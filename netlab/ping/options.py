@@ -65,6 +65,7 @@ class PingOptions:
     sndbuf: int | None = None  # -S: SO_SNDBUF
     latency: bool = False  # -U: user-to-user time, not the kernel's timestamps
     verbose: bool = False  # -v
+    report_interval: float | None = None  # --summary-interval: fping's -Q, seconds
 
     @property
     def run_deadline(self) -> float | None:
@@ -127,8 +128,10 @@ class PingOptions:
             raise UsageError("only one of -T or -R may be used", "drop -T or -R")
         if self.timestamp is not None and self.timestamp not in TIMESTAMP_TYPES:
             raise UsageError(f"invalid timestamp type: {self.timestamp}", "use tsonly, tsandaddr or tsprespec")
+        if self.report_interval is not None and not (math.isfinite(self.report_interval) and self.report_interval > 0):
+            raise UsageError(f"invalid summary interval {self.report_interval}", "--summary-interval takes seconds above 0")
         if self.tcp_port is not None:
-            for flag, given in (("-R", self.record_route), ("-T", self.timestamp), ("-b", self.broadcast),
+            for flag, given in (("--summary-interval", self.report_interval is not None), ("-R", self.record_route), ("-T", self.timestamp), ("-b", self.broadcast),
                                 ("-e", self.ident is not None), ("-F", self.flowlabel is not None),
                                 ("-l", self.preload > 1), ("-A", self.adaptive)):
                 if given:

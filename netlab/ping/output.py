@@ -12,14 +12,42 @@ import sys
 
 from netlab import output
 from netlab.ping import text
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, Report, StatusRequest, Summary, Timeout
+
+
+class Splits:
+    """fping's -Q: each host's counts since the last report, printed to stderr and reset."""
+
+    def __init__(self, session):
+        self.session = session
+        self.width = max(len(t.host) for t in session.targets)
+        self._sent = [0] * len(session.targets)
+        self._rtts: dict[int, list[int]] = {}  # id(target) -> this interval's RTTs (replies, not duplicates)
+
+    def reply(self, r: Reply) -> None:
+        if not r.dup:
+            self._rtts.setdefault(id(r.target), []).append(r.rtt_us)
+
+    def report(self, when: float) -> None:
+        lines = [text.fping_clock(when)]
+        for i, st in enumerate(self.session.live_stats()):
+            rtts = self._rtts.pop(id(st.target), [])
+            sent, self._sent[i] = st.transmitted - self._sent[i], st.transmitted
+            lines.append(text.fping_line(st.target.host, self.width, sent, len(rtts), min(rtts, default=0),
+                                         sum(rtts) // len(rtts) if rtts else 0, max(rtts, default=0)))
+        print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 class TextPrinter:
     """ping's own lines; with several hosts, fping's summary table at the end."""
 
-    def __init__(self, session, quiet: bool, numeric: bool, stamps: bool, multi: bool):
+    def __init__(self, session, quiet: bool, numeric: bool, stamps: bool, multi: bool, lists: tuple = (),
+                 fping_summary: bool = False):
         opts = session.options
+        self.lists = lists  # ("alive", "unreachable"): fping's -a / -u, the hosts alone
+        self.fping_summary = fping_summary
+        self.splits = Splits(session) if opts.report_interval else None
+        quiet = quiet or bool(lists)
         self.session, self.opts = session, opts
         self.quiet, self.numeric, self.stamps, self.multi = quiet, numeric, stamps, multi
         self.flood = opts.flood
@@ -39,6 +67,8 @@ class TextPrinter:
     def start(self, targets) -> None:
         from netlab.ping.route import route_source
 
+        if self.lists or self.fping_summary:
+            return  # fping prints no header: -a / -u print the hosts, nothing else
         lines = []
         if self.opts.verbose and not self.port:
             for t in targets:  # iputils -v: what the resolver gave
@@ -59,9 +89,14 @@ class TextPrinter:
 
     def _event(self, e) -> None:
         kind = type(e)
+        if self.splits is not None:
+            if kind is Reply:
+                self.splits.reply(e)
+            elif kind is Report:
+                self.splits.report(e.time)
         if kind is StatusRequest:
             self.status()
-        elif self.quiet or kind is Timeout or kind is Progress:
+        elif self.quiet or kind is Timeout or kind is Progress or kind is Report:
             return
         elif kind is Reply:
             line = text.reply_line(e, self.opts, self.numeric, self.stamps, self.ident, self.multicast)
@@ -114,6 +149,17 @@ class TextPrinter:
         _status(self.session)
 
     def finish(self, summaries: list[Summary]) -> None:
+        if self.lists:
+            hosts = [s.target.host for s in summaries
+                     if ("alive" in self.lists and s.received) or ("unreachable" in self.lists and not s.received)]
+            if hosts:
+                self._write(hosts)
+            return
+        if self.fping_summary:
+            width = max(len(s.target.host) for s in summaries)
+            self._write([text.fping_line(s.target.host, width, s.transmitted, s.received, s.rtt_min_us or 0,
+                                         s.rtt_avg_us or 0, s.rtt_max_us or 0) for s in summaries])
+            return
         if not self.multi:
             self._write(text.statistics(summaries[0], self.opts))
             return
@@ -201,7 +247,8 @@ CSV_COLUMNS = ("host", "address", "transmitted", "received", "duplicates", "erro
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
-def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamps: bool = False):
+def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamps: bool = False,
+            lists: tuple = (), fping_summary: bool = False):
     """The printer for --format fmt (one of FORMATS); with several targets, text ends in a table."""
     if fmt == "json":
         return JsonPrinter(session)
@@ -209,4 +256,5 @@ def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamp
         return JsonlPrinter(session)
     if fmt == "csv":
         return CsvPrinter(session)
-    return TextPrinter(session, quiet, numeric, stamps, multi=len(session.targets) > 1)
+    return TextPrinter(session, quiet, numeric, stamps, multi=len(session.targets) > 1, lists=lists,
+                       fping_summary=fping_summary)

@@ -103,6 +103,13 @@ class Progress:
 
 
 @dataclass(slots=True)
+class Report:
+    """--summary-interval: time for fping's periodic per-host lines (-Q)."""
+
+    time: float
+
+
+@dataclass(slots=True)
 class StatusRequest:
     """SIGQUIT asked for the interim one-line status."""
 

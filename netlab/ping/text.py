@@ -117,6 +117,42 @@ def status_line(st: RttStats) -> str:
     return line
 
 
+# fping's per-host lines (its -c summary and -Q splits): "host : xmt/rcv/%loss = ..."
+
+def fping_ms(us: int) -> str:
+    """fping's sprint_tm(): 3, 2, 1 or 0 decimals as the milliseconds grow."""
+    t = us / 1000
+    if t < 1.0:
+        return f"{t:.3f}"
+    if t < 10.0:
+        return f"{t:.2f}"
+    if t < 100.0:
+        return f"{t:.1f}"
+    if t < 1000000.0:
+        return f"{t:.0f}"
+    return f"{t:.3e}"
+
+
+def fping_line(host: str, width: int, sent: int, received: int, rtt_min_us: int, rtt_avg_us: int,
+               rtt_max_us: int) -> str:
+    line = f"{host:<{width}} :"
+    if received <= sent:
+        loss = (sent - received) * 100 // sent if sent else 0
+        line += f" xmt/rcv/%loss = {sent}/{received}/{loss}%"
+    else:
+        line += f" xmt/rcv/%return = {sent}/{received}/{received * 100 // sent}%"
+    if received:
+        line += f", min/avg/max = {fping_ms(rtt_min_us)}/{fping_ms(rtt_avg_us)}/{fping_ms(rtt_max_us)}"
+    return line
+
+
+def fping_clock(seconds: float) -> str:
+    """-Q's time line: [HH:MM:SS], local time."""
+    import time as _time
+
+    return _time.strftime("[%H:%M:%S]", _time.localtime(seconds))
+
+
 # --tcp: ping's shapes, with "tcp_seq" and the port, so the same eyes read both.
 
 def tcp_header(target: Target, port: int) -> str:
