@@ -77,6 +77,7 @@ def ping(
     sndbuf: Optional[int] = typer.Option(None, "-S", "--sndbuf", click_type=Integer(1), help="Socket send buffer in bytes."),
     latency: bool = typer.Option(False, "-U", "--user-latency", help="Time from this process's send to its receive (not the kernel's stamps)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Verbose: the identifier in each reply line."),
+    tcp_syn: bool = typer.Option(False, "--syn", help="With --tcp: a half-open probe, a raw SYN and the SYN-ACK or RST read back, as hping3 -S; the application never sees a connection (root only)."),
     generate: bool = typer.Option(False, "-g", "--generate", help="fping's -g: HOST is a CIDR block (without its network and broadcast addresses), or a start and an end address."),
     host_file: Optional[str] = typer.Option(None, "--file", click_type=FileName("input"), metavar="FILE", help="fping's -f: read hosts from FILE, one per line (- for stdin; # comments)."),
     alive: bool = typer.Option(False, "--alive", help="fping's -a: print only the hosts that answered, one per line."),
@@ -129,7 +130,7 @@ def ping(
         audible=audible, adaptive=adaptive, broadcast=broadcast, strict_source=strict_source, so_debug=so_debug,
         ident=ident, flowlabel=flowlabel, preload=preload, no_loop=no_loop, mark=mark, dont_route=dont_route,
         record_route=record_route, timestamp=ip_timestamp, prespec=prespec, sndbuf=sndbuf, latency=latency,
-        verbose=verbose, report_interval=report_interval,
+        verbose=verbose, report_interval=report_interval, tcp_syn=tcp_syn,
     ).validate()
     run = session([resolve(h, family, numeric) for h in hosts], opts)
     for warning in getattr(run, "warnings", ()):

@@ -66,6 +66,10 @@ def session(hosts: str | Target | Iterable[str | Target], options: PingOptions |
     elif keywords:
         raise UsageError("give a PingOptions or keywords, not both", f"drop {', '.join(sorted(keywords))}")
     found = _targets(hosts, options.family, numeric)
+    if options.tcp_syn:
+        from netlab.ping.syn import SynPingSession
+
+        return SynPingSession(found, options)
     if options.tcp_port is not None:
         return TcpPingSession(found, options)
     return PingSession(found, options)

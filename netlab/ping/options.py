@@ -66,6 +66,7 @@ class PingOptions:
     latency: bool = False  # -U: user-to-user time, not the kernel's timestamps
     verbose: bool = False  # -v
     report_interval: float | None = None  # --summary-interval: fping's -Q, seconds
+    tcp_syn: bool = False  # --syn: a half-open probe over a raw socket (root), not connect()
 
     @property
     def run_deadline(self) -> float | None:
@@ -128,6 +129,8 @@ class PingOptions:
             raise UsageError("only one of -T or -R may be used", "drop -T or -R")
         if self.timestamp is not None and self.timestamp not in TIMESTAMP_TYPES:
             raise UsageError(f"invalid timestamp type: {self.timestamp}", "use tsonly, tsandaddr or tsprespec")
+        if self.tcp_syn and self.tcp_port is None:
+            raise UsageError("--syn needs --tcp PORT", "add --tcp PORT")
         if self.report_interval is not None and not (math.isfinite(self.report_interval) and self.report_interval > 0):
             raise UsageError(f"invalid summary interval {self.report_interval}", "--summary-interval takes seconds above 0")
         if self.tcp_port is not None:

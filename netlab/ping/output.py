@@ -80,7 +80,10 @@ class TextPrinter:
             source = self.opts.source or getattr(self.session, "bound_source", None)
             if self.opts.interface and not source:
                 source = route_source(t, self.opts.interface)
-            lines.append(text.tcp_header(t, self.port) if self.port else text.header(t, self.opts, source))
+            if self.port:
+                lines.append(text.syn_header(t, self.port) if self.opts.tcp_syn else text.tcp_header(t, self.port))
+            else:
+                lines.append(text.header(t, self.opts, source))
         self._write(lines)
 
     def _write(self, lines) -> None:
@@ -118,13 +121,14 @@ class TextPrinter:
         elif self.quiet:
             return
         elif kind is Reply:
-            self._write([text.tcp_reply_line(e, self.port, self.numeric, self.stamps)])
+            line = text.syn_reply_line if self.opts.tcp_syn else text.tcp_reply_line
+            self._write([line(e, self.port, self.numeric, self.stamps)])
         elif kind is ProbeError:
             self._write([text.tcp_error_line(e, self.numeric, self.stamps)])
         elif kind is NoAnswerYet:
             self._write([text.tcp_no_answer_line(e, self.stamps)])
         elif kind is Timeout:
-            from netlab.ping.tcp import DEFAULT_TCP_WAIT
+            from netlab.ping.tcp import DEFAULT_TCP_WAIT  # the --syn wait is the same
 
             wait = self.opts.timeout if self.opts.timeout is not None else DEFAULT_TCP_WAIT
             self._write([text.tcp_timeout_line(e, self.port, wait, self.stamps)])

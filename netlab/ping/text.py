@@ -159,6 +159,16 @@ def tcp_header(target: Target, port: int) -> str:
     return f"TCP PING {target.host} ({target.address}) port {port}: connect() probes."
 
 
+def syn_header(target: Target, port: int) -> str:
+    return f"TCP PING {target.host} ({target.address}) port {port}: SYN probes (half-open)."
+
+
+def syn_reply_line(r: Reply, port: int, numeric: bool, stamps: bool) -> str:
+    ttl = f" ttl={r.ttl}" if r.ttl >= 0 else ""
+    line = f"SYN-ACK from {who(r.source, r.target, numeric)} port {port}: tcp_seq={r.seq}{ttl} time={rtt_text(r.rtt_us)} ms"
+    return (timestamp(r.time) if stamps else "") + line
+
+
 def tcp_reply_line(r: Reply, port: int, numeric: bool, stamps: bool) -> str:
     line = f"connected to {who(r.source, r.target, numeric)} port {port}: tcp_seq={r.seq} time={rtt_text(r.rtt_us)} ms"
     return (timestamp(r.time) if stamps else "") + line
