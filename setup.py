@@ -1,7 +1,8 @@
 """The C part of netlab: everything else is in pyproject.toml.
 
 netlab._speedups holds the loops that are too slow in Python: the walk of
-/proc/*/fd and the sock_diag reader of `netlab conns`, and the table aligner.
+/proc/*/fd and the sock_diag reader of `netlab conns`, the table aligner, and the
+ping-pong of `netlab ping -f`.
 netlab.capture._cprint prints the commonest packets as tcpdump does: a twin
 of the Python printers, which print everything it hands back (see _cprint.h).
 Both are optional: without a C compiler the install goes on and netlab runs
@@ -15,7 +16,7 @@ setup(
         # One module from one file per domain; _speedups.h declares what they share.
         Extension("netlab._speedups",
                   ["netlab/_speedups.c", "netlab/_speedups_procwalk.c", "netlab/_speedups_diag.c",
-                   "netlab/_speedups_align.c"],
+                   "netlab/_speedups_align.c", "netlab/_speedups_flood.c"],
                   depends=["netlab/_speedups.h"], optional=True,
                   extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                                       "-Wno-unused-parameter", "-pthread"],

@@ -28,8 +28,13 @@
  *       whitespace stripped from every line. None if a cell holds a line
  *       break (tabulate lays those out). Same as netlab.render.plain_table_py().
  *
+ *   flood_burst(...) -> (status, value, sender)
+ *       `netlab ping -f`'s ping-pong for up to a given instant, the counters in a
+ *       shared int64 buffer (netlab/ping/flood.py; its twin is the Python loop of
+ *       netlab.ping.engine.PingSession._run_flood).
+ *
  * Each lives in a file of its own (_speedups_procwalk.c, _speedups_diag.c,
- * _speedups_align.c); this one holds the module table.
+ * _speedups_align.c, _speedups_flood.c); this one holds the module table.
  */
 #include "_speedups.h"
 
@@ -40,6 +45,8 @@ static PyMethodDef methods[] = {
      "inet_messages(fd, seq, factory, proto, family, af, state_names, want_info) -> (records, errno)."},
     {"aligned", netlab_aligned, METH_VARARGS,
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},
+    {"flood_burst", netlab_flood_burst, METH_VARARGS,
+     "flood_burst(...) -> (status, value, sender): ping -f's ping-pong for a bounded time (_speedups_flood.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -15,5 +15,6 @@
 PyObject *netlab_socket_fds(PyObject *self, PyObject *args);
 PyObject *netlab_inet_messages(PyObject *self, PyObject *args);
 PyObject *netlab_aligned(PyObject *self, PyObject *args);
+PyObject *netlab_flood_burst(PyObject *self, PyObject *args);
 
 #endif
