@@ -78,6 +78,7 @@ def ping(
     latency: bool = typer.Option(False, "-U", "--user-latency", help="Time from this process's send to its receive (not the kernel's stamps)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Verbose: the identifier in each reply line."),
     tcp_syn: bool = typer.Option(False, "--syn", help="With --tcp: a half-open probe, a raw SYN and the SYN-ACK or RST read back, as hping3 -S; the application never sees a connection (root only)."),
+    graph: bool = typer.Option(False, "--graph", help="Draw the RTTs as a chart instead of a line per reply: live on a terminal, once at the end elsewhere (one host)."),
     generate: bool = typer.Option(False, "-g", "--generate", help="fping's -g: HOST is a CIDR block (without its network and broadcast addresses), or a start and an end address."),
     host_file: Optional[str] = typer.Option(None, "--file", click_type=FileName("input"), metavar="FILE", help="fping's -f: read hosts from FILE, one per line (- for stdin; # comments)."),
     alive: bool = typer.Option(False, "--alive", help="fping's -a: print only the hosts that answered, one per line."),
@@ -99,6 +100,8 @@ def ping(
     from netlab.ping import exit_status, session
 
     common.check_format(fmt, FORMATS)
+    if graph and (fmt != "table" or flood):
+        raise UsageError("--graph draws the text output's replies", "drop --format or -f with --graph")
     hosts = _hosts(hosts or [], generate, host_file)
     if alive and unreachable:
         raise UsageError("specify only one of --alive and -u", "as fping: one list at a time")
@@ -132,12 +135,14 @@ def ping(
         record_route=record_route, timestamp=ip_timestamp, prespec=prespec, sndbuf=sndbuf, latency=latency,
         verbose=verbose, report_interval=report_interval, tcp_syn=tcp_syn,
     ).validate()
+    if graph and len(hosts) > 1:
+        raise UsageError("--graph charts one host", "give one HOST, or drop --graph")
     run = session([resolve(h, family, numeric) for h in hosts], opts)
     for warning in getattr(run, "warnings", ()):
         print(f"netlab: {warning}", file=sys.stderr, flush=True)
     try:
         summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps, lists=lists,
-                                       fping_summary=fping_summary))
+                                       fping_summary=fping_summary, graph=graph))
     except BrokenPipeError:
         # The reader left (`| head`). click would turn EPIPE into exit 1 before the
         # guard sees it: stop here, quietly, with nothing left to flush into the pipe.

@@ -42,8 +42,13 @@ class TextPrinter:
     """ping's own lines; with several hosts, fping's summary table at the end."""
 
     def __init__(self, session, quiet: bool, numeric: bool, stamps: bool, multi: bool, lists: tuple = (),
-                 fping_summary: bool = False):
+                 fping_summary: bool = False, graph: bool = False):
         opts = session.options
+        self.graph = None
+        if graph:
+            from netlab.ping.graph import Graph
+
+            self.graph = Graph(sys.stdout, sys.stdout.isatty())
         self.lists = lists  # ("alive", "unreachable"): fping's -a / -u, the hosts alone
         self.fping_summary = fping_summary
         self.splits = Splits(session) if opts.report_interval else None
@@ -101,6 +106,8 @@ class TextPrinter:
             self.status()
         elif self.quiet or kind is Timeout or kind is Progress or kind is Report:
             return
+        elif self.graph is not None and kind in (Reply, ProbeError):
+            self.graph.add(e.rtt_us if kind is Reply else None)  # the chart instead of the lines
         elif kind is Reply:
             line = text.reply_line(e, self.opts, self.numeric, self.stamps, self.ident, self.multicast)
             if self.ip_options is not None:
@@ -120,6 +127,8 @@ class TextPrinter:
             self.status()
         elif self.quiet:
             return
+        elif self.graph is not None and kind in (Reply, ProbeError, Timeout):
+            self.graph.add(e.rtt_us if kind is Reply else None)
         elif kind is Reply:
             line = text.syn_reply_line if self.opts.tcp_syn else text.tcp_reply_line
             self._write([line(e, self.port, self.numeric, self.stamps)])
@@ -153,6 +162,8 @@ class TextPrinter:
         _status(self.session)
 
     def finish(self, summaries: list[Summary]) -> None:
+        if self.graph is not None and not self.quiet:
+            self.graph.finish()
         if self.lists:
             hosts = [s.target.host for s in summaries
                      if ("alive" in self.lists and s.received) or ("unreachable" in self.lists and not s.received)]
@@ -252,7 +263,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamps: bool = False,
-            lists: tuple = (), fping_summary: bool = False):
+            lists: tuple = (), fping_summary: bool = False, graph: bool = False):
     """The printer for --format fmt (one of FORMATS); with several targets, text ends in a table."""
     if fmt == "json":
         return JsonPrinter(session)
@@ -261,4 +272,4 @@ def printer(fmt: str, session, quiet: bool = False, numeric: bool = False, stamp
     if fmt == "csv":
         return CsvPrinter(session)
     return TextPrinter(session, quiet, numeric, stamps, multi=len(session.targets) > 1, lists=lists,
-                       fping_summary=fping_summary)
+                       fping_summary=fping_summary, graph=graph)
