@@ -7,7 +7,7 @@ Use it from Python::
     print(summaries[0].as_dict())
 
     with netlab.ping.session("127.0.0.1", count=3, interval=0.2) as pinger:
-        for event in pinger.run():      # Reply, Timeout, ProbeError, Progress, ...
+        for event in pinger.run():      # Reply, Timeout, ProbeError, Progress, IntervalReport, ...
             ...
         print(pinger.summaries()[0].as_dict())
 
@@ -20,7 +20,7 @@ or, with ``tcp_port`` set, a TcpPingSession; both are a ``Session``.
 
 from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, StatusRequest, Summary, Target, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, IntervalReport, StatusRequest, Summary, Target, Timeout
 from netlab.ping.resolve import resolve
 from netlab.ping.base import Session, exit_status
 from netlab.ping.tcp import TcpPingSession
@@ -28,4 +28,4 @@ from netlab.ping.api import run, session
 
 
 __all__ = ["PingOptions", "Session", "run", "session", "exit_status", "PingSession", "TcpPingSession", "resolve", "Target", "Reply",
-           "ProbeError", "Timeout", "NoAnswerYet", "Progress", "StatusRequest", "Summary"]
+           "ProbeError", "Timeout", "NoAnswerYet", "Progress", "IntervalReport", "StatusRequest", "Summary"]

@@ -57,7 +57,11 @@ def session(hosts: str | Target | Iterable[str | Target], options: PingOptions |
 
     Keywords are PingOptions' fields: count (-c), interval (-i), timeout (-W),
     deadline (-w), size (-s), ttl (-t), tos (-Q), pmtudisc (-M), interface (-I),
-    pattern (-p), flood (-f), family (4 or 6), outstanding (-O), tcp_port (--tcp).
+    pattern (-p), flood (-f), family (4 or 6), outstanding (-O), tcp_port (--tcp),
+    tcp_syn (--syn), audible (-a), adaptive (-A), broadcast (-b), strict_source (-B),
+    so_debug (-d), ident (-e), flowlabel (-F), preload (-l), no_loop (-L), mark (-m),
+    dont_route (-r), record_route (-R), timestamp (-T), prespec (-T tsprespec's hosts),
+    sndbuf (-S), latency (-U), verbose (-v), report_interval (--summary-interval).
     A PingOptions may be given instead. Use it in a ``with`` block (or call
     ``close()``): it holds sockets.
     """

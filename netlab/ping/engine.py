@@ -47,7 +47,7 @@ from netlab.ping.base import Session, TargetStats
 from netlab.ping import icmp
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
-from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, Report, StatusRequest, Target, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, IntervalReport, StatusRequest, Target, Timeout
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, ip_options, open_icmp_socket, request_flowlabel, tune)
 from netlab.ping.route import path_mtu, probe_route
@@ -252,7 +252,7 @@ class PingSession(Session):
                 break
             if next_report is not None and now >= next_report:
                 next_report += report_ns
-                yield Report(time.time())
+                yield IntervalReport(time.time())
             if flood and now >= next_progress:
                 next_progress = now + PROGRESS_NS
                 for st in states:

@@ -12,7 +12,7 @@ import sys
 
 from netlab import output
 from netlab.ping import text
-from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, Report, StatusRequest, Summary, Timeout
+from netlab.ping.records import NoAnswerYet, ProbeError, Reply, Progress, IntervalReport, StatusRequest, Summary, Timeout
 
 
 class Splits:
@@ -100,11 +100,11 @@ class TextPrinter:
         if self.splits is not None:
             if kind is Reply:
                 self.splits.reply(e)
-            elif kind is Report:
+            elif kind is IntervalReport:
                 self.splits.report(e.time)
         if kind is StatusRequest:
             self.status()
-        elif self.quiet or kind is Timeout or kind is Progress or kind is Report:
+        elif self.quiet or kind is Timeout or kind is Progress or kind is IntervalReport:
             return
         elif self.graph is not None and kind in (Reply, ProbeError):
             self.graph.add(e.rtt_us if kind is Reply else None)  # the chart instead of the lines

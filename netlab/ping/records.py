@@ -103,7 +103,7 @@ class Progress:
 
 
 @dataclass(slots=True)
-class Report:
+class IntervalReport:
     """--summary-interval: time for fping's periodic per-host lines (-Q)."""
 
     time: float
