@@ -11,7 +11,8 @@ Three measurements, all in one run, several rounds each, medians reported:
              (wall clock, process start to exit). -i 0 is the same pacing as
              netlab's: a round to every target each 20 ms, no spacing between the
              probes of a round; -i 1 spaces any two packets by 1 ms, so fping alone
-             waits 0.25 s for 250 probes
+             waits 0.25 s for 250 probes; and netlab's engine alone (netlab.ping.run
+             in a process that has already imported netlab: the run without start-up)
 
 Run as root:  python3 bench/ping.py [--rounds 5] [--flood-count 20000] [--only flood,rtt,fanout]
 Traffic stays on the veth pair (10.77.0.0/24) between two namespaces made here.
@@ -70,6 +71,18 @@ def fanout(ns, argv):
     return wall, proc
 
 
+def fanout_engine(ns, targets):
+    """The same fan-out through the Python API, timed inside the process: no start-up, no imports."""
+    code = ("import time, netlab.ping, netlab.cli.app\n"
+            "t0 = time.perf_counter()\n"
+            f"summaries = netlab.ping.run({targets!r}, count=5, interval=0.02)\n"
+            "print(time.perf_counter() - t0, sum(s.received for s in summaries))")
+    proc, _ = run(ns, [sys.executable, "-c", code])
+    seconds, received = proc.stdout.split()
+    assert int(received) == 250, proc.stdout
+    return float(seconds)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
@@ -90,7 +103,7 @@ def main() -> None:
         fl = {"netlab": [], "iputils": []}
         rtt = {"netlab": [], "iputils": []}
         pinned = {"netlab": [], "iputils": []}
-        fan = {"netlab": [], "fping -i 1": [], "fping -i 0": []}
+        fan = {"netlab": [], "fping -i 1": [], "fping -i 0": [], "engine": []}
         for _ in range(args.rounds):
             for name, tool in (("iputils", ping), ("netlab", NETLAB)):
                 if "flood" in parts:
@@ -108,6 +121,7 @@ def main() -> None:
                 wall, proc = fanout(a, [*NETLAB, "-c", "5", "-i", "0.02", "-q", *targets])
                 assert proc.stdout.count(" 5 ") >= 50, proc.stdout
                 fan["netlab"].append(wall)
+                fan["engine"].append(fanout_engine(a, targets))
 
     def med(values, i=None):
         return statistics.median(v[i] if i is not None else v for v in values)
@@ -133,6 +147,9 @@ def main() -> None:
             fan_f = med(fan[f"fping -i {spacing}"])
             rows.append(("50 targets x 5 probes, wall s", f"{fan_n:.3f}", f"{fan_f:.3f} (fping -c 5 -p 20 -i {spacing})",
                          f"{fan_f / fan_n:.2f}"))
+        fan_e, fan_f = med(fan["engine"]), med(fan["fping -i 0"])
+        rows.append(("same, netlab's run alone (API, no start-up), s", f"{fan_e:.3f}",
+                     f"{fan_f:.3f} (fping -c 5 -p 20 -i 0, whole)", f"{fan_f / fan_e:.2f}"))
     from tabulate import tabulate
 
     print(f"netlab ping vs iputils ping / fping: veth pair, {args.rounds} rounds, medians, {os.cpu_count()} CPUs")
