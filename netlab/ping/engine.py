@@ -182,8 +182,9 @@ class PingSession(Session):
         isock = open_icmp_socket(
             target.family, ttl=opts.ttl, tos=opts.tos, pmtudisc=pmtudisc, interface=opts.interface,
             source=source, ident_offset=repeat, ident=opts.ident, raw_only=opts.ip_options and not v6,
-            # Not in a flood: one more syscall per probe would halve its rate; -U wants user time.
-            tx_stamps=opts.effective_interval > 0 and not opts.latency)
+            # Not in a flood: one more syscall per probe would halve its rate; -U wants user time;
+            # a multicast probe's looped-back copy arrives before the driver stamps the send.
+            tx_stamps=opts.effective_interval > 0 and not opts.latency and not self.multicast)
         try:
             tune(isock.sock, v6, so_debug=opts.so_debug, mark=opts.mark, dont_route=opts.dont_route,
                  sndbuf=opts.sndbuf, broadcast=self.multicast, no_loop=opts.no_loop,

@@ -180,6 +180,19 @@ def test_broadcast_needs_b_and_then_answers_like_iputils(veth):
     assert "64 bytes from 10.77.0.2: icmp_seq=1" in ours.stdout
 
 
+def test_multicast_loopback_and_no_loop_like_iputils(veth):
+    """224.0.0.1 on the link: both hosts answer, this one through the multicast loopback; -L stops that."""
+    for space in (veth.a, veth.b):
+        space.sysctl("net.ipv4.icmp_echo_ignore_broadcasts", 0)
+    for flags, sources in (((), {"10.77.0.1", "10.77.0.2"}), (("-L",), {"10.77.0.2"})):
+        ours, theirs = both(veth.a, *flags, "-c", "2", "-i", "0.2", "-I", "veth0", "224.0.0.1")
+        assert ours.returncode == theirs.returncode == 0
+        for proc in (ours, theirs):
+            assert set(re.findall(r"^64 bytes from ([\d.]+): icmp_seq=1 ", proc.stdout, re.M)) == sources, proc.stdout
+        assert shapes(ours.stdout)[0] == shapes(theirs.stdout)[0]  # "PING ... from 10.77.0.1 veth0: ..."
+        assert " time=0.000 ms" not in ours.stdout  # the looped-back copy is timed from the send, not the driver
+
+
 # --- -R record route, -T timestamps -------------------------------------------------------------------
 
 def test_record_route_prints_like_iputils(routed):
