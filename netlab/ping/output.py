@@ -61,7 +61,8 @@ class TextPrinter:
         self.port = opts.tcp_port
         self.event = self._flood_event if self.flood else self._tcp_event if self.port else self._event
         sockets = getattr(session, "sockets", None)
-        self.ident = sockets[0].ident if sockets else None  # -v shows it
+        # -v shows the identifier we chose (iputils: on a raw socket, or with -e), not the kernel's port
+        self.ident = sockets[0].ident if sockets and (sockets[0].raw or opts.ident is not None) else None
         self.multicast = getattr(session, "multicast", False)
         self.ip_options = None
         if opts.ip_options:

@@ -79,6 +79,17 @@ def test_verbose_shows_resolver_line_and_identifier(veth):
     assert ours.stdout.count(" ident=4242 ") == 3
 
 
+def test_verbose_on_a_datagram_socket_like_iputils(veth):
+    """With ping_group_range open both tools use a datagram socket: no identifier of theirs to show, unless -e."""
+    veth.a.sysctl("net.ipv4.ping_group_range", "0 2147483647")
+    ours, theirs = both(veth.a, "-v", *FAST, "10.77.0.2")
+    assert_same(ours, theirs)
+    assert " ident=" not in ours.stdout
+    ours, theirs = both(veth.a, "-v", "-e", "4343", *FAST, "10.77.0.2")
+    assert_same(ours, theirs)
+    assert ours.stdout.count(" ident=4343 ") == 3
+
+
 def test_version_exits_0(veth):
     proc = run_netlab("ping", "-V", ns=veth.a)
     assert proc.returncode == 0 and re.fullmatch(r"netlab ping from netlab \S+\n", proc.stdout)
