@@ -105,8 +105,11 @@ static int name_print(const dns_msg *m, cp_out *out, size_t p, size_t *after)
         labels++;
         p += 1 + n;
     }
-    if (!labels)
+    if (!labels) {
+        if (jumped)
+            return CP_PUNT;  /* (a pointer to the root: tcpdump prints nothing, the Python printer ".") */
         cp_putc(out, '.');
+    }
     return CP_OK;
 }
 
@@ -182,8 +185,8 @@ static int rdata_print(const dns_msg *m, cp_out *out, unsigned typ, unsigned cls
     case 16:
         for (size_t q = p; q < p + rdlen;) {
             size_t n = d[q];
-            if (q + 1 + n > m->end)
-                return CP_PUNT;
+            if (q + 1 + n > p + rdlen)
+                return CP_PUNT;  /* (a string past the record's data: tcpdump's [|domain]) */
             for (size_t i = 0; i < n; i++)
                 if (d[q + 1 + i] > 0x7E)
                     return CP_PUNT;
@@ -194,18 +197,10 @@ static int rdata_print(const dns_msg *m, cp_out *out, unsigned typ, unsigned cls
         }
         return CP_OK;
     case 41:
-        if (rdlen)
-            return CP_PUNT;  /* (its options: the Python printer's) */
+        if (rdlen || ttl & 0xFFFF0000u)
+            return CP_PUNT;  /* options; an extended rcode or a version, which tcpdump does not print */
         cp_put(out, " UDPsize=", 9);
         cp_u(out, cls);
-        if (ttl & 0xFF000000u) {
-            cp_put(out, " extended-rcode ", 16);
-            cp_u(out, ttl >> 24);
-        }
-        if ((ttl >> 16) & 0xFF) {
-            cp_put(out, " version ", 9);
-            cp_u(out, (ttl >> 16) & 0xFF);
-        }
         if (ttl & 0x8000)
             cp_put(out, " DO", 3);
         return CP_OK;
@@ -300,6 +295,29 @@ static int question_print(const dns_msg *m, cp_out *out, size_t *pp)
     return CP_OK;
 }
 
+/* tcpdump adds the extended rcode of an EDNS OPT record in the additional section to
+   an answer's rcode (" BadVers"); the Python printer does not: 1 if the message has
+   such a record, or if its records cannot all be walked over (then punt). */
+static int extended_rcode(const dns_msg *m, unsigned qd, unsigned an_ns, unsigned ar)
+{
+    size_t p = m->base + 12;
+    for (unsigned i = 0; i < qd; i++) {
+        p = skip_name(m, p);
+        if (!p || p + 4 > m->end)
+            return 1;
+        p += 4;
+    }
+    for (unsigned i = 0; i < an_ns + ar; i++) {
+        p = skip_name(m, p);
+        if (!p || p + 10 > m->end)
+            return 1;
+        if (i >= an_ns && be16(m->d + p) == 41 && m->d[p + 4])
+            return 1;
+        p += 10 + be16(m->d + p + 8);
+    }
+    return 0;
+}
+
 static const char *const OPS[] = {"", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8",
                                   " updateA", " updateD", " updateDA", " updateM", " updateMA", " zoneInit",
                                   " zoneRef"};
@@ -319,6 +337,10 @@ static int message_print(cp_ctx *f, cp_out *out, const u8 *d, size_t q, size_t e
     cp_u(out, mid);
     cp_puts(out, OPS[opcode]);
     if (fl & 0x8000) {
+        if (ar && extended_rcode(&m, qd, an + ns, ar))
+            return CP_PUNT;
+        if (qd > 1 && !vv)
+            return CP_PUNT;  /* (tcpdump puts a comma after " [2q]", the Python printer does not) */
         cp_puts(out, RCODES[fl & 15]);
         if (fl & 0x400)
             cp_putc(out, '*');
@@ -379,6 +401,8 @@ static int message_print(cp_ctx *f, cp_out *out, const u8 *d, size_t q, size_t e
         if (question_print(&m, out, &p) != CP_OK)
             return CP_PUNT;
     }
+    if (vv && an)
+        return CP_PUNT;  /* (a query's answers: tcpdump prints no " an:" before them) */
     if (vv && (section_print(&m, out, &p, an, " an:", ttl_shown, 0) != CP_OK ||
                section_print(&m, out, &p, ns, " ns:", ttl_shown, 1) != CP_OK ||
                section_print(&m, out, &p, ar, " ar:", ttl_shown, 1) != CP_OK))
