@@ -3,22 +3,27 @@
  * as fmt_app._dns_udp (port 53) and _mdns_udp (5353) call them.
  *
  * It prints the messages most traffic is made of and punts on the rest, so that the
- * Python printer stays the one source of truth for the odd ones:
+ * Python printer stays the one source of truth for the odd ones. Besides, where the
+ * Python printer and tcpdump 4.99.3 part ways, it punts, so that a fix to fmt_dns cannot
+ * leave it printing the old line (test_cprint_dns.py compares it with tcpdump too).
+ * It punts on:
  * - any read past the captured bytes (`end`), and any record whose data runs past
  *   them: the Python printer's " [|domain]" and its quiet stops are its own;
  * - a compression pointer that does not point back before the name it is read from
- *   (tcpdump and the Python printer treat loops and forward pointers each their way);
- * - a label type other than a plain label or a pointer;
+ *   (tcpdump's "<BAD PTR>"), a name that is only a pointer to the root, a label type
+ *   other than a plain label or a pointer;
  * - a record type whose data is not printed below, a question type not named below,
  *   a class other than IN;
- * - an EDNS OPT record with options in it;
- * - a TXT string with bytes above 0x7e (the Python line is Latin-1 text, the C lines
- *   are ASCII);
+ * - an EDNS OPT record with options, a version or an extended rcode (tcpdump adds
+ *   that one to an answer's rcode: it is looked for before the rcode is printed);
+ * - a TXT string past its record's data, or with bytes above 0x7e (the Python line
+ *   is Latin-1 text, the C lines are ASCII);
+ * - an answer with two questions or more below -vv (tcpdump's comma after " [2q]"),
+ *   a query's answers at -vv (tcpdump prints no " an:");
  * - a message shorter than its 12-byte header.
  */
 #include "_cprint.h"
 
-#include <string.h>
 
 static inline unsigned be16(const u8 *p) { return (unsigned)p[0] << 8 | p[1]; }
 static inline uint32_t be32(const u8 *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }

@@ -202,7 +202,7 @@ RDATA = {1: lambda rng: rng.randbytes(rng.choice((4, 4, 4, 3, 6))), 28: lambda r
 def _random_message(rng) -> bytes:
     """A message of random shape: flags, counts (some lying), question and record types and classes."""
     flags = rng.choice((0x0100, 0x8180, 0x8183, 0x8580, 0x0000, 0x8400, rng.getrandbits(16)))
-    qtypes = (1, 1, 28, 12, 15, 16, 5, 2, 6, 33, 255, 65, 257, 13)
+    qtypes = (1, 1, 28, 12, 15, 16, 5, 2, 6, 33, 255, 65, 257, 13, 35, 39, 41, 43, 46, 47, 48, 252)
     qd = [question(rng.choice((name(rng.choice(NAMES)), ptr(QNAME))) if i else name(rng.choice(NAMES)),
                    rng.choice(qtypes), rng.choice((1, 1, 1, 0x8001, 3, 255))) for i in range(rng.choice((0, 1, 1, 1, 2)))]
 
