@@ -24,7 +24,6 @@
  */
 #include "_cprint.h"
 
-
 static inline unsigned be16(const u8 *p) { return (unsigned)p[0] << 8 | p[1]; }
 static inline uint32_t be32(const u8 *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
