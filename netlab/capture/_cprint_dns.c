@@ -10,8 +10,9 @@
  * - any read past the captured bytes (`end`), and any record whose data runs past
  *   them: the Python printer's " [|domain]" and its quiet stops are its own;
  * - a compression pointer that does not point back before the name it is read from
- *   (tcpdump's "<BAD PTR>"), a name that is only a pointer to the root, a label type
- *   other than a plain label or a pointer;
+ *   (tcpdump's "<BAD PTR>"), a name that is only a pointer to the root, a name near
+ *   255 bytes (tcpdump's "<DOMAIN NAME TOO LONG>"), a label type other than a plain
+ *   label or a pointer;
  * - a record type whose data is not printed below, a question type not named below,
  *   a class other than IN;
  * - an EDNS OPT record with options, a version or an extended rcode (tcpdump adds
@@ -72,13 +73,16 @@ static void printjn(cp_out *out, const u8 *s, size_t n)
 }
 
 /* fmt_dns._name: prints the (possibly compressed) name at p; *after: the index after
-   it in place. CP_PUNT for what the Python printer calls a truncation, and for a
-   pointer that does not point back before the labels it is met in. */
+   it in place. CP_PUNT for what the Python printer calls a truncation, for a pointer
+   that does not point back before the labels it is met in, and for a name near
+   tcpdump's limit (its labels and their length bytes 256 or more: it prints
+   "<DOMAIN NAME TOO LONG>" there). */
 static int name_print(const dns_msg *m, cp_out *out, size_t p, size_t *after)
 {
     const u8 *d = m->d;
     size_t end = m->end, limit = p;  /* a pointer must point before `limit` */
     int jumped = 0, labels = 0;
+    size_t chars = 0;
     for (;;) {
         if (p >= end)
             return CP_PUNT;
@@ -102,7 +106,8 @@ static int name_print(const dns_msg *m, cp_out *out, size_t p, size_t *after)
                 *after = p + 1;
             break;
         }
-        if (p + 1 + n > end)
+        chars += 1 + n;
+        if (p + 1 + n > end || chars >= 250)
             return CP_PUNT;
         printjn(out, d + p + 1, n);
         cp_putc(out, '.');

@@ -138,6 +138,11 @@ CASES = [
     ("an owner name pointing to itself (read from -v on)",
      frame(message(31, 0x8180, [WWW], [record(ptr(CNAME_AT - 12), 1, bytes(4))]), 53, 40000), (0,)),
     ("a pointer to itself", frame(message(32, 0x0100, [question(ptr(QNAME), 1)])), NONE),
+    ("a name of 256 bytes (tcpdump: <DOMAIN NAME TOO LONG>)",
+     frame(message(44, 0x0100, [question(b"".join(b"\x3f" + c * 63 for c in (b"a", b"b", b"c", b"d")) + b"\0", 1)])),
+     NONE),
+    ("a name of 245 bytes", frame(message(45, 0x0100, [question(
+        b"".join(b"\x3f" + c * 63 for c in (b"x", b"a", b"b")) + b"\x34" + b"z" * 52 + b"\0", 1)])), ALL),
     ("an extended label type", frame(message(33, 0x0100, [question(b"\x41\x01x\0", 1)])), NONE),
     ("class CHAOS", frame(message(34, 0x0100, [question(name("version.bind"), 16, 3)])), NONE),
     ("an answer of class CHAOS", frame(message(35, 0x8180, [question(name("version.bind"), 16, 3)], [
