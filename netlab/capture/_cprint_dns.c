@@ -17,8 +17,8 @@
  *   a class other than IN;
  * - an EDNS OPT record with options, a version or an extended rcode (tcpdump adds
  *   that one to an answer's rcode: it is looked for before the rcode is printed);
- * - a TXT string past its record's data, or with bytes above 0x7e (the Python line
- *   is Latin-1 text, the C lines are ASCII);
+ * - a TXT string past its record's data, or with a byte outside 0x20-0x7e (tcpdump
+ *   escapes them, the Python printer prints them raw);
  * - an answer with two questions or more below -vv (tcpdump's comma after " [2q]"),
  *   a query's answers at -vv (tcpdump prints no " an:");
  * - a message shorter than its 12-byte header.
@@ -197,8 +197,8 @@ static int rdata_print(const dns_msg *m, cp_out *out, unsigned typ, unsigned cls
             if (q + 1 + n > p + rdlen)
                 return CP_PUNT;  /* (a string past the record's data: tcpdump's [|domain]) */
             for (size_t i = 0; i < n; i++)
-                if (d[q + 1 + i] > 0x7E)
-                    return CP_PUNT;
+                if (d[q + 1 + i] < 0x20 || d[q + 1 + i] > 0x7E)
+                    return CP_PUNT;  /* (tcpdump escapes them, the Python printer does not) */
             cp_put(out, " \"", 2);
             cp_put(out, (const char *)d + q + 1, n);
             cp_putc(out, '"');

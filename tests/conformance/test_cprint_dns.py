@@ -149,6 +149,8 @@ CASES = [
         record(ptr(QNAME), 16, b"\x019", rclass=3)]), 53, 40000), NONE),
     ("type HTTPS", frame(message(36, 0x0100, [question(name("example.com"), 65)])), NONE),
     ("type CAA", frame(message(37, 0x0100, [question(name("example.com"), 257)])), NONE),
+    ("a TXT string with a control character (tcpdump escapes it)", frame(message(46, 0x8180, [
+        question(name("example.com"), 16)], [record(ptr(QNAME), 16, b"\x03a\x00b")]), 53, 40000), NONE),
     ("a TXT string with a byte above 0x7e", frame(message(38, 0x8180, [question(name("example.com"), 16)], [
         record(ptr(QNAME), 16, b"\x03caf\xe9")]), 53, 40000), NONE),
     ("answer, EDNS version 1 (tcpdump does not print it)", frame(message(41, 0x8180, [WWW], ar=[
@@ -199,7 +201,8 @@ RDATA = {1: lambda rng: rng.randbytes(rng.choice((4, 4, 4, 3, 6))), 28: lambda r
          2: lambda rng: name(rng.choice(NAMES)), 5: lambda rng: ptr(QNAME), 12: lambda rng: name(rng.choice(NAMES)),
          39: lambda rng: name("example.net"), 15: lambda rng: struct.pack("!H", rng.randrange(100)) + ptr(QNAME),
          33: lambda rng: struct.pack("!HHH", 1, 2, 5060) + name("sip.example.com"),
-         16: lambda rng: rng.choice((b"\x03abc", b"\x00", b"\x02hi\x01!", b"\x05ab", b"\x03a\x7fb")),
+         16: lambda rng: rng.choice((b"\x03abc", b"\x03abc", b"\x00", b"\x02hi\x01!", b"\x05ab", b"\x03a\x7fb",
+                                     b"\x03a\x00b", b'\x04a"\\b')),
          6: lambda rng: name("ns.example.com") + ptr(QNAME) + bytes(20), 13: lambda rng: b"\x01a\x01b",
          65: lambda rng: bytes(5), 257: lambda rng: b"\x00\x05issue"}
 
@@ -209,7 +212,8 @@ def _random_message(rng) -> bytes:
     flags = rng.choice((0x0100, 0x8180, 0x8183, 0x8580, 0x0000, 0x8400, rng.getrandbits(16)))
     qtypes = (1, 1, 28, 12, 15, 16, 5, 2, 6, 33, 255, 65, 257, 13, 35, 39, 41, 43, 46, 47, 48, 252)
     qd = [question(rng.choice((name(rng.choice(NAMES)), ptr(QNAME))) if i else name(rng.choice(NAMES)),
-                   rng.choice(qtypes), rng.choice((1, 1, 1, 0x8001, 3, 255))) for i in range(rng.choice((0, 1, 1, 1, 2)))]
+                   rng.choice(qtypes), rng.choice((1, 1, 1, 0x8001, 3, 255)))
+          for i in range(rng.choice((0, 1, 1, 1, 2)))]
 
     def records(opts=False):
         out = []
@@ -240,12 +244,27 @@ def _random_frames(count: int, seed: int):
         yield (data[:rng.randrange(42, len(data) + 1)] if rng.random() < 0.2 else data), len(data)
 
 
+def _flipped(frames, count: int, seed: int):
+    """Frames with one to three bytes of their message (or UDP header) changed, some to a byte that
+    means something in a name (0, a pointer, a label length)."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        data, length = rng.choice(frames)
+        data = bytearray(data)
+        start = 42 if data[12:14] == b"\x08\x00" else 62
+        for _flip in range(rng.randint(1, 3)):
+            if len(data) > start:
+                data[rng.randrange(start, len(data))] = rng.choice((rng.randrange(256), 0, 0xC0, 1, 0x3F))
+        yield bytes(data), length
+
+
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-vvv"], ids=lambda o: o or "default")
 def test_where_the_c_printer_prints_a_message_tcpdump_prints_the_same(opts, tmp_path):
     """The C printer is the Python printer's twin, but it also prints only what tcpdump prints: a fix to
     fmt_dns (which punts nothing) cannot leave it printing an old line."""
     require_tool("tcpdump")
     frames = [(data, len(data)) for _what, data, _c_at in CASES] + list(_random_frames(3000, seed=53))
+    frames += list(_flipped(frames, 5000, seed=54))
     path = tmp_path / "dns.pcap"
     write_pcap(path, 1, [(1700000000, i, len(f), length, f) for i, (f, length) in enumerate(frames)])
     tcpdump_text = {}  # packet number -> its lines (-#: each packet's first line starts with its number)
@@ -262,4 +281,4 @@ def test_where_the_c_printer_prints_a_message_tcpdump_prints_the_same(opts, tmp_
         if printer.line(data, length, "", -1) is not None:
             printed += 1
             assert c.format(1700000000, i, len(data), length, data) == "\n".join(tcpdump_text[i + 1]), (opts, i)
-    assert printed > len(frames) // 10
+    assert printed > len(frames) // 20  # (at -vv a message has more records to punt on)
