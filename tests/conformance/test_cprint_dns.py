@@ -152,7 +152,7 @@ CASES = [
     ("a TXT string with a control character (tcpdump escapes it)", frame(message(46, 0x8180, [
         question(name("example.com"), 16)], [record(ptr(QNAME), 16, b"\x03a\x00b")]), 53, 40000), NONE),
     ("a TXT string with a byte above 0x7e", frame(message(38, 0x8180, [question(name("example.com"), 16)], [
-        record(ptr(QNAME), 16, b"\x03caf\xe9")]), 53, 40000), NONE),
+        record(ptr(QNAME), 16, b"\x04caf\xe9")]), 53, 40000), NONE),
     ("answer, EDNS version 1 (tcpdump does not print it)", frame(message(41, 0x8180, [WWW], ar=[
         opt(512, ttl=0x00010000)]), 53, 40000), (0, 1)),
     ("answer, an extended rcode (tcpdump adds it to the rcode: BadVers)", frame(message(42, 0x8180, [WWW], ar=[
