@@ -21,6 +21,7 @@ import pytest
 from bench import busygen
 from netlab.capture import decode
 from netlab.capture.decode import Formatter
+from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
 from tests.helpers.tcpdump import options_from, tcpdump_lines, write_pcap
 
@@ -74,6 +75,17 @@ def frame(payload: bytes, sport: int = 40000, dport: int = 53, v6: bool = False,
     if v6:
         return MACS + b"\x86\xdd" + busygen._ipv6(src, dst, 17, segment) + pad
     return MACS + b"\x08\x00" + busygen._ipv4(src, dst, 17, segment, 7) + pad
+
+
+def unreachable(quoted: bytes) -> bytes:
+    """An ICMP (ICMPv6) port unreachable from B back to A, quoting a frame's datagram whole."""
+    if quoted[12:14] == b"\x86\xdd":
+        icmp = bytearray(struct.pack("!BBHI", 1, 4, 0, 0) + quoted[14:])
+        struct.pack_into("!H", icmp, 2, checksum(busygen._pseudo(B6, A6, 58, len(icmp)) + bytes(icmp)))
+        return MACS + b"\x86\xdd" + busygen._ipv6(B6, A6, 58, bytes(icmp))
+    icmp = bytearray(struct.pack("!BBHI", 3, 3, 0, 0) + quoted[14:])
+    struct.pack_into("!H", icmp, 2, checksum(bytes(icmp)))
+    return MACS + b"\x08\x00" + busygen._ipv4(B4, A4, 1, bytes(icmp), 9)
 
 
 ALL = (0, 1, 2, 3)  # -n, -v, -vv, -vvv
@@ -133,6 +145,10 @@ CASES = [
     ("a message in a padded frame", frame(message(26, 0x0100, [WWW]), pad=bytes(12)), ALL),
     ("a UDP length shorter than the message", frame(message(27, 0x8180, [WWW], [record(ptr(QNAME), 1, bytes(4))]),
                                                     53, 40000, udp_len=8 + 12 + len(WWW)), ALL),
+    ("a query quoted in a port unreachable (printed from -v on)",
+     unreachable(frame(message(28, 0x0100, [WWW], ar=[opt()]))), ALL),
+    ("a query over IPv6 quoted in a port unreachable",
+     unreachable(frame(message(29, 0x0100, [question(name("www.example.com"), 28)]), v6=True)), ALL),
     # the C printer hands these back
     ("a forward pointer", frame(message(30, 0x0100, [question(ptr(QNAME + 6), 1) + name("x.example")])), NONE),
     ("an owner name pointing to itself (read from -v on)",
