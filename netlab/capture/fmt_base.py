@@ -123,3 +123,11 @@ def printjn(b: bytes) -> str:
     if not b.translate(None, _PRINTABLE):  # nothing to escape (the common case, and long strings)
         return b.decode("ascii")
     return b.decode("latin-1").translate(_ESCAPES)
+
+
+def hex_print(ident: str, b: bytes) -> str:
+    """tcpdump's hex_print (print_unknown_data): ``<ident>0x0000:  4500 0054 ...``, 16 bytes a line."""
+    lines = []
+    for off in range(0, len(b), 16):
+        lines.append("%s0x%04x: %s" % (ident, off, "".join(" " + b[i:i + 2].hex() for i in range(off, min(off + 16, len(b)), 2))))
+    return "".join(lines)

@@ -1,8 +1,9 @@
 """Small protocols tcpdump names on its default line: IGMP, BOOTP/DHCP, DHCPv6, syslog.
 
-Only their non-verbose lines (with -v tcpdump prints much more of DHCP,
-DHCPv6 and syslog, which netlab does not reproduce: those get the plain UDP
-line; IGMP's -v group records are here). NTP has a module of its own, fmt_ntp.
+IGMP's -v group records and syslog's -v/-vv message lines are here; DHCP and
+DHCPv6 only on their non-verbose lines (with -v tcpdump prints much more of
+them, which netlab does not reproduce: those get the plain UDP line). NTP has a
+module of its own, fmt_ntp.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, Truncated, ip4, mac
+from netlab.capture.fmt_base import TRUNC, Truncated, hex_print, ip4, mac, printjn
 from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
@@ -165,13 +166,12 @@ def dhcp6_print(f, out, d, q, length, end, ulen, fragmented):
 _FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
                "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2", "local3", "local4",
                "local5", "local6", "local7"]
-_SEVERITIES = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"]
+_SEVERITIES = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"]
 
 
 def syslog_print(f, out, d, q, length, end, ulen, fragmented):
-    """``SYSLOG user.info, length: 35`` from the <PRI> of the message."""
-    if f.vflag:
-        return False
+    """``SYSLOG user.info, length: 35`` from the <PRI> of the message; with -v the
+    facility and severity by name and number and the message itself, -vv a hex dump."""
     def byte(i):  # tcpdump reads up to the end of the capture, whatever the length says
         if i >= end:
             raise Truncated("syslog")
@@ -188,10 +188,21 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
     if byte(i) != 0x3E:
         out.append(" (invalid)")
         return True
+    i += 1
     facility, severity = (pri & 0x3F8) >> 3, pri & 7
-    out.append("SYSLOG %s.%s, length: %u" % (
-        _FACILITIES[facility] if facility < len(_FACILITIES) else "unknown (%u)" % facility,
-        _SEVERITIES[severity], length))
+    facility_name = _FACILITIES[facility] if facility < len(_FACILITIES) else "unknown (%u)" % facility
+    if not f.vflag:
+        out.append("SYSLOG %s.%s, length: %u" % (facility_name, _SEVERITIES[severity], length))
+        return True
+    out.append("SYSLOG, length: %u\n\tFacility %s (%u), Severity %s (%u)\n\tMsg: " % (
+        length, facility_name, facility, _SEVERITIES[severity], severity))
+    stop = q + length
+    if stop > i:  # the message as sent, every byte of it (nd_printn), cut where the capture ends
+        out.append(printjn(d[i:min(stop, end)]))
+        if stop > end:
+            raise Truncated("syslog")
+    if f.vflag > 1:
+        out.append(hex_print("\n\t", d[q:min(stop, end)]))
     return True
 
 
