@@ -1,9 +1,9 @@
-"""Small protocols tcpdump names on its default line: IGMP, BOOTP/DHCP, DHCPv6, syslog.
+"""Small protocols tcpdump names on its default line: IGMP, DHCPv6, syslog.
 
-IGMP's -v group records and syslog's -v/-vv message lines are here; DHCP and
-DHCPv6 only on their non-verbose lines (with -v tcpdump prints much more of
-them, which netlab does not reproduce: those get the plain UDP line). NTP has a
-module of its own, fmt_ntp.
+IGMP's -v group records and syslog's -v/-vv message lines are here; DHCPv6
+only on its non-verbose line (with -v tcpdump prints much more of it, which
+netlab does not reproduce: it gets the plain UDP line). NTP and BOOTP/DHCP
+have modules of their own, fmt_ntp and fmt_bootp.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, Truncated, hex_print, ip4, mac, printjn
+from netlab.capture.fmt_base import TRUNC, Truncated, hex_print, ip4, printjn
 from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
@@ -131,23 +131,6 @@ def _relts(secs):
     return "".join(parts) or "0s"
 
 
-def bootp_print(f, out, d, q, length, end, ulen, fragmented):
-    if f.vflag:
-        return False  # tcpdump -v decodes every DHCP option: not reproduced, plain UDP line
-    if q >= end:
-        raise Truncated("bootp")
-    op = d[q]
-    out.append("BOOTP/DHCP, %s" % {1: "Request", 2: "Reply"}.get(op, "unknown (0x%02x)" % op))
-    if q + 3 > end:
-        raise Truncated("bootp")
-    if d[q + 1] == 1 and d[q + 2] == 6 and op == 1:
-        if q + 34 > end:
-            raise Truncated("bootp")
-        out.append(" from %s" % mac(d[q + 28:q + 34]))
-    out.append(", length %u" % length)
-    return True
-
-
 _DHCP6_TYPES = {1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply",
                 8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
                 14: "leasequery", 15: "leasequery-reply"}
@@ -209,4 +192,3 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
 dispatch.ip_proto(2, igmp_print, v6=False)
 dispatch.ports(dispatch.UDP_PORTS, dhcp6_print, 546, 547)
 dispatch.ports(dispatch.UDP_PORTS, syslog_print, 514)
-dispatch.ports(dispatch.UDP_PORTS, bootp_print, 67, 68)
