@@ -1,0 +1,210 @@
+"""GRE (IP protocol 47), as tcpdump 4.99.3's print-gre.c prints it.
+
+Version 0 (RFC 1701/2784/2890): ``GREv0, key=0x2a, seq 7, length 108: IP ...``,
+the checksum, key, sequence number and source routes it carries, then the
+inner packet (IPv4, IPv6, MPLS, Ethernet by TEB); -v adds the flags (``Flags
+[key present, sequence# present]``) and puts the inner packet on a line of its
+own, -e the protocol type. Version 1 (PPTP's enhanced GRE): call id, sequence
+and acknowledgement numbers.
+
+A header the capture or the length cuts short ends with `` [|gre]`` (tcpdump's
+own checks: the dump then starts after the link-layer header, as usual).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from netlab.capture import dispatch, linktypes
+from netlab.capture.fmt_base import ip4
+
+_SOFT_CUT = " [|gre]"
+_U16 = struct.Struct("!H")
+_U32 = struct.Struct("!I")
+
+_CP, _RP, _KP, _SP, _SSR, _AP = 0x8000, 0x4000, 0x2000, 0x1000, 0x0800, 0x0080
+_FLAG_NAMES = ((_CP, "checksum present"), (_RP, "routing present"), (_KP, "key present"),
+               (_SP, "sequence# present"), (_SSR, "source routing present"), (_AP, "ack present"))
+
+_TEB = 0x6558  # transparent Ethernet bridging: a whole Ethernet frame inside
+
+# tcpdump's ethertype_values (print-ether.c), which -e names the protocol type by
+ETHERTYPE_VALUES = {
+    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
+    0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec",
+    0x0200: "PUP", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail",
+    0x6001: "MOP DL", 0x6002: "MOP RC", 0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB",
+    0x8038: "Lanbridge", 0x803C: "DEC DNS", 0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD",
+    0x809B: "Appletalk", 0x80F3: "Appletalk ARP", 0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP",
+    0x8809: "Slow Protocols", 0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols",
+    0x886F: "MS NLB heartbeat", 0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI",
+    0x00FE: "GRE-OSI", 0xABCD: "CFM (old)", 0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC",
+    0x0707: "GeoNet (old)", 0x8947: "GeoNet", 0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP",
+    0xD28B: "Arista Vendor Specific Protocol",
+}
+
+
+def _flags(flags: int) -> str:
+    names = [name for bit, name in _FLAG_NAMES if flags & bit]
+    return ", ".join(names) if names else "none"
+
+
+def gre_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+    if p + 2 > end or length < 2:
+        out.append(_SOFT_CUT)
+        return
+    word = _U16.unpack_from(d, p)[0]
+    version = word & 7
+    out.append("GREv%u" % version)
+    if version == 0:
+        _v0(f, out, d, p, length, end, word)
+    elif version == 1:
+        _v1(f, out, d, p, length, end, word)
+    else:
+        out.append(" ERROR: unknown-version")
+
+
+class _Short(Exception):
+    """A GRE header field past the capture or the length: tcpdump's ``goto trunc``."""
+
+
+def _take(d, p, n, left, end):
+    if p + n > end or left < n:
+        raise _Short
+    return int.from_bytes(d[p:p + n], "big")
+
+
+def _v0(f, out, d, p, length, end, flags):
+    if f.vflag:
+        out.append(", Flags [%s]" % _flags(flags))
+    left = length - 2
+    p += 2
+    try:
+        proto = _take(d, p, 2, left, end)
+        p += 2
+        left -= 2
+        if flags & (_CP | _RP):
+            checksum = _take(d, p, 2, left, end)
+            if f.vflag:
+                out.append(", sum 0x%x" % checksum)
+            p += 2
+            left -= 2
+            out.append(", off 0x%x" % _take(d, p, 2, left, end))
+            p += 2
+            left -= 2
+        if flags & _KP:
+            out.append(", key=0x%x" % _take(d, p, 4, left, end))
+            p += 4
+            left -= 4
+        if flags & _SP:
+            out.append(", seq %u" % _take(d, p, 4, left, end))
+            p += 4
+            left -= 4
+        if flags & _RP:
+            while True:
+                _take(d, p, 4, left, end)
+                af, sreoff, srelen = _U16.unpack_from(d, p)[0], d[p + 2], d[p + 3]
+                p += 4
+                left -= 4
+                if af == 0 and srelen == 0:
+                    break
+                _source_route(out, d, p, left, end, af, sreoff, srelen)
+                if left < srelen:
+                    raise _Short
+                p += srelen
+                left -= srelen
+    except _Short:
+        out.append(_SOFT_CUT)
+        return
+    if f.eflag:
+        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
+    out.append(", length %u" % length)
+    out.append("\n\t" if f.vflag else ": ")
+    _inner(f, out, d, p, left, end, proto)
+
+
+def _inner(f, out, d, p, left, end, proto):
+    if proto == _TEB:
+        outer_hdrlen = f.hdrlen  # the -x dump still starts after the outer link header
+        try:
+            dispatch.LINKTYPES[linktypes.ETHERNET](f, out, d[p:end], left)
+        finally:
+            f.hdrlen = outer_hdrlen
+        return
+    printer = dispatch.ETHERTYPES.get(proto) if proto in (dispatch.ETH_P_IP, dispatch.ETH_P_IPV6, 0x8847) else None
+    if printer is None:
+        out.append("gre-proto-0x%x" % proto)
+        return
+    printer(f, out, d, p, left, end)
+
+
+def _source_route(out, d, p, left, end, af, sreoff, srelen):
+    """gre_sre_print: one source route entry (IP addresses or AS numbers, the next one starred)."""
+    if af == 0x0800:
+        out.append(", (rtaf=ip")
+        step = 4
+    elif af == 0xFFFE:
+        out.append(", (rtaf=asn")
+        step = 2
+    else:
+        out.append(", (rtaf=0x%x)" % af)
+        return
+    if sreoff & (step - 1):
+        out.append(", badoffset=%u)" % sreoff)
+        return
+    if srelen & (step - 1):
+        out.append(", badlength=%u)" % srelen)
+        return
+    if sreoff >= srelen:
+        out.append(", badoff/len=%u/%u)" % (sreoff, srelen))
+        return
+    at = 0
+    while at < srelen:
+        if p + at + step > end or left - at < step:
+            out.append(")")
+            raise _Short
+        star = "*" if at == sreoff else ""
+        if step == 4:
+            out.append(" %s%s" % (star, ip4(d[p + at:p + at + 4])))
+        else:
+            out.append(" %s%x" % (star, _U16.unpack_from(d, p + at)[0]))
+        at += step
+    out.append(")")
+
+
+def _v1(f, out, d, p, length, end, flags):
+    left = length - 2
+    p += 2
+    if f.vflag:
+        out.append(", Flags [%s]" % _flags(flags))
+    try:
+        proto = _take(d, p, 2, left, end)
+        p += 2
+        left -= 2
+        if flags & _KP:
+            out.append(", call %u" % (_take(d, p, 4, left, end) & 0xFFFF))
+            p += 4
+            left -= 4
+        if flags & _SP:
+            out.append(", seq %u" % _take(d, p, 4, left, end))
+            p += 4
+            left -= 4
+        if flags & _AP:
+            out.append(", ack %u" % _take(d, p, 4, left, end))
+            p += 4
+            left -= 4
+    except _Short:
+        out.append(_SOFT_CUT)
+        return
+    if not flags & _SP:
+        out.append(", no-payload")
+    if f.eflag:
+        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
+    out.append(", length %u" % length)
+    if not flags & _SP:
+        return
+    out.append("\n\t" if f.vflag else ": ")
+    out.append("gre-proto-0x%x" % proto)  # (PPP, 0x880b, tcpdump decodes: netlab does not yet)
+
+
+dispatch.ip_proto(47, gre_print)
