@@ -15,6 +15,11 @@ Signatures, by table:
 - TCP_PORTS[port](f, out, d, q, length, end): the payload of a TCP segment.
 - UDP_PORTS[port](f, out, d, q, length, end, ulen, fragmented): the payload of a
   UDP datagram; True if it printed the line's end (else the plain UDP text follows).
+- LLC["802.2"](f, out, d, p, length, end, src, dst): the LLC header after an 802.3
+  length field (fmt_llc); the header's length, or None for a frame it leaves to the
+  link printer.
+- LLC_SAPS[sap](f, out, d, p, length, end): the payload of an LLC UI frame whose
+  DSAP and SSAP are both sap.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ IP4_PROTOS: dict[int, Callable] = {}
 IP6_PROTOS: dict[int, Callable] = {}
 TCP_PORTS: dict[int, Callable] = {}
 UDP_PORTS: dict[int, Callable] = {}
+LLC: dict[str, Callable] = {}
+LLC_SAPS: dict[int, Callable] = {}
 
 
 def ip_proto(proto: int, printer: Callable, v4: bool = True, v6: bool = True) -> None:

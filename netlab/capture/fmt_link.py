@@ -72,7 +72,8 @@ def ether(f, out, d, length):
             f.hdrlen = caplen
             raise SOFT_TRUNC["vlan"]
         out.append(_type_text(f, etype))
-        out.append(", length %u: " % length)
+        # an 802.3 frame's length is its length field's, if that is the smaller
+        out.append(", length %u: " % (length if etype > 1500 else min(etype, length - 14)))
     p = 14
     while etype in VLAN_TYPES:
         if caplen < p + 4:
@@ -85,11 +86,13 @@ def ether(f, out, d, length):
         if eflag:
             out.append(_vlan_text(tci))
         p += 4
-    if eflag and p > 14 and etype > 1500:
-        out.append(_type_text(f, etype) + ", ")
+    if eflag and p > 14:
+        out.append(_type_text(f, etype) + ", " if etype > 1500 else "802.3")  # (tcpdump puts no comma there)
     f.hdrlen = p
     if etype <= 1500:
-        # an 802.3 length field: LLC follows, which netlab does not decode
+        # an 802.3 length field: LLC follows (fmt_llc), or what netlab does not decode
+        if _llc(f, out, d, p, etype, length, caplen):
+            return
         if not eflag:
             out.append("%s > %s, 802.3, length %u: " % (mac(d[6:12]), mac(d[0:6]), etype))
         _default_print(f, out, d[p:])
@@ -98,6 +101,22 @@ def ether(f, out, d, length):
         if not eflag:
             out.append("%s > %s, %s, length %u: " % (mac(d[6:12]), mac(d[0:6]), _type_text(f, etype), length))
         _default_print(f, out, d[p:])
+
+
+def _llc(f, out, d, p, field, length, caplen):
+    """The LLC header and payload of an 802.3 frame, cut to the length its field gives
+    (as tcpdump cuts them); False if fmt_llc leaves the frame to the plain 802.3 text."""
+    llc = dispatch.LLC.get("802.2")
+    if llc is None:
+        return False
+    left = length - p
+    if field < left:
+        left = field
+    printed = llc(f, out, d, p, left, min(caplen, p + left), d[6:12], d[0:6])
+    if printed is None:
+        return False
+    f.hdrlen = p + printed
+    return True
 
 
 def _vlan_text(tci):
