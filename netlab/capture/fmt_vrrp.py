@@ -1,0 +1,80 @@
+"""VRRP (IP protocol 112), versions 2 and 3, as tcpdump 4.99.3's print-vrrp.c prints it.
+
+``VRRPv2, Advertisement, vrid 51, prio 100, authtype none, intvl 1s, length 20``;
+a TTL other than 255 is shown (RFC 5798 wants 255); -v adds a bad checksum and
+the virtual addresses (and version 2's simple-text password). A field past the
+capture ends the line with `` [|vrrp]``.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from netlab.capture import dispatch
+from netlab.capture.fmt_base import Truncated, ip4, ip6, printjn, pseudo4, pseudo6
+from netlab.core.inet import checksum
+
+_CUT = Truncated("vrrp")
+_U16 = struct.Struct("!H")
+_AUTH = {0: "none", 1: "simple", 2: "ah"}
+
+
+def vrrp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
+    out.append("VRRP")
+
+    def u8(i):
+        if p + i >= end:
+            raise _CUT
+        return d[p + i]
+
+    first = u8(0)
+    version, kind = first >> 4, first & 0x0F
+    out.append("v%u, %s" % (version, "Advertisement" if kind == 1 else "unknown type (%u)" % kind))
+    ttl = d[ipoff + 7] if v6 else d[ipoff + 8]
+    if ttl != 255:
+        out.append(", (ttl %u)" % ttl)
+    if version not in (2, 3) or kind != 1:
+        return
+    out.append(", vrid %u, prio %u" % (u8(1), u8(2)))
+    if version == 2:
+        auth = u8(4)
+        out.append(", authtype %s" % _AUTH.get(auth, "#%d" % auth))
+        out.append(", intvl %us, length %u" % (u8(5), length))
+    else:
+        out.append(", intvl %ucs, length %u" % ((u8(4) & 0x0F) << 8 | u8(5), length))
+    if not f.vflag:
+        return
+    naddrs = u8(3)
+    if p + length <= end:
+        if version == 2:
+            bad = checksum(d[p:p + length])
+        elif v6:
+            bad = checksum(pseudo6(d[ipoff + 8:ipoff + 24], d[ipoff + 24:ipoff + 40], 112, length) + d[p:p + length])
+        else:
+            bad = checksum(pseudo4(d[ipoff + 12:ipoff + 16], d[ipoff + 16:ipoff + 20], 112, length) + d[p:p + length])
+        if bad:
+            if p + 8 > end:
+                raise _CUT
+            out.append(", (bad vrrp cksum %x)" % _U16.unpack_from(d, p + 6)[0])
+    out.append(", addrs")
+    if naddrs > 1:
+        out.append("(%u)" % naddrs)
+    out.append(":")
+    q = p + 8
+    size = 16 if v6 else 4
+    for i in range(naddrs):
+        if q + size > end:
+            raise _CUT
+        out.append("%s%s" % (" " if i == 0 else ",", ip6(d[q:q + 16]) if v6 else ip4(d[q:q + 4])))
+        q += size
+    if version == 2 and auth == 1:
+        out.append(' auth "')
+        stop = min(q + 8, end)
+        nul = d.find(b"\x00", q, stop)
+        out.append(printjn(d[q:stop if nul < 0 else nul]))
+        if nul < 0 and stop < q + 8:
+            raise _CUT
+        out.append('"')
+
+
+dispatch.ip_proto(112, vrrp_print)
