@@ -36,13 +36,14 @@ def igmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         if length >= 12:
             _v3_query(f, out, d, p, length, end)
         else:
-            need(8)
+            need(2)  # (tcpdump reads each field as it prints it)
             if d[p + 1]:
                 out.append(" v2")
                 if d[p + 1] != 100:
                     out.append(" [max resp time %u]" % d[p + 1])
             else:
                 out.append(" v1")
+            need(8)
             if any(d[p + 4:p + 8]):
                 out.append(" [gaddr %s]" % ip4(d[p + 4:p + 8]))
             if length != 8:
@@ -99,7 +100,12 @@ def _v3_report(f, out, d, p, length, end):
 
 
 def _v3_query(f, out, d, p, length, end):
-    if p + 12 > end:
+    """print_igmpv3_query: `` v3`` first, then the maximum response time, group and sources."""
+    out.append(" v3")
+    if length < 12 or length & 3:
+        out.append(" [invalid len %u]" % length)
+        return
+    if p + 2 > end:
         raise TRUNC["igmp"]
     mrc = d[p + 1]
     mrt = mrc if mrc < 128 else ((mrc & 0x0F) | 0x10) << (((mrc & 0x70) >> 4) + 3)
@@ -110,16 +116,27 @@ def _v3_query(f, out, d, p, length, end):
         else:
             out.append(_relts(mrt // 10))
         out.append("]")
-    if any(d[p + 4:p + 8]):
-        out.append(" [gaddr %s" % ip4(d[p + 4:p + 8]))
-        nsrcs = _U16.unpack_from(d, p + 10)[0]
-        if nsrcs:
-            out.append(" {...}" if f.vflag <= 1 else " {" + "".join(
-                " " + ip4(d[p + 12 + 4 * k:p + 16 + 4 * k]) for k in range(nsrcs)) + " }")
-        out.append("]")
-    else:
-        nsrcs = _U16.unpack_from(d, p + 10)[0]
-    out.append(" v3")
+    if p + 8 > end:
+        raise TRUNC["igmp"]
+    if not any(d[p + 4:p + 8]):
+        return
+    out.append(" [gaddr %s" % ip4(d[p + 4:p + 8]))
+    if p + 12 > end:
+        raise TRUNC["igmp"]
+    nsrcs = _U16.unpack_from(d, p + 10)[0]
+    if nsrcs:
+        if length < 12 + (nsrcs << 2):
+            out.append(" [invalid number of sources]")
+        elif f.vflag > 1:
+            out.append(" {")
+            for k in range(nsrcs):
+                if p + 16 + 4 * k > end:
+                    raise TRUNC["igmp"]
+                out.append(" " + ip4(d[p + 12 + 4 * k:p + 16 + 4 * k]))
+            out.append(" }")
+        else:
+            out.append(", %u source(s)" % nsrcs)
+    out.append("]")
 
 
 def _relts(secs):

@@ -1,0 +1,98 @@
+"""IGMP queries as tcpdump 4.99.3 prints them: ``igmp query v3 [max resp time 1.0s]``.
+
+Version 3 general and group-specific queries (with and without sources, the
+maximum response time in both of its encodings, lengths that are not a multiple
+of 4 or too short for their sources), version 1 and 2 queries; every prefix of
+each too. And the queries a real Linux bridge sends as multicast querier.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import pytest
+
+from netlab.core.inet import checksum
+from tests.helpers.env import require_tool
+from tests.helpers.frames import assert_like_tcpdump, ip4, write_frames
+from tests.helpers.tcpdump import compare, prefixes, write_pcap
+
+ALL_HOSTS = bytes([224, 0, 0, 1])
+GROUP = bytes([239, 1, 2, 3])
+RA = b"\x94\x04\x00\x00"  # router alert
+
+
+def _igmp(body: bytes) -> bytes:
+    b = bytearray(body)
+    struct.pack_into("!H", b, 2, checksum(bytes(b)))
+    return bytes(b)
+
+
+def _query3(mrc=100, group=bytes(4), sources=(), qqic=125, tail=b"", nsrcs=None) -> bytes:
+    return _igmp(struct.pack("!BBH4sBBH", 0x11, mrc, 0, group, 2, qqic, len(sources) if nsrcs is None else nsrcs)
+                 + b"".join(sources) + tail)
+
+
+def _frame(body: bytes, dst=ALL_HOSTS) -> bytes:
+    return ip4(2, body, dst=dst, ttl=1, options=RA, tos=0xC0)
+
+
+SOURCES = [bytes([10, 77, 0, 5]), bytes([10, 77, 0, 6])]
+FRAMES = [
+    _frame(_query3()),                                          # general query, default 10 s
+    _frame(_query3(mrc=10)),                                    # 1.0 s
+    _frame(_query3(mrc=0)),
+    _frame(_query3(mrc=127)),
+    _frame(_query3(mrc=0x8F)),                                  # exponent form, under a minute
+    _frame(_query3(mrc=0xFF)),                                  # exponent form, long
+    _frame(_query3(mrc=20, group=GROUP), dst=GROUP),            # group-specific
+    _frame(_query3(group=GROUP, sources=SOURCES), dst=GROUP),   # group-and-source-specific
+    _frame(_query3(group=GROUP, sources=SOURCES, nsrcs=5), dst=GROUP),   # more sources than bytes
+    _frame(_query3(tail=b"\x00\x00")),                          # length not a multiple of 4
+    _frame(_igmp(struct.pack("!BBH4s", 0x11, 100, 0, bytes(4)))),     # version 2, default time
+    _frame(_igmp(struct.pack("!BBH4s", 0x11, 50, 0, GROUP))),         # version 2, group
+    _frame(_igmp(struct.pack("!BBH4s", 0x11, 0, 0, bytes(4)))),       # version 1
+]
+
+
+@pytest.mark.parametrize("opts", ["", "-v", "-vv", "-q", "-x"])
+def test_igmp_query_lines(tmp_path, opts):
+    require_tool("tcpdump")
+    path = tmp_path / "igmp.pcap"
+    write_frames(path, FRAMES)
+    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+
+
+def test_igmp_query_truncated_by_snaplen(tmp_path):
+    require_tool("tcpdump")
+    whole = tmp_path / "igmp.pcap"
+    write_frames(whole, FRAMES)
+    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
+    cut = tmp_path / "cut.pcap"
+    write_pcap(cut, linktype, packets)
+    for opts in ([], ["-vv"], ["-x"]):
+        same, total, diffs = compare(cut, opts)
+        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+
+
+def test_real_bridge_querier(tmp_path):
+    """A Linux bridge as multicast querier sends IGMPv3 general queries: recorded, then compared."""
+    require_tool("tcpdump")
+    from netlab.core import netns
+
+    path = tmp_path / "querier.pcap"
+    os.chmod(tmp_path, 0o777)  # tcpdump drops root and writes as its own user
+    with netns.namespace() as ns:
+        ns.ip("link", "add", "br0", "type", "bridge", "mcast_querier", "1", "mcast_igmp_version", "3",
+              "mcast_query_interval", "100", "mcast_startup_query_interval", "100")
+        ns.ip("link", "add", "port0", "type", "veth", "peer", "name", "peer0")
+        ns.ip("link", "set", "port0", "master", "br0")
+        ns.ip("addr", "add", "10.77.0.1/24", "dev", "br0")
+        for dev in ("port0", "peer0", "br0"):
+            ns.ip("link", "set", dev, "up")
+        proc = ns.exec(["timeout", "8", "tcpdump", "-n", "-i", "peer0", "-c", "2", "-w", str(path), "igmp"],
+                       check=False, timeout=15)
+    assert path.exists() and path.stat().st_size > 24, proc.stderr
+    for opts in ("", "-v", "-vv"):
+        assert assert_like_tcpdump(path, opts) >= 2
