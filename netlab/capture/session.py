@@ -14,6 +14,9 @@ from typing import Iterator, Protocol
 from netlab.capture.reader import OfflineCapture, Packet
 
 
+_LINKTYPE_LINUX_SLL2 = 276  # its interface column is an index, named by the reading machine
+
+
 class Sink(Protocol):
     def consume(self, batch: list[Packet]) -> None: ...  # may raise SinkFull
     def finish(self) -> None: ...   # the run ended normally: print totals, tables
@@ -90,7 +93,10 @@ class FileSource(_Source):
     def banner(self) -> str:
         from netlab.capture.linktypes import linktype_name
 
-        return f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen}"
+        line = f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen}"
+        if self.linktype == _LINKTYPE_LINUX_SLL2:  # tcpdump's second line: the names are this machine's
+            line += "\nWarning: interface names might be incorrect"
+        return line
 
     def request_stop(self) -> None:
         self._stop = True
