@@ -165,6 +165,10 @@ def _ip_options(out, d, p, length, end):
                     if ptr > i:
                         out.append(",")
                     i += 4
+        elif code == 68:
+            if _ip_timestamp(out, d, p, olen, end):
+                out.append(" [truncated-option]")
+                return True
         elif code == 148:
             if olen < 4:
                 out.append(" [bad length %u]" % olen)
@@ -174,6 +178,37 @@ def _ip_options(out, d, p, length, end):
                     out.append(" value %u" % v)
         p += olen
         length -= olen
+
+
+def _ip_timestamp(out, d, p, olen, end):
+    """tcpdump's ip_printts: the timestamp option's body; True if the capture ended in it."""
+    if olen < 4:
+        out.append("[bad length %u]" % olen)
+        return
+    out.append(" TS{")
+    flags = d[p + 3]
+    hoplen = 4 if flags & 0xF == 0 else 8
+    if (olen - 4) & (hoplen - 1):
+        out.append("[bad length %u]" % olen)
+    ptr = d[p + 2] - 1
+    at = 0
+    if ptr < 4 or ((ptr - 4) & (hoplen - 1)) or ptr > olen + 1:
+        out.append("[bad ptr %u]" % d[p + 2])
+    kind = {0: "TSONLY", 1: "TS+ADDR", 3: "PRESPEC"}.get(flags & 0xF)
+    if kind is None:
+        out.append("[bad ts type %u]" % (flags & 0xF))
+    else:
+        out.append(kind)
+        at = 4
+        while at < olen:
+            if p + at + hoplen > end:  # (an entry the length cuts is read on past the option)
+                return True
+            stamp = _U32.unpack_from(d, p + at + hoplen - 4)[0]
+            where = ip4(d[p + at:p + at + 4]) if hoplen == 8 else ""
+            out.append("%s%u@%s" % (" ^ " if ptr == at else " ", stamp, where))
+            at += hoplen
+    out.append(" ^ " if ptr == at else "")
+    out.append(" [%u hops not recorded]} " % (flags >> 4) if flags >> 4 else "}")
 
 
 _EXT_NAMES = {0: "hbhopt", 60: "dstopt", 43: "rt6", 44: "frag6"}
