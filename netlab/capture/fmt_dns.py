@@ -66,6 +66,15 @@ def _name(d, p, base, end):
     return (".".join(labels) + ".") if labels else ".", after
 
 
+def fqdn(d, p, base, end):
+    """tcpdump's fqdn_print for other printers (NDP's DNSSL): (name text, index after it),
+    or None where the name is cut or bad; ``base``: where compression offsets count from."""
+    try:
+        return _name(d, p, base, end)
+    except _Trunc:
+        return None
+
+
 _EDNS_OPTS = {1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "ECS", 9: "EXPIRE",
               10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG", 15: "EDE",
               16: "CLIENT-TAG", 17: "SERVER-TAG"}

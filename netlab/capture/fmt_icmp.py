@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import dispatch
+from netlab.capture import dispatch, fmt_dns
 from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, pseudo6, shouldbe
 from netlab.capture.hexdump import hex_lines
 from netlab.core.inet import checksum
@@ -286,7 +286,7 @@ def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
             _mld(out, d, p, end, f)
         elif typ == 133:
             if f.vflag:
-                _nd_opts(out, d, p + 8, length - 8, end, f)
+                _nd_opts(out, d, p + 8, length - 8, end, f, p)
         elif typ == 134:
             if f.vflag:
                 _need(p + 16, end)
@@ -297,12 +297,12 @@ def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
                 pref = {0: "medium", 1: "high", 2: "rsv", 3: "low"}[(fl >> 3) & 3]
                 out.append("\n\thop limit %u, Flags [%s], pref %s, router lifetime %us, reachable time %ums, "
                            "retrans timer %ums" % (hop, ", ".join(names) if names else "none", pref, life, reach, retrans))
-                _nd_opts(out, d, p + 16, length - 16, end, f)
+                _nd_opts(out, d, p + 16, length - 16, end, f, p)
         elif typ == 135:
             _need(p + 24, end)
             out.append(", who has " + ip6(d[p + 8:p + 24]))
             if f.vflag:
-                _nd_opts(out, d, p + 24, length - 24, end, f)
+                _nd_opts(out, d, p + 24, length - 24, end, f, p)
         elif typ == 136:
             _need(p + 24, end)
             out.append(", tgt is " + ip6(d[p + 8:p + 24]))
@@ -311,12 +311,12 @@ def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
                 names = [n for b, n in ((0x80000000, "router"), (0x40000000, "solicited"),
                                         (0x20000000, "override")) if fl & b]
                 out.append(", Flags [%s]" % (", ".join(names) if names else "none"))
-                _nd_opts(out, d, p + 24, length - 24, end, f)
+                _nd_opts(out, d, p + 24, length - 24, end, f, p)
         elif typ == 137:
             _need(p + 40, end)
             out.append(", %s to %s" % (ip6(d[p + 24:p + 40]), ip6(d[p + 8:p + 24])))
             if f.vflag:
-                _nd_opts(out, d, p + 40, length - 40, end, f)
+                _nd_opts(out, d, p + 40, length - 40, end, f, p)
         elif typ == 143:
             _mldv2_report(out, d, p, length, end, f)
         elif typ in (139, 140):
@@ -449,8 +449,9 @@ def _mldv2_query(out, d, p, length, end, f):
     out.append("]")
 
 
-def _nd_opts(out, d, p, resid, end, f):
-    """tcpdump's icmp6_opt_print (-v): one "\n\t  name option (n), length ..." line per option."""
+def _nd_opts(out, d, p, resid, end, f, icmp):
+    """tcpdump's icmp6_opt_print (-v): one "\n\t  name option (n), length ..." line per option
+    (icmp: where the ICMPv6 message starts, which DNSSL's compressed names count from)."""
     while p < end:
         if p + 2 > end:
             raise SOFT_TRUNC["icmp6"]
@@ -476,6 +477,26 @@ def _nd_opts(out, d, p, resid, end, f):
             out.append(" lifetime %us," % _U32.unpack_from(d, p + 4)[0])
             for a in range(p + 8, p + olen * 8, 16):
                 out.append(" addr: %s" % ip6(d[a:a + 16]))
+        elif typ == 7:
+            out.append(" %ums" % _U32.unpack_from(d, p + 4)[0])
+        elif typ == 8:
+            out.append(" preference %u, lifetime %u" % (_U16.unpack_from(d, p + 4)[0], _U16.unpack_from(d, p + 6)[0]))
+        elif typ == 31:
+            out.append(" lifetime %us, domain(s):" % _U32.unpack_from(d, p + 4)[0])
+            q = p + 8
+            while q < p + olen * 8 and d[q]:
+                out.append(" ")
+                named = fmt_dns.fqdn(d, q, icmp, end)
+                if named is None:
+                    raise SOFT_TRUNC["icmp6"]
+                out.append(named[0])
+                q = named[1]
+        elif typ == 24:
+            if olen not in (1, 2, 3):
+                raise SOFT_TRUNC["icmp6"]
+            prefix = d[p + 8:p + 8 + (olen - 1) * 8].ljust(16, b"\x00")
+            out.append(" %s/%u, pref=%s, lifetime=%s" % (ip6(prefix), d[p + 2], _RTPREF[(d[p + 3] & 0x18) >> 3],
+                                                         _lifetime(_U32.unpack_from(d, p + 4)[0])))
         elif name is None and f.vflag <= 1:
             out.append(_unknown_data(d, p + 2, p + olen * 8, "\n\t  "))
             return
@@ -487,6 +508,9 @@ def _nd_opts(out, d, p, resid, end, f):
 
 def _lladdr(b):
     return ":".join("%02x" % c for c in b[:6]) if len(b) >= 6 else ":".join("%02x" % c for c in b)
+
+
+_RTPREF = ("medium", "high", "rsv", "low")  # a route's preference (RFC 4191)
 
 
 def _lifetime(v):
