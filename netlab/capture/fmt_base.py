@@ -131,3 +131,65 @@ def hex_print(ident: str, b: bytes) -> str:
     for off in range(0, len(b), 16):
         lines.append("%s0x%04x: %s" % (ident, off, "".join(" " + b[i:i + 2].hex() for i in range(off, min(off + 16, len(b)), 2))))
     return "".join(lines)
+
+
+def final_dst4(d: bytes, ipoff: int, end: int) -> bytes:
+    """tcpdump's ip_finddst: the destination a TCP/UDP checksum covers, the last hop of a
+    loose or strict source route option if there is one, else the header's."""
+    dst = d[ipoff + 16:ipoff + 20]
+    p = ipoff + 20
+    left = (d[ipoff] & 15) * 4 - 20
+    while left > 0:
+        if p >= end:
+            break
+        code = d[p]
+        if code == 0:
+            break
+        if code == 1:
+            olen = 1
+        else:
+            if p + 1 >= end:
+                break
+            olen = d[p + 1]
+            if olen < 2:
+                break
+        if left < olen or p + olen > end:
+            break
+        if code in (131, 137) and olen >= 7:
+            return d[p + olen - 4:p + olen]
+        p += olen
+        left -= olen
+    return dst
+
+
+def final_dst6(d: bytes, ipoff: int, end: int) -> bytes:
+    """tcpdump's ip6_finddst: the destination the pseudo header of an upper-layer checksum
+    holds, the last address of a type 0/2 routing header or a segment routing header's
+    first segment if there is one, else the header's."""
+    dst = d[ipoff + 24:ipoff + 40]
+    nh = d[ipoff + 6]
+    p, advance = ipoff, 40
+    while p < end:
+        p += advance
+        if nh in (0, 60, 62, 135):  # hop-by-hop, destination options, mobility
+            if p + 2 > end:
+                break
+            advance, nh = (d[p + 1] + 1) << 3, d[p]
+        elif nh == 44:  # fragment
+            if p >= end:
+                break
+            advance, nh = 8, d[p]
+        elif nh == 43:  # routing: only one counts
+            if p + 4 > end or d[p + 1] % 2:
+                break
+            if d[p + 2] in (0, 2):
+                for a in range(p + 8, p + 8 + (d[p + 1] // 2) * 16, 16):
+                    if a + 16 > end:
+                        break
+                    dst = d[a:a + 16]
+            elif d[p + 2] == 4 and p + 24 <= end:
+                dst = d[p + 8:p + 24]
+            break
+        else:
+            break
+    return dst

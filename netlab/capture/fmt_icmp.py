@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch, fmt_dns
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, pseudo6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, final_dst6, ip4, ip6, pseudo6, shouldbe
 from netlab.capture.hexdump import hex_lines
 from netlab.core.inet import checksum
 
@@ -217,7 +217,8 @@ def icmp6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         raise T_ICMP6
     typ = d[p]
     if f.vflag and not fragmented and p + length <= end:
-        ph = pseudo6(d[ipoff + 8:ipoff + 24], d[ipoff + 24:ipoff + 40], 58, length)
+        dst = d[ipoff + 24:ipoff + 40] if p == ipoff + 40 else final_dst6(d, ipoff, p)
+        ph = pseudo6(d[ipoff + 8:ipoff + 24], dst, 58, length)
         r = checksum(ph + d[p:p + length])
         field = _U16.unpack_from(d, p + 2)[0] if p + 4 <= end else 0
         if r:

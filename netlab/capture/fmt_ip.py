@@ -276,6 +276,8 @@ def ip6_print(f, out, d, off, length, end):
             fragmented = 1
         elif nh == 43:
             adv = _rt6(f, out, d, p, end)
+            if adv is None:
+                return
             nh = d[p]
         else:
             demux(f, out, d, p, remaining, end, off, True, nh, fragmented)
@@ -329,35 +331,51 @@ def _ip6_opt_print(out, d, p, stop):
 
 
 def _rt6(f, out, d, p, end):
-    """The routing header as tcpdump 4.99.3 prints it: ``RT6 (len=2, type=0 [Deprecated], ...)``."""
+    """The routing header as tcpdump 4.99.3's rt6_print prints it: ``RT6 (len=2, type=0
+    [Deprecated], segleft=1, [0]fd77::1) ``, segment routing's (type 4) last entry, flags,
+    tag and segments; its length, or None for one tcpdump calls invalid (the line ends)."""
     if p >= end:
         raise SOFT_TRUNC["ip6"]
     out.append("RT6")
-    if p + 2 > end:
-        raise TRUNC["rt6"]
-    hl = d[p + 1]
+
+    def u8(i):
+        if p + i >= end:
+            raise TRUNC["rt6"]
+        return d[p + i]
+
+    hl = u8(1)
     out.append(" (len=%u" % hl)
-    if p + 3 > end:
-        raise TRUNC["rt6"]
-    typ = d[p + 2]
+    typ = u8(2)
     out.append(", type=%u" % typ)
     if typ == 0:
         out.append(" [Deprecated]")
-    if p + 4 > end:
-        raise TRUNC["rt6"]
-    out.append(", segleft=%u" % d[p + 3])
+    out.append(", segleft=%u" % u8(3))
     if typ in (0, 2):
         if p + 8 > end:
             raise TRUNC["rt6"]
-        if f.vflag:
-            out.append(", rsv=0x%0x" % _U32.unpack_from(d, p + 4)[0])
-        count = hl // 2
-        q = p + 8
-        for i in range(count):
-            if q + 16 > end:
-                raise TRUNC["rt6"]
-            out.append(", [%u]%s" % (i, ip6(d[q:q + 16])) if typ == 0 else ", addr=%s" % ip6(d[q:q + 16]))
-            q += 16
+        reserved = _U32.unpack_from(d, p + 4)[0]
+        if reserved or f.vflag:
+            out.append(", rsv=0x%0x" % reserved)
+    elif typ == 4:
+        out.append(", last-entry=%u" % u8(4))
+        flags = u8(5)
+        if flags or f.vflag:
+            out.append(", flags=0x%0x" % flags)
+        if p + 8 > end:
+            raise TRUNC["rt6"]
+        out.append(", tag=%x" % _U16.unpack_from(d, p + 6)[0])
+    else:
+        out.append(" (unknown type) (invalid)")
+        return None
+    if hl % 2:
+        out.append(" (invalid length %u) (invalid)" % hl)
+        return None
+    q = p + 8
+    for i in range(hl // 2):
+        if q + 16 > end:
+            raise TRUNC["rt6"]
+        out.append(", [%u]%s" % (i, ip6(d[q:q + 16])))
+        q += 16
     out.append(") ")
     return (hl + 1) << 3
 

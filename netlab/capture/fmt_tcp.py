@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, printjn, pseudo4, pseudo6, shouldbe
+from netlab.capture.fmt_base import (SOFT_TRUNC, TRUNC, final_dst4, final_dst6, ip4, ip6, printjn, pseudo4, pseudo6,
+                                     shouldbe)
 from netlab.core.inet import checksum
 
 _TCP = struct.Struct("!HHIIBBHHH")
@@ -59,10 +60,13 @@ def _addrs(d, ipoff, v6, direct):
 
 def _l4_cksum(d, ipoff, v6, p, length, proto):
     seg = d[p:p + length]
+    # the pseudo header holds the final destination (a routing header's or option's last hop)
     if v6:
-        ph = pseudo6(d[ipoff + 8:ipoff + 24], d[ipoff + 24:ipoff + 40], proto, length)
+        dst = d[ipoff + 24:ipoff + 40] if p == ipoff + 40 else final_dst6(d, ipoff, p)
+        ph = pseudo6(d[ipoff + 8:ipoff + 24], dst, proto, length)
     else:
-        ph = pseudo4(d[ipoff + 12:ipoff + 16], d[ipoff + 16:ipoff + 20], proto, length)
+        dst = d[ipoff + 16:ipoff + 20] if p == ipoff + 20 else final_dst4(d, ipoff, p)
+        ph = pseudo4(d[ipoff + 12:ipoff + 16], dst, proto, length)
     return checksum(ph + seg)
 
 

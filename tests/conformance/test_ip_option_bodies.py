@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, B4, assert_like_tcpdump, icmp, ip4, write_frames
+from tests.helpers.frames import A4, B4, assert_like_tcpdump, icmp, ip4, udp, write_frames
 from tests.helpers.tcpdump import compare, prefixes, write_pcap
 
 ECHO = icmp(8, 0, struct.pack("!HH", 0x77, 1) + b"x" * 16)
@@ -50,7 +50,11 @@ OPTIONS = [
     _rr(137, [B4], ptr=5),                                             # strict source route
 ]
 
-FRAMES = [ip4(1, ECHO, options=_pad(opt)) for opt in OPTIONS]
+FRAMES = [ip4(1, ECHO, options=_pad(opt)) for opt in OPTIONS] + [
+    # a UDP checksum covers the source route's last hop, not the header's destination
+    ip4(17, udp(40000, 9, b"hello"), options=_pad(b"\x01" + _rr(131, [B4, A4], ptr=4))),
+    ip4(17, udp(40000, 9, b"hello"), options=_pad(_rr(137, [B4]))),
+]
 
 
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-x -v"])
