@@ -29,7 +29,7 @@ from itertools import starmap
 # The printer modules, imported once: importing them fills the dispatch tables.
 from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_misc, fmt_tcp  # noqa: F401
 from netlab.capture import fmt_ntp, fmt_resp  # noqa: F401
-from netlab.capture import fmt_bootp, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf, fmt_pppoe, fmt_rip, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
+from netlab.capture import fmt_bootp, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf, fmt_pppoe, fmt_rip, fmt_rx, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
 from netlab.capture.options import FormatOptions
