@@ -8,7 +8,7 @@ Two paths print a packet. fastpath handles the shapes most traffic has
 (Ethernet/cooked/raw IPv4 or IPv6, plain TCP or UDP) with two unpacks and one %
 format. Everything else goes through the general printers: fmt_link (the link
 layers), then fmt_ip (IPv4, IPv6 and extension headers), fmt_tcp (TCP, UDP),
-fmt_icmp, fmt_arp, fmt_misc (IGMP, DHCPv6, syslog), fmt_bootp (DHCP), fmt_ntp,
+fmt_icmp, fmt_arp, fmt_misc (IGMP, syslog), fmt_bootp (DHCP), fmt_ntp,
 fmt_dns, fmt_app, fmt_resp and the printers of issue 16 (see the imports). They
 append fragments to a list as tcpdump prints them, so a packet cut short keeps
 what was printed and ends with tcpdump's ``[|proto]`` marker. One printer hands
@@ -29,7 +29,8 @@ from itertools import starmap
 # The printer modules, imported once: importing them fills the dispatch tables.
 from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_misc, fmt_tcp  # noqa: F401
 from netlab.capture import fmt_ntp, fmt_resp  # noqa: F401
-from netlab.capture import fmt_bootp, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf, fmt_pppoe, fmt_rip, fmt_rx, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
+from netlab.capture import fmt_bootp, fmt_dhcp6, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf  # noqa: F401
+from netlab.capture import fmt_pppoe, fmt_rip, fmt_rx, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
 from netlab.capture.options import FormatOptions

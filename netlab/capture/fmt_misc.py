@@ -1,9 +1,6 @@
-"""Small protocols tcpdump names on its default line: IGMP, DHCPv6, syslog.
+"""Small protocols tcpdump names on its default line: IGMP and syslog, at every verbosity.
 
-IGMP's -v group records and syslog's -v/-vv message lines are here; DHCPv6
-only on its non-verbose line (with -v tcpdump prints much more of it, which
-netlab does not reproduce: it gets the plain UDP line). NTP and BOOTP/DHCP
-have modules of their own, fmt_ntp and fmt_bootp.
+NTP, BOOTP/DHCP and DHCPv6 have modules of their own (fmt_ntp, fmt_bootp, fmt_dhcp6).
 """
 
 from __future__ import annotations
@@ -148,21 +145,6 @@ def _relts(secs):
     return "".join(parts) or "0s"
 
 
-_DHCP6_TYPES = {1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply",
-                8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
-                14: "leasequery", 15: "leasequery-reply"}
-
-
-def dhcp6_print(f, out, d, q, length, end, ulen, fragmented):
-    if f.vflag:
-        return False
-    out.append("dhcp6")
-    if q + 4 > end:  # (tcpdump checks the type and transaction id itself)
-        raise Truncated("dhcp6", whole=False)
-    out.append(" " + _DHCP6_TYPES.get(d[q], "msgtype-%u" % d[q]))
-    return True
-
-
 _FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
                "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2", "local3", "local4",
                "local5", "local6", "local7"]
@@ -207,5 +189,4 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
 
 
 dispatch.ip_proto(2, igmp_print, v6=False)
-dispatch.ports(dispatch.UDP_PORTS, dhcp6_print, 546, 547)
 dispatch.ports(dispatch.UDP_PORTS, syslog_print, 514)
