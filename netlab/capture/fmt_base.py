@@ -129,7 +129,8 @@ def hex_print(ident: str, b: bytes) -> str:
     """tcpdump's hex_print (print_unknown_data): ``<ident>0x0000:  4500 0054 ...``, 16 bytes a line."""
     lines = []
     for off in range(0, len(b), 16):
-        lines.append("%s0x%04x: %s" % (ident, off, "".join(" " + b[i:i + 2].hex() for i in range(off, min(off + 16, len(b)), 2))))
+        words = "".join(" " + b[i:i + 2].hex() for i in range(off, min(off + 16, len(b)), 2))
+        lines.append("%s0x%04x: %s" % (ident, off, words))
     return "".join(lines)
 
 

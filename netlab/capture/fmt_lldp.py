@@ -357,7 +357,8 @@ def _ieee8023(out, d, q, size):
         if size >= 9:
             auto, pmd, mau = d[q + 4], _U16.unpack_from(d, q + 5)[0], _U16.unpack_from(d, q + 7)[0]
             out.append("\n\t    autonegotiation [%s] (0x%02x)" % (_bits(LLDP_8023_AUTONEGOTIATION, auto, "none"), auto))
-            out.append("\n\t    PMD autoneg capability [%s] (0x%04x)" % (_bits(LLDP_PMD_CAPABILITY, pmd, "unknown"), pmd))
+            out.append("\n\t    PMD autoneg capability [%s] (0x%04x)" % (
+                _bits(LLDP_PMD_CAPABILITY, pmd, "unknown"), pmd))
             out.append("\n\t    MAU type %s (0x%04x)" % (LLDP_MAU_TYPES.get(mau, "unknown"), mau))
     elif subtype == 2:
         if size >= 7:

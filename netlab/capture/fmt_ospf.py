@@ -296,7 +296,8 @@ def _lls(out, r, p, length, kind):
     stop = p + length
     while at < stop:
         kind = r.u16(at)
-        out.append("\n\t    %s (%u)" % ({1: "Extended Options", 2: "MD5 Authentication"}.get(kind, "Unknown TLV"), kind))
+        name = {1: "Extended Options", 2: "MD5 Authentication"}.get(kind, "Unknown TLV")
+        out.append("\n\t    %s (%u)" % (name, kind))
         size = r.u16(at + 2)
         out.append(", length: %u" % size)
         at += 4

@@ -93,7 +93,8 @@ class FileSource(_Source):
     def banner(self) -> str:
         from netlab.capture.linktypes import linktype_name
 
-        line = f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, snapshot length {self.snaplen}"
+        line = (f"reading from file {self.path}, link-type {linktype_name(self.linktype)}, "
+                f"snapshot length {self.snaplen}")
         if self.linktype == _LINKTYPE_LINUX_SLL2:  # tcpdump's second line: the names are this machine's
             line += "\nWarning: interface names might be incorrect"
         return line
