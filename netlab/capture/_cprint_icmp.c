@@ -372,6 +372,8 @@ static int nd_opts(cp_ctx *f, cp_out *out, const u8 *d, size_t p, long resid, si
                 cp_put(out, " addr: ", 7);
                 cp_ip6(out, d + a);
             }
+        } else if (typ == 7 || typ == 8 || typ == 24 || typ == 31) {
+            return CP_PUNT;  /* advertisement interval, home agent, route information, DNSSL: fmt_icmp's */
         } else if (!name && f->vflag <= 1) {
             unknown_data(out, d, p + 2, stop, "\n\t  ");
             return CP_OK;
