@@ -62,7 +62,9 @@ def _port_tables() -> tuple[bytes, bytes]:
     no twin (the C printer hands such packets to the Python printers)."""
     udp_twins = {fmt_app._dns_udp: _cprint.APP_DNS, fmt_app._mdns_udp: _cprint.APP_MDNS,
                  fmt_ntp.ntp_print: _cprint.APP_NTP, fmt_misc.syslog_print: _cprint.APP_SYSLOG}
-    tcp_twins: dict = {}
+    tcp_twins = {fmt_app._http: _cprint.TAPP_HTTP, fmt_app._ssh: _cprint.TAPP_SSH, fmt_resp.resp_print: _cprint.TAPP_RESP,
+                 fmt_app._ftp: _cprint.TAPP_FTP, fmt_app._rtsp: _cprint.TAPP_RTSP, fmt_app._smtp: _cprint.TAPP_SMTP,
+                 fmt_app._whois: _cprint.TAPP_WHOIS}
     udp = bytearray(65536)
     for port, printer in dispatch.UDP_PORTS.items():
         udp[port] = udp_twins.get(printer, _cprint.APP_PYTHON)

@@ -1,0 +1,142 @@
+"""The C twins of the application printers print what the Python printers print.
+
+test_cprint_twin.py compares C and Python on the conformance captures and the busy
+mix; those hold few of the branches of the application printers (HTTP responses,
+non-HTTP bytes on port 80, lines cut by the capture, RESP errors and arrays, SSH
+banners without their line end...). The frames here are built to walk them: each
+is compared whole, then cut after every byte (what a small -s leaves), at the
+option sets the C printer serves. A last test checks that the C printer prints
+these lines itself (does not hand them all to the Python printers) and what a
+user sees in them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from netlab.capture import decode
+from netlab.capture.decode import Formatter
+from tests.conformance.test_resp_ntp import RESP_FRAMES, _tcp
+from tests.helpers.tcpdump import options_from
+
+pytestmark = pytest.mark.skipif(decode._cprint is None, reason="netlab.capture._cprint is not built")
+
+HTTP_PAYLOADS = [
+    b"GET /index.html?id=7 HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n\x00\x01binary\xff",   # a body that is not text
+    b"HTTP/1.1 404 Not Found\r\n",
+    b"HTTP/1.0 20 OK\r\n", b"HTTP/1.1 099 x\r\n", b"HTTP/1.1 2x0 x\r\n",   # not a status code
+    b"get / HTTP/1.0\r\n",                                                  # a command in lower case
+    b"POST  /form   HTTP/1.1\r\nContent-Length: 0\r\n\r\n",                 # runs of blanks
+    b"GET\t/ x\r\n", b"   GET /\r\n", b"\r\nGET /\r\n",                      # blanks before a token
+    b"GET", b"GET /", b"GET /\r", b"GET /\rX\r\n", b"GET /\n",              # line ends, or none
+    b"GET / HTTP/1.1\nHost: a\n\n",                                         # LF alone
+    b"GET /a\tb HTTP/1.1\r\n",                                              # a tab inside the line
+    b"GET / HTTP/1.1\r\nX: b\x01c\r\nY: d\r\n",                             # a control byte in a later line
+    b"GET /caf\xc3\xa9 HTTP/1.1\r\n", b"\xc7ET / HTTP/1.1\r\n",             # bytes past ASCII
+    b"G" * 127 + b" 200 x\r\n", b"G" * 128 + b" 200 x\r\n", b"G" * 129 + b" 200 x\r\n",   # long tokens
+    b"HTTP/1.1 " + b"2" * 200 + b"\r\n",
+    b"GET / HTTP/1.1\r\n" * 40,                                             # many lines
+    b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + bytes(40),            # TLS on port 80
+    bytes(range(256)),
+]
+
+SSH_PAYLOADS = [
+    b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", b"SSH-2.0-dropbear\n", b"SSH-1.99-x\r\nmore\r\n",
+    b"SSH-2.0-x", b"SSH-2.0-x\r", b"SSH-2.0-x\rY", b"SSH-2.0-a\tb\r\n", b"SSH-2.0-\x01\r\n", b"SSH-\r\n",
+    b"SSH", b"SSX-2.0-x\r\n", b"\x00\x00\x01\x0c\x0a\x14" + bytes(30),
+]
+
+TEXT_PAYLOADS = {  # the other text protocols, by port
+    21: [b"USER anonymous\r\n", b"220 (vsFTPd 3.0.5)\r\n", b"RETR file\r", b"\x01\x02"],
+    25: [b"MAIL FROM:<a@example.com>\r\n", b"250 2.1.0 Ok\r\n", b"DATA\r\nSubject: x\r\n"],
+    43: [b"example.com\r\n", b"% whois data\nline two\n"],
+    554: [b"OPTIONS rtsp://cam/1 RTSP/1.0\r\nCSeq: 1\r\n\r\n", b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n",
+          b"FOO bar\r\n", b"play rtsp://cam/1 RTSP/1.0\r\n"],
+    8554: [b"TEARDOWN rtsp://cam/1 RTSP/1.0\r\n", b"RTSP/1.0 454 Session Not Found\r\n"],
+}
+
+
+def _frames():
+    frames = []
+    for payload in HTTP_PAYLOADS:
+        frames += [_tcp(40000, 80, payload), _tcp(80, 40000, payload), _tcp(40000, 8080, payload, v6=True)]
+    for payload in SSH_PAYLOADS:
+        frames += [_tcp(22, 40000, payload), _tcp(40000, 22, payload, v6=True)]
+    for port, payloads in TEXT_PAYLOADS.items():
+        frames += [_tcp(40000, port, payload) for payload in payloads]
+    return frames + [
+        _tcp(80, 8080, b"GET / HTTP/1.1\r\n"),                  # both ports HTTP
+        _tcp(21, 25, b"220 ready\r\n"),                         # FTP and SMTP: tcpdump asks SMTP first
+        _tcp(40000, 80, b"GET / HTTP/1.1\r\n", flags=0x14),     # RST with data: -v prints the RST data
+        _tcp(40000, 80, b"GET / HTTP/1.1\r\n", flags=0x38),     # URG
+    ] + RESP_FRAMES + [
+        _tcp(6379, 40000, b"-ERR wrong type\r\n+OK\r\n:12\r\n"),
+        _tcp(6379, 40000, b"*2\r\n$1\r\na\r\n$-1\r\n*0\r\n"),
+        _tcp(40000, 6379, b"$2147483646\r\nx\r\n"),
+        _tcp(40000, 6379, b"*2147483647\r\n:1\r\n"),            # an array that promises more than it has
+        _tcp(40000, 6379, b"$5\r\nab\r\n\r\n\r\n"),
+    ]
+
+
+FRAMES = _frames()
+OPTION_SETS = ["", "-v", "-vv", "-q", "-e", "-x", "-X -vv", "-A", "-e -v"]
+
+
+def _packets(frames, cut=False):
+    """The frames as capture records (one microsecond apart); cut: every prefix of each, the wire length whole."""
+    out = []
+    for frame in frames:
+        for caplen in range(1, len(frame) + 1) if cut else (len(frame),):
+            out.append((1700000000, len(out) % 1000000, caplen, len(frame), frame[:caplen]))
+    return out
+
+
+def _assert_twins(packets, opts):
+    c_fmt = Formatter(1, options_from(opts.split()))
+    py_fmt = Formatter(1, options_from(opts.split()), fast=False, compiled=False)
+    assert c_fmt._compiled_printer() is not None
+    for i, p in enumerate(packets):
+        c, py = c_fmt.format(*p), py_fmt.format(*p)
+        assert c == py, f"packet {i} ({p[2]} of {p[3]} bytes) with {opts!r}: {p[4][54:]!r}"
+
+
+@pytest.mark.parametrize("opts", OPTION_SETS, ids=lambda o: o or "default")
+def test_application_payloads(opts):
+    _assert_twins(_packets(FRAMES), opts)
+
+
+@pytest.mark.parametrize("opts", ["", "-v", "-x"], ids=lambda o: o or "default")
+def test_application_payloads_cut_by_the_capture(opts):
+    _assert_twins(_packets(FRAMES, cut=True), opts)
+
+
+def _c_line(frame, opts=""):
+    """The C printer's text for one frame (a fresh conversation), or None if it hands it back."""
+    printer = Formatter(1, options_from(opts.split()))._compiled_printer()
+    return printer.line(frame, len(frame), "", -1)
+
+
+@pytest.mark.parametrize("frame,opts,tail", [
+    (_tcp(80, 40000, HTTP_PAYLOADS[1]), "", ", length 67: HTTP: HTTP/1.1 200 OK"),
+    (_tcp(40000, 80, HTTP_PAYLOADS[0]), "-v", ", length 69: HTTP, length: 69\n\tGET /index.html?id=7 HTTP/1.1"
+                                              "\n\tHost: www.example.com\n\tAccept: */*\n\t"),
+    (_tcp(40000, 80, HTTP_PAYLOADS[4]), "", ", length 16: HTTP"),
+    (_tcp(40000, 80, b"GET /"), "", ", length 5: HTTP: GET / [|http]"),
+    (_tcp(40000, 8080, bytes(range(256))), "", ", length 256: HTTP"),
+    (_tcp(22, 40000, SSH_PAYLOADS[0]), "", ": SSH: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"),
+    (_tcp(22, 40000, SSH_PAYLOADS[-1]), "", ", length 36"),
+    (_tcp(40000, 21, b"USER anonymous\r\n"), "", ": FTP: USER anonymous"),
+    (_tcp(40000, 25, b"MAIL FROM:<a@example.com>\r\n"), "", ": SMTP: MAIL FROM:<a@example.com>"),
+    (_tcp(40000, 554, b"RTSP/1.0 200 OK\r\n"), "", ": RTSP: RTSP/1.0 200 OK"),
+    (_tcp(40000, 43, b"example.com\r\n"), "", ": WHOIS: example.com"),
+    (_tcp(40000, 6379, b"*2\r\n$3\r\nGET\r\n$3\r\nk\x01y\r\n"), "", ': RESP "GET" "k^Ay"'),
+    (_tcp(6379, 40000, b"-ERR x\r\n$-1\r\n*0\r\n:5\r\n"), "", ': RESP "ERR x" null empty "5"'),
+    (_tcp(6379, 40000, b"$10\r\nshort\r\n"), "", ": RESP [|resp]"),
+    (_tcp(40000, 6379, b"PING\r\n\r\nGET key"), "", ': RESP "PING" [|resp]'),
+])
+def test_the_c_printer_prints_application_lines(frame, opts, tail):
+    line = _c_line(frame, opts)
+    assert line is not None, "handed to the Python printers"
+    assert line.endswith(tail), line
