@@ -16,7 +16,8 @@ import pytest
 
 from netlab.capture import decode
 from netlab.capture.decode import Formatter
-from tests.conformance.test_resp_ntp import RESP_FRAMES, _tcp
+from tests.conformance.test_resp_ntp import NTP_FRAMES, NTP_PAYLOADS, RESP_FRAMES, T0, _ntp, _ntp_frame, _tcp
+from tests.helpers.frames import ip4, udp
 from tests.helpers.tcpdump import options_from
 
 pytestmark = pytest.mark.skipif(decode._cprint is None, reason="netlab.capture._cprint is not built")
@@ -58,6 +59,12 @@ TEXT_PAYLOADS = {  # the other text protocols, by port
 }
 
 
+SYSLOG_PAYLOADS = [
+    b"<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+    b"<0>x", b"<7>x", b"<191>x", b"<999>x", b"<1234>x", b"<>x", b"<1a>x", b"34>x", b"<13", b"<",
+]
+
+
 def _frames():
     frames = []
     for payload in HTTP_PAYLOADS:
@@ -77,7 +84,17 @@ def _frames():
         _tcp(40000, 6379, b"$2147483646\r\nx\r\n"),
         _tcp(40000, 6379, b"*2147483647\r\n:1\r\n"),            # an array that promises more than it has
         _tcp(40000, 6379, b"$5\r\nab\r\n\r\n\r\n"),
-    ]
+    ] + NTP_FRAMES + [
+        _ntp_frame(_ntp(0x23, poll=31, precision=-128, delay=0xFFFFFFFF, dispersion=0x8000FFFF, org=T0, rec=T0,
+                        xmt=T0 - 1)),                        # extreme fields; equal seconds both ways
+        _ntp_frame(_ntp(0x24, poll=-31, org=T0 + 5, rec=T0 + 7, xmt=T0 + 5)),
+        _ntp_frame(_ntp(0x24, stratum=1, refid=b"\x01\xffA\x7f")),  # a clock name with bytes to escape
+        _ntp_frame(_ntp(0x24, tail=bytes(4))[:52] + bytes(16)),  # a key id and MD5 digest of zeros
+    ] + [ip4(17, udp(40514, 514, payload)) for payload in SYSLOG_PAYLOADS] + [
+        ip4(17, udp(514, 514, SYSLOG_PAYLOADS[0])),
+    ] + [frame + b"SSH-\r\n" for frame in (  # short frames with Ethernet padding after the datagram
+        _tcp(22, 40000, b"SSH"), _tcp(40000, 80, b"GET"), _tcp(40000, 6379, b"+OK"),
+        ip4(17, udp(40514, 514, b"<1")), _ntp_frame(b"\x23"))]
 
 
 FRAMES = _frames()
@@ -135,6 +152,11 @@ def _c_line(frame, opts=""):
     (_tcp(6379, 40000, b"-ERR x\r\n$-1\r\n*0\r\n:5\r\n"), "", ': RESP "ERR x" null empty "5"'),
     (_tcp(6379, 40000, b"$10\r\nshort\r\n"), "", ": RESP [|resp]"),
     (_tcp(40000, 6379, b"PING\r\n\r\nGET key"), "", ': RESP "PING" [|resp]'),
+    (_ntp_frame(NTP_PAYLOADS[0]), "", ": NTPv4, Client, length 48"),
+    (_ntp_frame(NTP_PAYLOADS[1]), "-v", "\n\t    Originator - Transmit Timestamp: +0.000002095"),
+    (_ntp_frame(NTP_PAYLOADS[15]), "-v", ", Status=0, Assoc.=0, Offset=0, Count=0"),
+    (ip4(17, udp(40514, 514, SYSLOG_PAYLOADS[0])), "", ": SYSLOG auth.crit, length: 76"),
+    (ip4(17, udp(40514, 514, b"<999>x")), "", ": SYSLOG unknown (124).debug, length: 6"),
 ])
 def test_the_c_printer_prints_application_lines(frame, opts, tail):
     line = _c_line(frame, opts)
