@@ -12,6 +12,8 @@ user sees in them.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from netlab.capture import decode
@@ -127,6 +129,30 @@ def test_application_payloads(opts):
 @pytest.mark.parametrize("opts", ["", "-v", "-x"], ids=lambda o: o or "default")
 def test_application_payloads_cut_by_the_capture(opts):
     _assert_twins(_packets(FRAMES, cut=True), opts)
+
+
+def _fuzzed(frames, count, seed):
+    """The frames with bytes changed, mostly in the payload and often to the bytes the parsers look for
+    (line ends, blanks, RESP's type bytes, digits), some cut short, some with a wire length that disagrees."""
+    rng = random.Random(seed)
+    for i in range(count):
+        data = bytearray(rng.choice(frames))
+        for _change in range(rng.randint(1, 4)):
+            at = rng.randrange(54, len(data)) if len(data) > 54 and rng.random() < 0.8 else rng.randrange(len(data))
+            data[at] = rng.choice((rng.randrange(256), 13, 10, 0x20, 0x2A, 0x24, 0x2D, 0x3A, 0x2B,
+                                   0x30 + rng.randrange(10)))
+        length = len(data)
+        kind = rng.random()
+        if kind < 0.3:
+            data = data[:rng.randrange(1, len(data) + 1)]
+        elif kind < 0.4:
+            length = max(len(data), length + rng.randint(-20, 20))
+        yield 1700000000, i % 1000000, len(data), length, bytes(data)
+
+
+@pytest.mark.parametrize("opts", ["", "-v"], ids=lambda o: o or "default")
+def test_fuzzed_application_payloads(opts):
+    _assert_twins(list(_fuzzed(FRAMES, 10000, seed=12)), opts)
 
 
 def _c_line(frame, opts=""):
