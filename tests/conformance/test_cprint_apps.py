@@ -13,13 +13,16 @@ user sees in them.
 from __future__ import annotations
 
 import random
+import struct
 
 import pytest
 
+from bench import busygen
 from netlab.capture import decode
 from netlab.capture.decode import Formatter
 from tests.conformance.test_resp_ntp import NTP_FRAMES, NTP_PAYLOADS, RESP_FRAMES, T0, _ntp, _ntp_frame, _tcp
 from tests.helpers.frames import ip4, udp
+from tests.helpers import pcapfile
 from tests.helpers.tcpdump import options_from
 
 pytestmark = pytest.mark.skipif(decode._cprint is None, reason="netlab.capture._cprint is not built")
@@ -188,3 +191,47 @@ def test_the_c_printer_prints_application_lines(frame, opts, tail):
     line = _c_line(frame, opts)
     assert line is not None, "handed to the Python printers"
     assert line.endswith(tail), line
+
+
+TCP_APP_PORTS = {80, 8080, 22, 6379, 25, 21, 43, 554, 8554}
+UDP_APP_PORTS = {123, 514}
+
+
+def _app_port(frame):
+    """("tcp" or "udp", the application port) of an unfragmented IPv4/IPv6 frame for one of the
+    twins' ports, with a payload; else None."""
+    ethertype = frame[12:14]
+    if ethertype == b"\x08\x00" and not struct.unpack_from("!H", frame, 20)[0] & 0x3FFF:
+        proto, l4 = frame[23], 14 + (frame[14] & 15) * 4
+    elif ethertype == b"\x86\xdd":
+        proto, l4 = frame[20], 54
+    else:
+        return None
+    if proto == 6 and len(frame) > l4 + (frame[l4 + 12] >> 4) * 4:
+        ports, kind = TCP_APP_PORTS, "tcp"
+    elif proto == 17:
+        ports, kind = UDP_APP_PORTS, "udp"
+    else:
+        return None
+    port = next((p for p in struct.unpack_from("!HH", frame, l4) if p in ports), None)
+    return (kind, port) if port else None
+
+
+@pytest.mark.parametrize("opts", ["", "-v"], ids=lambda o: o or "default")
+def test_the_c_printer_prints_the_busy_mix_application_packets(tmp_path, opts):
+    """Every HTTP, SSH, Redis, SMTP, NTP and syslog packet of bench/busygen.py's mix is printed in C
+    (syslog's -v lines excepted: the Python printer's), which is what makes these packets cheap."""
+    path = tmp_path / "busy.pcap"
+    busygen.write_busy_pcap(str(path), 20000)
+    _linktype, packets = pcapfile.read(str(path))
+    printer = Formatter(1, options_from(opts.split()))._compiled_printer()
+    seen, punted = {}, []
+    for _s, _f, _c, length, data in packets:
+        app = _app_port(data)
+        if app is None or (opts and app == ("udp", 514)):
+            continue
+        seen[app] = seen.get(app, 0) + 1
+        if printer.line(data, length, "", -1) is None:
+            punted.append(app)
+    assert {port for _kind, port in seen} >= {80, 8080, 22, 6379, 25, 123}, seen
+    assert not punted, punted[:10]
