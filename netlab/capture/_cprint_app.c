@@ -251,7 +251,7 @@ int cp_ntp_print(cp_ctx *f, cp_out *out, const u8 *d, size_t q, size_t length, s
 static const char *const FACILITIES[] = {"kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp",
                                          "cron", "authpriv", "ftp", "ntp", "security", "console", "cron", "local0",
                                          "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-static const char *const SEVERITIES[] = {"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"};
+static const char *const SEVERITIES[] = {"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"};
 
 int cp_syslog_print(cp_ctx *f, cp_out *out, const u8 *d, size_t q, size_t length, size_t end, size_t ulen,
                     int fragmented)
