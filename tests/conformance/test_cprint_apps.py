@@ -184,7 +184,7 @@ def _c_line(frame, opts=""):
     (_ntp_frame(NTP_PAYLOADS[0]), "", ": NTPv4, Client, length 48"),
     (_ntp_frame(NTP_PAYLOADS[1]), "-v", "\n\t    Originator - Transmit Timestamp: +0.000002095"),
     (_ntp_frame(NTP_PAYLOADS[15]), "-v", ", Status=0, Assoc.=0, Offset=0, Count=0"),
-    (ip4(17, udp(40514, 514, SYSLOG_PAYLOADS[0])), "", ": SYSLOG auth.crit, length: 76"),
+    (ip4(17, udp(40514, 514, SYSLOG_PAYLOADS[0])), "", ": SYSLOG auth.critical, length: 76"),
     (ip4(17, udp(40514, 514, b"<999>x")), "", ": SYSLOG unknown (124).debug, length: 6"),
 ])
 def test_the_c_printer_prints_application_lines(frame, opts, tail):
