@@ -34,6 +34,10 @@ def register(app: typer.Typer) -> None:
 
 
 def conns(
+    expression: Optional[List[str]] = typer.Argument(
+        None, click_type=Text(), metavar="[FILTER]...",
+        help="ss's filter: [state NAME]... [exclude NAME]... then conditions such as "
+             "'( dport = :443 or sport = :443 )', dst 10.0.0.0/8, sport gt :1024, dev eth0, with and/or/not."),
     tcp: bool = typer.Option(False, "-t", "--tcp", help="TCP sockets."),
     udp: bool = typer.Option(False, "-u", "--udp", help="UDP sockets."),
     raw: bool = typer.Option(False, "-w", "--raw", help="RAW sockets."),
@@ -44,9 +48,9 @@ def conns(
     all_states: bool = typer.Option(False, "-a", "--all", help="All states (the default)."),
     state: Optional[List[str]] = typer.Option(None, "--state", click_type=Text(), metavar="NAME",
                                               help="Only this state (repeatable): established, listening, time-wait, ... or a group: connected, synchronized, bucket, big, all."),
-    sport: Optional[str] = typer.Option(None, "--sport", click_type=Text(), metavar="PORT", help="Local port."),
-    dport: Optional[str] = typer.Option(None, "--dport", click_type=Text(), metavar="PORT", help="Remote port."),
-    port: Optional[str] = typer.Option(None, "--port", click_type=Text(), metavar="PORT", help="Either port."),
+    sport: Optional[List[str]] = typer.Option(None, "--sport", click_type=Text(), metavar="PORT", help="Local port (repeatable: any of them)."),
+    dport: Optional[List[str]] = typer.Option(None, "--dport", click_type=Text(), metavar="PORT", help="Remote port (repeatable: any of them)."),
+    port: Optional[List[str]] = typer.Option(None, "--port", click_type=Text(), metavar="PORT", help="Either port (repeatable: any of them)."),
     src: Optional[List[str]] = typer.Option(None, "--src", click_type=Text(), metavar="ADDR[/PREFIX]", help="Local address in this network (repeatable)."),
     dst: Optional[List[str]] = typer.Option(None, "--dst", click_type=Text(), metavar="ADDR[/PREFIX]", help="Remote address in this network (repeatable)."),
     pid: Optional[int] = typer.Option(None, "--pid", click_type=Integer(1, PID_MAX), metavar="PID", help="Only sockets held by this process."),
@@ -66,6 +70,7 @@ def conns(
 ) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network, parse_port
+    from netlab.core.ssfilter import HostCond, Or, combine, parse
 
     common.check_format(fmt, FORMATS)
     common.check_watch(watch, iterations)
@@ -81,18 +86,31 @@ def conns(
     if (ipv4 or ipv6) and not unix:
         protocols = [p for p in protocols if p != "unix"] or protocols
 
+    selection = parse(expression) if expression else None
     states = None
     if state:
         states = parse_states(state)
+    if selection is not None and selection.states is not None:
+        states = (states or frozenset()) | selection.states
     if listening:
         states = (states or frozenset()) | LISTENING
+    if selection is not None and selection.families is not None:
+        # inet:, inet6: or unix: in an address narrows the families, as in ss
+        if "unix" in selection.families:
+            protocols = ["unix"]
+        else:
+            families = [f for f in families if f in selection.families] or list(selection.families)
+    # a repeated option is any of its values (or), different options all hold (and)
+    ports = [combine([HostCond(side, port=parse_port(p, name)) for p in values or ()], Or)
+             for side, name, values in (("s", "--sport", sport), ("d", "--dport", dport))]
+    ports.append(combine([Or(HostCond("s", port=n), HostCond("d", port=n))
+                          for n in (parse_port(p, "--port") for p in port or ())], Or))
+    condition = combine([*ports, selection.node if selection is not None else None])
     query = Query(
         protocols=protocols,
         families=families,
         states=states,
-        sport=parse_port(sport, "--sport") if sport is not None else None,
-        dport=parse_port(dport, "--dport") if dport is not None else None,
-        port=parse_port(port, "--port") if port is not None else None,
+        filter=condition,
         src=[parse_network(s) for s in src or ()],
         dst=[parse_network(d) for d in dst or ()],
         pid=check_pid(pid) if pid is not None else None,

@@ -12,13 +12,12 @@ details (user, command line) from psutil where asked for.
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 import os
 import pwd
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from netlab.core import diag, owners
+from netlab.core import diag, owners, ssfilter
 from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
@@ -94,6 +93,25 @@ class Query:
     tcp_info: bool = False
     owners: bool = True  # look up owning processes (the /proc walk)
     details: bool = False  # command line and process user, via psutil
+    # an ss filter tree (netlab.core.ssfilter): ANDed with the fields above
+    filter: object = None
+
+    def condition(self):
+        """The whole address and port selection as one ss filter tree (None: everything)."""
+        from netlab.core.ssfilter import HostCond, Or, combine
+
+        nodes = [self.filter]
+        if self.sport is not None:
+            nodes.append(HostCond("s", port=self.sport))
+        if self.dport is not None:
+            nodes.append(HostCond("d", port=self.dport))
+        if self.port is not None:
+            nodes.append(Or(HostCond("s", port=self.port), HostCond("d", port=self.port)))
+        if self.src:
+            nodes.append(combine([HostCond("s", (net,)) for net in self.src], Or))
+        if self.dst:
+            nodes.append(combine([HostCond("d", (net,)) for net in self.dst], Or))
+        return combine(nodes)
 
 
 @dataclass(slots=True)
@@ -201,28 +219,23 @@ def user_name(uid: int | None) -> str | None:
     return _user_names[uid]
 
 
-def _in_any(addr: str | None, networks: Sequence[Network]) -> bool:
-    if addr is None:
-        return False
-    ip = ipaddress.ip_address(addr)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        mapped = ip.ipv4_mapped
-        return any(mapped in net or ip in net for net in networks if net.version == 4) or any(
-            ip in net for net in networks if net.version == 6)
-    return any(ip in net for net in networks if net.version == ip.version)
-
-
 def list_connections(query: Query) -> Listing:
     """The sockets the query selects, with their owners."""
+    from netlab.core.bytecode import compile_filter
+
     protocols = query.protocols
-    if any(p is not None for p in (query.sport, query.dport, query.port)) or query.src or query.dst:
+    node = query.condition()
+    selection = ssfilter.Filter(node=node)
+    if selection.inet_only():
         protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
-    conns = diag.dump(protocols, query.families, query.states, query.sport, query.dport, query.port,
-                      tcp_info=query.tcp_info, record=Conn)
-    if query.src:
-        conns = [c for c in conns if _in_any(c.local_addr, query.src)]
-    if query.dst:
-        conns = [c for c in conns if _in_any(c.remote_addr, query.dst)]
+    # The kernel runs what it can (inet_diag bytecode: only matches come back); Python runs the
+    # whole condition on what came back, as ss does, so either alone would give the same set.
+    bytecode = compile_filter(node)
+    conns = diag.dump(protocols, query.families, query.states, tcp_info=query.tcp_info, record=Conn,
+                      bytecode=bytecode or None)
+    match = selection.matcher()
+    if match is not None:
+        conns = [c for c in conns if match(c)]
     if query.uid is not None:
         conns = [c for c in conns if c.uid == query.uid]
 

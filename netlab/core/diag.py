@@ -271,6 +271,7 @@ def dump(
     tcp_info: bool = False,
     use_netlink: bool | None = None,
     record: type[Socket] = Socket,
+    bytecode: bytes | None = None,
 ) -> list[Socket]:
     """All sockets of the calling thread's network namespace that match.
 
@@ -279,6 +280,9 @@ def dump(
     tcp_info to each TCP socket. ``use_netlink=False`` forces the /proc
     fallback; None tries netlink first. ``record``: the class of the records,
     Socket or a subclass that adds fields with defaults (netlab.conns.Conn).
+    ``bytecode``: inet_diag bytecode (netlab.core.bytecode) the kernel runs on
+    each inet socket instead of the port filter; where the kernel refuses it the
+    dump comes back unfiltered (the caller filters in Python, as ss does).
     """
     for proto in protocols:
         if proto not in PROTOCOLS:
@@ -286,8 +290,10 @@ def dump(
     mask = states_mask(states)
     if use_netlink is not False:
         try:
-            return _dump_netlink(protocols, families, mask, sport, dport, port, tcp_info, record)
-        except DiagUnavailable:
+            return _dump_netlink(protocols, families, mask, sport, dport, port, tcp_info, record, bytecode)
+        except DiagUnavailable as err:
+            if bytecode and err.errno == errno.EINVAL:  # a kernel that cannot run this bytecode
+                return _dump_netlink(protocols, families, mask, None, None, None, tcp_info, record, None)
             if use_netlink:
                 raise
     # The fallback, imported only where it is needed: it is not on `netlab conns`'s start-up path.
@@ -296,14 +302,15 @@ def dump(
     return procnet.dump(protocols, families, mask, sport, dport, port, record)
 
 
-def _dump_netlink(protocols, families, mask, sport, dport, port, want_info, record) -> list[Socket]:
-    bytecode = port_bytecode(sport, dport, port) if (sport, dport, port) != (None, None, None) else b""
+def _dump_netlink(protocols, families, mask, sport, dport, port, want_info, record, bytecode=None) -> list[Socket]:
+    if bytecode is None:
+        bytecode = port_bytecode(sport, dport, port) if (sport, dport, port) != (None, None, None) else b""
     out: list[Socket] = []
     with _nl_socket() as sock:
         seq = 0
         for proto in protocols:
             if proto == "unix":
-                if bytecode:
+                if bytecode and (sport, dport, port) != (None, None, None):
                     continue  # UNIX sockets have no ports
                 seq += 1
                 out.extend(_unix_dump(sock, mask, seq, record))

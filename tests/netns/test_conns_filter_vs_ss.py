@@ -1,0 +1,198 @@
+"""netlab conns's filter language against ss's own selection, on one population in a private namespace.
+
+For each expression the set of sockets netlab lists must be the set ss lists
+for the same words: every state name and group ss knows, ports with every
+comparison, addresses and prefixes (IPv4, IPv6, v4-mapped), devices, not/and/or
+and brackets. The population holds sockets in as many states as a namespace can
+make without dropping packets: LISTEN, ESTAB, SYN-SENT, SYN-RECV, FIN-WAIT-2,
+CLOSE-WAIT, TIME-WAIT, UNCONN.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import run_netlab
+from tests.helpers.env import require_tool
+
+pytestmark = pytest.mark.privileged
+
+POPULATION = Path(__file__).parents[1] / "helpers" / "population.py"
+UNANSWERED = "10.77.66.0/24"  # routed over lo, never answered: SYNs to it stay SYN-SENT
+
+
+def _listener(family, addr, port, backlog=16, device=None):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if device:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+    s.bind((addr, port))
+    s.listen(backlog)
+    return s
+
+
+@pytest.fixture
+def crowd(ns, tmp_path):
+    """The namespace with population.py's sockets and more states, held for the test."""
+    from netlab.lab.backlog.synqueue import send_half_open
+
+    require_tool("ss")
+    ns.ip("route", "add", UNANSWERED, "dev", "lo")
+    proc = ns.popen([sys.executable, str(POPULATION), str(tmp_path / "u.sock")],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with ExitStack() as stack:
+        stack.callback(proc.wait, timeout=5)
+        stack.callback(proc.stdin.close)
+        assert proc.stdout.readline(), "population process died"
+        keep: list[socket.socket] = []
+        stack.callback(lambda: [s.close() for s in keep])
+        with ns.inside():
+            https = _listener(socket.AF_INET, "127.0.0.1", 443)
+            alt = _listener(socket.AF_INET6, "::", 8080)  # dual stack: v4 clients appear v4-mapped
+            bound = _listener(socket.AF_INET, "127.0.0.1", 9000, device="lo")
+            keep += [https, alt, bound]
+            for server, target in ((https, ("127.0.0.1", 443)), (alt, ("127.0.0.1", 8080)), (alt, ("::1", 8080))):
+                client = socket.create_connection(target, timeout=2)
+                keep += [client, server.accept()[0]]
+            # FIN-WAIT-2 / CLOSE-WAIT: the client shuts its side, the server never closes
+            half = socket.create_connection(("127.0.0.1", 443), timeout=2)
+            keep += [half, https.accept()[0]]
+            half.shutdown(socket.SHUT_WR)
+            # SYN-SENT: a connect to an address that never answers
+            pending = socket.socket()
+            pending.setblocking(False)
+            pending.connect_ex(("10.77.66.5", 443))
+            keep.append(pending)
+            # SYN-RECV: half-open handshakes in a listener's SYN queue
+            send_half_open(443, 2)
+        time.sleep(0.2)
+        yield ns
+
+
+def ss_set(ns, proto_flags: str, words: list[str]) -> set:
+    proc = ns.exec(["ss", "-Hn" + proto_flags + "a", *words], check=False)
+    assert proc.returncode == 0, (words, proc.stderr)
+    if proto_flags == "x":  # ss drops the Netid and State columns it needs not: read from the right
+        return {("unix", line.split()[-4], line.split()[-3]) for line in proc.stdout.splitlines()}
+    return {_endpoints(line) for line in proc.stdout.splitlines()}
+
+
+def _endpoints(line: str) -> tuple:
+    # ss drops Netid for one protocol and State for one state: the endpoints are the first two
+    # fields with a colon (UNIX sockets: the two fields after the queues, name and inode)
+    fields = line.split()
+    if fields[0].startswith("u_"):
+        return ("unix", fields[4], fields[5])
+    local, peer = [f for f in fields if ":" in f][:2]
+    # ss writes some sockets' unspecified IPv6 address as * (the IPv4 one is 0.0.0.0)
+    return tuple("[::]" + e[1:] if e.startswith("*:") else e for e in (local.replace("%lo", ""), peer))
+
+
+def netlab_set(ns, proto_flags: str, words: list[str], options: tuple = ()) -> set:
+    proc = run_netlab("conns", "-" + proto_flags + "a", *options, "--format", "json", "--", *words, ns=ns)
+    assert proc.returncode == 0, (words, proc.stderr)
+    out = set()
+    for rec in json.loads(proc.stdout):
+        if rec["proto"] == "unix":
+            out.add(("unix", rec["local_addr"] or "*", str(rec["inode"])))
+            continue
+        def ep(addr, port, family=rec["family"]):
+            host = f"[{addr}]" if family == "inet6" else addr
+            return f"{host}:{port or '*'}"
+        out.add((ep(rec["local_addr"], rec["local_port"]), ep(rec["remote_addr"], rec["remote_port"])))
+    return out
+
+
+STATE_WORDS = ["established", "syn-sent", "syn-recv", "syn-rcv", "fin-wait-1", "fin-wait-2", "time-wait",
+               "closed", "close", "unconnected", "close-wait", "last-ack", "listening", "closing",
+               "connected", "synchronized", "bucket", "big", "all"]
+EXPRESSIONS = [
+    *[["state", name] for name in STATE_WORDS],
+    ["exclude", "listening"],
+    ["exclude", "established", "exclude", "time-wait"],
+    ["state", "listening", "state", "established"],
+    ["state", "established", "( dport = :443 or sport = :443 )"],
+    ["sport = :443"], ["dport = :443"], ["sport", "eq", ":https"], ["sport = :0x1bb"],
+    ["sport gt :1024"], ["sport lt :1024"], ["sport >= :443 and sport <= :8080"], ["dport != :443"],
+    ["dport", "ge", ":8080"], ["sport le :443"],
+    ["dst 127.0.0.0/8"], ["src 127.0.0.1"], ["src [::1]"], ["dst ::1/128"], ["src 127.0.0.1:443"],
+    ["src *:443"], ["not src 127.0.0.1"], ["src 0.0.0.0/0"], ["src [::ffff:127.0.0.1]"],
+    ["dst 10.77.66.0/24"], ["src 127.0.0.1 or src [::1]"], ["src", "localhost"],
+    ["dev lo"], ["dev != lo"], ["dev", "1"],
+    ["! ( sport = :443 or dport = :443 )"], ["sport = :443 or sport = :8080 and dport = :0"],
+    ["sport = :443 dport = :0"], ["( sport = :443 || sport = :9000 ) && ! dst 0.0.0.0/0"],
+    ["state", "synchronized", "dst", "[::1]", "or", "dport", "=", ":443"],
+    ["autobound"], ["not", "autobound"],
+]
+
+
+@pytest.mark.parametrize("protos", ["tu", "tuw"])
+def test_filters_select_the_sockets_ss_selects(crowd, protos):
+    ns = crowd
+    compared = 0
+    nonempty = 0
+    for words in EXPRESSIONS:
+        theirs = ss_set(ns, protos, words)
+        ours = netlab_set(ns, protos, words)
+        assert ours == theirs, (words, sorted(ours - theirs), sorted(theirs - ours))
+        compared += 1
+        nonempty += bool(theirs)
+    assert compared == len(EXPRESSIONS) >= 50 and nonempty >= 45, (compared, nonempty)
+
+
+def test_the_population_has_the_states_it_claims(crowd):
+    states = {rec["state"] for rec in json.loads(run_netlab("conns", "-ta", "--format", "json", ns=crowd).stdout)}
+    assert states >= {"LISTEN", "ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-2", "CLOSE-WAIT", "TIME-WAIT"}
+
+
+def test_unix_patterns_as_ss(crowd):
+    for words in (["src", "unix:*u.sock"], ["src", "unix:@netlab-test-*"], ["state", "listening"]):
+        assert netlab_set(crowd, "x", words) == ss_set(crowd, "x", words), words
+
+
+def test_repeated_ports_combine_with_or(crowd):
+    """--port 443 --port 8080 is either port (it was the last one alone); different options all hold."""
+    ours = netlab_set(crowd, "t", [], ("--port", "443", "--port", "8080"))
+    theirs = ss_set(crowd, "t", ["( sport = :443 or dport = :443 or sport = :8080 or dport = :8080 )"])
+    assert ours == theirs and {e.rsplit(":", 1)[1] for pair in ours for e in pair} >= {"443", "8080"}
+    ours = netlab_set(crowd, "t", [], ("--sport", "443", "--sport", "8080", "--dport", "0"))
+    assert ours == ss_set(crowd, "t", ["( sport = :443 or sport = :8080 ) and dport = :0"]) and len(ours) == 2
+
+
+@pytest.mark.parametrize("words,needle", [
+    (["( sport = :22"], "'(' without ')'"),
+    (["sport = :22 )"], "syntax error at ')'"),
+    (["(sport = :22)"], "brackets are words of their own"),
+    (["sport = :nosuch"], '"nosuch" does not look like a port'),
+    (["dst", "no..such..host"], "an inet prefix is expected"),
+    (["dev", "nosuch0"], "cannot parse device 'nosuch0'"),
+    (["state", "estab2"], "wrong state name 'estab2'"),
+    (["state"], "state needs a state name"),
+    (["sport", ">"], "sport needs a value"),
+    (["src", "!=", "127.0.0.1"], "'!=' cannot follow this condition"),
+    (["and"], "syntax error at 'and'"),
+    (["sport = :22", "state", "listening"], "come first"),
+    (["fwmark", "1"], "not supported"),
+    (["sport = :70000"], "out of range"),
+])
+def test_a_bad_expression_is_one_line_and_exit_2(crowd, words, needle):
+    proc = run_netlab("conns", "--", *words, ns=crowd)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("netlab: error: bad filter") or "wrong state" in lines[0], lines
+    assert needle in lines[0], lines
+    # ss refuses the same words (its exit status is 255 or 1)
+    if words != ["sport = :70000"] and words[0] != "fwmark":
+        assert ns_exec_fails(crowd, words)
+
+
+def ns_exec_fails(ns, words) -> bool:
+    return ns.exec(["ss", "-Htan", *words], check=False).returncode != 0
