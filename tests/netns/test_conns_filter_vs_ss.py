@@ -196,3 +196,31 @@ def test_a_bad_expression_is_one_line_and_exit_2(crowd, words, needle):
 
 def ns_exec_fails(ns, words) -> bool:
     return ns.exec(["ss", "-Htan", *words], check=False).returncode != 0
+
+
+def test_the_kernel_runs_the_bytecode_and_agrees_with_python(crowd):
+    """Each expression's bytecode alone (the kernel's selection) equals Python's evaluation of the
+    unfiltered dump: the kernel accepts every program (no EINVAL fallback) and means the same."""
+    from netlab.conns import Conn
+    from netlab.core import diag
+    from netlab.core.bytecode import compile_filter
+    from netlab.core.ssfilter import parse
+
+    compiled = 0
+    with crowd.inside():
+        everything = diag._dump_netlink(("tcp", "udp"), ("inet", "inet6"), diag.ALL_STATES, None, None, None,
+                                        False, Conn)
+        for words in EXPRESSIONS:
+            selection = parse(words)
+            code = compile_filter(selection.node)
+            if code is None:
+                continue
+            compiled += "autobound" not in words
+            kernel = diag._dump_netlink(("tcp", "udp"), ("inet", "inet6"), diag.ALL_STATES, None, None, None,
+                                        False, Conn, code)
+            match = selection.matcher()
+            key = lambda c: (c.proto, c.local_addr, c.local_port, c.remote_addr, c.remote_port)  # noqa: E731
+            if "autobound" in words:  # the kernel: no port given to bind(); Python (as ss): the ephemeral range
+                continue
+            assert {key(c) for c in kernel} == {key(c) for c in everything if match(c)}, words
+    assert compiled >= 30
