@@ -10,7 +10,7 @@ import typer
 
 from netlab.cli import common
 from netlab.cli.types import PID_MAX, Integer, Seconds, Text
-from netlab.errors import ExitStatus
+from netlab.errors import ExitStatus, UsageError
 from netlab.records import gc_paused
 
 HELP = """List sockets with their owning processes, like ss -tuanp.
@@ -59,6 +59,11 @@ def conns(
     extended: bool = typer.Option(False, "-e", "--extended", help="Also uid, inode, cookie, fd, timer, command line."),
     info: bool = typer.Option(False, "-i", "--info", help="TCP internals: rtt, cwnd, retransmits, bytes, delivery rate."),
     summary: bool = typer.Option(False, "-s", "--summary", help="Counts by protocol and state, like ss -s."),
+    count_by: Optional[str] = typer.Option(None, "--count-by", click_type=Text("a key, such as remote_addr"), metavar="KEY",
+                                           help="Count sockets by KEY instead of listing them: remote_addr, remote_net/24, "
+                                                "local_port, remote_port, local_addr, state, proto, process, user."),
+    top: Optional[int] = typer.Option(None, "--top", click_type=Integer(1), metavar="N", help="With --count-by: the N largest counts."),
+    no_header: bool = typer.Option(False, "-H", "--no-header", help="No header line (table and csv), as ss -H."),
     sort: Optional[str] = typer.Option(None, "--sort", click_type=Text("sort keys, such as recv_q or -pid"), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
     watch: Optional[float] = typer.Option(None, "--watch", click_type=Seconds(0.01, 86400), metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
@@ -74,6 +79,14 @@ def conns(
 
     common.check_format(fmt, FORMATS)
     common.check_watch(watch, iterations)
+    if top is not None and count_by is None:
+        raise UsageError("--top needs --count-by", "add --count-by KEY, e.g. --count-by remote_addr --top 10")
+    if count_by is not None:
+        from netlab.conns.count import key_function
+
+        key_function(count_by)  # a bad key is refused before the dump
+        if summary:
+            raise UsageError("--count-by and -s count differently", "use one of them")
 
     protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix)) if on]
     if not protocols:
@@ -125,7 +138,8 @@ def conns(
 
     def once(stamp: float | None = None, header: bool = True) -> str:
         with gc_paused():
-            return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header)
+            return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header and not no_header,
+                           listening, count_by, top)
 
     if watch is None:
         _emit(fmt, once())
@@ -140,7 +154,8 @@ def _emit(fmt: str, text: str) -> None:
 
 
 def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool,
-            stamp: float | None, header: bool) -> str:
+            stamp: float | None, header: bool, listening: bool = False, count_by: str | None = None,
+            top: int | None = None) -> str:
     from netlab.conns import list_connections
     from netlab.conns import text
 
@@ -152,12 +167,16 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
 
         return text.summary_text(summarize(listing.conns, query.protocols), fmt, stamp, header)
     conns = listing.conns
+    if count_by is not None:
+        from netlab.conns.count import count_by as count
+
+        return text.count_text(count(conns, count_by, top), fmt, stamp, header)
     if sort:
         from netlab.conns.sort import sort_connections
 
         conns = sort_connections(conns, sort)
     return text.listing_text(conns, fmt, extended, info, resolve, unix="unix" in query.protocols, time=stamp,
-                             header=header)
+                             header=header, listening=listening)
 
 
 def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatus:

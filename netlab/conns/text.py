@@ -22,7 +22,7 @@ _TIMERS = {k: v for k, v in TIMER_NAMES.items() if k}  # no timer: an empty cell
 
 def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: bool = False,
                  resolve: bool = False, unix: bool = False, time: float | None = None,
-                 header: bool = True) -> str:
+                 header: bool = True, listening: bool = False) -> str:
     """The sockets in ``fmt`` (table, json, jsonl or csv); -e adds ``extended`` keys, -i ``info``.
 
     csv has a fixed column list for the options (``unix``: the UNIX sockets' keys
@@ -31,20 +31,66 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
     csv header of a redraw after the first.
     """
     if fmt == "table":
-        return output.table(conns, _columns(extended, info),
-                            rows=[_row(c, resolve, extended, info) for c in conns])
+        columns = _columns(extended, info)
+        rows = [_row(c, resolve, extended, info) for c in conns]
+        if listening:  # -l: how full each listener's accept queue is
+            columns.insert(4, Column("fill", "Accept%", align="right"))
+            rows = [(*row[:4], _fill_cell(c), *row[4:]) for row, c in zip(rows, conns)]
+        return _headless(output.table(conns, columns, rows=rows), header)
     if fmt == "json":
-        return output.to_json([c.as_dict(extended, info) for c in conns])
+        return output.to_json([_record(c, extended, info, listening) for c in conns])
     stamp = {} if time is None else {"time": time}
-    records = [{**stamp, **c.as_dict(extended, info)} for c in conns]
+    records = [{**stamp, **_record(c, extended, info, listening)} for c in conns]
     if fmt == "jsonl":
         return "\n".join(output.to_jsonl_line(r) for r in records)
-    return _csv(records, [*stamp, *listing_keys(extended, info, unix)], header)
+    return _csv(records, [*stamp, *listing_keys(extended, info, unix, listening)], header)
 
 
-def listing_keys(extended: bool, info: bool, unix: bool) -> list[str]:
+def accept_fill_pct(c: Conn) -> float | None:
+    """A TCP listener's accept queue, in percent of what it holds (backlog + 1: the kernel's test is >)."""
+    if c.proto != "tcp" or c.state != "LISTEN":
+        return None
+    return round(100.0 * c.recv_q / (c.send_q + 1), 1)
+
+
+def _fill_cell(c: Conn) -> str:
+    pct = accept_fill_pct(c)
+    return "" if pct is None else f"{pct:g}%"
+
+
+def _record(c: Conn, extended: bool, info: bool, listening: bool) -> dict:
+    d = c.as_dict(extended, info)
+    if listening:
+        d["accept_fill_pct"] = accept_fill_pct(c)
+    return d
+
+
+def _headless(text: str, header: bool) -> str:
+    """The table without its header line (-H, as ss -H)."""
+    return text if header else text.partition("\n")[2]
+
+
+def count_text(rows, fmt: str, time: float | None = None, header: bool = True) -> str:
+    """--count-by's rows (netlab.conns.count) in ``fmt``: the count, then the value."""
+    if fmt == "json":
+        return output.to_json([r.as_dict() for r in rows])
+    stamp = {} if time is None else {"time": time}
+    records = [{**stamp, **r.as_dict()} for r in rows]
+    if fmt == "jsonl":
+        return "\n".join(output.to_jsonl_line(r) for r in records)
+    if fmt == "csv":
+        return _csv(records, [*stamp, "count_by", "value", "count"], header)
+    name = rows[0].count_by if rows else "value"
+    cells = [(str(r.count), "-" if r.value is None else _shown(str(r.value))) for r in rows]
+    columns = [Column("count", "Count", align="right"), Column("value", name.replace("_", " ").title())]
+    return _headless(output.table(rows, columns, rows=cells), header)
+
+
+def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False) -> list[str]:
     """The csv columns of a listing with these options."""
     keys = list(Conn.BASE_KEYS)
+    if listening:
+        keys.append("accept_fill_pct")
     if unix:
         keys += Conn.UNIX_KEYS
     if extended:

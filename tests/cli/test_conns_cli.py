@@ -54,6 +54,14 @@ from tests.helpers.env import ROOT
     (["--watch", "1", "--iterations", "0"], "invalid --iterations '0' (give an integer from 1 to 2147483647)"),
     (["--watch", "1", "--iterations", "\uff12"], "invalid --iterations '\uff12' (give an integer from 1 to 2147483647)"),
     (["--iterations", "2"], "--iterations needs --watch"),
+    (["--top", "3"], "--top needs --count-by"),
+    (["--count-by", "colour"], "unknown --count-by key 'colour'"),
+    (["--count-by", "remote_net/129"], "unknown --count-by key 'remote_net/129'"),
+    (["--count-by", "state", "-s"], "--count-by and -s count differently"),
+    (["--count-by", "state", "--top", "0"], "invalid --top '0'"),
+    (["--port", "80", "--port", "99999"], "invalid --port 99999"),
+    (["state", "nosuch"], "wrong state name 'nosuch'"),
+    (["(", "sport", "=", ":22"], "bad filter"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     proc = run_netlab("conns", *args)

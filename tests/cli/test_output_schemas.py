@@ -81,7 +81,7 @@ def our_sockets():
         yield listener.getsockname()[1]
 
 
-CONNS_MODES = [[], ["-e"], ["-i"], ["-x"], ["-e", "-i", "-a", "-t", "-u", "-x"]]
+CONNS_MODES = [[], ["-e"], ["-i"], ["-x"], ["-e", "-i", "-a", "-t", "-u", "-x"], ["-l", "-t"]]
 
 
 @pytest.mark.parametrize("mode", CONNS_MODES, ids=lambda m: " ".join(m) or "plain")
@@ -91,6 +91,8 @@ def test_conns_json_jsonl_csv_validate(our_sockets, mode):
     ours = [s for s in listing if s["local_port"] == our_sockets and s["state"] == "LISTEN"]
     if mode != ["-x"]:
         assert ours and ours[0]["owners"] and ours[0]["owners"][0]["pid"] > 0  # the owner is there
+    if "-l" in mode:
+        assert ours[0]["accept_fill_pct"] == 0.0
     assert jsonl_records("conns", ok("conns", *mode, "--format", "jsonl"))
     rows = csv_rows("conns", ok("conns", *mode, "--format", "csv"), "socket")
     assert rows and port
@@ -109,6 +111,20 @@ def test_conns_watch_validates(our_sockets, fmt, summary):
     else:
         rows = csv_rows("conns", out, "summary_csv_row" if summary else "socket")
         assert out.splitlines()[0].startswith("time,") and len({r["time"] for r in rows}) == 2
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+@pytest.mark.parametrize("key", ["remote_addr", "remote_net/24", "local_port", "process", "user", "state"])
+def test_conns_count_by_validates(our_sockets, fmt, key):
+    out = ok("conns", "-ta", "--count-by", key, "--top", "3", "--format", fmt)
+    if fmt == "json":
+        (rows,) = json_documents("conns", out)
+    elif fmt == "jsonl":
+        rows = jsonl_records("conns", out)
+    else:
+        rows = csv_rows("conns", out, "count_row")
+    assert 1 <= len(rows) <= 3 and all(r["count_by"] == key for r in rows)
+    assert [r["count"] for r in rows] == sorted((r["count"] for r in rows), reverse=True)
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])

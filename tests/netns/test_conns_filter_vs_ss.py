@@ -224,3 +224,36 @@ def test_the_kernel_runs_the_bytecode_and_agrees_with_python(crowd):
                 continue
             assert {key(c) for c in kernel} == {key(c) for c in everything if match(c)}, words
     assert compiled >= 30
+
+
+def test_count_by_is_ss_awk_sort_uniq(crowd):
+    """--count-by remote_addr / local_port / state against counting ss -tanH's columns."""
+    from collections import Counter
+
+    lines = crowd.exec(["ss", "-tanH"]).stdout.splitlines()
+    # ss writes some unspecified IPv6 peers as *
+    peers = Counter(line.split()[4].rsplit(":", 1)[0].strip("[]").replace("*", "::") for line in lines)
+    ports = Counter(int(line.split()[3].rsplit(":", 1)[1]) for line in lines)
+    states = Counter(line.split()[0] for line in lines)
+    for key, want in (("remote_addr", peers), ("local_port", ports), ("state", states)):
+        proc = run_netlab("conns", "-ta", "--count-by", key, "--format", "json", ns=crowd)
+        rows = json.loads(proc.stdout)
+        got = {r["value"]: r["count"] for r in rows}
+        assert got == dict(want), key
+        assert [r["count"] for r in rows] == sorted(got.values(), reverse=True)
+    top = json.loads(run_netlab("conns", "-ta", "--count-by", "remote_net/24", "--top", "2", "--format", "json",
+                                ns=crowd).stdout)
+    assert len(top) == 2 and top[0]["count"] >= top[1]["count"]
+    table = run_netlab("conns", "-ta", "--count-by", "state", "-H", ns=crowd).stdout.splitlines()
+    assert sorted((int(line.split()[0]), line.split()[1]) for line in table) == sorted(
+        (n, s) for s, n in states.items())
+
+
+def test_listeners_show_how_full_their_accept_queue_is(crowd):
+    """population.py's backlog-5 listener holds 6 connections: 100%; the others are empty."""
+    proc = run_netlab("conns", "-tl", "--format", "json", ns=crowd)
+    fills = {r["local_port"]: r["accept_fill_pct"] for r in json.loads(proc.stdout)}
+    assert 100.0 in fills.values() and fills[443] == 0.0
+    table = run_netlab("conns", "-tl", ns=crowd).stdout.splitlines()
+    assert table[0].split()[:5] == ["Netid", "State", "Recv-Q", "Send-Q", "Accept%"]
+    assert any(line.split()[2:5] == ["6", "5", "100%"] for line in table[1:])
