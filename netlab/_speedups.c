@@ -11,7 +11,7 @@
  *       processes could not be looked at. The walk runs without the GIL, so a
  *       Python thread can run it while the main thread does other work.
  *
- *   inet_messages(fd, seq, factory, proto, family, af, state_names, want_info)
+ *   inet_messages(fd, seq, factory, proto, family, af, state_names, want)
  *       -> (records, error)
  *       Reads a sock_diag dump that was already sent on netlink socket fd and
  *       turns each inet_diag_msg into factory(proto, family, state, local_addr,
@@ -42,7 +42,7 @@ static PyMethodDef methods[] = {
     {"socket_fds", netlab_socket_fds, METH_VARARGS,
      "socket_fds(pids=None) -> (holders, names, hidden): socket inodes held by processes, from /proc/PID/fd."},
     {"inet_messages", netlab_inet_messages, METH_VARARGS,
-     "inet_messages(fd, seq, factory, proto, family, af, state_names, want_info) -> (records, errno)."},
+     "inet_messages(fd, seq, factory, proto, family, af, state_names, want) -> (records, errno)."},
     {"aligned", netlab_aligned, METH_VARARGS,
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},
     {"flood_burst", netlab_flood_burst, METH_VARARGS,

@@ -1,13 +1,15 @@
 /*
  * netlab._speedups: the reader of sock_diag dumps.
  *
- *   inet_messages(fd, seq, factory, proto, family, af, state_names, want_info)
+ *   inet_messages(fd, seq, factory, proto, family, af, state_names, want)
  *       -> (records, error)
  *       Reads a sock_diag dump that was already sent on netlink socket fd and
  *       turns each inet_diag_msg into factory(proto, family, state, local_addr,
  *       local_port, remote_addr, remote_port, recv_q, send_q, uid, inode,
- *       cookie, interface, None, timer, expires_ms, info), info being the raw
- *       INET_DIAG_INFO bytes when asked for, else None. error is 0, or the
+ *       cookie, interface, None, timer, expires_ms, info, retrans, skmem,
+ *       cgroup_id): info the raw INET_DIAG_INFO bytes where want has WANT_INFO,
+ *       skmem the raw INET_DIAG_SKMEMINFO bytes where it has WANT_SKMEM, the
+ *       INET_DIAG_CGROUP_ID where it has WANT_CGROUP, else None. error is 0, or the
  *       errno the kernel answered the dump with. Same records as
  *       netlab.core.diag._inet_dump_py().
  */
@@ -25,6 +27,12 @@
 #include <unistd.h>
 
 #define RECV_SIZE (1 << 16)
+#define WANT_INFO 1
+#define WANT_SKMEM 2
+#define WANT_CGROUP 4
+#ifndef INET_DIAG_CGROUP_ID
+#define INET_DIAG_CGROUP_ID 21
+#endif
 
 /* The dump is read by a thread of its own while the caller turns what came
  * before into records: the kernel fills the next 32 KiB while Python builds
@@ -114,7 +122,7 @@ static Chunk *next_chunk(Feed *feed) {
 /* One inet_diag_msg -> factory(...) or NULL with an exception set. */
 static PyObject *inet_record(const struct inet_diag_msg *msg, size_t len, int af, PyObject *factory,
                              PyObject *proto, PyObject *family, PyObject *state_names,
-                             PyObject *close_name, int want_info) {
+                             PyObject *close_name, int want) {
     char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
     if (!inet_ntop(af, msg->id.idiag_src, local, sizeof local) ||
         !inet_ntop(af, msg->id.idiag_dst, remote, sizeof remote)) {
@@ -131,23 +139,36 @@ static PyObject *inet_record(const struct inet_diag_msg *msg, size_t len, int af
     } else {
         state = PyUnicode_FromFormat("%d", msg->idiag_state);
     }
-    PyObject *info = Py_None;
+    PyObject *info = Py_None, *skmem = Py_None, *cgroup = Py_None;
     Py_INCREF(info);
-    if (want_info) {
+    Py_INCREF(skmem);
+    Py_INCREF(cgroup);
+    if (want) {
         size_t offset = NLMSG_ALIGN(sizeof *msg);
         while (offset + sizeof(struct nlattr) <= len) {
             const struct nlattr *attr = (const struct nlattr *)((const char *)msg + offset);
             if (attr->nla_len < sizeof *attr || offset + attr->nla_len > len)
                 break;
-            if ((attr->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
+            int type = attr->nla_type & NLA_TYPE_MASK;
+            const char *data = (const char *)attr + NLA_HDRLEN;
+            Py_ssize_t size = attr->nla_len - NLA_HDRLEN;
+            if (type == INET_DIAG_INFO && (want & WANT_INFO) && info == Py_None) {
                 Py_DECREF(info);
-                info = PyBytes_FromStringAndSize((const char *)attr + NLA_HDRLEN, attr->nla_len - NLA_HDRLEN);
-                break;
+                info = PyBytes_FromStringAndSize(data, size);
+            } else if (type == INET_DIAG_SKMEMINFO && (want & WANT_SKMEM) && skmem == Py_None) {
+                Py_DECREF(skmem);
+                skmem = PyBytes_FromStringAndSize(data, size);
+            } else if (type == INET_DIAG_CGROUP_ID && (want & WANT_CGROUP) && cgroup == Py_None &&
+                       size >= (Py_ssize_t)sizeof(unsigned long long)) {
+                unsigned long long id;
+                memcpy(&id, data, sizeof id);
+                Py_DECREF(cgroup);
+                cgroup = PyLong_FromUnsignedLongLong(id);
             }
             offset += NLA_ALIGN(attr->nla_len);
         }
     }
-    PyObject *args[17] = {
+    PyObject *args[20] = {
         proto,
         family,
         state,
@@ -166,16 +187,19 @@ static PyObject *inet_record(const struct inet_diag_msg *msg, size_t len, int af
         PyLong_FromLong(msg->idiag_timer),
         PyLong_FromUnsignedLong(msg->idiag_expires),
         info,
+        PyLong_FromLong(msg->idiag_retrans),
+        skmem,
+        cgroup,
     };
     PyObject *record = NULL;
     int ok = 1;
-    for (int i = 0; i < 17; i++)
+    for (int i = 0; i < 20; i++)
         if (!args[i])
             ok = 0;
     if (ok)
-        record = PyObject_Vectorcall(factory, args, 17, NULL);
+        record = PyObject_Vectorcall(factory, args, 20, NULL);
     /* args[0], [1] and [13] are borrowed; the rest are ours */
-    for (int i = 2; i < 17; i++)
+    for (int i = 2; i < 20; i++)
         if (i != 13)
             Py_XDECREF(args[i]);
     return record;
@@ -184,11 +208,11 @@ static PyObject *inet_record(const struct inet_diag_msg *msg, size_t len, int af
 /* Over 80 lines: the receiver thread is started, drained and joined here, and
    every exit path must join it and free what it queued; kept in one place. */
 PyObject *netlab_inet_messages(PyObject *self, PyObject *args) {
-    int fd, af, want_info;
+    int fd, af, want;
     unsigned int seq;
     PyObject *factory, *proto, *family, *state_names;
-    if (!PyArg_ParseTuple(args, "iIOUUiO!p:inet_messages", &fd, &seq, &factory, &proto, &family, &af,
-                          &PyTuple_Type, &state_names, &want_info))
+    if (!PyArg_ParseTuple(args, "iIOUUiO!i:inet_messages", &fd, &seq, &factory, &proto, &family, &af,
+                          &PyTuple_Type, &state_names, &want))
         return NULL;
     if (af != AF_INET && af != AF_INET6) {
         PyErr_SetString(PyExc_ValueError, "af must be AF_INET or AF_INET6");
@@ -245,7 +269,7 @@ PyObject *netlab_inet_messages(PyObject *self, PyObject *args) {
             if (len < sizeof(struct inet_diag_msg))
                 continue;
             PyObject *record = inet_record(NLMSG_DATA(h), len, af, factory, proto, family, state_names,
-                                           close_name, want_info);
+                                           close_name, want);
             if (!record || PyList_Append(records, record) < 0)
                 failed = 1;
             Py_XDECREF(record);

@@ -63,6 +63,9 @@ def conns(
                                            help="Count sockets by KEY instead of listing them: remote_addr, remote_net/24, "
                                                 "local_port, remote_port, local_addr, state, proto, process, user."),
     top: Optional[int] = typer.Option(None, "--top", click_type=Integer(1), metavar="N", help="With --count-by: the N largest counts."),
+    timers: bool = typer.Option(False, "-o", "--options", help="Timers, as ss -o prints them: timer:(keepalive,119min,0)."),
+    memory: bool = typer.Option(False, "-m", "--memory", help="Socket memory, as ss -m: skmem:(r0,rb131072,...)."),
+    cgroup: bool = typer.Option(False, "--cgroup", help="The cgroup v2 path of each inet socket, as ss --cgroup."),
     no_header: bool = typer.Option(False, "-H", "--no-header", help="No header line (table and csv), as ss -H."),
     sort: Optional[str] = typer.Option(None, "--sort", click_type=Text("sort keys, such as recv_q or -pid"), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
@@ -130,6 +133,8 @@ def conns(
         process=process,
         uid=parse_user(user) if user is not None else None,
         tcp_info=info,
+        memory=memory,
+        cgroup=cgroup,
         owners=not summary,
         details=extended,
     )
@@ -139,7 +144,7 @@ def conns(
     def once(stamp: float | None = None, header: bool = True) -> str:
         with gc_paused():
             return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header and not no_header,
-                           listening, count_by, top)
+                           listening, count_by, top, (timers, memory, cgroup))
 
     if watch is None:
         _emit(fmt, once())
@@ -155,7 +160,7 @@ def _emit(fmt: str, text: str) -> None:
 
 def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool,
             stamp: float | None, header: bool, listening: bool = False, count_by: str | None = None,
-            top: int | None = None) -> str:
+            top: int | None = None, ss_words: tuple = (False, False, False)) -> str:
     from netlab.conns import list_connections
     from netlab.conns import text
 
@@ -176,7 +181,8 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
 
         conns = sort_connections(conns, sort)
     return text.listing_text(conns, fmt, extended, info, resolve, unix="unix" in query.protocols, time=stamp,
-                             header=header, listening=listening)
+                             header=header, listening=listening, timers=ss_words[0], memory=ss_words[1],
+                             cgroup=ss_words[2])
 
 
 def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatus:

@@ -22,7 +22,8 @@ _TIMERS = {k: v for k, v in TIMER_NAMES.items() if k}  # no timer: an empty cell
 
 def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: bool = False,
                  resolve: bool = False, unix: bool = False, time: float | None = None,
-                 header: bool = True, listening: bool = False) -> str:
+                 header: bool = True, listening: bool = False, timers: bool = False, memory: bool = False,
+                 cgroup: bool = False) -> str:
     """The sockets in ``fmt`` (table, json, jsonl or csv); -e adds ``extended`` keys, -i ``info``.
 
     csv has a fixed column list for the options (``unix``: the UNIX sockets' keys
@@ -36,14 +37,64 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
         if listening:  # -l: how full each listener's accept queue is
             columns.insert(4, Column("fill", "Accept%", align="right"))
             rows = [(*row[:4], _fill_cell(c), *row[4:]) for row, c in zip(rows, conns)]
+        if timers or memory or cgroup:  # ss's -o, -m and --cgroup words, in ss's order
+            columns.append(Column("ss", "Details"))
+            rows = [(*row, _ss_details(c, timers, memory, cgroup)) for row, c in zip(rows, conns)]
         return _headless(output.table(conns, columns, rows=rows), header)
+    flags = (extended, info, timers, memory, cgroup)
     if fmt == "json":
-        return output.to_json([_record(c, extended, info, listening) for c in conns])
+        return output.to_json([_record(c, flags, listening) for c in conns])
     stamp = {} if time is None else {"time": time}
-    records = [{**stamp, **_record(c, extended, info, listening)} for c in conns]
+    records = [{**stamp, **_record(c, flags, listening)} for c in conns]
     if fmt == "jsonl":
         return "\n".join(output.to_jsonl_line(r) for r in records)
-    return _csv(records, [*stamp, *listing_keys(extended, info, unix, listening)], header)
+    return _csv(records, [*stamp, *listing_keys(extended, info, unix, listening, timers, memory, cgroup)], header)
+
+
+_SS_TIMERS = {0: "off", 1: "on", 2: "keepalive", 3: "timewait", 4: "persist", 5: "delack"}
+
+
+def ss_ms_timer(ms: int) -> str:
+    """A timer's time left as ss -o prints it (print_ms_timer): 119min, 58sec, 1.204sec, 200ms."""
+    secs, msecs = divmod(ms, 1000)
+    minutes, secs = divmod(secs, 60)
+    out = ""
+    if minutes:
+        msecs = 0
+        out = f"{minutes}min"
+        if minutes > 9:
+            secs = 0
+    if secs:
+        if secs > 9:
+            msecs = 0
+        out += f"{secs}{'.' if msecs else 'sec'}"
+    if msecs:
+        out += f"{msecs:03d}{'sec' if secs else 'ms'}"
+    return out
+
+
+def ss_skmem(m: dict | None) -> str:
+    """skmem:(r..,rb..,t..,tb..,f..,w..,o..,bl..,d..) as ss -m prints it."""
+    if not m:
+        return ""
+    labels = ("r", "rb", "t", "tb", "f", "w", "o", "bl", "d")
+    from netlab.core.diag import SKMEM_KEYS
+
+    parts = [f"{label}{m[key]}" for label, key in zip(labels, SKMEM_KEYS) if key in m]
+    return "skmem:(" + ",".join(parts) + ")"
+
+
+def _ss_details(c: Conn, timers: bool, memory: bool, cgroup: bool) -> str:
+    words = []
+    if timers and c.timer:
+        words.append(f"timer:({_SS_TIMERS.get(c.timer, 'unknown')},{ss_ms_timer(c.expires_ms)},{c.retrans})")
+    if memory and c.skmem:
+        words.append(ss_skmem(c.skmem))
+    if cgroup and c.cgroup_id is not None:
+        from netlab.core.cgroups import cgroup_path
+
+        words.append(f"cgroup:{_shown(cgroup_path(c.cgroup_id))}")
+    return " ".join(words)
 
 
 def accept_fill_pct(c: Conn) -> float | None:
@@ -58,8 +109,8 @@ def _fill_cell(c: Conn) -> str:
     return "" if pct is None else f"{pct:g}%"
 
 
-def _record(c: Conn, extended: bool, info: bool, listening: bool) -> dict:
-    d = c.as_dict(extended, info)
+def _record(c: Conn, flags: tuple, listening: bool) -> dict:
+    d = c.as_dict(*flags)
     if listening:
         d["accept_fill_pct"] = accept_fill_pct(c)
     return d
@@ -86,7 +137,8 @@ def count_text(rows, fmt: str, time: float | None = None, header: bool = True) -
     return _headless(output.table(rows, columns, rows=cells), header)
 
 
-def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False) -> list[str]:
+def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False, timers: bool = False,
+                 memory: bool = False, cgroup: bool = False) -> list[str]:
     """The csv columns of a listing with these options."""
     keys = list(Conn.BASE_KEYS)
     if listening:
@@ -97,6 +149,12 @@ def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False
         keys += Conn.EXTENDED_KEYS
     if info:
         keys += Conn.INFO_KEYS
+    if timers:
+        keys += [k for k in Conn.TIMER_KEYS if k not in keys]
+    if memory:
+        keys += Conn.MEMORY_KEYS
+    if cgroup:
+        keys += Conn.CGROUP_KEYS
     return keys
 
 

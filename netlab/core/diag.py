@@ -35,6 +35,13 @@ NLMSG_ERROR = 2
 NLMSG_DONE = 3
 
 INET_DIAG_INFO = 2
+INET_DIAG_SKMEMINFO = 7
+INET_DIAG_CGROUP_ID = 21
+# what a dump brings beyond the basic record (the C reader's want bits)
+WANT_INFO, WANT_SKMEM, WANT_CGROUP = 1, 2, 4
+# SK_MEMINFO_* in order, under the names the JSON gives them (ss -m: r, rb, t, tb, f, w, o, bl, d)
+SKMEM_KEYS = ("rmem_alloc_bytes", "rcvbuf_bytes", "wmem_alloc_bytes", "sndbuf_bytes", "fwd_alloc_bytes",
+              "wmem_queued_bytes", "optmem_bytes", "backlog_bytes", "drops")
 INET_DIAG_REQ_BYTECODE = 1
 INET_DIAG_BC_JMP = 1
 INET_DIAG_BC_S_EQ = 11
@@ -177,9 +184,20 @@ def _attrs(payload: memoryview, offset: int) -> Iterator[tuple[int, memoryview]]
         offset += (length + 3) & ~3
 
 
-def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want_info: bool, seq: int,
+def decode_skmem(raw: bytes) -> dict:
+    """INET_DIAG_SKMEMINFO (u32 each) -> {rmem_alloc_bytes: ..., drops: ...}; older kernels send fewer."""
+    values = struct.unpack_from(f"={len(raw) // 4}I", raw)
+    return dict(zip(SKMEM_KEYS, values))
+
+
+def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want: int, seq: int,
                record: type[Socket]) -> list[Socket]:
-    ext = (1 << (INET_DIAG_INFO - 1)) if want_info and proto == "tcp" else 0
+    want = int(want)
+    if proto != "tcp":
+        want &= ~WANT_INFO
+    ext = (1 << (INET_DIAG_INFO - 1)) if want & WANT_INFO else 0
+    if want & WANT_SKMEM:
+        ext |= 1 << (INET_DIAG_SKMEMINFO - 1)
     # For raw sockets the pad byte selects the protocol; IPPROTO_RAW means all of them.
     pad = socket.IPPROTO_RAW if proto == "raw" else 0
     req = _INET_REQ.pack(family, _IPPROTO[proto], ext, pad, states, b"", b"", 0, b"\xff" * 8)
@@ -188,15 +206,17 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
     fam_name = "inet" if family == socket.AF_INET else "inet6"
     _send_dump_request(sock, req, seq)
     if _speedups is None:
-        return list(_inet_dump_py(sock, proto, fam_name, family, bool(ext), seq, record))
+        return list(_inet_dump_py(sock, proto, fam_name, family, want, seq, record))
     # The C reader makes the same records as _inet_dump_py, several times faster.
     records, code = _speedups.inet_messages(sock.fileno(), seq, record, proto, fam_name, family,
-                                            _STATE_NAMES, bool(ext))
+                                            _STATE_NAMES, want)
     _raise_diag_error(code)
-    if ext:
+    if want & (WANT_INFO | WANT_SKMEM):
         for rec in records:
             if rec.tcp_info is not None:
                 rec.tcp_info = decode_tcp_info(rec.tcp_info)
+            if rec.skmem is not None:
+                rec.skmem = decode_skmem(rec.skmem)
     return records
 
 
@@ -204,7 +224,7 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
 _STATE_NAMES = tuple(TCP_STATES.get(n, str(n)) for n in range(16))
 
 
-def _inet_dump_py(sock, proto: str, fam_name: str, family: int, want_info: bool,
+def _inet_dump_py(sock, proto: str, fam_name: str, family: int, want: int,
                   seq: int, record: type[Socket]) -> Iterator[Socket]:
     """The dump (already asked for) read in Python: the same records as _speedups.inet_messages()."""
     ntop = socket.inet_ntop
@@ -214,19 +234,23 @@ def _inet_dump_py(sock, proto: str, fam_name: str, family: int, want_info: bool,
     close_name = "CLOSE" if proto == "tcp" else "UNCONN"
     states_map = TCP_STATES
     for msg in _messages(sock, seq):
-        (_fam, state, timer, _retrans, src, dst, ifindex, cookie,
+        (_fam, state, timer, retrans, src, dst, ifindex, cookie,
          expires, rqueue, wqueue, uid, inode) = unpack(msg, 0)
         sport, dport = ports(msg, 4)
         name = close_name if state == 7 else states_map.get(state, str(state))
-        info = None
-        if want_info and len(msg) > 72:
+        info = skmem = cgroup = None
+        if want and len(msg) > 72:
             for kind, value in _attrs(msg, 72):
-                if kind == INET_DIAG_INFO:
+                if kind == INET_DIAG_INFO and want & WANT_INFO and info is None:
                     info = decode_tcp_info(bytes(value))
+                elif kind == INET_DIAG_SKMEMINFO and want & WANT_SKMEM and skmem is None:
+                    skmem = decode_skmem(bytes(value))
+                elif kind == INET_DIAG_CGROUP_ID and want & WANT_CGROUP and cgroup is None and len(value) >= 8:
+                    cgroup = struct.unpack_from("=Q", value)[0]
         yield record(
             proto, fam_name, name,
             ntop(family, src[:alen]), sport, ntop(family, dst[:alen]), dport,
-            rqueue, wqueue, uid, inode, cookie, ifindex, None, timer, expires, info,
+            rqueue, wqueue, uid, inode, cookie, ifindex, None, timer, expires, info, retrans, skmem, cgroup,
         )
 
 
@@ -272,6 +296,8 @@ def dump(
     use_netlink: bool | None = None,
     record: type[Socket] = Socket,
     bytecode: bytes | None = None,
+    memory: bool = False,
+    cgroup: bool = False,
 ) -> list[Socket]:
     """All sockets of the calling thread's network namespace that match.
 
@@ -280,6 +306,7 @@ def dump(
     tcp_info to each TCP socket. ``use_netlink=False`` forces the /proc
     fallback; None tries netlink first. ``record``: the class of the records,
     Socket or a subclass that adds fields with defaults (netlab.conns.Conn).
+    ``memory`` fills ``skmem`` (ss -m), ``cgroup`` the ``cgroup_id`` of inet sockets.
     ``bytecode``: inet_diag bytecode (netlab.core.bytecode) the kernel runs on
     each inet socket instead of the port filter; where the kernel refuses it the
     dump comes back unfiltered (the caller filters in Python, as ss does).
@@ -288,12 +315,13 @@ def dump(
         if proto not in PROTOCOLS:
             raise ValueError(f"unknown protocol {proto!r}")
     mask = states_mask(states)
+    want = (WANT_INFO if tcp_info else 0) | (WANT_SKMEM if memory else 0) | (WANT_CGROUP if cgroup else 0)
     if use_netlink is not False:
         try:
-            return _dump_netlink(protocols, families, mask, sport, dport, port, tcp_info, record, bytecode)
+            return _dump_netlink(protocols, families, mask, sport, dport, port, want, record, bytecode)
         except DiagUnavailable as err:
             if bytecode and err.errno == errno.EINVAL:  # a kernel that cannot run this bytecode
-                return _dump_netlink(protocols, families, mask, None, None, None, tcp_info, record, None)
+                return _dump_netlink(protocols, families, mask, None, None, None, want, record, None)
             if use_netlink:
                 raise
     # The fallback, imported only where it is needed: it is not on `netlab conns`'s start-up path.

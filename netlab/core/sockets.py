@@ -88,6 +88,9 @@ class Socket:
     timer: int = 0  # inet_diag timer kind (1 retransmit, 2 keepalive, 3 TIME-WAIT, 4 zero window probe)
     expires_ms: int = 0  # when that timer fires
     tcp_info: dict | None = None
+    retrans: int = 0  # retransmits of the running timer (ss -o's third number)
+    skmem: dict | None = None  # socket memory, netlab.core.diag.SKMEM_KEYS (ss -m), when asked for
+    cgroup_id: int | None = None  # the socket's cgroup v2 id, when asked for
 
     def as_dict(self) -> dict:
         return fields_dict(self)

@@ -81,7 +81,8 @@ def our_sockets():
         yield listener.getsockname()[1]
 
 
-CONNS_MODES = [[], ["-e"], ["-i"], ["-x"], ["-e", "-i", "-a", "-t", "-u", "-x"], ["-l", "-t"]]
+CONNS_MODES = [[], ["-e"], ["-i"], ["-x"], ["-e", "-i", "-a", "-t", "-u", "-x"], ["-l", "-t"],
+               ["-o", "-m", "--cgroup", "-e", "-t", "-u", "-x"]]
 
 
 @pytest.mark.parametrize("mode", CONNS_MODES, ids=lambda m: " ".join(m) or "plain")

@@ -257,3 +257,59 @@ def test_listeners_show_how_full_their_accept_queue_is(crowd):
     table = run_netlab("conns", "-tl", ns=crowd).stdout.splitlines()
     assert table[0].split()[:5] == ["Netid", "State", "Recv-Q", "Send-Q", "Accept%"]
     assert any(line.split()[2:5] == ["6", "5", "100%"] for line in table[1:])
+
+
+def _ss_words(ns, flags: list[str]) -> dict:
+    """ss -Htan FLAGS: {(local, peer): the words after the endpoints, continuation lines joined}."""
+    out = ns.exec(["ss", "-Htna", *flags]).stdout
+    table, last = {}, None
+    for line in out.splitlines():
+        if line.startswith("\t"):
+            table[last] += line.split()
+            continue
+        local, peer = _endpoints(line)
+        last = (local, peer)
+        table[last] = [w for w in line.split() if w.startswith(("timer:", "skmem:", "cgroup:"))]
+    return table
+
+
+def test_timers_memory_and_cgroup_as_ss_prints_them(crowd):
+    """-o's timer:(name,time,retrans), -m's skmem:(...) and --cgroup's cgroup:PATH, socket by socket."""
+    import re
+
+    theirs = _ss_words(crowd, ["-o", "-m", "--cgroup"])
+    proc = run_netlab("conns", "-ta", "-o", "-m", "--cgroup", "--format", "json", ns=crowd)
+    ours = {}
+    for rec in json.loads(proc.stdout):
+        host = lambda a: f"[{a}]" if rec["family"] == "inet6" else a  # noqa: E731
+        ours[(f"{host(rec['local_addr'])}:{rec['local_port'] or '*'}",
+              f"{host(rec['remote_addr'])}:{rec['remote_port'] or '*'}")] = rec
+    assert set(ours) == set(theirs)
+    timers = 0
+    for key, words in theirs.items():
+        rec = ours[key]
+        timer = [w for w in words if w.startswith("timer:")]
+        if timer:  # the time left moves between the two dumps: the name, and the format
+            name, left, _retrans = re.fullmatch(r"timer:\((\w+),([^,]*),(\d+)\)", timer[0]).groups()
+            assert rec["timer"] == name, key
+            assert re.fullmatch(r"(\d+min)?(\d+(sec|\.))?(\d{3}(ms|sec))?", left), left
+            timers += 1
+        else:
+            assert rec["timer"] == "off", key
+        # request sockets (SYN-RECV) carry no cgroup: ss prints none, the JSON says null
+        assert [w for w in words if w.startswith("cgroup:")] == ([f"cgroup:{rec['cgroup']}"] if rec["cgroup"] else []), key
+        if rec["state"] == "LISTEN":  # a quiet socket: its memory does not move
+            from netlab.conns.text import ss_skmem
+
+            assert [w for w in words if w.startswith("skmem:")] == [ss_skmem(rec["skmem"])], key
+    assert timers >= 2  # TIME-WAIT and SYN-SENT at least
+    table = run_netlab("conns", "-ta", "-o", "state", "time-wait", ns=crowd).stdout
+    assert re.search(r"timer:\(timewait,\d+(\.\d{3})?sec,0\)", table), table
+
+
+def test_ss_ms_timer_spellings():
+    from netlab.conns.text import ss_ms_timer
+
+    # print_ms_timer's cases: minutes drop the ms, 10+ minutes drop the seconds, 10+ seconds drop the ms
+    assert [ss_ms_timer(ms) for ms in (0, 200, 1204, 59000, 12345, 61500, 7140000, 600001)] == [
+        "", "200ms", "1.204sec", "59sec", "12sec", "1min1sec", "119min", "10min"]
