@@ -66,6 +66,10 @@ def conns(
     timers: bool = typer.Option(False, "-o", "--options", help="Timers, as ss -o prints them: timer:(keepalive,119min,0)."),
     memory: bool = typer.Option(False, "-m", "--memory", help="Socket memory, as ss -m: skmem:(r0,rb131072,...)."),
     cgroup: bool = typer.Option(False, "--cgroup", help="The cgroup v2 path of each inet socket, as ss --cgroup."),
+    kill: bool = typer.Option(False, "-K", "--kill", help="Close the selected TCP/UDP sockets (SOCK_DESTROY, as ss -K) and list them. "
+                                                       "Root only; refused without a filter."),
+    events: bool = typer.Option(False, "-E", "--events", help="A line per socket the kernel closes, with its last counters, "
+                                                           "until Ctrl-C (or --iterations N), as ss -E. Root only."),
     no_header: bool = typer.Option(False, "-H", "--no-header", help="No header line (table and csv), as ss -H."),
     sort: Optional[str] = typer.Option(None, "--sort", click_type=Text("sort keys, such as recv_q or -pid"), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
@@ -81,7 +85,10 @@ def conns(
     from netlab.core.ssfilter import HostCond, Or, combine, parse
 
     common.check_format(fmt, FORMATS)
-    common.check_watch(watch, iterations)
+    if events:
+        _check_events(fmt, watch, kill, summary, count_by)
+    else:
+        common.check_watch(watch, iterations)
     if top is not None and count_by is None:
         raise UsageError("--top needs --count-by", "add --count-by KEY, e.g. --count-by remote_addr --top 10")
     if count_by is not None:
@@ -140,11 +147,22 @@ def conns(
     )
     if process:
         check_process(process)
+    if kill:
+        from netlab.conns.actions import check_privilege
+
+        if condition is None and states is None and pid is None and not process and user is None:
+            raise UsageError("-K closes every socket it selects and nothing is selected",
+                             "give a filter, e.g. netlab conns -K dport = :8080")
+        if watch is not None or summary or count_by is not None:
+            raise UsageError("-K lists what it closed: not with --watch, -s or --count-by", "use -K alone")
+        check_privilege("-K")
+    if events:
+        return _events(query, fmt, iterations, no_header)
 
     def once(stamp: float | None = None, header: bool = True) -> str:
         with gc_paused():
             return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header and not no_header,
-                           listening, count_by, top, (timers, memory, cgroup))
+                           listening, count_by, top, (timers, memory, cgroup), kill)
 
     if watch is None:
         _emit(fmt, once())
@@ -160,7 +178,7 @@ def _emit(fmt: str, text: str) -> None:
 
 def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: str | None, resolve: bool,
             stamp: float | None, header: bool, listening: bool = False, count_by: str | None = None,
-            top: int | None = None, ss_words: tuple = (False, False, False)) -> str:
+            top: int | None = None, ss_words: tuple = (False, False, False), kill: bool = False) -> str:
     from netlab.conns import list_connections
     from netlab.conns import text
 
@@ -172,6 +190,10 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
 
         return text.summary_text(summarize(listing.conns, query.protocols), fmt, stamp, header)
     conns = listing.conns
+    if kill:
+        from netlab.conns.actions import kill_connections
+
+        conns = kill_connections(conns)
     if count_by is not None:
         from netlab.conns.count import count_by as count
 
@@ -204,3 +226,36 @@ def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatu
         pass
     return ExitStatus.OK
 
+
+
+def _check_events(fmt: str, watch, kill: bool, summary: bool, count_by) -> None:
+    if fmt == "json":
+        raise UsageError("--events is a stream: --format json cannot end it", "use --format jsonl (or table, csv)")
+    if watch is not None or kill or summary or count_by is not None:
+        raise UsageError("--events streams closing sockets: not with --watch, -K, -s or --count-by",
+                         "use --events alone, with a filter")
+
+
+def _events(query, fmt: str, iterations: int | None, no_header: bool) -> ExitStatus:
+    """A line per closing socket (tcp_info: its last counters) until Ctrl-C or ``iterations`` of them."""
+    from netlab.conns import text
+    from netlab.conns.actions import check_privilege, closing_connections
+
+    check_privilege("--events")
+    stream = closing_connections(query, stop_after=iterations)
+    first = True
+    try:
+        for conn in stream:
+            if fmt == "table":
+                line = text.event_line(conn)
+                if first and not no_header:
+                    line = "Time            " + text.EVENT_HEADER + "\n" + line
+            else:
+                line = text.listing_text([conn], fmt, info=True, time=time.time(), header=first and not no_header)
+            common.emit(line)
+            first = False
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stream.close()
+    return ExitStatus.OK

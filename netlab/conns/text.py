@@ -318,3 +318,23 @@ def _info_cells(ti: dict | None) -> tuple[str, ...]:
         str(ti.get("bytes_received", "")),
         _rate(ti.get("delivery_rate")),
     )
+
+
+EVENT_HEADER = "Netid State      Local Address:Port      Peer Address:Port       Details"
+
+
+def event_line(c: Conn) -> str:
+    """One closing socket as a line: when, what, and its last counters (ss -E shows the socket alone)."""
+    import time as clock
+
+    local = format_endpoint(c.local_addr, c.local_port, c.family)
+    remote = format_endpoint(c.remote_addr, c.remote_port, c.family)
+    ti = c.tcp_info or {}
+    counters = ""
+    if ti:
+        counters = (f"bytes_acked:{ti.get('bytes_acked', 0)} bytes_received:{ti.get('bytes_received', 0)} "
+                    f"segs_out:{ti.get('segs_out', 0)} segs_in:{ti.get('segs_in', 0)} "
+                    f"retrans:{ti.get('retrans', 0)}/{ti.get('total_retrans', 0)} "
+                    f"rtt:{ti.get('rtt_us', 0) / 1000:g}/{ti.get('rttvar_us', 0) / 1000:g}")
+    stamp = clock.strftime("%H:%M:%S", clock.localtime()) + f".{int(clock.time() * 1000) % 1000:03d}"
+    return f"{stamp:<16}{c.proto:<6}{c.state:<11}{local:<24}{remote:<24}{counters}".rstrip()
