@@ -16,13 +16,15 @@ from netlab.records import gc_paused
 HELP = """List sockets with their owning processes, like ss -tuanp.
 
 With no selection: TCP and UDP sockets in all states, numeric, with processes
-(ss's -n and -p are accepted and change nothing). Filters by state and port run
-in the kernel (sock_diag).
+(ss's -n and -p are accepted and change nothing). After the options, ss's
+filter: state NAME, exclude NAME, then src/dst HOST, sport/dport OP :PORT,
+dev NAME, autobound, with and/or/not and ( ). It runs in the kernel as
+inet_diag bytecode (sock_diag), as with ss.
 """
 EXAMPLES = common.examples(
     ("netlab conns -tl", "listening TCP sockets"),
-    ("netlab conns -t --dport 443", "connections to HTTPS servers"),
-    ("netlab conns -ti --sort -recv_q", "TCP internals, fullest queue first"),
+    ("netlab conns state established dport = :443", "to HTTPS servers"),
+    ("netlab conns -t --count-by remote_addr", "connections per peer"),
     ("netlab conns -s", "counts by state, like ss -s"),
 )
 
@@ -74,7 +76,8 @@ def conns(
     sort: Optional[str] = typer.Option(None, "--sort", click_type=Text("sort keys, such as recv_q or -pid"), metavar="KEY[,KEY]", help="Sort by keys (e.g. recv_q, local, pid, state); -KEY for descending."),
     # -n is ss's --numeric here, so --iterations has no short spelling.
     watch: Optional[float] = typer.Option(None, "--watch", click_type=Seconds(0.01, 86400), metavar="SECONDS", help="Redraw every SECONDS until Ctrl-C (or --iterations N)."),
-    iterations: Optional[int] = typer.Option(None, "--iterations", click_type=Integer(1), metavar="N", help=common.ITERATIONS_HELP),
+    iterations: Optional[int] = typer.Option(None, "--iterations", click_type=Integer(1), metavar="N",
+                                             help="With --watch: stop after N redraws; with --events: after N sockets."),
     resolve: bool = typer.Option(False, "-r", "--resolve", help="Show host and service names (numeric is the default)."),
     numeric: bool = typer.Option(False, "-n", "--numeric", help="Numeric output (the default; accepted like ss)."),
     processes: bool = typer.Option(False, "-p", "--processes", help="Show processes (the default; accepted like ss)."),

@@ -63,7 +63,10 @@ KNOWN = {
     "--pmtudisc": ["do", "dont", "want", "probe"], "--direction": ["in", "out", "inout"],
     "--scenario": ["server-closes-first", "reuseport"], "--addr": ["127.0.0.1", "::1", "0.0.0.0"],
     "hosts": [HOST, "::1", "localhost", "fe80::1%lo", "fe80::1%nosuchif", "a" * 300, "1", "0x7f.1"],
-    "expression": ["tcp", "udp port 53", "ip6", "port", "not (", "ether host 1:2:3:4:5:6"],
+    "expression": ["tcp", "udp port 53", "ip6", "port", "not (", "ether host 1:2:3:4:5:6",
+                   "state established ( dport = :443 or sport = :443 )", "dst 10.0.0.0/8", "sport gt :1024",
+                   "dev lo", "state bucket", "exclude listening src [::1]", "autobound", "( sport = :22"],
+    "--count-by": ["remote_addr", "remote_net/24", "local_port", "process", "state", "remote_net/200"],
     "names": ["socket-call", "byteorder", "list", "nosuch"], "command": ["conns", "lab", "nosuch"],
     "--listen": ["127.0.0.1:0", "[::1]:0", "127.0.0.1:99999", "localhost:0", "[::1]"],
     "--config": ["/nonexistent.toml", "/etc/hostname", "/dev/null"],
@@ -197,6 +200,8 @@ def context(command: str, param: click.Parameter, value: str, pcap: str) -> list
     opt = key(param)
     flag = param.opts[0] if isinstance(param, click.Option) else None
     if command == "conns":
+        if opt == "expression":
+            return ["conns", "--", value]
         if opt == "--watch":
             return ["conns", "--watch", value, "--iterations", "1"]
         if opt == "--iterations":
