@@ -84,8 +84,7 @@ def conns(
     fmt: str = common.format_option(FORMATS),
 ) -> ExitStatus:
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
-    from netlab.core.addr import parse_network, parse_port
-    from netlab.core.ssfilter import HostCond, Or, combine, parse
+    from netlab.core.addr import parse_network
 
     common.check_format(fmt, FORMATS)
     if events:
@@ -112,7 +111,11 @@ def conns(
     if (ipv4 or ipv6) and not unix:
         protocols = [p for p in protocols if p != "unix"] or protocols
 
-    selection = parse(expression) if expression else None
+    selection = None
+    if expression:
+        from netlab.core.ssfilter import parse
+
+        selection = parse(expression)
     states = None
     if state:
         states = parse_states(state)
@@ -126,12 +129,9 @@ def conns(
             protocols = ["unix"]
         else:
             families = [f for f in families if f in selection.families] or list(selection.families)
-    # a repeated option is any of its values (or), different options all hold (and)
-    ports = [combine([HostCond(side, port=parse_port(p, name)) for p in values or ()], Or)
-             for side, name, values in (("s", "--sport", sport), ("d", "--dport", dport))]
-    ports.append(combine([Or(HostCond("s", port=n), HostCond("d", port=n))
-                          for n in (parse_port(p, "--port") for p in port or ())], Or))
-    condition = combine([*ports, selection.node if selection is not None else None])
+    condition = selection.node if selection is not None else None
+    if sport or dport or port:
+        condition = _port_condition(sport, dport, port, condition)
     query = Query(
         protocols=protocols,
         families=families,
@@ -262,3 +262,16 @@ def _events(query, fmt: str, iterations: int | None, no_header: bool) -> ExitSta
     finally:
         stream.close()
     return ExitStatus.OK
+
+
+def _port_condition(sport, dport, port, condition):
+    """--sport/--dport/--port as filter nodes: a repeated option is any of its values (or),
+    different options all hold (and), and so does the filter expression."""
+    from netlab.core.addr import parse_port
+    from netlab.core.ssfilter import HostCond, Or, combine
+
+    nodes = [combine([HostCond(side, port=parse_port(p, name)) for p in values or ()], Or)
+             for side, name, values in (("s", "--sport", sport), ("d", "--dport", dport))]
+    nodes.append(combine([Or(HostCond("s", port=n), HostCond("d", port=n))
+                          for n in (parse_port(p, "--port") for p in port or ())], Or))
+    return combine([*nodes, condition])

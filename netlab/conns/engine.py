@@ -17,7 +17,7 @@ import pwd
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from netlab.core import diag, owners, ssfilter
+from netlab.core import diag, owners
 from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
@@ -100,6 +100,9 @@ class Query:
 
     def condition(self):
         """The whole address and port selection as one ss filter tree (None: everything)."""
+        if self.filter is None and self.sport is None and self.dport is None and self.port is None \
+                and not self.src and not self.dst:
+            return None  # the plain listing: no filter code is even imported (start-up)
         from netlab.core.ssfilter import HostCond, Or, combine
 
         nodes = [self.filter]
@@ -236,19 +239,22 @@ def user_name(uid: int | None) -> str | None:
 
 def list_connections(query: Query) -> Listing:
     """The sockets the query selects, with their owners."""
-    from netlab.core.bytecode import compile_filter
-
     protocols = query.protocols
     node = query.condition()
-    selection = ssfilter.Filter(node=node)
-    if selection.inet_only():
-        protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
-    # The kernel runs what it can (inet_diag bytecode: only matches come back); Python runs the
-    # whole condition on what came back, as ss does, so either alone would give the same set.
-    bytecode = compile_filter(node)
+    bytecode = match = None
+    if node is not None:
+        from netlab.core.bytecode import compile_filter
+        from netlab.core.ssfilter import Filter
+
+        selection = Filter(node=node)
+        if selection.inet_only():
+            protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
+        # The kernel runs what it can (inet_diag bytecode: only matches come back); Python runs the
+        # whole condition on what came back, as ss does, so either alone would give the same set.
+        bytecode = compile_filter(node)
+        match = selection.matcher()
     conns = diag.dump(protocols, query.families, query.states, tcp_info=query.tcp_info, record=Conn,
                       bytecode=bytecode or None, memory=query.memory, cgroup=query.cgroup)
-    match = selection.matcher()
     if match is not None:
         conns = [c for c in conns if match(c)]
     if query.uid is not None:

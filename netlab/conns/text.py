@@ -141,8 +141,6 @@ def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False
                  memory: bool = False, cgroup: bool = False) -> list[str]:
     """The csv columns of a listing with these options."""
     keys = list(Conn.BASE_KEYS)
-    if listening:
-        keys.append("accept_fill_pct")
     if unix:
         keys += Conn.UNIX_KEYS
     if extended:
@@ -155,6 +153,8 @@ def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False
         keys += Conn.MEMORY_KEYS
     if cgroup:
         keys += Conn.CGROUP_KEYS
+    if listening:
+        keys.append("accept_fill_pct")  # last, as in the JSON objects
     return keys
 
 
