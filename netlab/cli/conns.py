@@ -44,6 +44,7 @@ def conns(
     udp: bool = typer.Option(False, "-u", "--udp", help="UDP sockets."),
     raw: bool = typer.Option(False, "-w", "--raw", help="RAW sockets."),
     unix: bool = typer.Option(False, "-x", "--unix", help="UNIX domain sockets."),
+    packet: bool = typer.Option(False, "-0", "--packet", help="PACKET sockets (AF_PACKET: capture tools, DHCP clients)."),
     ipv4: bool = typer.Option(False, "-4", "--ipv4", help="Only IPv4."),
     ipv6: bool = typer.Option(False, "-6", "--ipv6", help="Only IPv6."),
     listening: bool = typer.Option(False, "-l", "--listening", help="Only listening (and unconnected UDP/RAW) sockets."),
@@ -100,7 +101,7 @@ def conns(
         if summary:
             raise UsageError("--count-by and -s count differently", "use one of them")
 
-    protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix)) if on]
+    protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix), ("packet", packet)) if on]
     if not protocols:
         protocols = ["tcp", "udp", "raw", "unix"] if summary else ["tcp", "udp"]
     families = ["inet", "inet6"]
@@ -109,7 +110,7 @@ def conns(
     elif ipv6 and not ipv4:
         families = ["inet6"]
     if (ipv4 or ipv6) and not unix:
-        protocols = [p for p in protocols if p != "unix"] or protocols
+        protocols = [p for p in protocols if p not in ("unix", "packet")] or protocols
 
     selection = None
     if expression:
@@ -207,7 +208,7 @@ def _render(query, fmt: str, summary: bool, extended: bool, info: bool, sort: st
         conns = sort_connections(conns, sort)
     return text.listing_text(conns, fmt, extended, info, resolve, unix="unix" in query.protocols, time=stamp,
                              header=header, listening=listening, timers=ss_words[0], memory=ss_words[1],
-                             cgroup=ss_words[2])
+                             cgroup=ss_words[2], packet="packet" in query.protocols)
 
 
 def _watch(once, fmt: str, interval: float, iterations: int | None) -> ExitStatus:

@@ -145,6 +145,7 @@ class Conn(Socket):
     BASE_KEYS = ("proto", "family", "state", "local_addr", "local_port", "remote_addr", "remote_port",
                  "recv_q", "send_q", "uid", "inode", "pid", "process", "user", "owners")
     UNIX_KEYS = ("unix_type", "peer_inode")
+    PACKET_KEYS = ("packet_type", "ethertype", "interface")
     EXTENDED_KEYS = ("fd", "cookie", "interface", "timer", "expires_ms", "cmdline")
     INFO_KEYS = ("tcp_info",)
     TIMER_KEYS = ("timer", "expires_ms", "retrans")  # -o
@@ -161,6 +162,10 @@ class Conn(Socket):
         if self.proto == "unix":
             d["unix_type"] = self.unix_type
             d["peer_inode"] = self.peer_inode
+        elif self.proto == "packet":
+            d["packet_type"] = self.unix_type
+            d["ethertype"] = self.ethertype
+            d["interface"] = interface_name(self.interface)
         if extended:
             d.update(fd=self.fd, cookie=self.cookie, interface=interface_name(self.interface),
                      timer=TIMER_NAMES.get(self.timer, "unknown"), expires_ms=float(self.expires_ms),
@@ -247,8 +252,8 @@ def list_connections(query: Query) -> Listing:
         from netlab.core.ssfilter import Filter
 
         selection = Filter(node=node)
-        if selection.inet_only():
-            protocols = [p for p in protocols if p != "unix"]  # UNIX sockets have no ports or addresses
+        if selection.inet_only():  # UNIX and packet sockets have no ports or addresses
+            protocols = [p for p in protocols if p not in ("unix", "packet")]
         # The kernel runs what it can (inet_diag bytecode: only matches come back); Python runs the
         # whole condition on what came back, as ss does, so either alone would give the same set.
         bytecode = compile_filter(node)
@@ -261,11 +266,14 @@ def list_connections(query: Query) -> Listing:
         conns = [c for c in conns if c.uid == query.uid]
 
     owner_map = owners.OwnerMap()
-    if query.owners or query.pid is not None or query.process:
+    inodes = {c.inode for c in conns if c.inode}
+    # Nothing selected that a process can hold (a filter the kernel answered with nothing, or
+    # only TIME-WAIT): no walk, and no wait for the one that runs ahead (it is a daemon thread).
+    if inodes and (query.owners or query.pid is not None or query.process):
         # The walk of /proc/*/fd costs a readlink per descriptor: with the C walker it
         # usually ran ahead (owners.prefetch); in Python it keeps only our sockets.
         pids = [query.pid] if query.pid is not None else None
-        owner_map = owners.socket_owners({c.inode for c in conns if c.inode}, pids=pids)
+        owner_map = owners.socket_owners(inodes, pids=pids)
     holders, names = owner_map.holders, owner_map.names
     if query.pid is not None:
         conns = [c for c in conns if c.inode in holders]

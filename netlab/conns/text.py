@@ -23,7 +23,7 @@ _TIMERS = {k: v for k, v in TIMER_NAMES.items() if k}  # no timer: an empty cell
 def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: bool = False,
                  resolve: bool = False, unix: bool = False, time: float | None = None,
                  header: bool = True, listening: bool = False, timers: bool = False, memory: bool = False,
-                 cgroup: bool = False) -> str:
+                 cgroup: bool = False, packet: bool = False) -> str:
     """The sockets in ``fmt`` (table, json, jsonl or csv); -e adds ``extended`` keys, -i ``info``.
 
     csv has a fixed column list for the options (``unix``: the UNIX sockets' keys
@@ -48,7 +48,8 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
     records = [{**stamp, **_record(c, flags, listening)} for c in conns]
     if fmt == "jsonl":
         return "\n".join(output.to_jsonl_line(r) for r in records)
-    return _csv(records, [*stamp, *listing_keys(extended, info, unix, listening, timers, memory, cgroup)], header)
+    keys = listing_keys(extended, info, unix, listening, timers, memory, cgroup, packet)
+    return _csv(records, [*stamp, *dict.fromkeys(keys)], header)
 
 
 _SS_TIMERS = {0: "off", 1: "on", 2: "keepalive", 3: "timewait", 4: "persist", 5: "delack"}
@@ -138,11 +139,13 @@ def count_text(rows, fmt: str, time: float | None = None, header: bool = True) -
 
 
 def listing_keys(extended: bool, info: bool, unix: bool, listening: bool = False, timers: bool = False,
-                 memory: bool = False, cgroup: bool = False) -> list[str]:
+                 memory: bool = False, cgroup: bool = False, packet: bool = False) -> list[str]:
     """The csv columns of a listing with these options."""
     keys = list(Conn.BASE_KEYS)
     if unix:
         keys += Conn.UNIX_KEYS
+    if packet:
+        keys += Conn.PACKET_KEYS
     if extended:
         keys += Conn.EXTENDED_KEYS
     if info:
@@ -278,6 +281,10 @@ def _row(c: Conn, resolve: bool, extended: bool, info: bool) -> tuple[str, ...]:
         netid = _NETID.get(c.unix_type, "u_" + str(c.unix_type))
         local = f"{_shown(c.local_addr or '*')} {c.inode}"
         remote = f"* {c.peer_inode or 0}"
+    elif c.proto == "packet":  # as ss -0: p_raw/p_dgr, PROTOCOL:INTERFACE
+        netid = "p_raw" if c.unix_type == "raw" else "p_dgr"
+        local = f"{c.local_addr}:{interface_name(c.interface) or '*'}"
+        remote = "*"
     elif resolve or c.interface:
         netid = c.proto
         local = _endpoint(c.local_addr, c.local_port, c.family, interface_name(c.interface), c.proto, resolve)

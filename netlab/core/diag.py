@@ -56,7 +56,7 @@ UDIAG_SHOW_PEER = 0x04
 UDIAG_SHOW_RQLEN = 0x10
 UDIAG_SHOW_UID = 0x40
 
-PROTOCOLS = ("tcp", "udp", "raw", "unix")
+PROTOCOLS = ("tcp", "udp", "raw", "unix", "packet")
 _IPPROTO = {"tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP, "raw": socket.IPPROTO_RAW}
 _UNIX_TYPES = {socket.SOCK_STREAM: "stream", socket.SOCK_DGRAM: "dgram", socket.SOCK_SEQPACKET: "seqpacket"}
 
@@ -281,6 +281,42 @@ def _unix_dump(sock, states: int, seq: int, record: type[Socket]) -> Iterator[So
                      0, _UNIX_TYPES.get(stype, str(stype)))
 
 
+# packet_diag (linux/packet_diag.h): what ss -0 asks and reads
+PACKET_SHOW_INFO, PACKET_SHOW_MEMINFO = 0x1, 0x10
+PACKET_DIAG_INFO, PACKET_DIAG_UID, PACKET_DIAG_MEMINFO = 0, 5, 6
+_PACKET_REQ = struct.Struct("=BBHIIQ")  # family, protocol, pad, ino, show, cookie
+_PACKET_MSG = struct.Struct("=BBHIQ")  # family, type, num (the ethertype), ino, cookie
+# ethertypes by the names ss prints (iproute2 lib/ll_proto.c), the common ones
+ETHERTYPE_NAMES = {0x0800: "ip", 0x0806: "arp", 0x8035: "rarp", 0x86DD: "ipv6", 0x8100: "802.1Q", 0x88A8: "802.1ad",
+                   0x8847: "mpls_uc", 0x8848: "mpls_mc", 0x0004: "802_2", 0x0001: "802_3"}
+
+
+def ethertype_name(number: int) -> str:
+    """A packet socket's protocol as ss shows it: * for every protocol (ETH_P_ALL), else its name."""
+    if number == 3:
+        return "*"
+    return ETHERTYPE_NAMES.get(number, f"[{number}]")
+
+
+def _packet_dump(sock, seq: int, record: type[Socket]) -> Iterator[Socket]:
+    req = _PACKET_REQ.pack(socket.AF_PACKET, 0, 0, 0, PACKET_SHOW_INFO | PACKET_SHOW_MEMINFO, 0xFFFFFFFFFFFFFFFF)
+    for msg in _request(sock, req, seq):
+        _fam, ptype, number, inode, cookie = _PACKET_MSG.unpack_from(msg, 0)
+        ifindex = uid = 0
+        rq = wq = 0
+        for kind, value in _attrs(msg, _PACKET_MSG.size):
+            if kind == PACKET_DIAG_INFO and len(value) >= 4:
+                ifindex = struct.unpack_from("=I", value)[0]
+            elif kind == PACKET_DIAG_UID and len(value) >= 4:
+                uid = struct.unpack_from("=I", value)[0]
+            elif kind == PACKET_DIAG_MEMINFO and len(value) >= 12:
+                rq, _rb, wq = struct.unpack_from("=III", value)  # ss: rmem and wmem allocated
+        rec = record("packet", "packet", "UNCONN", ethertype_name(number), None, None, None, rq, wq, uid, inode,
+                     cookie, ifindex, "raw" if ptype == socket.SOCK_RAW else "dgram")
+        rec.ethertype = number
+        yield rec
+
+
 def _unix_messages(sock, req: bytes, seq: int) -> Iterator[memoryview]:
     yield from _request(sock, req, seq)
 
@@ -337,6 +373,10 @@ def _dump_netlink(protocols, families, mask, sport, dport, port, want_info, reco
     with _nl_socket() as sock:
         seq = 0
         for proto in protocols:
+            if proto == "packet":
+                seq += 1
+                out.extend(_packet_dump(sock, seq, record))
+                continue
             if proto == "unix":
                 if bytecode and (sport, dport, port) != (None, None, None):
                     continue  # UNIX sockets have no ports

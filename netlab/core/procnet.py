@@ -79,6 +79,8 @@ def dump(protocols: Iterable[str], families: Iterable[str], mask: int, sport=Non
     """diag.dump()'s records from /proc/net; ``record``: Socket or a subclass."""
     out: list[Socket] = []
     for proto in protocols:
+        if proto == "packet":
+            continue  # packet sockets come from packet_diag only
         if proto == "unix":
             if (sport, dport, port) == (None, None, None):
                 out.extend(_unix(mask, record))

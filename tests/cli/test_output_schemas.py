@@ -78,11 +78,13 @@ def our_sockets():
         udp.bind(("::1", 0))
         for end in socket.socketpair():
             stack.enter_context(end)
+        # a packet socket for -0 (protocol 0: it receives nothing)
+        stack.enter_context(socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0))
         yield listener.getsockname()[1]
 
 
 CONNS_MODES = [[], ["-e"], ["-i"], ["-x"], ["-e", "-i", "-a", "-t", "-u", "-x"], ["-l", "-t"],
-               ["-o", "-m", "--cgroup", "-e", "-t", "-u", "-x"]]
+               ["-o", "-m", "--cgroup", "-e", "-t", "-u", "-x"], ["-0", "-t", "-e"]]
 
 
 @pytest.mark.parametrize("mode", CONNS_MODES, ids=lambda m: " ".join(m) or "plain")

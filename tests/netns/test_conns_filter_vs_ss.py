@@ -313,3 +313,27 @@ def test_ss_ms_timer_spellings():
     # print_ms_timer's cases: minutes drop the ms, 10+ minutes drop the seconds, 10+ seconds drop the ms
     assert [ss_ms_timer(ms) for ms in (0, 200, 1204, 59000, 12345, 61500, 7140000, 600001)] == [
         "", "200ms", "1.204sec", "59sec", "12sec", "1min1sec", "119min", "10min"]
+
+
+def test_packet_sockets_as_ss_lists_them(ns):
+    """-0: AF_PACKET sockets, raw and datagram, bound to an interface or not, as ss -0 lists them."""
+    with ns.inside():
+        every = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+        ipv4 = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+        ipv4.bind(("lo", 0x0800))
+    try:
+        theirs = sorted(tuple(line.split()) for line in crowd_exec(ns, ["ss", "-H0a"]).splitlines())
+        proc = run_netlab("conns", "-0", "-H", ns=ns)
+        ours = sorted(tuple(line.split()[:6]) for line in proc.stdout.splitlines())
+        assert ours == theirs and len(ours) == 2, (ours, theirs)
+        records = json.loads(run_netlab("conns", "-0", "--format", "json", ns=ns).stdout)
+        assert sorted((r["packet_type"], r["ethertype"], r["interface"]) for r in records) == [
+            ("dgram", 0x0800, "lo"), ("raw", 3, None)]
+        assert all(r["pid"] for r in records)  # this test process holds them
+    finally:
+        every.close()
+        ipv4.close()
+
+
+def crowd_exec(ns, argv) -> str:
+    return ns.exec(argv).stdout
