@@ -3,6 +3,11 @@
 
     python3 bench/conns.py [--sizes 1000,10000,30000] [--rounds 9]
 
+Also a filtered listing beside ss's (the same filter: the kernel sends back only the
+matches), start-up beside ss's in an empty namespace, where netlab's start-up goes
+(python -X importtime, the largest modules), and the load average before and after:
+on a shared machine only the ratios of one run mean something.
+
 For each size, a private network namespace gets that many TCP sockets (ESTAB
 pairs over loopback, held by several helper processes: one process cannot
 hold more than about 20k descriptors here). Every tool then lists them from
@@ -32,6 +37,9 @@ from netlab.core import netns  # noqa: E402
 
 
 VENV_NETLAB = ROOT / ".venv" / "bin" / "netlab"
+# a filter that none of the population meets: what a filtered listing costs when the kernel
+# runs the filter (inet_diag bytecode) and sends back nothing
+FILTER = "( sport = :1 or dport = :1 ) and state established"
 
 
 def netlab_argv() -> list[str]:
@@ -45,6 +53,8 @@ def tools() -> list[tuple[str, list[str]]]:
         ("netlab conns -tanp", nl + ["conns", "-tanp"]),
         ("netlab conns -tanp --format json", nl + ["conns", "-tanp", "--format", "json"]),
         ("ss -tanp", ["ss", "-tanp"]),
+        ("netlab conns -tan " + FILTER, nl + ["conns", "-tan", FILTER]),
+        ("ss -tan " + FILTER, ["ss", "-tan", FILTER]),
         ("netstat -tanp", ["netstat", "-tanp"]),
         ("lsof -nP -iTCP", ["lsof", "-nP", "-iTCP"]),
         ("psutil.net_connections", [sys.executable, "-c", "import psutil; psutil.net_connections('tcp')"]),
@@ -76,9 +86,8 @@ def main() -> int:
         print("bench/conns.py needs root (network namespaces)", file=sys.stderr)
         return 3
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    env = dict(os.environ)
-    if not VENV_NETLAB.exists():
-        env["PYTHONPATH"] = str(ROOT)
+    # this tree's netlab, also through the venv's launcher (the venv may hold another copy)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     results: dict[int, dict[str, float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
         with netns.namespace() as ns:
@@ -94,21 +103,46 @@ def main() -> int:
             finally:
                 for h in holders:
                     h.stdin.close()
-    quiet = statistics.median(_quiet_runs(env))
-    print_table(results, quiet)
+    load_before = os.getloadavg()
+    startup = _startup(env, args.rounds)
+    print_table(results, startup)
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_before)} at the start-up runs, "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
+    print_importtime(env)
     return 0
 
 
-def _quiet_runs(env: dict) -> list[float]:
-    runs = []
-    for _ in range(7):
-        start = time.perf_counter()
-        subprocess.run(netlab_argv() + ["conns"], stdout=subprocess.DEVNULL, env=env, check=False)
-        runs.append(time.perf_counter() - start)
-    return runs
+def _startup(env: dict, rounds: int) -> dict[str, float]:
+    """Median wall time of netlab conns and ss -tan in an empty namespace (loopback only)."""
+    runs: dict[str, list[float]] = {"netlab conns -tan": [], "ss -tan": [], "netlab --version": []}
+    argvs = {"netlab conns -tan": netlab_argv() + ["conns", "-tan"], "ss -tan": ["ss", "-tan"],
+             "netlab --version": netlab_argv() + ["--version"]}
+    with netns.namespace() as ns:
+        for _ in range(max(rounds, 7)):
+            for name, argv in argvs.items():
+                runs[name].append(wall_time(ns, argv, env))
+    return {name: statistics.median(t) for name, t in runs.items()}
 
 
-def print_table(results: dict[int, dict[str, float]], quiet: float) -> None:
+def print_importtime(env: dict) -> None:
+    """Where netlab conns's start-up goes: python -X importtime, the largest top-level imports."""
+    argv = netlab_argv()
+    python = [sys.executable] if argv[0] != str(VENV_NETLAB) else [str(ROOT / ".venv" / "bin" / "python")]
+    proc = subprocess.run(python + ["-X", "importtime", "-m", "netlab", "conns", "-tan"], capture_output=True,
+                          text=True, env=dict(env, PYTHONPATH=str(ROOT)), check=False)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line[len("import time:"):].split("|")
+            if cumulative.strip().isdigit() and not name.startswith("   "):  # top level: one space of indent
+                rows.append((int(cumulative), name.strip()))
+    total = sum(c for c, _ in rows)
+    print(f"\nimports of `netlab conns -tan` (python -X importtime): {total / 1000:.1f} ms in all; the largest:")
+    for cumulative, name in sorted(rows, reverse=True)[:8]:
+        print(f"  {cumulative / 1000:6.1f} ms  {name}")
+
+
+def print_table(results: dict[int, dict[str, float]], startup: dict[str, float]) -> None:
     sizes = sorted(results)
     names = list(next(iter(results.values())))
     header = ["tool"] + [f"{s} sockets: ms (x ss)" for s in sizes]
@@ -126,7 +160,9 @@ def print_table(results: dict[int, dict[str, float]], quiet: float) -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
-    print(f"\n`netlab conns` on this (quiet) host namespace: {quiet * 1000:.0f} ms wall, start-up included")
+    ss = startup["ss -tan"]
+    print("\nstart-up, an empty namespace: " + ", ".join(
+        f"{name} {t * 1000:.0f} ms ({t / ss:.2f}x ss)" for name, t in startup.items()))
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}")
 
 
