@@ -103,9 +103,9 @@ def main() -> int:
             finally:
                 for h in holders:
                     h.stdin.close()
+    print_table(results)
     load_before = os.getloadavg()
-    startup = _startup(env, args.rounds)
-    print_table(results, startup)
+    print_startup(_startup(env, args.rounds))
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_before)} at the start-up runs, "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     print_importtime(env)
@@ -142,7 +142,13 @@ def print_importtime(env: dict) -> None:
         print(f"  {cumulative / 1000:6.1f} ms  {name}")
 
 
-def print_table(results: dict[int, dict[str, float]], startup: dict[str, float]) -> None:
+def print_startup(startup: dict[str, float]) -> None:
+    ss = startup["ss -tan"]
+    print("\nstart-up, an empty namespace: " + ", ".join(
+        f"{name} {t * 1000:.0f} ms ({t / ss:.2f}x ss)" for name, t in startup.items()))
+
+
+def print_table(results: dict[int, dict[str, float]]) -> None:
     sizes = sorted(results)
     names = list(next(iter(results.values())))
     header = ["tool"] + [f"{s} sockets: ms (x ss)" for s in sizes]
@@ -160,9 +166,7 @@ def print_table(results: dict[int, dict[str, float]], startup: dict[str, float])
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
-    ss = startup["ss -tan"]
-    print("\nstart-up, an empty namespace: " + ", ".join(
-        f"{name} {t * 1000:.0f} ms ({t / ss:.2f}x ss)" for name, t in startup.items()))
+    sys.stdout.flush()
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}")
 
 

@@ -52,7 +52,8 @@ def connections(protocols: str | Iterable[str] = ("tcp", "udp"), *, families: st
                 port: int | str | None = None, sport: int | str | None = None, dport: int | str | None = None,
                 src: str | Iterable[str] = (), dst: str | Iterable[str] = (), pid: int | None = None,
                 process: str | None = None, user: str | int | None = None, tcp_info: bool = False,
-                details: bool = False, owners: bool = True, sort: str | None = None) -> list[Conn]:
+                details: bool = False, owners: bool = True, sort: str | None = None,
+                filter: str | Iterable[str] | None = None) -> list[Conn]:
     """The sockets `netlab conns` would list for the same options, as Conn records.
 
     protocols  "tcp", "udp", "raw", "unix" or several (-t -u -w -x)
@@ -66,12 +67,22 @@ def connections(protocols: str | Iterable[str] = ("tcp", "udp"), *, families: st
     tcp_info   fill tcp_info (rtt, cwnd, ...) for TCP (-i); details: cmdline, fd (-e)
     owners     look up the owning processes (False: faster, pid and process stay None)
     sort       keys as --sort takes them: "local_port", "-recv_q,pid"
+    filter     ss's filter, as the command line takes it after the options:
+               "state established ( dport = :443 or sport = :443 )" (ANDed with the rest)
     """
     selected = parse_states(_names(states)) if states is not None else None
     if listening:
         selected = (selected or frozenset()) | LISTENING
     if user is not None:
         user = parse_user(str(user))
+    node = None
+    if filter is not None:
+        from netlab.core.ssfilter import parse
+
+        selection = parse(_names(filter))
+        node = selection.node
+        if selection.states is not None:
+            selected = (selected or frozenset()) | selection.states
     query = Query(
         protocols=_protocols(protocols), families=_families(families), states=selected,
         port=parse_port(port, "port") if port is not None else None,
@@ -79,7 +90,7 @@ def connections(protocols: str | Iterable[str] = ("tcp", "udp"), *, families: st
         dport=parse_port(dport, "dport") if dport is not None else None,
         src=[parse_network(s) for s in _names(src)], dst=[parse_network(d) for d in _names(dst)],
         pid=check_pid(pid) if pid is not None else None, process=process, uid=user,
-        tcp_info=tcp_info, owners=owners, details=details,
+        tcp_info=tcp_info, owners=owners, details=details, filter=node,
     )
     conns = list_connections(query).conns
     if sort:

@@ -337,3 +337,13 @@ def test_packet_sockets_as_ss_lists_them(ns):
 
 def crowd_exec(ns, argv) -> str:
     return ns.exec(argv).stdout
+
+
+def test_the_python_api_takes_the_same_filter(crowd):
+    import netlab
+
+    words = "state established ( dport = :443 or sport = :443 )"
+    with crowd.inside():
+        conns = netlab.connections(filter=words, owners=False)
+    ours = {(f"{c.local_addr}:{c.local_port}", f"{c.remote_addr}:{c.remote_port}") for c in conns}
+    assert ours == ss_set(crowd, "tu", [words]) and len(ours) >= 2
