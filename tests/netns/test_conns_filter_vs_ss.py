@@ -342,8 +342,10 @@ def crowd_exec(ns, argv) -> str:
 def test_the_python_api_takes_the_same_filter(crowd):
     import netlab
 
-    words = "state established ( dport = :443 or sport = :443 )"
+    words = ["state", "established", "( dport = :443 or sport = :443 )"]
     with crowd.inside():
         conns = netlab.connections(filter=words, owners=False)
+        one_string = netlab.connections(filter=" ".join(words), owners=False)  # ss wants state apart; we split
     ours = {(f"{c.local_addr}:{c.local_port}", f"{c.remote_addr}:{c.remote_port}") for c in conns}
-    assert ours == ss_set(crowd, "tu", [words]) and len(ours) >= 2
+    assert ours == ss_set(crowd, "tu", words) and len(ours) >= 2
+    assert {(c.local_port, c.remote_port) for c in one_string} == {(c.local_port, c.remote_port) for c in conns}
