@@ -20,8 +20,10 @@ with ss's spellings (&, &&, and; |, ||, or; !, not). HOST is ADDR[/PREFIX][:PORT
 ``parse()`` gives a Filter: the state names it selects and a tree of nodes.
 ``Filter.matcher()`` is a Python predicate over records (evaluated as the
 kernel evaluates inet_diag bytecode: an IPv4 condition matches an IPv4 socket
-or a v4-mapped IPv6 one); netlab.core.bytecode compiles the same tree for the
-kernel. A bad expression raises UsageError: one line, exit 2.
+or a v4-mapped IPv6 one; but a /0 prefix matches any family, as in ss's own
+evaluation); netlab.core.bytecode compiles the same tree for the kernel, and
+the listing applies both, as ss does. A bad expression raises UsageError: one
+line, exit 2.
 """
 
 from __future__ import annotations
@@ -462,13 +464,18 @@ def _host_matcher(node: HostCond):
     port, networks = node.port, node.networks
     port_attr = "local_port" if local else "remote_port"
     addr_attr = "local_addr" if local else "remote_addr"
+    # A /0 prefix matches every inet socket here, whatever its family: ss's own evaluation
+    # (run_ssfilter) does so, while the kernel's bytecode keeps the family. ss applies both,
+    # and so does netlab: 'dst 0.0.0.0/0' is IPv4 (and v4-mapped) sockets, and
+    # 'not dst 0.0.0.0/0' is none at all, as in ss.
+    everything = any(net.prefixlen == 0 for net in networks)
 
     def host(c) -> bool:
         if c.proto == "unix":
             return False
         if port != -1 and (getattr(c, port_attr) or 0) != port:
             return False
-        if not networks:
+        if not networks or everything:
             return True
         addr = getattr(c, addr_attr)
         return any(_in(addr, net) for net in networks)
