@@ -15,8 +15,9 @@
  * everything as it found it, so that the Python printer sees the same state.
  *
  * Source files: _cprint.c (module, Printer type, output buffer, link layers, IPv4,
- * IPv6, TCP, UDP), _cprint_dns.c (DNS), _cprint_icmp.c (ICMP, ICMPv6, ARP),
- * _cprint_app.c (NTP, syslog).
+ * IPv6, TCP, UDP, the batch loop, the dumps, the pcap record reader), _cprint_dns.c
+ * (DNS), _cprint_icmp.c (ICMP, ICMPv6, ARP), _cprint_app.c (NTP, syslog),
+ * _cprint_tcpapp.c (HTTP, FTP, RTSP, SMTP, WHOIS, SSH, RESP).
  */
 #ifndef NETLAB_CPRINT_H
 #define NETLAB_CPRINT_H

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import zlib
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_the_c_printer_prints_most_of_the_busy_mix(busy):
     linktype, packets = busy
     printer = Formatter(linktype)._compiled_printer()
     printed = sum(printer.line(data, length, "", -1) is not None for _s, _f, _c, length, data in packets)
-    assert printed / len(packets) > 0.45
+    assert printed / len(packets) > 0.95
 
 
 def _fuzzed(packets, count, seed):
@@ -100,7 +101,7 @@ def _fuzzed(packets, count, seed):
 @pytest.mark.parametrize("opts", FUZZ_SETS, ids=lambda o: o or "default")
 def test_fuzzed_packets(busy, opts):
     linktype, packets = busy
-    fuzzed = list(_fuzzed(packets, FUZZ_PACKETS, seed=hash(opts) & 0xFFFF))
+    fuzzed = list(_fuzzed(packets, FUZZ_PACKETS, seed=zlib.crc32(opts.encode())))  # the same packets every run
     _assert_twins(linktype, fuzzed, opts, "fuzzed")
 
 
