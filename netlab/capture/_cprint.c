@@ -522,6 +522,8 @@ static int udp_print(cp_ctx *f, cp_out *out, const u8 *d, size_t p, size_t lengt
     }
     if (!f->qflag) {
         int kind = f->udp_app[sport] ? f->udp_app[sport] : f->udp_app[dport];
+        if (f->udp_app[sport] && f->udp_app[dport] && f->udp_app[sport] != f->udp_app[dport])
+            return CP_PUNT;  /* (which one udp_print asks first: the Python printer knows) */
         if (kind) {
             int r = udp_app(f, kind, out, d, p + 8, length, end, ulen, fragmented);
             if (r != CP_PLAIN)

@@ -153,6 +153,13 @@ _PORT_ORDER = {port: rank for rank, port in enumerate((23, 25, 43, 179, 1723, 63
                                                        21, 80, 8080, 554, 8554, 53))}
 
 
+# The same for UDP (print-udp.c's chain of IS_SRC_OR_DST_PORT tests): a DNS query from port
+# 7002 is DNS, not RX. A port registered in dispatch.UDP_PORTS belongs here, at tcpdump's rank.
+_UDP_ORDER = {port: rank for rank, ports in enumerate((
+    (53,), (5353,), (69,), (67, 68), (520,), (161, 162), (123,), tuple(range(7000, 7010)), (546, 547), (514,),
+    (4789,), (6635,))) for port in ports}
+
+
 def _asked_first(port: int, than: int) -> bool:
     return _PORT_ORDER.get(port, 99) < _PORT_ORDER.get(than, 99)
 
@@ -560,7 +567,10 @@ def udp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
             else:
                 out.append("[udp sum ok] ")
     if not f.qflag:
-        app = dispatch.UDP_PORTS.get(sport) or dispatch.UDP_PORTS.get(dport)
+        app = dispatch.UDP_PORTS.get(sport)
+        other = dispatch.UDP_PORTS.get(dport)
+        if app is None or (other is not None and _UDP_ORDER.get(dport, 99) < _UDP_ORDER.get(sport, 99)):
+            app = other
         if app is not None and app(f, out, d, p + 8, length, end, ulen, fragmented):
             return
     if ulen > length and not fragmented:

@@ -1,0 +1,30 @@
+"""Which printer a UDP datagram gets when both its ports have one: tcpdump's order, not the source's.
+
+tcpdump's udp_print asks for the ports it knows in a fixed order, each as source
+or destination (DNS first, then mDNS, TFTP, BOOTP, RIP, SNMP, NTP, RX, DHCPv6,
+syslog, VXLAN, MPLS): a DNS query from port 7002 is DNS, not RX. Here every pair
+of registered ports, both ways round, against tcpdump, through both printers (the
+C one hands such datagrams to the Python one).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.helpers.env import require_tool
+from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
+
+# a DNS query: what each port's printer makes of it is different enough to tell them apart
+QUERY = bytes.fromhex("12340100000100000000000003777777076578616d706c6503636f6d0000010001")
+PORTS = [53, 5353, 69, 67, 520, 161, 123, 7002, 547, 514, 4789, 6635]
+
+
+@pytest.mark.parametrize("opts", ["", "-v"])
+def test_both_ports_known(tmp_path, opts):
+    require_tool("tcpdump")
+    frames = [ip4(17, udp(a, b, QUERY)) for a, b in itertools.permutations(PORTS, 2)]
+    path = tmp_path / "pairs.pcap"
+    write_frames(path, frames)
+    assert assert_like_tcpdump(path, opts) >= len(frames)
