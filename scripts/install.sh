@@ -22,6 +22,7 @@ is_root=0
 if [ "$want_tests" = 1 ]; then
     need ss iproute2
     need tcpdump tcpdump
+    need tshark tshark  # tests compare capture's statistics with Wireshark's
     need ping iputils-ping
     need fping fping
     need nft nftables

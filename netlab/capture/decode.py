@@ -289,7 +289,8 @@ class Formatter:
             "caplen": caplen,
             "link": linktypes.linktype_name(self.linktype).split(" ", 1)[0],
             "src_mac": None, "dst_mac": None, "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
-            "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None,
+            "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None, "ttl": None, "ip_id": None,
+            "tcp_window": None, "payload_len": None, "ifindex": None, "direction": None,
             "summary": summary,
         }
         try:

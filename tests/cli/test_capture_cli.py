@@ -21,7 +21,7 @@ from tests.helpers.env import CONFORMANCE, require_tool, ROOT
 PCAPS = CONFORMANCE / "tcpdump" / "pcaps"
 WHOIS = PCAPS / "whois.pcap"
 JSONL_KEYS = {"time", "len", "caplen", "link", "src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
-              "icmp_type", "summary"}
+              "icmp_type", "ttl", "ip_id", "tcp_window", "payload_len", "ifindex", "direction", "summary"}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from tests.helpers import pcapfile
 from tests.helpers.tcpdump import needs_pcaps, OPTION_SETS, options_from, PCAPS, tcpdump_lines
 
 KEYS = ["time", "len", "caplen", "link", "src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
-        "icmp_type", "summary"]
+        "icmp_type", "ttl", "ip_id", "tcp_window", "payload_len", "ifindex", "direction", "summary"]
 
 
 def test_linktype_names_are_tcpdumps():
