@@ -202,3 +202,80 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class AnalysisSink:
+    """--stats conv|endpoints|io|tcp and --follow: read the header fields (view.py), print the table at the end."""
+
+    def __init__(self, linktype: int, stream: TextIO, nano: bool, fmt: str, stats=None, follow=None,
+                 top: int | None = None, chart: bool = False):
+        from netlab.capture.tcpstreams import StreamTracker
+        from netlab.capture.view import Viewer
+
+        self._view = Viewer(linktype, nano).view
+        self._stream = stream
+        self._fmt, self._top, self._chart = fmt, top, chart
+        self._spec = stats
+        self._tracker = StreamTracker()
+        self._table = self._io = self._follower = None
+        if follow is not None:
+            from netlab.capture.follow import Follower
+
+            self._follower = Follower(follow)
+        elif stats.kind in ("conv", "endpoints"):
+            from netlab.capture.conversations import ConversationTable
+
+            self._table = ConversationTable(stats.layers)
+        elif stats.kind == "io":
+            from netlab.capture.iostat import IoStats
+
+            self._io = IoStats(stats.interval, stats.filters, linktype)
+
+    def consume(self, batch: list[Packet]) -> None:
+        view, track = self._view, self._tracker.add
+        for packet in batch:
+            seen = view(packet)
+            stream = track(seen)
+            if self._table is not None:
+                self._table.add(seen, stream.stream if stream is not None else None)
+            elif self._io is not None:
+                self._io.add(seen)
+            elif self._follower is not None:
+                self._follower.add(seen, stream)
+
+    def render(self) -> str:
+        from netlab import output
+
+        if self._follower is not None:
+            from netlab.capture.follow import render
+
+            return render(self._follower)
+        if self._io is not None:
+            from netlab.capture import iostat
+
+            rows = self._io.intervals()
+            text = output.render(rows, self._fmt, iostat.columns(), iostat.INTERVAL_KEYS)
+            return text + "\n\n" + iostat.chart(rows) if self._chart and rows else text
+        if self._table is not None:
+            from netlab.capture import conversations as conv
+
+            if self._spec.kind == "conv":
+                return output.render(self._table.conversations(self._top), self._fmt, conv.conversation_columns(),
+                                     conv.CONVERSATION_KEYS)
+            return output.render(self._table.endpoints(self._top), self._fmt, conv.endpoint_columns(),
+                                 conv.ENDPOINT_KEYS)
+        from netlab.capture import tcpstreams
+
+        streams = self._tracker.streams
+        if self._top:  # the N largest, still in stream order
+            streams = sorted(sorted(streams, key=lambda s: -s.bytes)[:self._top], key=lambda s: s.stream)
+        return output.render(streams, self._fmt, tcpstreams.stream_columns(), tcpstreams.STREAM_KEYS)
+
+    def finish(self) -> None:
+        text = self.render()
+        if text:
+            self._stream.write(text + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        pass

@@ -15,12 +15,14 @@ from typing import List, Optional
 import typer
 
 from netlab.capture.options import Look
+from netlab.capture.statspec import FollowSpec, StatsSpec, parse_follow, parse_stats
 from netlab.cli import common
-from netlab.cli.types import INT32_MAX, FileName, Integer, Text, Word
+from netlab.cli.types import INT32_MAX, FileName, Integer, Spec, Text, Word
 from netlab.errors import ExitStatus, UsageError
 
 TEXT_BATCH = 1024  # offline: lines per write()
 FORMATS = ("table", "jsonl")  # packets are a stream
+TABLE_FORMATS = ("table", "json", "jsonl", "csv")  # --stats conv, endpoints, io, tcp: lists of records
 DEVICE_FORMATS = ("table", "json", "jsonl", "csv")  # -D is a list of records
 DEVICE_KEYS = ("index", "name", "description", "up", "running", "loopback", "connected", "flags")
 MAX_SNAPLEN = 262144  # tcpdump's MAXIMUM_SNAPLEN; -s 0 means it too
@@ -43,13 +45,29 @@ def _knows_tstamp_type(name: str) -> bool:
 EXAMPLES = common.examples(
     ("netlab capture -i lo -c 10 tcp port 80", "ten packets, port 80"),
     ("netlab capture -i any -w trace.pcap -c 1000", "save them for later"),
-    ("netlab capture -r trace.pcap --stats", "top talkers and flows"),
+    ("netlab capture -r trace.pcap --stats conv --top 5", "top 5 conversations"),
+    ("netlab capture -r trace.pcap --stats tcp", "retransmissions..."),
 )
+
+
+class _CaptureCommand(typer.core.TyperCommand):
+    """The capture command, with --stats's value optional (`--stats` alone: talkers).
+
+    typer does not pass click's flag_value on; click's parser takes it from here.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.name == "stats":
+                param._flag_needs_value = True
+                param.flag_value = "talkers"
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         name="capture",
+        cls=_CaptureCommand,
         help="Capture or read packets and print them as tcpdump does (libpcap filters, pcap files).",
         epilog=EXAMPLES,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -105,7 +123,17 @@ def capture(
     list_interfaces: bool = typer.Option(False, "-D", "--list-interfaces", help="List the devices to capture on and exit."),
     count_only: bool = typer.Option(False, "--count", help="Only print how many packets match."),
     nano: bool = typer.Option(False, "--nano", help="Nanosecond timestamps."),
-    stats: bool = typer.Option(False, "--stats", help="Instead of lines: top talkers, flows and protocols."),
+    stats: Optional[StatsSpec] = typer.Option(
+        None, "--stats", click_type=Spec(parse_stats), metavar="[KIND]",
+        help="Instead of lines: talkers (alone: top hosts, flows, protocols), conv[,eth|ip|tcp|udp], "
+             "endpoints[,eth|ip|tcp|udp], io,SECONDS[,FILTER]..., or tcp (retransmissions, dup ACKs, zero "
+             "windows, out of order, handshake RTT per stream). Put a filter after -- or before --stats."),
+    top: Optional[int] = typer.Option(None, "--top", click_type=Integer(1), metavar="N",
+                                      help="--stats conv, endpoints, tcp: only the N biggest (per type)."),
+    follow: Optional[FollowSpec] = typer.Option(
+        None, "--follow", click_type=Spec(parse_follow), metavar="tcp,N|tcp,ADDR:PORT,ADDR:PORT",
+        help="Print one TCP stream's reassembled payload, as tshark -z follow,tcp,ascii."),
+    chart: bool = typer.Option(False, "--chart", help="--stats io: bars of packets per interval below the table."),
     layers: bool = typer.Option(False, "--layers", help="Dissect each packet into its layers (scapy)."),
     fmt: str = common.format_option(
         FORMATS, help="Lines as tcpdump prints them (table) or JSON lines (jsonl); -D also json or csv."),
@@ -118,7 +146,7 @@ def capture(
         buffer_kib=buffer_kib, direction=direction, nano=nano or precision == "nano",
         # tcpdump(8): -U also makes printed lines packet-buffered
         line_buffered=line_buffered or (packet_buffered and printing), fmt=fmt,
-        count_only=count_only, stats=stats, layers=layers,
+        count_only=count_only, stats=stats, layers=layers, top=top, follow=follow, chart=chart,
         look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
                   hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
         print_too=print_too and bool(write_file), file_size=file_size, file_count=file_count,
@@ -158,7 +186,7 @@ class Request:
     line_buffered: bool
     fmt: str
     count_only: bool
-    stats: bool
+    stats: StatsSpec | None
     layers: bool
     look: Look
     print_too: bool = False
@@ -170,6 +198,9 @@ class Request:
     immediate: bool = False
     tstamp_type: str | None = None     # -j
     linktype: str | None = None        # -y
+    top: int | None = None             # --top
+    follow: FollowSpec | None = None   # --follow
+    chart: bool = False                # --chart
 
     def rotation(self):
         from netlab.capture.rotation import SIZE_UNIT, Rotation
@@ -177,12 +208,27 @@ class Request:
         return Rotation(size_limit=(self.file_size or 0) * SIZE_UNIT, files=self.file_count or 0,
                         seconds=self.rotate_seconds or 0)
 
+    @property
+    def analysis(self) -> bool:
+        """A table of records read from the headers: --stats conv, endpoints, io, tcp."""
+        return self.stats is not None and self.stats.kind != "talkers"
+
     def validate(self) -> None:
-        common.check_format(self.fmt, FORMATS, "for packets")
         # Each value on its own was checked as click parsed it (netlab.cli.types): an empty
         # -r or -w, a count, a snaplen, a buffer size. These are the combinations.
-        if sum(map(bool, (self.write_file, self.count_only, self.stats, self.layers))) > 1:
-            raise UsageError("choose one of -w, --count, --stats, --layers", "they are different outputs")
+        if self.analysis:
+            common.check_format(self.fmt, TABLE_FORMATS, f"for --stats {self.stats.kind}")
+        elif self.follow is not None:
+            common.check_format(self.fmt, ("table",), "for --follow")
+        else:
+            common.check_format(self.fmt, FORMATS, "for packets")
+        outputs = (self.write_file, self.count_only, self.stats, self.layers, self.follow)
+        if sum(x is not None and x is not False for x in outputs) > 1:
+            raise UsageError("choose one of -w, --count, --stats, --layers, --follow", "they are different outputs")
+        if self.top is not None and not (self.analysis and self.stats.kind != "io"):
+            raise UsageError("--top applies to --stats conv, endpoints and tcp", "add one of them")
+        if self.chart and not (self.stats is not None and self.stats.kind == "io" and self.fmt == "table"):
+            raise UsageError("--chart draws --stats io as a table", "add --stats io,SECONDS (and no --format)")
         if self.write_file and self.fmt != "table" and not self.print_too:
             raise UsageError("--format applies to printed packets; -w writes a pcap",
                              f"read it back with: netlab capture -r FILE --format {self.fmt}")
@@ -211,7 +257,8 @@ def _run(request: Request) -> ExitStatus:
             _say("netlab: note: -F given: the expression on the command line is ignored, as tcpdump ignores it")
         expression = read_filter_file(request.filter_file)
     source = session.open_source(read_file=request.read_file, interface=request.interface, snaplen=request.snaplen,
-                                 expression=expression, nano=request.nano, promisc=request.promisc,
+                                 expression=expression, nano=request.nano or request.analysis,
+                                 promisc=request.promisc,
                                  buffer_bytes=request.buffer_kib * 1024 if request.buffer_kib else None,
                                  direction=request.direction, immediate=request.immediate,
                                  tstamp_type=request.tstamp_type, linktype=request.linktype)
@@ -279,7 +326,11 @@ def _make_sink(request: Request, source):
         return sinks.TeeSink(writer, _line_sink(request, source, stdout))
     if request.count_only:
         return sinks.CountSink(stdout)
-    if request.stats:
+    if request.analysis or request.follow is not None:
+        # the tables' times in the file's own precision: the source reads nanoseconds for them (_run)
+        return sinks.AnalysisSink(source.linktype, stdout, request.nano or request.analysis, request.fmt, stats=request.stats,
+                                  follow=request.follow, top=request.top, chart=request.chart)
+    if request.stats is not None:
         return sinks.StatsSink(source.linktype, stdout, live=source.live, fmt=request.fmt)
     if request.layers:
         return sinks.LayersSink(source.linktype, request.look.options(request.nano), stdout)

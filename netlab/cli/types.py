@@ -22,6 +22,9 @@ one HINT per kind of refusal:
 - ``Word(words, hint)``: one word of a vocabulary, in any case (as tcpdump compares
   them): "HINT". ``words`` is the list, or a function that knows them (libpcap's link
   type and time stamp type names). The value comes back as typed.
+- ``Spec(parse)``: a value with a small grammar of its own (capture's --stats io,1
+  and --follow tcp,0), which ``parse`` reads into the engine's value; its
+  ValueError names what to give: "HINT".
 - ``FileName(standard)``: a path, which may hold any bytes (Linux names are bytes)
   but cannot be empty: "give a file name, or '-' for standard input/output".
 """
@@ -229,6 +232,31 @@ class FileName(click.ParamType):
             refuse(param, value, self.hint)
         return text
 
+
+class Spec(click.ParamType):
+    """Text read by ``parse`` (valid UTF-8 first); parse's ValueError is the hint of the refusal."""
+
+    name = "text"
+
+    def __init__(self, parse):
+        self.parse = parse
+
+    def valid(self, text: str) -> bool:
+        try:
+            self.parse(text)
+        except ValueError:
+            return False
+        return not undecodable(text)
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):  # a default, or a value already read
+            return value
+        if undecodable(value):
+            refuse(param, value, "not valid UTF-8")
+        try:
+            return self.parse(value)
+        except ValueError as err:
+            refuse(param, value, str(err))
 
 
 PID_MAX = 2**22  # the kernel's PID_MAX_LIMIT: no pid_max can be set higher

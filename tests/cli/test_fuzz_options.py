@@ -73,6 +73,8 @@ KNOWN = {
     "--linktype": ["EN10MB", "linux_sll", "DOCSIS", "DLT_EN10MB"], "--time-stamp-type": ["host", "ADAPTER"],
     "--time-stamp-precision": ["nano", "micro", "NANO", "nanosecond"],
     "--relinquish-privileges": ["nobody", "root", "nosuchuser", "0"], "-F": ["/dev/null", "/etc/hostname", "/"],
+    "--stats": ["conv", "conv,tcp,eth", "endpoints,ip", "io,0.5,tcp,udp", "io,0", "io,1,nosuch", "tcp", "talkers"],
+    "--follow": ["tcp,0", "tcp,99", "tcp,127.0.0.1:1,[::1]:2", "tcp,[::1]:99999,1.2.3.4:5", "udp,0"],
 }
 # A valid value of these would run long: generate valid ones up to here (invalid ones anyway).
 CHEAP_MAX = {("backlog", "--connects"): 200, ("backlog", "--accept-delay"): 0.3,

@@ -171,6 +171,26 @@ def test_capture_stats_jsonl_validates(name):
     assert stats["packets"] == sum(p["packets"] for p in stats["protocols"])
 
 
+ANALYSIS = {"conv": "conversation", "endpoints": "endpoint", "io,0.05,tcp,udp": "interval", "tcp": "tcp_stream"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+@pytest.mark.parametrize("kind", sorted(ANALYSIS))
+def test_capture_stats_tables_validate(kind, fmt):
+    """Every key of --stats conv, endpoints, io and tcp, in every format, on a capture with all of them."""
+    pcap = require_conformance() / "tcpdump" / "pcaps" / "dns_tcp.pcap"
+    out = ok("capture", "-r", str(pcap), "--stats", kind, "--format", fmt)
+    record = ANALYSIS[kind]
+    if fmt == "json":
+        (rows,) = json_documents("capture", out)
+    elif fmt == "jsonl":
+        rows = jsonl_records("capture", out)
+    else:
+        rows = csv_rows("capture", out, record)
+    keys = list(schemas.load("capture")["$defs"][record]["properties"])
+    assert rows and all(list(row) == keys for row in rows)  # every key, in the schema's order
+
+
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_capture_device_list_validates(fmt):
     out = ok("capture", "-D", "--format", fmt)

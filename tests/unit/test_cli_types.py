@@ -7,10 +7,10 @@ import pytest
 import typer
 
 from netlab.cli import app as cli_app
-from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Text, Word, shown
+from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Spec, Text, Word, shown
 from netlab.errors import ExitStatus, UsageError
 
-NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, FileName)
+NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, FileName, Spec)
 
 
 def command_params() -> list[tuple[str, click.Parameter]]:
@@ -127,3 +127,18 @@ def test_bounds_held_by_the_cli_are_the_engines():
     assert (backlog_cli.MAX_BACKLOG, backlog_cli.MAX_CONNECTS, backlog_cli.MAX_ACCEPT_DELAY_S,
             backlog_cli.MAX_TIMELINE_CLIENTS) == (plan.MAX_BACKLOG, plan.MAX_CONNECTS, timeline.MAX_ACCEPT_DELAY_S,
                                                   timeline.MAX_CLIENTS)
+
+
+def test_spec_reads_a_value_with_its_parser_and_refuses_in_its_words():
+    from netlab.capture.statspec import parse_follow, parse_stats
+
+    stats = Spec(parse_stats)
+    assert stats.convert("io,0.5,tcp,udp port 53", None, None).filters == ("tcp", "udp port 53")
+    assert stats.convert("conv", None, None).layers == ("eth", "ip", "tcp", "udp")
+    assert Spec(parse_follow).convert("tcp,[fd77::1]:80,10.0.0.1:5", None, None).ends == (("fd77::1", 80), ("10.0.0.1", 5))
+    for bad in ("conv,ipx", "io", "io,0", "io,-1", "io,1,", "tcp,1", "", "io,1e3", "io,\udcff"):
+        assert not stats.valid(bad)
+        with pytest.raises(UsageError):
+            stats.convert(bad, None, None)
+    for bad in ("tcp", "tcp,-1", "tcp,1,2", "udp,0", "tcp,1.2.3.4:70000,1.2.3.4:1", "tcp,[1.2.3.4]:1,::1:2"):
+        assert not Spec(parse_follow).valid(bad)
