@@ -10,12 +10,12 @@ Rows are sorted by bytes, then packets, both descending, then by start.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from netlab.capture.statspec import LAYERS
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: the table keeps each one's times beside it
 class Conversation:
     type: str
     a: str
@@ -33,7 +33,7 @@ class Conversation:
     duration_ms: float = 0.0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {key: getattr(self, key) for key in CONVERSATION_KEYS}
 
 
 @dataclass(slots=True)
@@ -49,7 +49,7 @@ class Endpoint:
     rx_bytes: int = 0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {key: getattr(self, key) for key in ENDPOINT_KEYS}
 
 
 def _order_key(address: str) -> tuple:
@@ -74,11 +74,14 @@ def endpoints_of(view: dict, layer: str) -> tuple | None:
 
 
 class ConversationTable:
-    def __init__(self, layers: tuple[str, ...] = LAYERS):
+    """Counts conversations, or endpoints (``endpoints=True``), of these layers."""
+
+    def __init__(self, layers: tuple[str, ...] = LAYERS, endpoints: bool = False):
         self.layers = layers
+        self._by_endpoint = endpoints
         self.first_ns: int | None = None
         self._rows: dict[tuple, Conversation] = {}
-        self._ends: dict[tuple, tuple[int, int]] = {}  # key -> (first ns, last ns)
+        self._ends: dict[Conversation, list[int]] = {}  # [first ns, last ns]
         self._points: dict[tuple, Endpoint] = {}
 
     def add(self, view: dict, stream: int | None = None) -> None:
@@ -90,24 +93,33 @@ class ConversationTable:
             if ends is None:
                 continue
             src, sport, dst, dport = ends
-            self._count(layer, src, sport, dst, dport, stream if layer == "tcp" else None, ns, size)
-            self._endpoint(layer, src, sport, size, sent=True)
-            self._endpoint(layer, dst, dport, size, sent=False)
+            if self._by_endpoint:
+                self._endpoint(layer, src, sport, size, sent=True)
+                self._endpoint(layer, dst, dport, size, sent=False)
+            else:
+                self._count(layer, src, sport, dst, dport, stream if layer == "tcp" else None, ns, size)
 
     def _count(self, layer, src, sport, dst, dport, stream, ns, size) -> None:
-        key = (layer, frozenset(((src, sport), (dst, dport))), stream)
-        row = self._rows.get(key)
-        if row is None:
-            row = self._rows[key] = Conversation(layer, src, sport, dst, dport, stream)
-            self._ends[key] = (ns, ns)
-        if (src, sport) == (row.a, row.a_port) and (dst, dport) == (row.b, row.b_port):
+        rows = self._rows
+        row = rows.get((layer, src, sport, dst, dport, stream))  # A to B
+        if row is not None:
             row.packets_a_to_b += 1
             row.bytes_a_to_b += size
         else:
+            row = rows.get((layer, dst, dport, src, sport, stream))  # B to A
+            if row is None:  # a new conversation: its first packet's sender is A
+                row = rows[(layer, src, sport, dst, dport, stream)] = Conversation(layer, src, sport, dst, dport, stream)
+                self._ends[row] = [ns, ns]
+                row.packets_a_to_b += 1
+                row.bytes_a_to_b += size
+                return
             row.packets_b_to_a += 1
             row.bytes_b_to_a += size
-        first, last = self._ends[key]
-        self._ends[key] = (min(first, ns), max(last, ns))
+        ends = self._ends[row]
+        if ns > ends[1]:
+            ends[1] = ns
+        elif ns < ends[0]:
+            ends[0] = ns
 
     def _endpoint(self, layer, address, port, size, sent: bool) -> None:
         key = (layer, address, port)
@@ -123,8 +135,8 @@ class ConversationTable:
 
     def conversations(self, top: int | None = None) -> list[Conversation]:
         rows = []
-        for key, row in self._rows.items():
-            first, last = self._ends[key]
+        for row in self._rows.values():
+            first, last = self._ends[row]
             row.packets = row.packets_a_to_b + row.packets_b_to_a
             row.bytes = row.bytes_a_to_b + row.bytes_b_to_a
             row.start_ms = (first - self.first_ns) / 1e6

@@ -9,7 +9,7 @@ same interval as in tshark.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 BAR_WIDTH = 40
 
@@ -23,7 +23,7 @@ class Interval:
     bytes: int
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {key: getattr(self, key) for key in INTERVAL_KEYS}
 
 
 INTERVAL_KEYS = ("filter", "start_ms", "end_ms", "packets", "bytes")

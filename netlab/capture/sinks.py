@@ -217,6 +217,8 @@ class AnalysisSink:
         self._fmt, self._top, self._chart = fmt, top, chart
         self._spec = stats
         self._tracker = StreamTracker()
+        # streams are numbered only where they are shown: --stats tcp, --follow, tcp conversations
+        self._track = follow is not None or stats.kind == "tcp" or (stats.kind == "conv" and "tcp" in stats.layers)
         self._table = self._io = self._follower = None
         if follow is not None:
             from netlab.capture.follow import Follower
@@ -225,17 +227,17 @@ class AnalysisSink:
         elif stats.kind in ("conv", "endpoints"):
             from netlab.capture.conversations import ConversationTable
 
-            self._table = ConversationTable(stats.layers)
+            self._table = ConversationTable(stats.layers, endpoints=stats.kind == "endpoints")
         elif stats.kind == "io":
             from netlab.capture.iostat import IoStats
 
             self._io = IoStats(stats.interval, stats.filters, linktype)
 
     def consume(self, batch: list[Packet]) -> None:
-        view, track = self._view, self._tracker.add
+        view, track = self._view, self._tracker.add if self._track else None
         for packet in batch:
             seen = view(packet)
-            stream = track(seen)
+            stream = track(seen) if track else None
             if self._table is not None:
                 self._table.add(seen, stream.stream if stream is not None else None)
             elif self._io is not None:

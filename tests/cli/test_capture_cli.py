@@ -393,3 +393,66 @@ def test_ctrl_c_during_count_prints_the_count_so_far(many, expression):
     assert err == "" and "Traceback" not in err
     counted, word = out.split()
     assert word in ("packet", "packets") and 0 <= int(counted) <= 500_000 and out.endswith("\n")
+
+
+# --- --stats KIND, --top, --follow, --chart: values and combinations ---------------------------
+
+@pytest.mark.parametrize("args, words", [
+    (["--stats", "bogus"], "invalid --stats 'bogus' (give talkers, conv"),
+    (["--stats", "io,0"], "invalid --stats 'io,0' (io takes an interval of seconds from 0.001 to 86400)"),
+    (["--stats", "io,1,"], "(give a pcap-filter expression after each comma)"),
+    (["--follow", "tcp,x"], "invalid --follow 'tcp,x' (give tcp,STREAM or tcp,ADDR:PORT,ADDR:PORT)"),
+    (["--top", "0", "--stats", "conv"], "invalid --top '0'"),
+    (["--top", "3"], "--top applies to --stats conv, endpoints and tcp"),
+    (["--top", "3", "--stats", "io,1"], "--top applies to --stats conv, endpoints and tcp"),
+    (["--chart", "--stats", "conv"], "--chart draws --stats io as a table"),
+    (["--chart", "--stats", "io,1", "--format", "csv"], "--chart draws --stats io as a table"),
+    (["--follow", "tcp,0", "--format", "json"], "unknown format 'json' for --follow"),
+    (["--follow", "tcp,0", "--stats", "conv"], "choose one of -w, --count, --stats, --layers, --follow"),
+    (["--stats", "conv", "--format", "yaml"], "unknown format 'yaml' for --stats conv"),
+    (["--stats", "io,1,tcp,hosst foo"], "can't parse filter expression"),
+])
+def test_bad_stats_values_are_one_line_and_exit_2(args, words):
+    proc = run_netlab("capture", "-r", str(WHOIS), *args)
+    said = [line for line in proc.stderr.splitlines() if not line.startswith("reading from file")]
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(said) == 1 and said[0].startswith("netlab: error: ") and words in said[0], proc.stderr
+
+
+def test_stats_alone_is_the_talkers_and_a_filter_goes_after_the_double_dash():
+    alone = run_netlab("capture", "-r", str(WHOIS), "--stats")
+    named = run_netlab("capture", "-r", str(WHOIS), "--stats", "talkers")
+    filtered = run_netlab("capture", "-r", str(WHOIS), "--stats", "--", "tcp", "port", "43")
+    assert alone.returncode == named.returncode == filtered.returncode == 0
+    assert alone.stdout == named.stdout == filtered.stdout
+    assert alone.stdout.startswith("11 packets, ")
+
+
+def test_stats_tcp_is_the_analysis_then_the_filter():
+    proc = run_netlab("capture", "-r", str(WHOIS), "--stats", "tcp", "port", "43", "--format", "jsonl")
+    (stream,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert (stream["stream"], stream["sport"], stream["dport"], stream["packets"]) == (0, 44188, 43, 11)
+
+
+def test_chart_draws_one_bar_per_interval_scaled_to_the_busiest(mixed):
+    proc = run_netlab("capture", "-r", str(mixed), "--stats", "io,0.001", "--chart")
+    assert proc.returncode == 0, proc.stderr
+    table, chart = proc.stdout.rstrip("\n").split("\n\n")
+    rows = table.splitlines()[1:]
+    bars = chart.splitlines()
+    assert len(bars) == len(rows) >= 2
+    counts = [int(line.rsplit("| ", 1)[1]) for line in bars]
+    assert counts == [int(row.split()[3]) for row in rows]  # the table's PACKETS column
+    widths = [len(line.split("|")[1].rstrip()) for line in bars]
+    assert max(widths) == 40 and widths[counts.index(max(counts))] == 40
+    for count, line in zip(counts, bars):  # each bar within an eighth of a cell of count/most
+        eighths = sum(8 if c == "\u2588" else 0x2590 - ord(c) for c in line.split("|")[1].rstrip())
+        assert abs(eighths - count * 320 / max(counts)) <= 0.5
+
+
+def test_top_keeps_the_biggest_conversations(mixed):
+    every = json.loads(run_netlab("capture", "-r", str(mixed), "--stats", "conv,udp", "--format", "json").stdout)
+    top = json.loads(run_netlab("capture", "-r", str(mixed), "--stats", "conv,udp", "--top", "2",
+                                "--format", "json").stdout)
+    assert len(every) > 2 and top == every[:2]
+    assert [c["bytes"] for c in every] == sorted((c["bytes"] for c in every), reverse=True)

@@ -11,7 +11,8 @@ import pytest
 
 from netlab.capture.decode import Formatter
 from tests.helpers import pcapfile, tshark
-from tests.helpers.tcpdump import needs_pcaps, PCAPS
+from tests.helpers.env import require_conformance
+from tests.helpers.tcpdump import PCAPS
 
 TSHARK_FIELDS = ("ip.ttl", "ipv6.hlim", "ip.id", "tcp.window_size_value", "tcp.len", "udp.length", "sll.pkttype",
                  "sll.ifindex", "ip.flags.mf", "ip.frag_offset", "ipv6.fraghdr.more", "ipv6.fraghdr.offset")
@@ -52,8 +53,8 @@ def differences(pcap) -> list[str]:
             for i, (rec, row) in enumerate(zip(records, rows)) if expected(row, rec["proto"]) != mine(rec)]
 
 
-@needs_pcaps
 def test_fields_equal_tsharks_on_tcpdumps_captures():
+    require_conformance()
     checked = 0
     for pcap in sorted(PCAPS.glob("*.pcap*")):
         if pcap.name in DIFFERENT or pcap.name.startswith("timestamp_invalid"):
@@ -63,10 +64,10 @@ def test_fields_equal_tsharks_on_tcpdumps_captures():
     assert checked >= 30
 
 
-@needs_pcaps
 @pytest.mark.parametrize("name", sorted(DIFFERENT))
 def test_the_known_differences_are_still_there(name):
     """If tshark or netlab changes here, the list above is out of date."""
+    require_conformance()
     assert len(differences(PCAPS / name)) == 1
 
 
