@@ -117,6 +117,29 @@ void cp_mac(cp_out *o, const u8 *a)
     cp_put(o, text, 17);
 }
 
+void cp_printjn(cp_out *o, const u8 *s, size_t n)
+{
+    size_t run = 0;  /* printable bytes go out in runs */
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c <= 0x7E)
+            continue;
+        cp_put(o, (const char *)s + run, i - run);
+        run = i + 1;
+        if (c & 0x80) {  /* tcpdump's fn_print_char: M- for the high bit, then ^ for a control character */
+            cp_put(o, "M-", 2);
+            c &= 0x7F;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            cp_putc(o, '^');
+            cp_putc(o, (char)(c ^ 0x40));
+        } else {
+            cp_putc(o, (char)c);
+        }
+    }
+    cp_put(o, (const char *)s + run, n - run);
+}
+
 /* ---- checksums ---- */
 
 static uint32_t sum16(const u8 *p, size_t n, uint32_t sum)

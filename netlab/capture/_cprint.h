@@ -51,6 +51,7 @@ void cp_u(cp_out *o, unsigned long long v);   /* decimal, as %u */
 void cp_ip4(cp_out *o, const u8 *a);          /* fmt_base.ip4 */
 void cp_ip6(cp_out *o, const u8 *a);          /* fmt_base.ip6 (inet_ntop) */
 void cp_mac(cp_out *o, const u8 *a);          /* fmt_base.mac */
+void cp_printjn(cp_out *o, const u8 *s, size_t n);  /* fmt_base.printjn: unprintable bytes as M-, ^ escapes */
 
 /* The Internet checksum of n bytes added to `sum` (a partial sum, e.g. of a pseudo
    header): netlab.core.inet.checksum's result when sum = 0, 0 when the data is right. */

@@ -21,24 +21,6 @@ static const char *const NTP_LEAP[] = {"", "+1s", "-1s", "clock unsynchronized"}
 #define CTRLMSG_MINLEN 12
 #define JAN_1970 2208988800LL   /* seconds from 1900 (NTP's era 0) to 1970 (the Unix epoch) */
 
-/* fmt_base.printjn: printable ASCII as is, other bytes escaped like fn_print_char */
-static void printjn(cp_out *out, const u8 *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-        if (c & 0x80) {
-            cp_put(out, "M-", 2);
-            c &= 0x7F;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            cp_putc(out, '^');
-            cp_putc(out, (char)(c ^ 0x40));
-        } else {
-            cp_putc(out, (char)c);
-        }
-    }
-}
-
 /* fmt_ntp._invalid: nd_print_invalid, then the check that the whole message was captured */
 static void ntp_invalid(cp_out *out, size_t q, size_t length, size_t end)
 {
@@ -144,7 +126,7 @@ static int ntp_time(cp_out *out, const u8 *d, size_t q, size_t length, size_t en
     if (stratum == 0) {
         cp_puts(out, "(unspec)");
     } else if (stratum == 1) {
-        printjn(out, d + q + 12, 4);  /* a clock's name, "GPS\0" */
+        cp_printjn(out, d + q + 12, 4);  /* a clock's name, "GPS\0" */
     } else if (stratum == 62 || stratum == 63) {
         cp_ip4(out, d + q + 12);
         cp_puts(out, stratum == 62 ? " INFO_QUERY" : " INFO_REPLY");

@@ -50,28 +50,6 @@ static const char *type_name(unsigned typ)
     }
 }
 
-/* fmt_base.printjn: a label's bytes, the unprintable ones escaped as fn_print_char does */
-static void printjn(cp_out *out, const u8 *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-        if (c >= 0x20 && c < 0x7F) {
-            cp_putc(out, (char)c);
-            continue;
-        }
-        if (c & 0x80) {
-            cp_put(out, "M-", 2);
-            c &= 0x7F;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            cp_putc(out, '^');
-            cp_putc(out, (char)(c ^ 0x40));
-        } else {
-            cp_putc(out, (char)c);
-        }
-    }
-}
-
 /* fmt_dns._name: prints the (possibly compressed) name at p; *after: the index after
    it in place. CP_PUNT for what the Python printer calls a truncation, for a pointer
    that does not point back before the labels it is met in, and for a name near
@@ -109,7 +87,7 @@ static int name_print(const dns_msg *m, cp_out *out, size_t p, size_t *after)
         chars += 1 + n;
         if (p + 1 + n > end || chars >= 250)
             return CP_PUNT;
-        printjn(out, d + p + 1, n);
+        cp_printjn(out, d + p + 1, n);
         cp_putc(out, '.');
         labels++;
         p += 1 + n;

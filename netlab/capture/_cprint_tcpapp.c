@@ -193,30 +193,6 @@ static int ssh_print(cp_out *out, const u8 *d, size_t q, size_t length, size_t e
 
 /* ---- RESP: fmt_resp.py ---- */
 
-/* fmt_base.printjn: printable ASCII as is, other bytes escaped like fn_print_char */
-static void printjn(cp_out *out, const u8 *s, size_t n)
-{
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-        if (is_print(c))
-            continue;
-        cp_put(out, (const char *)s + run, i - run);
-        run = i + 1;
-        if (c & 0x80) {
-            cp_put(out, "M-", 2);
-            c &= 0x7F;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            cp_putc(out, '^');
-            cp_putc(out, (char)(c ^ 0x40));
-        } else {
-            cp_putc(out, (char)c);
-        }
-    }
-    cp_put(out, (const char *)s + run, n - run);
-}
-
 /* What the RESP parsers return besides a byte count: FAIL is tcpdump's "goto trunc" (the
    marker, and the line ends), CUT a read past the capture (the Python twin raises: punt). */
 #define R_FAIL (-1L)
@@ -241,7 +217,7 @@ static long find_crlf(const u8 *d, size_t p, long left, size_t end)
 static void segment(cp_out *out, const u8 *s, size_t n)
 {
     cp_put(out, " \"", 2);
-    printjn(out, s, n);
+    cp_printjn(out, s, n);
     cp_putc(out, '"');
 }
 
