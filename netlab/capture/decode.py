@@ -4,9 +4,10 @@
 returns the text tcpdump 4.99.3 prints for one packet (the line, plus -x/-X/-A
 dump lines); ``record()`` gives the --format jsonl object.
 
-Two paths print a packet. fastpath handles the shapes most traffic has
-(Ethernet/cooked/raw IPv4 or IPv6, plain TCP or UDP) with two unpacks and one %
-format. Everything else goes through the general printers: fmt_link (the link
+Three paths print a packet. The C printer (netlab.capture._cprint, a twin of the
+Python printers: see _cprint.h) prints what most traffic is made of, a whole batch
+in one call; without a compiler fastpath handles the commonest shapes (plain TCP or
+UDP) in Python. What either hands back goes through the general printers: fmt_link (the link
 layers), then fmt_ip (IPv4, IPv6 and extension headers), fmt_tcp (TCP, UDP),
 fmt_icmp, fmt_arp, fmt_misc (IGMP, syslog), fmt_bootp (DHCP), fmt_ntp,
 fmt_dns, fmt_app, fmt_resp and the printers of issue 16 (see the imports). They
