@@ -31,19 +31,16 @@ one HINT per kind of refusal:
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Callable, NoReturn, Sequence
 
 import click
 
+from netlab.cli.values import (INT32_MAX, FileRule, IntegerRule, IntegersRule, SecondsRule, SpecRule, TextRule,
+                               WordRule, undecodable)
 from netlab.errors import UsageError
 
-INT32_MAX = 2**31 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+\Z")  # [0-9] on a str pattern: ASCII digits only
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+\Z")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
-_MAX_DIGITS = 40  # longer is out of every range; int() refuses past 4300 digits anyway
+__all__ = ["INT32_MAX", "PID_MAX", "FileName", "Integer", "IntegerList", "Seconds", "Spec", "Text", "Word",
+           "undecodable"]
 _SHOWN_CHARS = 60  # a longer value is cut in the error line
 
 
@@ -73,102 +70,58 @@ def refuse(param: click.Parameter | None, value: object, hint: str) -> NoReturn:
     raise UsageError(f"invalid {option_name(param)} {shown(value)}", hint)
 
 
-def undecodable(text: str) -> bool:
-    """Whether this argument held bytes that are not UTF-8 (Python's surrogate escapes)."""
-    return any("\ud800" <= c <= "\udfff" for c in text)
+class _Ruled(click.ParamType):
+    """A click type over one rule of netlab.cli.values: ``valid`` and the fast lane's ``rule`` are the rule's."""
+
+    rule: object
+
+    def valid(self, text: str) -> bool:
+        """Whether click takes this text: what the property tests check refusals against."""
+        return self.rule.valid(text)
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):  # a default, or a value already read
+            return value
+        if not self.rule.valid(value):
+            refuse(param, value, self.rule.hint)
+        return self.rule.parse(value)
 
 
-def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-class Integer(click.ParamType):
+class Integer(_Ruled):
     """An integer from ``low`` to ``high``, written in ASCII digits (``hex``: or as 0x..)."""
 
     name = "integer"
 
     def __init__(self, low: int, high: int = INT32_MAX, hex: bool = False):
-        self.low, self.high, self.hex = low, high, hex
-
-    @property
-    def hint(self) -> str:
-        return f"give an integer from {self.low} to {self.high}" + (", decimal or 0x hex" if self.hex else "")
-
-    def _parse(self, text: str) -> int | None:
-        if len(text) > _MAX_DIGITS:
-            return None
-        if _INTEGER.match(text):
-            return int(text, 10)
-        if self.hex and _HEX.match(text):
-            return int(text, 16)
-        return None
-
-    def valid(self, text: str) -> bool:
-        """Whether click takes this text: what the property tests check refusals against."""
-        number = self._parse(text)
-        return number is not None and self.low <= number <= self.high
-
-    def convert(self, value, param, ctx) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):  # a default
-            number = value
-        else:
-            number = self._parse(str(value))
-            if number is None:
-                refuse(param, value, self.hint)
-        if not self.low <= number <= self.high:
-            refuse(param, value, self.hint)
-        return number
+        self.rule = IntegerRule(low, high, hex)
 
 
-class Seconds(click.ParamType):
+class Seconds(_Ruled):
     """A finite number of seconds from ``low`` to ``high``, written as an ASCII decimal."""
 
     name = "float"  # what --help has always shown
 
     def __init__(self, low: float, high: float):
-        self.low, self.high = low, high
-
-    @property
-    def hint(self) -> str:
-        return f"give seconds from {_number(self.low)} to {_number(self.high)}"
-
-    def valid(self, text: str) -> bool:
-        return bool(_DECIMAL.match(text)) and math.isfinite(float(text)) and self.low <= float(text) <= self.high
+        self.rule = SecondsRule(low, high)
 
     def convert(self, value, param, ctx) -> float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
-        else:
-            if not _DECIMAL.match(str(value)):
-                refuse(param, value, self.hint)
-            number = float(str(value))
-        # nan fails both comparisons; inf (also from '1e999') fails the bound
-        if not (math.isfinite(number) and self.low <= number <= self.high):
-            refuse(param, value, self.hint)
-        return number
+        if isinstance(value, (int, float)) and not isinstance(value, bool):  # a default
+            if not self.rule.in_range(float(value)):
+                refuse(param, value, self.rule.hint)
+            return float(value)
+        return super().convert(value, param, ctx)
 
 
-class IntegerList(click.ParamType):
+class IntegerList(_Ruled):
     """Integers from ``low`` to ``high``, separated by commas (blanks around them allowed)."""
 
     name = "list"
 
     def __init__(self, low: int, high: int):
-        self.item = Integer(low, high)
-        self.hint = f"give integers from {low} to {high}, separated by commas"
-
-    def valid(self, text: str) -> bool:
-        return all(self.item.valid(part.strip(" ")) for part in text.split(","))
-
-    def convert(self, value, param, ctx) -> list[int]:
-        if isinstance(value, list):
-            return value
-        if not self.valid(str(value)):
-            refuse(param, value, self.hint)
-        return [int(part) for part in str(value).split(",")]
+        self.rule = IntegersRule(low, high)
 
 
-class Text(click.ParamType):
+class Text(_Ruled):
     """Text that is valid UTF-8: a name, an address, a filter, a list.
 
     ``needed``: what the option names ("an interface name"); then an empty value is
@@ -178,75 +131,50 @@ class Text(click.ParamType):
     name = "text"
 
     def __init__(self, needed: str | None = None):
-        self.needed = needed
-
-    def valid(self, text: str) -> bool:
-        return not undecodable(text) and (text != "" or self.needed is None)
+        self.rule = TextRule(needed)
 
     def convert(self, value, param, ctx) -> str:
         text = str(value)
         if undecodable(text):
             refuse(param, value, "not valid UTF-8")
-        if not text and self.needed is not None:
-            refuse(param, value, f"give {self.needed}")
+        if not self.rule.valid(text):
+            refuse(param, value, f"give {self.rule.needed}")
         return text
 
 
-class Word(Text):
+class Word(_Ruled):
     """One word of a vocabulary (-Q in|out|inout, a link type name), compared case-insensitively."""
 
-    def __init__(self, words: Sequence[str] | Callable[[str], bool], hint: str):
-        super().__init__()
-        if callable(words):
-            self._known = words
-        else:
-            folded = {word.casefold() for word in words}
-            self._known = lambda text: text.casefold() in folded
-        self.hint = hint
+    name = "text"
 
-    def valid(self, text: str) -> bool:
-        return super().valid(text) and self._known(text)
+    def __init__(self, words: Sequence[str] | Callable[[str], bool], hint: str):
+        self.rule = WordRule(words, hint)
 
     def convert(self, value, param, ctx) -> str:
-        text = super().convert(value, param, ctx)  # bytes that are not UTF-8: "not valid UTF-8"
-        if not self._known(text):  # the empty word too
-            refuse(param, value, self.hint)
+        text = str(value)
+        if undecodable(text):
+            refuse(param, value, "not valid UTF-8")
+        if not self.rule.valid(text):  # the empty word too
+            refuse(param, value, self.rule.hint)
         return text
 
 
-class FileName(click.ParamType):
+class FileName(_Ruled):
     """A file name: any bytes but none at all; '-' is standard input or output."""
 
     name = "file"
 
     def __init__(self, standard: str | None = None):
-        # standard: "input" or "output" where '-' means that stream; None where it means nothing
-        self.hint = "give a file name" + (f", or '-' for standard {standard}" if standard else "")
-
-    def valid(self, text: str) -> bool:
-        return text != ""
-
-    def convert(self, value, param, ctx) -> str:
-        text = str(value)
-        if not text:
-            refuse(param, value, self.hint)
-        return text
+        self.rule = FileRule(standard)
 
 
-class Spec(click.ParamType):
+class Spec(_Ruled):
     """Text read by ``parse`` (valid UTF-8 first); parse's ValueError is the hint of the refusal."""
 
     name = "text"
 
     def __init__(self, parse):
-        self.parse = parse
-
-    def valid(self, text: str) -> bool:
-        try:
-            self.parse(text)
-        except ValueError:
-            return False
-        return not undecodable(text)
+        self.rule = SpecRule(parse)
 
     def convert(self, value, param, ctx):
         if not isinstance(value, str):  # a default, or a value already read
@@ -254,7 +182,7 @@ class Spec(click.ParamType):
         if undecodable(value):
             refuse(param, value, "not valid UTF-8")
         try:
-            return self.parse(value)
+            return self.rule.read(value)
         except ValueError as err:
             refuse(param, value, str(err))
 

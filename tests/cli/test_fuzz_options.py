@@ -134,14 +134,14 @@ def valid_value(command: str, param: click.Parameter, text: str) -> bool | None:
         return isinstance(kind, FileName)  # a file name may be any bytes
     if isinstance(kind, Integer):
         number = ascii_integer(text)
-        if number is None and kind.hex and re.fullmatch(r"0[xX][0-9a-fA-F]{1,38}", text):
+        if number is None and kind.rule.hex and re.fullmatch(r"0[xX][0-9a-fA-F]{1,38}", text):
             number = int(text, 16)
-        return number is not None and kind.low <= number <= kind.high
+        return number is not None and kind.rule.low <= number <= kind.rule.high
     if isinstance(kind, Seconds):
         number = ascii_seconds(text)
-        return number is not None and kind.low <= number <= kind.high
+        return number is not None and kind.rule.low <= number <= kind.rule.high
     if isinstance(kind, IntegerList):
-        low, high = kind.item.low, kind.item.high
+        low, high = kind.rule.item.low, kind.rule.item.high
         parts = [ascii_integer(part.strip(" ")) for part in text.split(",")]
         return all(p is not None and low <= p <= high for p in parts)
     if isinstance(kind, FileName):
@@ -182,11 +182,11 @@ def values(command: str, param: click.Parameter) -> st.SearchStrategy[str]:
     cap = CHEAP_MAX.get((command, key(param)))
     strategies = [argv_text()]
     if isinstance(kind, (Integer, Seconds)):
-        cheap = min(kind.high, cap) if cap is not None else kind.high
-        strategies.append(numbers_around(kind.low, kind.high, cheap, isinstance(kind, Integer)))
+        cheap = min(kind.rule.high, cap) if cap is not None else kind.rule.high
+        strategies.append(numbers_around(kind.rule.low, kind.rule.high, cheap, isinstance(kind, Integer)))
     if isinstance(kind, IntegerList):
-        high = min(kind.item.high, cap) if cap is not None else kind.item.high
-        items = st.integers(kind.item.low, high).map(str) | st.integers(-5, 2**32).map(str) | argv_text()
+        high = min(kind.rule.item.high, cap) if cap is not None else kind.rule.item.high
+        items = st.integers(kind.rule.item.low, high).map(str) | st.integers(-5, 2**32).map(str) | argv_text()
         strategies.append(st.lists(items, min_size=1, max_size=4).map(",".join))
     if key(param) == "--format":
         strategies.append(st.sampled_from(sorted(FORMATS[command]) + ["TABLE", "yaml", "json "]))

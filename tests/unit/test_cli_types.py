@@ -10,7 +10,7 @@ from netlab.cli import app as cli_app
 from netlab.cli.types import FileName, Integer, IntegerList, Seconds, Spec, Text, Word, shown
 from netlab.errors import ExitStatus, UsageError
 
-NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, FileName, Spec)
+NETLAB_TYPES = (Integer, IntegerList, Seconds, Text, Word, FileName, Spec)
 
 
 def command_params() -> list[tuple[str, click.Parameter]]:
