@@ -1,9 +1,8 @@
 """The `netlab` command: the typer app, its sub-commands, and the top-level guard.
 
-The guard (``main``) is the one place where exceptions become exit codes: a
-NetlabError prints its one line, a usage error from click prints one line and
-exits 2, Ctrl-C exits 130, a closed pipe ends quietly, and anything unexpected
-prints one line and exits 70 (``--debug`` or NETLAB_DEBUG=1 shows the traceback).
+``main`` parses with click and runs under netlab.cli.guard, the one place where
+exceptions become exit codes; click's own (a usage error: one line, exit 2) become
+netlab's here.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ import click
 import typer
 
 from netlab import __version__
-from netlab.cli import common
+from netlab.cli import common, guard
 from netlab.cli.common import quiet_pipe
-from netlab.errors import ExitStatus, NetlabError
+from netlab.errors import ExitStatus, NetlabError, UsageError
 
 # Each command's module in netlab.cli defines ``register(app)``. Keep heavy
 # imports (scapy, pcapy) inside the command bodies: `netlab --help` and
@@ -99,59 +98,32 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in argv or os.environ.get("NETLAB_DEBUG", "") not in ("", "0")
     register_commands(_commands_needed(argv))
     command = typer.main.get_command(app)
+    sys.exit(guard.run(lambda: _parse_and_run(command, argv), debug))
+
+
+def _parse_and_run(command: click.Command, argv: list[str]) -> int | None:
+    """click parses and runs the command; its own exceptions become netlab's one line."""
     try:
-        rc = command.main(args=argv, prog_name="netlab", standalone_mode=False)
+        return command.main(args=argv, prog_name="netlab", standalone_mode=False)
     except SystemExit:
         # click answers a closed pipe (EPIPE) itself, even outside standalone mode:
         # it wraps stdout in its PacifyFlushWrapper and exits 1. A closed pipe ends quietly.
         # (click 8.4 calls the wrapper PacifyFlushWrapper, 8.5 _PacifyFlushWrapper)
         if not type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             raise
-        rc = quiet_pipe()
-    except NetlabError as err:
-        _say(err.one_line())
-        rc = err.exit_code
+        return quiet_pipe()
     except _NO_ARGS_IS_HELP as err:
         print(err.format_message())
-        rc = ExitStatus.USAGE
+        return ExitStatus.USAGE
     except click.UsageError as err:
-        rc = ExitStatus.USAGE
         sub = _command_name(argv)
         # err.ctx is the command's context, or None where click lost it (an option's missing value)
         in_command = sub in COMMANDS and (err.ctx is None or err.ctx.info_name != "netlab")
         hint = f"see 'netlab {sub} --help'" if in_command else "see 'netlab --help'"
-        _say(f"netlab: error: {err.format_message()} ({hint})".replace("\n", " "))
+        raise UsageError(err.format_message(), hint) from None
     except click.ClickException as err:
-        _say(f"netlab: error: {err.format_message()}".replace("\n", " "))
-        rc = err.exit_code
-    except (click.Abort, KeyboardInterrupt):
-        rc = ExitStatus.INTERRUPTED
-    except BrokenPipeError:
-        rc = quiet_pipe()
-    except Exception as err:  # the last guard: one line, never a traceback unless asked
-        if debug:
-            import traceback  # only here: its imports cost start-up time
-
-            traceback.print_exc()
-        _say(f"netlab: error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
-        rc = ExitStatus.INTERNAL
-    try:
-        if sys.stdout is not None:  # None when started with stdout closed (>&-)
-            sys.stdout.flush()
-    except BrokenPipeError:
-        rc = quiet_pipe()
-    except NetlabError as err:  # the last of the answer did not go out (netlab.cli.streams)
-        if rc == 0:
-            _say(err.one_line())
-            rc = err.exit_code
-    sys.exit(rc if isinstance(rc, int) else 0)
-
-
-def _say(line: str) -> None:
-    from netlab.errors import one_line
-
-    try:
-        print(one_line(line), file=sys.stderr)
-    except (BrokenPipeError, ValueError):
-        pass
-
+        failure = NetlabError(err.format_message())
+        failure.exit_code = err.exit_code
+        raise failure from None
+    except click.Abort:
+        return ExitStatus.INTERRUPTED
