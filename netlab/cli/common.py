@@ -8,7 +8,8 @@
 - ``handling``: signal handlers for a block, restored after it;
 - ``quiet_pipe``: the reader went away (``| head``): end quietly.
 
-Exceptions become exit codes in one place only: netlab.cli.app.main.
+Exceptions become exit codes in one place only: netlab.cli.guard. No click or typer at
+import: the command bodies (netlab.commands) use this module.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
-import typer
-
-from netlab.cli.types import Text
 from netlab.errors import ExitStatus, UsageError
 
 WATCH_HELP = "Redraw every SECONDS until Ctrl-C (or -n redraws)."
@@ -45,6 +43,11 @@ def examples(*pairs: tuple[str, str]) -> str:
 
 def format_option(allowed: Sequence[str], *flags: str, help: str | None = None):
     """The --format option (plus any short ``flags``) over these formats, table first."""
+    # imported here: the command bodies use this module, and the fast lane runs them without typer
+    import typer
+
+    from netlab.cli.types import Text
+
     text = help or f"Output format: {_choices(allowed)}."
     return typer.Option(allowed[0], *flags, "--format", click_type=Text(), metavar="FORMAT", show_default=False,
                         help=text)

@@ -1,18 +1,18 @@
 """`netlab ping`: iputils ping's options and text, fping's multi-host summary, a TCP ping.
 
-Thin: options -> session (netlab.ping.session()) -> printer (netlab.ping.output).
+Its options, for typer; what it does with them is netlab.commands.ping.
 """
 
 from __future__ import annotations
 
-import signal
-import sys
 from typing import List, Optional
 
 import typer
 
 from netlab.cli import common
 from netlab.cli.types import FileName, Integer, Seconds, Text
+from netlab.commands import ping as body
+from netlab.commands.ping import FORMATS
 
 # The bounds of netlab.ping.options (a unit test holds them equal); importing that
 # module here would load the whole engine for `netlab --help`.
@@ -21,11 +21,6 @@ MAX_DEADLINE = 2**31 - 1  # -w: iputils keeps it as int seconds
 MAX_SIZE = 65527  # -s: an IPv6 payload (IPv4's 65507 is checked with the family)
 MAX_PRELOAD = 0x10000  # -l: iputils' MAX_DUP_CHK
 MAX_FLOWLABEL = 0xFFFFF  # -F: 20 bits
-LIST_WAIT = 1.0  # --alive / -u without -W: seconds to wait for an answer (fping: 0.5 s and 3 retries)
-
-# The same tuple as netlab.ping.output.FORMATS (a unit test holds them equal): importing
-# it here would load the whole engine for `netlab --help`.
-FORMATS = ("table", "json", "jsonl", "csv")
 
 EXAMPLES = common.examples(
     ("netlab ping -c 3 127.0.0.1", "three probes, then statistics"),
@@ -93,79 +88,9 @@ def ping(
 
     Each HOST is a name or an address, IPv4 or IPv6.
     """
-    from netlab.errors import UsageError
-    from netlab.ping.options import PingOptions, parse_interface, parse_pattern
-    from netlab.ping.output import printer
-    from netlab.ping.resolve import resolve
-    from netlab.ping import exit_status, session
-
-    common.check_format(fmt, FORMATS)
-    if graph and (fmt != "table" or flood):
-        raise UsageError("--graph draws the text output's replies", "drop --format or -f with --graph")
-    hosts = _hosts(hosts or [], generate, host_file)
-    if alive and unreachable:
-        raise UsageError("specify only one of --alive and -u", "as fping: one list at a time")
-    lists = tuple(name for name, wanted in (("alive", alive), ("unreachable", unreachable)) if wanted)
-    if lists and count is None and deadline is None:
-        count = 1  # fping -a / -u: one probe each, and an answer in time, unless -c says otherwise
-        if timeout is None:
-            timeout = LIST_WAIT
-    if ipv4 and ipv6:
-        raise UsageError("only one of -4 and -6 may be given", "drop one of them")
-    family = 4 if ipv4 else 6 if ipv6 else None
-    source, interface = parse_interface(iface)
-    prespec: tuple = ()
-    if (record_route or ip_timestamp) and len(hosts) > 1:
-        if ip_timestamp != "tsprespec" or len(hosts) > 5:
-            raise UsageError("-R and -T take one host (-T tsprespec: up to 4 hosts to stamp, then the target)",
-                             "give one HOST")
-        # iputils: the hosts before the target are the ones asked to stamp
-        prespec = tuple(resolve(h, 4, True).address for h in hosts[:-1])
-        hosts = hosts[-1:]
-    # json lists every reply at the end; a flood without -c would pile up ~10^4 of them
-    # a second until Ctrl-C, so it keeps only its statistics (jsonl streams them instead).
-    opts = PingOptions(
-        count=count, interval=interval, timeout=timeout, deadline=deadline, size=size, ttl=ttl,
-        tos=tos, pmtudisc=pmtu, interface=interface, source=source,
-        pattern=parse_pattern(pattern) if pattern is not None else None, flood=flood, family=family,
-        outstanding=outstanding, keep_replies=(fmt == "json" and not (flood and count is None)), stream_timeouts=(fmt == "jsonl"), tcp_port=tcp,
-        reply_events=not (flood and fmt == "table"),
-        audible=audible, adaptive=adaptive, broadcast=broadcast, strict_source=strict_source, so_debug=so_debug,
-        ident=ident, flowlabel=flowlabel, preload=preload, no_loop=no_loop, mark=mark, dont_route=dont_route,
-        record_route=record_route, timestamp=ip_timestamp, prespec=prespec, sndbuf=sndbuf, latency=latency,
-        verbose=verbose, report_interval=report_interval, tcp_syn=tcp_syn,
-    ).validate()
-    if graph and len(hosts) > 1:
-        raise UsageError("--graph charts one host", "give one HOST, or drop --graph")
-    run = session([resolve(h, family, numeric) for h in hosts], opts)
-    for warning in getattr(run, "warnings", ()):
-        print(f"netlab: {warning}", file=sys.stderr, flush=True)
-    try:
-        summaries = _show(run, printer(fmt, run, quiet=quiet, numeric=numeric, stamps=stamps, lists=lists,
-                                       fping_summary=fping_summary, graph=graph))
-    except BrokenPipeError:
-        # The reader left (`| head`). click would turn EPIPE into exit 1 before the
-        # guard sees it: stop here, quietly, with nothing left to flush into the pipe.
-        return common.quiet_pipe()
-    finally:
-        run.close()
-    return exit_status(summaries, opts)
-
-
-def _hosts(hosts: list, generate: bool, host_file: str | None) -> list:
-    """The targets as fping names them: the arguments, -g's block or range, --file's lines."""
-    from netlab.errors import UsageError
-    from netlab.ping import targets
-
-    if generate:
-        if host_file is not None:
-            raise UsageError("-g and --file exclude each other", "give one of them")
-        return targets.generate(hosts)
-    if host_file is not None:
-        return hosts + targets.read_file(host_file)
-    if not hosts:
-        raise UsageError("no host to ping", "give at least one HOST")
-    return hosts
+    options = dict(locals())  # every option by its name: the body takes them all
+    del options["version"]  # -V is answered by its callback, before any of them
+    return body.ping(**options)
 
 
 def _version(wanted: bool) -> None:
@@ -175,19 +100,3 @@ def _version(wanted: bool) -> None:
 
         print(f"netlab ping from netlab {__version__}")
         raise typer.Exit(0)
-
-
-def _show(session, printer) -> list:
-    """Run the session, every event to the printer; its summaries, printed too."""
-    # Ctrl-C ends the run with statistics, SIGQUIT asks for the interim status line; both
-    # only set a flag and wake the loop (netlab.ping.control). Installed before the header
-    # goes out, so a Ctrl-C right after it still ends with statistics.
-    with common.handling({signal.SIGINT: lambda *_: session.stop(),
-                          signal.SIGQUIT: lambda *_: session.request_status()}):
-        printer.start(session.targets)
-        for event in session.run():
-            printer.event(event)
-    summaries = session.summaries()
-    printer.finish(summaries)
-    return summaries
-
