@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from netlab.errors import ExitStatus, UsageError
 

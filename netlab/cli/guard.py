@@ -16,7 +16,7 @@ Nothing here imports click or typer: the fast lane must stay free of them.
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from netlab.cli.common import quiet_pipe
 from netlab.errors import ExitStatus, NetlabError, one_line

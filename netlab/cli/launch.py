@@ -1,6 +1,8 @@
-"""The console script: start what can run ahead, hand over to the typer app, exit fast.
+"""The console script: start what can run ahead, take the fast lane or the typer app, exit fast.
 
-Importing typer and click is most of a quiet start. `netlab conns` needs the owners
+Importing typer and click is most of a quiet start: the common command lines of
+capture, conns and ping run without them (netlab.cli.fastlane), the rest through
+the typer app. `netlab conns` needs the owners
 of every socket, a walk of /proc that does not depend on its options, so that
 walk starts here, in a thread on the other core, before anything heavy is
 imported (netlab.core.owners.prefetch; a no-op without the C walker).
@@ -93,10 +95,16 @@ def _run() -> int | str | None:
             from netlab.core import owners
 
             owners.prefetch()
-        from netlab.cli.app import main as run
+        status = None
+        if os.environ.get("NETLAB_FASTLANE", "") != "0":  # 0: every command line through typer (to compare)
+            from netlab.cli import fastlane
 
-        run()
-        status = 0
+            status = fastlane.run(sys.argv[1:])
+        if status is None:  # not a fast-lane command line: typer parses it
+            from netlab.cli.app import main as run
+
+            run()
+            status = 0
     except SystemExit as done:
         status = done.code
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the app's own guard was in place

@@ -23,16 +23,24 @@ The kinds (netlab.cli.types tells what each refuses, and why):
 
 from __future__ import annotations
 
-import importlib
 import math
-import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 INT32_MAX = 2**31 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+\Z")  # [0-9] on a str pattern: ASCII digits only
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+\Z")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+_DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z"  # [0-9] on a str pattern: ASCII only
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _MAX_DIGITS = 40  # longer is out of every range; int() refuses past 4300 digits anyway
+
+
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9, at least one (str.isdigit alone takes '²' and '٣', int() takes '１' and '1_000')."""
+    return text.isascii() and text.isdigit()
+
+
+def _decimal(text: str) -> bool:
+    import re  # here: re costs start-up, and only seconds need it
+
+    return re.match(_DECIMAL, text) is not None
 
 
 def undecodable(text: str) -> bool:
@@ -50,6 +58,8 @@ def function_name(function: Callable) -> str:
 
 
 def named_function(name: str) -> Callable:
+    import importlib
+
     module, _, qualname = name.partition(":")
     return getattr(importlib.import_module(module), qualname)
 
@@ -63,9 +73,9 @@ class IntegerRule:
         """The integer written, whatever its range; None if it is not one."""
         if len(text) > _MAX_DIGITS:
             return None
-        if _INTEGER.match(text):
+        if _ascii_digits(text[1:] if text[:1] in ("+", "-") else text):
             return int(text, 10)
-        if self.hex and _HEX.match(text):
+        if self.hex and text[:2] in ("0x", "0X") and len(text) > 2 and _HEX_DIGITS.issuperset(text[2:]):
             return int(text, 16)
         return None
 
@@ -90,7 +100,7 @@ class SecondsRule:
         return math.isfinite(number) and self.low <= number <= self.high
 
     def valid(self, text: str) -> bool:
-        return bool(_DECIMAL.match(text)) and self.in_range(float(text))
+        return _decimal(text) and self.in_range(float(text))
 
     def parse(self, text: str) -> float:
         return float(text)
