@@ -8,18 +8,19 @@ the filter compiler's messages (bpf) all read this table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 ETHERNET = 1  # LINKTYPE_ETHERNET: also what VXLAN carries
 
-
-@dataclass(frozen=True, slots=True)
-class LinkType:
-    name: str | None = None         # pcap_datalink_val_to_name(), as tcpdump prints it
-    description: str | None = None  # pcap_datalink_val_to_description()
-    kind: str | None = None         # the header layout netlab decodes (fmt_link's printer); None: not decoded
-    dlt: int | None = None          # libpcap's DLT_ value on Linux, when not the same number
-    direction_in_header: bool = False  # the header says which way a packet went: `inbound` works offline
+# A named tuple, not a dataclass: the dataclasses module costs `netlab capture --count`
+# a third of its start-up. The fields:
+#   name                 pcap_datalink_val_to_name(), as tcpdump prints it
+#   description          pcap_datalink_val_to_description()
+#   kind                 the header layout netlab decodes (fmt_link's printer); None: not decoded
+#   dlt                  libpcap's DLT_ value on Linux, when not the same number
+#   direction_in_header  the header says which way a packet went: `inbound` works offline
+LinkType = namedtuple("LinkType", ("name", "description", "kind", "dlt", "direction_in_header"),
+                      defaults=(None, None, None, None, False))
 
 
 LINKTYPES: dict[int, LinkType] = {

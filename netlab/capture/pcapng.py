@@ -10,7 +10,8 @@ damaged if_tsresol or if_tsoffset prints what tcpdump prints.
 from __future__ import annotations
 
 import struct
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from io import BufferedIOBase
 
 from netlab.capture.savefile import CUT_SHORT, CaptureFileError, adjust_snapshot, check_linktype, max_snaplen
 from netlab.capture import linktypes
@@ -71,7 +72,7 @@ class _Block:
 class PcapngParser:
     format = "pcapng"
 
-    def __init__(self, path: str, file: BinaryIO, head: bytes, nano: bool):
+    def __init__(self, path: str, file: BufferedIOBase, head: bytes, nano: bool):
         """``head``: the first bytes already read (at least 4); ``nano``: the unit of the fractions handed out."""
         self.path = path
         self.file = file

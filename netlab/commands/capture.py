@@ -11,10 +11,6 @@ filtering, decoding and writing live in netlab.capture.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-
-from netlab.capture.options import Look
-from netlab.capture.statspec import FollowSpec, StatsSpec
 from netlab.cli import common
 from netlab.errors import ExitStatus, UsageError
 
@@ -55,8 +51,8 @@ def capture(
         # tcpdump(8): -U also makes printed lines packet-buffered
         line_buffered=line_buffered or (packet_buffered and printing), fmt=fmt,
         count_only=count_only, stats=stats, layers=layers, top=top, follow=follow, chart=chart,
-        look=Look(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
-                  hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
+        switches=dict(quiet=quiet, link=link, verbose=verbose, stamps=stamps, number=number, hex_x=hex_x,
+                      hex_ascii=hex_ascii, ascii_only=ascii_only, absolute_seq=absolute_seq, no_checksums=no_checksums),
         print_too=print_too and bool(write_file), file_size=file_size, file_count=file_count,
         rotate_seconds=rotate_seconds, user=user, filter_file=filter_file, immediate=immediate,
         tstamp_type=tstamp_type,
@@ -78,37 +74,40 @@ def capture(
         return common.quiet_pipe()
 
 
-@dataclass(slots=True)
 class Request:
-    read_file: str | None
-    interface: str | None
-    write_file: str | None
-    packet_buffered: bool
-    count: int | None
-    snaplen: int
-    expression: str | None
-    promisc: bool
-    buffer_kib: int | None
-    direction: str | None
-    nano: bool
-    line_buffered: bool
-    fmt: str
-    count_only: bool
-    stats: StatsSpec | None
-    layers: bool
-    look: Look
-    print_too: bool = False
-    file_size: int | None = None       # -C, in millions of bytes
-    file_count: int | None = None      # -W
-    rotate_seconds: int | None = None  # -G
-    user: str | None = None            # -Z
-    filter_file: str | None = None     # -F
-    immediate: bool = False
-    tstamp_type: str | None = None     # -j
-    linktype: str | None = None        # -y
-    top: int | None = None             # --top
-    follow: FollowSpec | None = None   # --follow
-    chart: bool = False                # --chart
+    """One run's options as the run reads them; validate() checks them together.
+
+    A plain class, not a dataclass: the dataclasses module would cost `netlab capture
+    --count` a third of its start-up. Every field is given.
+    """
+
+    __slots__ = (
+        "read_file", "interface", "write_file", "packet_buffered", "count", "snaplen", "expression", "promisc",
+        "buffer_kib", "direction", "nano", "line_buffered", "fmt", "count_only", "layers",
+        "stats",           # --stats: a netlab.capture.statspec.StatsSpec, or None
+        "switches",        # tcpdump's line switches by name (netlab.capture.options.Look's fields)
+        "print_too",       # --print
+        "file_size",       # -C, in millions of bytes
+        "file_count",      # -W
+        "rotate_seconds",  # -G
+        "user",            # -Z
+        "filter_file",     # -F
+        "immediate", "tstamp_type", "linktype",  # --immediate-mode, -j, -y
+        "top", "follow", "chart",  # --top, --follow (a statspec.FollowSpec), --chart
+    )
+
+    def __init__(self, **fields):
+        for name in self.__slots__:
+            setattr(self, name, fields.pop(name))
+        if fields:
+            raise TypeError(f"Request has no field {sorted(fields)[0]}")
+
+    @property
+    def look(self):
+        """The switches as the printers take them (imported here: counting and writing need none)."""
+        from netlab.capture.options import Look
+
+        return Look(**self.switches)
 
     def rotation(self):
         from netlab.capture.rotation import SIZE_UNIT, Rotation
