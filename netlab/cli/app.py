@@ -1,4 +1,4 @@
-"""The `netlab` command: the typer app, its sub-commands, and the top-level guard.
+"""The `netlab` command as typer parses it: the app, its sub-commands, click's errors as netlab's.
 
 ``main`` parses with click and runs under netlab.cli.guard, the one place where
 exceptions become exit codes; click's own (a usage error: one line, exit 2) become
