@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from functools import partial
 
 _inet_ntop = socket.inet_ntop
 _AF_INET6 = socket.AF_INET6
@@ -34,7 +35,6 @@ _NAMES = ("ether", "sll", "sll2", "null", "ip", "ip6", "tcp", "udp", "icmp", "ic
 # Decoders raise these prebuilt instances: cheaper than building one per packet.
 TRUNC = {name: Truncated(name) for name in _NAMES}
 SOFT_TRUNC = {name: Truncated(name, whole=False) for name in _NAMES}
-
 
 # Address strings are cached: a capture talks to few hosts, and building the
 # dotted quad is the dearest part of an IP line.
@@ -78,6 +78,69 @@ def linkaddr(b: bytes) -> str:
     if len(b) == 6:
         return mac(b)
     return ":".join("%02x" % c for c in b)
+
+
+# Checked reads, as tcpdump's GET_ macros read: the field at i, or ``cut`` (the printer's
+# Truncated) raised where the capture ends (``end``) inside it, tcpdump's longjmp out of
+# every printer. The hot printers (IP, TCP, UDP) check whole headers inline instead.
+_U16 = struct.Struct("!H")
+_U32 = struct.Struct("!I")
+
+
+def get_u8(d, i: int, end: int, cut: Truncated) -> int:
+    if i >= end:
+        raise cut
+    return d[i]
+
+
+def get_u16(d, i: int, end: int, cut: Truncated) -> int:
+    if i + 2 > end:
+        raise cut
+    return _U16.unpack_from(d, i)[0]
+
+
+def get_u32(d, i: int, end: int, cut: Truncated) -> int:
+    if i + 4 > end:
+        raise cut
+    return _U32.unpack_from(d, i)[0]
+
+
+def get_ip4(d, i: int, end: int, cut: Truncated) -> str:
+    if i + 4 > end:
+        raise cut
+    return ip4(d[i:i + 4])
+
+
+def checked_readers(cut: Truncated):
+    """``u8, u16, u32`` of (d, i, end), each raising the printer's ``cut``."""
+    return partial(get_u8, cut=cut), partial(get_u16, cut=cut), partial(get_u32, cut=cut)
+
+
+class CheckedReader:
+    """One header's bytes read at offsets from ``base``, with the same checks: for printers
+    that read a header field by field (``r.u16(6)`` is the word 6 bytes in)."""
+
+    __slots__ = ("d", "base", "end", "cut")
+
+    def __init__(self, d, end: int, cut: Truncated, base: int = 0):
+        self.d, self.end, self.cut, self.base = d, end, cut, base
+
+    def u8(self, at: int) -> int:
+        return get_u8(self.d, self.base + at, self.end, self.cut)
+
+    def u16(self, at: int) -> int:
+        return get_u16(self.d, self.base + at, self.end, self.cut)
+
+    def u32(self, at: int) -> int:
+        return get_u32(self.d, self.base + at, self.end, self.cut)
+
+    def ip4(self, at: int) -> str:
+        return get_ip4(self.d, self.base + at, self.end, self.cut)
+
+    def need(self, at: int, n: int) -> None:
+        """The n bytes at ``at`` must be captured (a read of them follows)."""
+        if self.base + at + n > self.end:
+            raise self.cut
 
 
 def shouldbe(field: int, computed: int) -> int:

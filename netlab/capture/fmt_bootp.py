@@ -17,10 +17,11 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, hex_print, ip4, mac, printjn
+from netlab.capture.fmt_base import Truncated, checked_readers, hex_print, ip4, mac, printjn
 
 _CUT = Truncated("bootp")  # a read past the capture: tcpdump's longjmp
 _SOFT_CUT = " [|bootp]"     # tcpdump's own check failed: the marker, and the line ends
+_u8, _u16, _u32 = checked_readers(_CUT)
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -58,30 +59,6 @@ _OVERLOAD = {1: "file", 2: "sname", 3: "file+sname"}
 _NETBIOS_NODES = {1: "b-node", 2: "p-node", 4: "m-node", 8: "h-node"}
 _HW_TYPES = {1: "ether", 6: "ieee802", 7: "arcnet", 15: "frelay", 23: "strip", 24: "ieee1394"}
 _AGENT_SUBOPTIONS = {1: "Circuit-ID", 2: "Remote-ID", 6: "Subscriber-ID"}
-
-
-def _u8(d, i, end):
-    if i >= end:
-        raise _CUT
-    return d[i]
-
-
-def _u16(d, i, end):
-    if i + 2 > end:
-        raise _CUT
-    return _U16.unpack_from(d, i)[0]
-
-
-def _u32(d, i, end):
-    if i + 4 > end:
-        raise _CUT
-    return _U32.unpack_from(d, i)[0]
-
-
-def _addr(d, i, end):
-    if i + 4 > end:
-        raise _CUT
-    return ip4(d[i:i + 4])
 
 
 def bootp_print(f, out, d, q, length, end, ulen, fragmented):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, ip4, ip6, shouldbe
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, CheckedReader, ip4, ip6, shouldbe
 from netlab.core.inet import checksum
 
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
@@ -337,33 +337,24 @@ def _rt6(f, out, d, p, end):
     if p >= end:
         raise SOFT_TRUNC["ip6"]
     out.append("RT6")
-
-    def u8(i):
-        if p + i >= end:
-            raise TRUNC["rt6"]
-        return d[p + i]
-
-    hl = u8(1)
+    r = CheckedReader(d, end, TRUNC["rt6"], p)
+    hl = r.u8(1)
     out.append(" (len=%u" % hl)
-    typ = u8(2)
+    typ = r.u8(2)
     out.append(", type=%u" % typ)
     if typ == 0:
         out.append(" [Deprecated]")
-    out.append(", segleft=%u" % u8(3))
+    out.append(", segleft=%u" % r.u8(3))
     if typ in (0, 2):
-        if p + 8 > end:
-            raise TRUNC["rt6"]
-        reserved = _U32.unpack_from(d, p + 4)[0]
+        reserved = r.u32(4)
         if reserved or f.vflag:
             out.append(", rsv=0x%0x" % reserved)
     elif typ == 4:
-        out.append(", last-entry=%u" % u8(4))
-        flags = u8(5)
+        out.append(", last-entry=%u" % r.u8(4))
+        flags = r.u8(5)
         if flags or f.vflag:
             out.append(", flags=0x%0x" % flags)
-        if p + 8 > end:
-            raise TRUNC["rt6"]
-        out.append(", tag=%x" % _U16.unpack_from(d, p + 6)[0])
+        out.append(", tag=%x" % r.u16(6))
     else:
         out.append(" (unknown type) (invalid)")
         return None

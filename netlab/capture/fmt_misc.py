@@ -6,9 +6,10 @@ NTP, BOOTP/DHCP and DHCPv6 have modules of their own (fmt_ntp, fmt_bootp, fmt_dh
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, Truncated, hex_print, ip4, printjn
+from netlab.capture.fmt_base import TRUNC, Truncated, get_u8, hex_print, ip4, printjn
 from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
@@ -149,25 +150,23 @@ _FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "new
                "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2", "local3", "local4",
                "local5", "local6", "local7"]
 _SEVERITIES = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"]
+_SYSLOG_CUT = Truncated("syslog")
+_syslog_byte = partial(get_u8, cut=_SYSLOG_CUT)
 
 
 def syslog_print(f, out, d, q, length, end, ulen, fragmented):
     """``SYSLOG user.info, length: 35`` from the <PRI> of the message; with -v the
     facility and severity by name and number and the message itself, -vv a hex dump."""
-    def byte(i):  # tcpdump reads up to the end of the capture, whatever the length says
-        if i >= end:
-            raise Truncated("syslog")
-        return d[i]
-
-    if byte(q) != 0x3C:
+    # tcpdump reads up to the end of the capture, whatever the length says
+    if _syslog_byte(d, q, end) != 0x3C:
         out.append(" (invalid)")
         return True
     i = q + 1
     pri = 0
-    while i - q <= 3 and 0x30 <= byte(i) <= 0x39:
+    while i - q <= 3 and 0x30 <= _syslog_byte(d, i, end) <= 0x39:
         pri = pri * 10 + d[i] - 0x30
         i += 1
-    if byte(i) != 0x3E:
+    if _syslog_byte(d, i, end) != 0x3E:
         out.append(" (invalid)")
         return True
     i += 1
@@ -182,7 +181,7 @@ def syslog_print(f, out, d, q, length, end, ulen, fragmented):
     if stop > i:  # the message as sent, every byte of it (nd_printn), cut where the capture ends
         out.append(printjn(d[i:min(stop, end)]))
         if stop > end:
-            raise Truncated("syslog")
+            raise _SYSLOG_CUT
     if f.vflag > 1:
         out.append(hex_print("\n\t", d[q:min(stop, end)]))
     return True

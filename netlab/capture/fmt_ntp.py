@@ -18,10 +18,11 @@ import struct
 import time
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, ip4, printjn
+from netlab.capture.fmt_base import Truncated, checked_readers, ip4, printjn
 
 _CUT = Truncated("ntp")  # a read past the capture: tcpdump's longjmp
 _SOFT_CUT = " [|ntp]"     # tcpdump's own check failed: the marker, and the line ends
+_u8, _u16, _u32 = checked_readers(_CUT)
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -40,9 +41,7 @@ _FMAXINT = 4294967296.0
 
 
 def ntp_print(f, out, d, q, length, end, ulen, fragmented):
-    if q >= end:
-        raise _CUT
-    status = d[q]
+    status = _u8(d, q, end)
     mode = status & 7
     out.append("NTPv%u, %s, length %u" % ((status >> 3) & 7, _MODES[mode], length))
     if not f.vflag:
@@ -61,24 +60,6 @@ def _invalid(out, q, length, end):
     out.append(" (invalid)")
     if q + length > end:
         out.append(_SOFT_CUT)
-
-
-def _u8(d, i, end):
-    if i >= end:
-        raise _CUT
-    return d[i]
-
-
-def _u16(d, i, end):
-    if i + 2 > end:
-        raise _CUT
-    return _U16.unpack_from(d, i)[0]
-
-
-def _u32(d, i, end):
-    if i + 4 > end:
-        raise _CUT
-    return _U32.unpack_from(d, i)[0]
 
 
 def _time(out, d, q, length, end):

@@ -12,14 +12,10 @@ TLVs, LLS blocks, OSPFv3.
 
 from __future__ import annotations
 
-import struct
-
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, hex_print, ip4, printjn
+from netlab.capture.fmt_base import CheckedReader, Truncated, hex_print, ip4, printjn
 
 _CUT = Truncated("ospf2")
-_U16 = struct.Struct("!H")
-_U32 = struct.Struct("!I")
 
 _TYPES = {1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}
 _AUTH = {0: "none", 1: "simple", 2: "MD5"}
@@ -43,39 +39,8 @@ def _bits(names, value):
     return ", ".join(found) if found else "none"
 
 
-class _Reader:
-    """The packet's bytes with tcpdump's GET_ reads: one past the capture ends the line."""
-
-    def __init__(self, d, end):
-        self.d, self.end = d, end
-
-    def u8(self, i):
-        if i >= self.end:
-            raise _CUT
-        return self.d[i]
-
-    def u16(self, i):
-        if i + 2 > self.end:
-            raise _CUT
-        return _U16.unpack_from(self.d, i)[0]
-
-    def u32(self, i):
-        if i + 4 > self.end:
-            raise _CUT
-        return _U32.unpack_from(self.d, i)[0]
-
-    def addr(self, i):
-        if i + 4 > self.end:
-            raise _CUT
-        return ip4(self.d[i:i + 4])
-
-    def need(self, i, n):
-        if i + n > self.end:
-            raise _CUT
-
-
 def ospf_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
-    r = _Reader(d, end)
+    r = CheckedReader(d, end, _CUT)
     if r.u16(p + 14) == 2:  # the MD5 digest after the packet is not part of it
         length -= 16
         r.end = end = end - 16
@@ -89,7 +54,7 @@ def ospf_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if length != plen:
         out.append(" [len %u]" % plen)
     dataend = p + (plen if length > plen else length)
-    out.append("\n\tRouter-ID %s" % r.addr(p + 4))
+    out.append("\n\tRouter-ID %s" % r.ip4(p + 4))
     area = r.u32(p + 8)
     out.append(", Area %s" % ip4(d[p + 8:p + 12]) if area else ", Backbone Area")
     r.need(p + 16, 8)
@@ -116,16 +81,16 @@ def ospf_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
 def _hello(f, out, r, p, dataend):
     out.append("\n\tOptions [%s]" % _bits(_OPTIONS, r.u8(p + 30)))
     out.append("\n\t  Hello Timer %us, Dead Timer %us, Mask %s, Priority %u" % (
-        r.u16(p + 28), r.u32(p + 32), r.addr(p + 24), r.u8(p + 31)))
+        r.u16(p + 28), r.u32(p + 32), r.ip4(p + 24), r.u8(p + 31)))
     if r.u32(p + 36):
-        out.append("\n\t  Designated Router %s" % r.addr(p + 36))
+        out.append("\n\t  Designated Router %s" % r.ip4(p + 36))
     if r.u32(p + 40):
-        out.append(", Backup Designated Router %s" % r.addr(p + 40))
+        out.append(", Backup Designated Router %s" % r.ip4(p + 40))
     q = p + 44
     if q < dataend:
         out.append("\n\t  Neighbor List:")
     while q < dataend:
-        out.append("\n\t    %s" % r.addr(q))
+        out.append("\n\t    %s" % r.ip4(q))
         q += 4
 
 
@@ -146,13 +111,13 @@ def _ls_request(f, out, r, p, dataend):
     while q < dataend:
         r.need(q, 12)
         kind = r.u32(q)
-        out.append("\n\t  Advertising Router: %s, %s LSA (%u)" % (r.addr(q + 8), _LSA_TYPES.get(kind, "unknown"), kind))
+        out.append("\n\t  Advertising Router: %s, %s LSA (%u)" % (r.ip4(q + 8), _LSA_TYPES.get(kind, "unknown"), kind))
         if kind in (9, 10, 11):
             opaque = r.u8(q + 4)
             out.append(", Opaque-Type: %s LSA (%u), Opaque-ID: %u" % (
                 _OPAQUE_TYPES.get(opaque, "unknown"), opaque, r.u32(q + 4) & 0xFFFFFF))
         else:
-            out.append(", LSA-ID: %s" % r.addr(q + 4))
+            out.append(", LSA-ID: %s" % r.ip4(q + 4))
         q += 12
 
 
@@ -180,14 +145,14 @@ def _lsa_header(out, r, q):
         out.append("\n\t    Bogus length %u < header (%u)" % (ls_length, _LSA_HDR))
         return -1
     out.append("\n\t  Advertising Router %s, seq 0x%08x, age %us, length %u" % (
-        r.addr(q + 8), r.u32(q + 12), r.u16(q), ls_length - _LSA_HDR))
+        r.ip4(q + 8), r.u32(q + 12), r.u16(q), ls_length - _LSA_HDR))
     kind = r.u8(q + 3)
     if kind in (9, 10, 11):
         opaque = r.u8(q + 4)
         out.append("\n\t    %s LSA (%u), Opaque-Type %s LSA (%u), Opaque-ID %u" % (
             _LSA_TYPES[kind], kind, _OPAQUE_TYPES.get(opaque, "unknown"), opaque, r.u32(q + 4) & 0xFFFFFF))
     else:
-        out.append("\n\t    %s LSA (%u), LSA-ID: %s" % (_LSA_TYPES.get(kind, "unknown"), kind, r.addr(q + 4)))
+        out.append("\n\t    %s LSA (%u), LSA-ID: %s" % (_LSA_TYPES.get(kind, "unknown"), kind, r.ip4(q + 4)))
     out.append("\n\t    Options: [%s]" % _bits(_OPTIONS, r.u8(q + 2)))
     return ls_length
 
@@ -221,19 +186,19 @@ def _lsa(f, out, r, q):
             if text is None:
                 out.append("\n\t      Unknown Router Link Type (%u)" % ltype)
                 return ls_end
-            out.append("\n\t      " + text % (r.addr(link), r.addr(link + 4)))
+            out.append("\n\t      " + text % (r.ip4(link), r.ip4(link + 4)))
             _tos_metrics(out, r, link + 8)
             link += 12 + r.u8(link + 9) * 4
     elif kind == 2:
-        out.append("\n\t    Mask %s\n\t    Connected Routers:" % r.addr(b))
+        out.append("\n\t    Mask %s\n\t    Connected Routers:" % r.ip4(b))
         at = b + 4
         while at < ls_end:
-            out.append("\n\t      %s" % r.addr(at))
+            out.append("\n\t      %s" % r.ip4(at))
             at += 4
     elif kind in (3, 4):
         if kind == 3:
             r.need(b, 4)
-            out.append("\n\t    Mask %s" % r.addr(b))
+            out.append("\n\t    Mask %s" % r.ip4(b))
         r.need(b + 4, 4)
         at = b + 4
         while at < ls_end:
@@ -244,7 +209,7 @@ def _lsa(f, out, r, q):
             at += 4
     elif kind in (5, 7):
         r.need(b, 4)
-        out.append("\n\t    Mask %s" % r.addr(b))
+        out.append("\n\t    Mask %s" % r.ip4(b))
         r.need(b + 4, 4)
         at = b + 4
         while at < ls_end:
@@ -255,18 +220,18 @@ def _lsa(f, out, r, q):
             metric = word & 0xFFFFFF
             out.append(" infinite" if metric == 0xFFFFFF else " %u" % metric)
             if r.u32(at + 4):
-                out.append(", forward %s" % r.addr(at + 4))
+                out.append(", forward %s" % r.ip4(at + 4))
             if r.u32(at + 8):
-                out.append(", tag %s" % r.addr(at + 8))
+                out.append(", tag %s" % r.ip4(at + 8))
             at += 12
     elif kind == 6:
         at = b
         while at < ls_end:
             vtype = r.u32(at)
             if vtype == 1:
-                out.append("\n\t    Router Router-ID %s" % r.addr(at + 4))
+                out.append("\n\t    Router Router-ID %s" % r.ip4(at + 4))
             elif vtype == 2:
-                out.append("\n\t    Network Designated Router %s" % r.addr(at + 4))
+                out.append("\n\t    Network Designated Router %s" % r.ip4(at + 4))
             else:
                 out.append("\n\t    unknown VertexType (%u)" % vtype)
             at += 8

@@ -18,9 +18,10 @@ every printer (``Truncated``, the whole frame dumped).
 from __future__ import annotations
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, printjn
+from netlab.capture.fmt_base import Truncated, checked_readers, printjn
 
 _CUT = Truncated("resp")  # a read past the capture: tcpdump's longjmp
+_u8 = checked_readers(_CUT)[0]
 _FAIL = -1                # tcpdump's "goto trunc": the value does not fit, stop with the marker
 
 _INT_MAX = 2**31 - 1
@@ -192,13 +193,8 @@ def _get_length(d, p, left, end):
     if left == 0:
         return _TRUNC, p
 
-    def byte(i):
-        if i >= end:
-            raise _CUT
-        return d[i]
-
     too_large = neg = False
-    if byte(p) == 0x2D:  # '-'
+    if _u8(d, p, end) == 0x2D:  # '-'
         neg = True
         p += 1
         left -= 1
@@ -207,7 +203,7 @@ def _get_length(d, p, left, end):
     while True:
         if left == 0:
             return _TRUNC, p
-        c = byte(p)
+        c = _u8(d, p, end)
         if not 0x30 <= c <= 0x39:
             if not saw_digit:
                 return _INVALID, p + 1
@@ -224,13 +220,13 @@ def _get_length(d, p, left, end):
         p += 1
         left -= 1
         saw_digit = True
-    if byte(p) != 0x0D:
+    if _u8(d, p, end) != 0x0D:
         return _INVALID, p + 1
     p += 1
     left -= 1
     if left == 0:
         return _TRUNC, p
-    if byte(p) != 0x0A:
+    if _u8(d, p, end) != 0x0A:
         return _INVALID, p + 1
     p += 1
     if neg:  # -1 means null, any other negative is invalid

@@ -9,14 +9,10 @@ a field past the capture ends the line with `` [|stp]``.
 
 from __future__ import annotations
 
-import struct
-
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, printjn
+from netlab.capture.fmt_base import CheckedReader, Truncated, printjn
 
 _CUT = Truncated("stp")
-_U16 = struct.Struct("!H")
-_U32 = struct.Struct("!I")
 
 _PROTOCOLS = {0: "802.1d", 2: "802.1w", 3: "802.1s", 4: "802.1aq"}
 _TYPES = {0x00: "Config", 0x02: "Rapid STP", 0x80: "Topology Change"}
@@ -31,36 +27,22 @@ _MSTI_LEN = 16
 _CONFIG_INFO_LEN = 64
 
 
-class _Bpdu:
+class _Bpdu(CheckedReader):
     """The BPDU's bytes with tcpdump's reads: a read past the capture ends the line."""
 
+    __slots__ = ()
+
     def __init__(self, d, p, end):
-        self.d, self.p, self.end = d, p, end
-
-    def u8(self, at):
-        if self.p + at >= self.end:
-            raise _CUT
-        return self.d[self.p + at]
-
-    def u16(self, at):
-        if self.p + at + 2 > self.end:
-            raise _CUT
-        return _U16.unpack_from(self.d, self.p + at)[0]
-
-    def u32(self, at):
-        if self.p + at + 4 > self.end:
-            raise _CUT
-        return _U32.unpack_from(self.d, self.p + at)[0]
+        super().__init__(d, end, _CUT, p)
 
     def bridge_id(self, at):
-        if self.p + at + 8 > self.end:
-            raise _CUT
-        b = self.d[self.p + at:self.p + at + 8]
+        self.need(at, 8)
+        b = self.d[self.base + at:self.base + at + 8]
         return "%02x%02x.%s" % (b[0], b[1], ":".join("%02x" % c for c in b[2:]))
 
     def name(self, out, at, size):
         """nd_printjnp: up to size bytes, to the first NUL (what precedes a cut stays printed)."""
-        start = self.p + at
+        start = self.base + at
         stop = min(start + size, self.end)
         nul = self.d.find(b"\x00", start, stop)
         out.append(printjn(self.d[start:stop if nul < 0 else nul]))

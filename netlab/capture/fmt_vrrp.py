@@ -8,26 +8,18 @@ capture ends the line with `` [|vrrp]``.
 
 from __future__ import annotations
 
-import struct
-
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, ip4, ip6, printjn, pseudo4, pseudo6
+from netlab.capture.fmt_base import CheckedReader, Truncated, ip4, ip6, printjn, pseudo4, pseudo6
 from netlab.core.inet import checksum
 
 _CUT = Truncated("vrrp")
-_U16 = struct.Struct("!H")
 _AUTH = {0: "none", 1: "simple", 2: "ah"}
 
 
 def vrrp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     out.append("VRRP")
-
-    def u8(i):
-        if p + i >= end:
-            raise _CUT
-        return d[p + i]
-
-    first = u8(0)
+    r = CheckedReader(d, end, _CUT, p)
+    first = r.u8(0)
     version, kind = first >> 4, first & 0x0F
     out.append("v%u, %s" % (version, "Advertisement" if kind == 1 else "unknown type (%u)" % kind))
     ttl = d[ipoff + 7] if v6 else d[ipoff + 8]
@@ -35,16 +27,16 @@ def vrrp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         out.append(", (ttl %u)" % ttl)
     if version not in (2, 3) or kind != 1:
         return
-    out.append(", vrid %u, prio %u" % (u8(1), u8(2)))
+    out.append(", vrid %u, prio %u" % (r.u8(1), r.u8(2)))
     if version == 2:
-        auth = u8(4)
+        auth = r.u8(4)
         out.append(", authtype %s" % _AUTH.get(auth, "#%d" % auth))
-        out.append(", intvl %us, length %u" % (u8(5), length))
+        out.append(", intvl %us, length %u" % (r.u8(5), length))
     else:
-        out.append(", intvl %ucs, length %u" % ((u8(4) & 0x0F) << 8 | u8(5), length))
+        out.append(", intvl %ucs, length %u" % ((r.u8(4) & 0x0F) << 8 | r.u8(5), length))
     if not f.vflag:
         return
-    naddrs = u8(3)
+    naddrs = r.u8(3)
     if p + length <= end:
         if version == 2:
             bad = checksum(d[p:p + length])
@@ -53,9 +45,7 @@ def vrrp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         else:
             bad = checksum(pseudo4(d[ipoff + 12:ipoff + 16], d[ipoff + 16:ipoff + 20], 112, length) + d[p:p + length])
         if bad:
-            if p + 8 > end:
-                raise _CUT
-            out.append(", (bad vrrp cksum %x)" % _U16.unpack_from(d, p + 6)[0])
+            out.append(", (bad vrrp cksum %x)" % r.u16(6))
     out.append(", addrs")
     if naddrs > 1:
         out.append("(%u)" % naddrs)
