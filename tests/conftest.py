@@ -13,6 +13,7 @@ from netlab import testing
 from netlab.core import netns
 from tests.helpers.cli import run_netlab
 from tests.helpers.env import IN_CI
+from tests.helpers.processes import Started
 
 
 _privileged_skips: list[str] = []
@@ -64,3 +65,17 @@ def veth():
 def routed():
     with testing.routed_path() as path:
         yield path
+
+
+@pytest.fixture
+def procs():
+    """The processes a test starts (tests/helpers/processes.py), killed when it ends.
+
+    Asked for after veth/ns in a test's arguments, so it is torn down first: the
+    processes die before their namespaces are deleted.
+    """
+    started = Started()
+    try:
+        yield started
+    finally:
+        started.stop_all()

@@ -9,6 +9,9 @@ import sys
 from netlab.core import netns
 from tests.helpers.env import ROOT
 
+# the environment of a netlab started by hand (Popen): this checkout's netlab
+NETLAB_ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+
 
 def listed_commands(help_text: str) -> list[str]:
     """The command names in the "Commands:" section of `netlab --help`, in order."""

@@ -5,7 +5,6 @@ Traffic goes only between the namespaces' own addresses (10.77.0.1 -> 10.77.0.2)
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -16,53 +15,11 @@ import pytest
 
 from netlab.capture.reader import OfflineCapture
 from netlab.testing import parse_end_counts
-from tests.helpers.cli import listed_commands, netlab_argv
-from tests.helpers.env import require_tool, ROOT
+from tests.helpers.cli import NETLAB_ENV, listed_commands, netlab_argv
+from tests.helpers.env import require_tool
 from tests.helpers.traffic import wait_for_line
 
 pytestmark = pytest.mark.privileged
-
-ENV = dict(os.environ, PYTHONPATH=str(ROOT))
-
-
-class Started:
-    """The processes a test starts in its namespaces, each killed by its PID when the test ends.
-
-    Whatever ends the test (a failed assert, a communicate() timeout), nothing is left running.
-    """
-
-    def __init__(self):
-        self.procs: list[subprocess.Popen] = []
-
-    def popen(self, ns, argv: list[str], **kwargs) -> subprocess.Popen:
-        kwargs.setdefault("stdout", subprocess.PIPE)
-        kwargs.setdefault("stderr", subprocess.PIPE)
-        proc = ns.popen(argv, **kwargs)
-        self.procs.append(proc)
-        return proc
-
-    def netlab(self, ns, *args: str) -> subprocess.Popen:
-        return self.popen(ns, netlab_argv("capture", *args), env=ENV)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=5)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-
-
-@pytest.fixture
-def procs():
-    # Asked for after veth/ns in a test's arguments, so it is torn down first: the
-    # processes die before their namespaces are deleted.
-    started = Started()
-    try:
-        yield started
-    finally:
-        started.stop_all()
 
 
 def send_udp(link, n: int, port: int = 9999, gap: float = 0.001) -> None:
@@ -189,7 +146,7 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
     require_tool("setpriv")
     proc = subprocess.run(["setpriv", "--bounding-set", "-net_raw,-net_admin", "--inh-caps", "-net_raw,-net_admin",
                            *netlab_argv("capture", "-i", "lo", "-c", "1")], capture_output=True, text=True,
-                          env=ENV, timeout=30)
+                          env=NETLAB_ENV, timeout=30)
     assert proc.returncode == 3, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("netlab: error: cannot capture on lo")
@@ -201,7 +158,7 @@ def test_without_the_privilege_exit_3_with_a_hint(ns):
 
 
 def test_help_lists_capture():
-    proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=ENV,
+    proc = subprocess.run([sys.executable, "-m", "netlab", "--help"], capture_output=True, text=True, env=NETLAB_ENV,
                           timeout=30)
     assert "capture" in listed_commands(proc.stdout)
 
@@ -256,7 +213,7 @@ def test_default_device_with_only_loopback_is_any(ns, procs):
 
 def test_bad_live_filter_is_libpcaps_message_and_exit_2(ns):
     proc = subprocess.run(netlab_argv("capture", "-i", "lo", "-c", "1", "hosst", "foo", ns=ns), capture_output=True,
-                          text=True, env=ENV, timeout=30)
+                          text=True, env=NETLAB_ENV, timeout=30)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "netlab: error: can't parse filter expression: syntax error (see pcap-filter(7) for the syntax)"]

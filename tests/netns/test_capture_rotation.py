@@ -23,51 +23,15 @@ import pytest
 
 from netlab.capture.reader import OfflineCapture
 from netlab.testing import parse_end_counts
-from tests.helpers.cli import netlab_argv
-from tests.helpers.env import ROOT, require_tool
+from tests.helpers.cli import NETLAB_ENV, netlab_argv
+from tests.helpers.env import require_tool
 from tests.helpers.traffic import wait_for_line
 
 pytestmark = pytest.mark.privileged
 
-ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 PORT = 9999
 SIZE = 1000  # payload bytes: a record of 1058 bytes on the veth (16 + 14 + 20 + 8 + 1000)
 MB = 1_000_000
-
-
-class Started:
-    """The processes a test starts in its namespaces, each killed by its PID when the test ends."""
-
-    def __init__(self):
-        self.procs: list[subprocess.Popen] = []
-
-    def popen(self, ns, argv: list[str], **kwargs) -> subprocess.Popen:
-        kwargs.setdefault("stdout", subprocess.PIPE)
-        kwargs.setdefault("stderr", subprocess.PIPE)
-        proc = ns.popen(argv, **kwargs)
-        self.procs.append(proc)
-        return proc
-
-    def netlab(self, ns, *args: str) -> subprocess.Popen:
-        return self.popen(ns, netlab_argv("capture", *args), env=ENV)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=5)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-
-
-@pytest.fixture
-def procs():
-    started = Started()  # asked for after veth/ns: torn down first, before the namespaces
-    try:
-        yield started
-    finally:
-        started.stop_all()
 
 
 @pytest.fixture
@@ -275,7 +239,7 @@ def test_L_and_J_list_as_tcpdump(veth, device):
     require_tool("tcpdump")
     for option in ("-L", "-J"):
         mine = subprocess.run(netlab_argv("capture", option, "-i", device, ns=veth.b), capture_output=True,
-                              text=True, env=ENV, timeout=60)
+                              text=True, env=NETLAB_ENV, timeout=60)
         theirs = veth.b.exec(["tcpdump", option, "-i", device], check=False)
         assert mine.returncode == 0 == theirs.returncode, mine.stderr
         assert mine.stdout == ""
@@ -295,7 +259,7 @@ def test_y_captures_with_the_chosen_link_type_and_refuses_one_not_offered(veth, 
         "listening on any, link-type LINUX_SLL (Linux cooked v1), snapshot length 262144 bytes"]
     assert len(out.decode().splitlines()) == 2
     mine = subprocess.run(netlab_argv("capture", "-i", "lo", "-y", "DOCSIS", "-c", "1", ns=veth.b),
-                          capture_output=True, text=True, env=ENV, timeout=60)
+                          capture_output=True, text=True, env=NETLAB_ENV, timeout=60)
     theirs = veth.b.exec(["tcpdump", "-i", "lo", "-y", "DOCSIS", "-c", "1"], check=False)
     assert mine.returncode == 2 and theirs.returncode == 1
     assert mine.stderr.splitlines() == [
