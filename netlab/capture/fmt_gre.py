@@ -20,7 +20,6 @@ from netlab.capture.fmt_base import ip4
 
 _SOFT_CUT = " [|gre]"
 _U16 = struct.Struct("!H")
-_U32 = struct.Struct("!I")
 
 _CP, _RP, _KP, _SP, _SSR, _AP = 0x8000, 0x4000, 0x2000, 0x1000, 0x0800, 0x0080
 _FLAG_NAMES = ((_CP, "checksum present"), (_RP, "routing present"), (_KP, "key present"),
@@ -69,43 +68,54 @@ class _Short(Exception):
 
 
 def _take(d, p, n, left, end):
+    """The n-byte field at p; with where the header goes on and how much of the length is left."""
     if p + n > end or left < n:
         raise _Short
-    return int.from_bytes(d[p:p + n], "big")
+    return int.from_bytes(d[p:p + n], "big"), p + n, left - n
+
+
+# the optional 32-bit fields each version prints, in header order: (flag, text, mask)
+_V0_FIELDS = ((_KP, ", key=0x%x", 0xFFFFFFFF), (_SP, ", seq %u", 0xFFFFFFFF))
+_V1_FIELDS = ((_KP, ", call %u", 0xFFFF), (_SP, ", seq %u", 0xFFFFFFFF), (_AP, ", ack %u", 0xFFFFFFFF))
+
+
+def _words(out, d, p, left, end, flags, fields):
+    """Prints the fields of ``fields`` whose flag is set; (p, left) after them."""
+    for bit, text, mask in fields:
+        if flags & bit:
+            value, p, left = _take(d, p, 4, left, end)
+            out.append(text % (value & mask))
+    return p, left
+
+
+def _start(f, out, d, p, length, end, flags):
+    """What both versions begin with: the flags (-v) and the protocol type; (proto, p, left)."""
+    if f.vflag:
+        out.append(", Flags [%s]" % _flags(flags))
+    return _take(d, p + 2, 2, length - 2, end)
+
+
+def _proto_and_length(f, out, proto, length):
+    if f.eflag:
+        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
+    out.append(", length %u" % length)
 
 
 def _v0(f, out, d, p, length, end, flags):
-    if f.vflag:
-        out.append(", Flags [%s]" % _flags(flags))
-    left = length - 2
-    p += 2
     try:
-        proto = _take(d, p, 2, left, end)
-        p += 2
-        left -= 2
+        proto, p, left = _start(f, out, d, p, length, end, flags)
         if flags & (_CP | _RP):
-            checksum = _take(d, p, 2, left, end)
+            checksum, p, left = _take(d, p, 2, left, end)
             if f.vflag:
                 out.append(", sum 0x%x" % checksum)
-            p += 2
-            left -= 2
-            out.append(", off 0x%x" % _take(d, p, 2, left, end))
-            p += 2
-            left -= 2
-        if flags & _KP:
-            out.append(", key=0x%x" % _take(d, p, 4, left, end))
-            p += 4
-            left -= 4
-        if flags & _SP:
-            out.append(", seq %u" % _take(d, p, 4, left, end))
-            p += 4
-            left -= 4
+            offset, p, left = _take(d, p, 2, left, end)
+            out.append(", off 0x%x" % offset)
+        p, left = _words(out, d, p, left, end, flags, _V0_FIELDS)
         if flags & _RP:
             while True:
-                _take(d, p, 4, left, end)
-                af, sreoff, srelen = _U16.unpack_from(d, p)[0], d[p + 2], d[p + 3]
-                p += 4
-                left -= 4
+                sre = p  # a source route entry: address family, offset, length
+                _, p, left = _take(d, p, 4, left, end)
+                af, sreoff, srelen = _U16.unpack_from(d, sre)[0], d[sre + 2], d[sre + 3]
                 if af == 0 and srelen == 0:
                     break
                 _source_route(out, d, p, left, end, af, sreoff, srelen)
@@ -116,9 +126,7 @@ def _v0(f, out, d, p, length, end, flags):
     except _Short:
         out.append(_SOFT_CUT)
         return
-    if f.eflag:
-        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
-    out.append(", length %u" % length)
+    _proto_and_length(f, out, proto, length)
     out.append("\n\t" if f.vflag else ": ")
     _inner(f, out, d, p, left, end, proto)
 
@@ -173,34 +181,15 @@ def _source_route(out, d, p, left, end, af, sreoff, srelen):
 
 
 def _v1(f, out, d, p, length, end, flags):
-    left = length - 2
-    p += 2
-    if f.vflag:
-        out.append(", Flags [%s]" % _flags(flags))
     try:
-        proto = _take(d, p, 2, left, end)
-        p += 2
-        left -= 2
-        if flags & _KP:
-            out.append(", call %u" % (_take(d, p, 4, left, end) & 0xFFFF))
-            p += 4
-            left -= 4
-        if flags & _SP:
-            out.append(", seq %u" % _take(d, p, 4, left, end))
-            p += 4
-            left -= 4
-        if flags & _AP:
-            out.append(", ack %u" % _take(d, p, 4, left, end))
-            p += 4
-            left -= 4
+        proto, p, left = _start(f, out, d, p, length, end, flags)
+        _words(out, d, p, left, end, flags, _V1_FIELDS)
     except _Short:
         out.append(_SOFT_CUT)
         return
     if not flags & _SP:
         out.append(", no-payload")
-    if f.eflag:
-        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
-    out.append(", length %u" % length)
+    _proto_and_length(f, out, proto, length)
     if not flags & _SP:
         return
     out.append("\n\t" if f.vflag else ": ")

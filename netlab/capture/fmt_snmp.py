@@ -244,6 +244,33 @@ def _expect(out, d, e, kind, complaint):
         raise _Stop
 
 
+def _next(out, d, p, length, end, kind, complaint):
+    """The element at p, which must be a ``kind`` (else its complaint and value, and _Stop);
+    (element, where the rest begins, how long the rest is)."""
+    e, n = _parse(out, d, p, length, end)
+    _expect(out, d, e, kind, complaint)
+    return e, p + n, length - n
+
+
+def _sequence(out, d, p, length, end, complaint, after=None):
+    """The SEQ at p, which must be one: (where its content begins, its length). With ``after``
+    the bytes that follow it are complained of (``[3 extra after iSEQ]``)."""
+    e, _, rest = _next(out, d, p, length, end, SEQ, complaint)
+    if after is not None and rest > 0:
+        out.append("[%d extra after %s]" % (rest, after))
+    return e.at, e.asnlen
+
+
+def _part(f, out, closing, printer, *args):
+    """One part of the message: a BER complaint inside ends that part alone; -v closes its brace."""
+    try:
+        printer(*args)
+    except _Stop:
+        pass
+    if f.vflag:
+        out.append(closing)
+
+
 def snmp_print(f, out, d, q, length, end, ulen, fragmented):
     out.append(" ")
     try:
@@ -254,39 +281,27 @@ def snmp_print(f, out, d, q, length, end, ulen, fragmented):
 
 
 def _message(f, out, d, p, length, end):
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, SEQ, "[!init SEQ]")
-    if n < length:
-        out.append("[%d extra after iSEQ]" % (length - n))
-    p, length = e.at, e.asnlen
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[version!=INT]")
+    p, length = _sequence(out, d, p, length, end, "[!init SEQ]", "iSEQ")
+    e, p, length = _next(out, d, p, length, end, INT, "[version!=INT]")
     version = e.value
     if version not in (0, 1, 3):
         out.append("SNMP [version = %d]" % version)
         return
     if f.vflag:
         out.append("{ %s " % _VERSIONS[version])
-    p, length = p + n, length - n
-    try:
-        if version == 3:
-            _v3(f, out, d, p, length, end)
-        else:
-            _community(f, out, d, p, length, end, version)
-    except _Stop:
-        pass
-    if f.vflag:
-        out.append("} ")
+    if version == 3:
+        _part(f, out, "} ", _v3, f, out, d, p, length, end)
+    else:
+        _part(f, out, "} ", _community, f, out, d, p, length, end, version)
 
 
 def _community(f, out, d, p, length, end, version):
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[comm!=STR]")
+    e, p, length = _next(out, d, p, length, end, STR, "[comm!=STR]")
     if d[e.at:e.at + e.asnlen] != b"public":
         out.append("C=")
         _string(out, d, e)
         out.append(" ")
-    _pdu(f, out, d, p + n, length - n, end, version)
+    _pdu(f, out, d, p, length, end, version)
 
 
 def _pdu(f, out, d, p, length, end, version):
@@ -306,26 +321,18 @@ def _pdu(f, out, d, p, length, end, version):
     if version == 1 and e.id == TRAP:
         out.append("[v1 PDU in v2 message]")
         return
-    try:
-        if e.id == TRAP:
-            _trap(out, d, e.at, e.asnlen, end)
-        else:
-            _request(f, out, d, e.id, e.at, e.asnlen, end)
-    except _Stop:
-        pass
-    if f.vflag:
-        out.append(" } ")
+    if e.id == TRAP:
+        _part(f, out, " } ", _trap, out, d, e.at, e.asnlen, end)
+    else:
+        _part(f, out, " } ", _request, f, out, d, e.id, e.at, e.asnlen, end)
 
 
 def _request(f, out, d, pduid, p, length, end):
     """snmppdu_print: request id, error status and index, then the bindings."""
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[reqId!=INT]")
+    e, p, length = _next(out, d, p, length, end, INT, "[reqId!=INT]")
     if f.vflag:
         out.append("R=%d " % e.value)
-    p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[errorStatus!=INT]")
+    e, p, length = _next(out, d, p, length, end, INT, "[errorStatus!=INT]")
     status = 0
     if pduid in _NO_ERRORS and e.value != 0:
         out.append("[errorStatus(%s)!=0]" % _error(e.value))
@@ -334,9 +341,7 @@ def _request(f, out, d, pduid, p, length, end):
     elif e.value != 0:
         out.append(" %s" % _error(e.value))
         status = e.value
-    p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[errorIndex!=INT]")
+    e, p, length = _next(out, d, p, length, end, INT, "[errorIndex!=INT]")
     if pduid in _NO_ERRORS and e.value != 0:
         out.append("[errorIndex(%d)!=0]" % e.value)
     elif pduid == GETBULKREQ:
@@ -345,7 +350,7 @@ def _request(f, out, d, pduid, p, length, end):
         out.append("@%d" % e.value if status else "[errorIndex(%d) w/o errorStatus]" % e.value)
     elif status:
         out.append("[errorIndex==0]")
-    _bindings(out, d, pduid, p + n, length - n, end)
+    _bindings(out, d, pduid, p, length, end)
 
 
 def _error(code):
@@ -355,52 +360,34 @@ def _error(code):
 def _trap(out, d, p, length, end):
     """trappdu_print: enterprise, agent address, generic and specific trap, time stamp, bindings."""
     out.append(" ")
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, OID, "[enterprise!=OID]")
+    e, p, length = _next(out, d, p, length, end, OID, "[enterprise!=OID]")
     _print(out, d, e)
-    p, length = p + n, length - n
     out.append(" ")
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INETADDR, "[agent-addr!=INETADDR]")
+    e, p, length = _next(out, d, p, length, end, INETADDR, "[agent-addr!=INETADDR]")
     _print(out, d, e)
-    p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[generic-trap!=INT]")
+    e, p, length = _next(out, d, p, length, end, INT, "[generic-trap!=INT]")
     generic = e.value
     out.append(" %s" % (_TRAPS[generic] if 0 <= generic < len(_TRAPS) else "gt=%d" % generic))
-    p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, INT, "[specific-trap!=INT]")
+    e, p, length = _next(out, d, p, length, end, INT, "[specific-trap!=INT]")
     if generic != 6:
         if e.value != 0:
             out.append("[specific-trap(%d)!=0]" % e.value)
     else:
         out.append(" s=%d" % e.value)
-    p, length = p + n, length - n
     out.append(" ")
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, UNS, "[time-stamp!=TIMETICKS]")
+    e, p, length = _next(out, d, p, length, end, UNS, "[time-stamp!=TIMETICKS]")
     _print(out, d, e)
-    _bindings(out, d, TRAP, p + n, length - n, end)
+    _bindings(out, d, TRAP, p, length, end)
 
 
 def _bindings(out, d, pduid, p, length, end):
     """varbind_print: `` name`` for reads, `` name=value`` for the rest."""
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, SEQ, "[!SEQ of varbind]")
-    if n < length:
-        out.append("[%d extra after SEQ of varbind]" % (length - n))
-    p, length = e.at, e.asnlen
+    p, length = _sequence(out, d, p, length, end, "[!SEQ of varbind]", "SEQ of varbind")
     while length:
         out.append(" ")
-        e, n = _parse(out, d, p, length, end)
-        _expect(out, d, e, SEQ, "[!varbind]")
-        next_p, next_length = p + n, length - n
-        p, length = e.at, e.asnlen
-        e, n = _parse(out, d, p, length, end)
-        _expect(out, d, e, OID, "[objName!=OID]")
+        e, next_p, next_length = _next(out, d, p, length, end, SEQ, "[!varbind]")
+        e, p, length = _next(out, d, e.at, e.asnlen, end, OID, "[objName!=OID]")
         _print(out, d, e)
-        p, length = p + n, length - n
         if pduid not in _READS:
             out.append("=")
         e, n = _parse(out, d, p, length, end)
@@ -416,17 +403,12 @@ def _bindings(out, d, pduid, p, length, end):
 def _v3(f, out, d, p, length, end):
     """v3msg_print: the header's flags and security model, the USM parameters, the scoped PDU."""
     start, whole = p, length
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, SEQ, "[!message]")
-    p, length = e.at, e.asnlen
+    p, length = _sequence(out, d, p, length, end, "[!message]")
     if f.vflag:
         out.append("{ ")
     for complaint in ("[msgID!=INT]", "[msgMaxSize!=INT]"):
-        e, n = _parse(out, d, p, length, end)
-        _expect(out, d, e, INT, complaint)
-        p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[msgFlags!=STR]")
+        _, p, length = _next(out, d, p, length, end, INT, complaint)
+    e, p, length = _next(out, d, p, length, end, STR, "[msgFlags!=STR]")
     if e.asnlen != 1:
         out.append("[msgFlags size %d]" % e.asnlen)
         return
@@ -434,7 +416,6 @@ def _v3(f, out, d, p, length, end):
     if flags not in (0, 1, 3, 4, 5, 7):
         out.append("[msgFlags=0x%02X]" % flags)
         return
-    p, length = p + n, length - n
     out.append("F=%s%s%s " % ("a" if flags & 1 else "", "p" if flags & 2 else "", "r" if flags & 4 else ""))
     e, n = _parse(out, d, p, length, end)
     _expect(out, d, e, INT, "[msgSecurityModel!=INT]")
@@ -449,42 +430,21 @@ def _v3(f, out, d, p, length, end):
         return
     if f.vflag:
         out.append("{ USM ")
-    length = whole - (p - start)
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[msgSecurityParameters!=STR]")
-    p, length = p + n, length - n
-    try:
-        _usm(f, out, d, e.at, e.asnlen, end)
-    except _Stop:
-        pass
-    if f.vflag:
-        out.append("} ")
+    e, p, length = _next(out, d, p, whole - (p - start), end, STR, "[msgSecurityParameters!=STR]")
+    _part(f, out, "} ", _usm, f, out, d, e.at, e.asnlen, end)
     if f.vflag:
         out.append("{ ScopedPDU ")
-    try:
-        _scoped(f, out, d, p, length, end)
-    except _Stop:
-        pass
-    if f.vflag:
-        out.append("} ")
+    _part(f, out, "} ", _scoped, f, out, d, p, length, end)
 
 
 def _usm(f, out, d, p, length, end):
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, SEQ, "[!usm]")
-    p, length = e.at, e.asnlen
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[msgAuthoritativeEngineID!=STR]")
-    p, length = p + n, length - n
+    p, length = _sequence(out, d, p, length, end, "[!usm]")
+    _, p, length = _next(out, d, p, length, end, STR, "[msgAuthoritativeEngineID!=STR]")
     for complaint, label in (("[msgAuthoritativeEngineBoots!=INT]", "B"), ("[msgAuthoritativeEngineTime!=INT]", "T")):
-        e, n = _parse(out, d, p, length, end)
-        _expect(out, d, e, INT, complaint)
+        e, p, length = _next(out, d, p, length, end, INT, complaint)
         if f.vflag:
             out.append("%s=%d " % (label, e.value))
-        p, length = p + n, length - n
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[msgUserName!=STR]")
-    p, length = p + n, length - n
+    e, p, length = _next(out, d, p, length, end, STR, "[msgUserName!=STR]")
     out.append("U=")
     _string(out, d, e)
     out.append(" ")
@@ -492,23 +452,17 @@ def _usm(f, out, d, p, length, end):
         e, n = _parse(out, d, p, length, end)
         _expect(out, d, e, STR, complaint)
         p, length = p + n, length - n
-    if n < length:
+    if n < length:  # (tcpdump compares the last element's size with what is left after it)
         out.append("[%d extra after usm SEQ]" % (length - n))
 
 
 def _scoped(f, out, d, p, length, end):
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, SEQ, "[!scoped PDU]")
-    p, length = e.at, e.asnlen
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[contextEngineID!=STR]")
-    p, length = p + n, length - n
+    p, length = _sequence(out, d, p, length, end, "[!scoped PDU]")
+    e, p, length = _next(out, d, p, length, end, STR, "[contextEngineID!=STR]")
     out.append("E=")
     _octets(out, d, e)
     out.append(" ")
-    e, n = _parse(out, d, p, length, end)
-    _expect(out, d, e, STR, "[contextName!=STR]")
-    p, length = p + n, length - n
+    e, p, length = _next(out, d, p, length, end, STR, "[contextName!=STR]")
     out.append("C=")
     _string(out, d, e)
     out.append(" ")

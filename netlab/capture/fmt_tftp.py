@@ -34,71 +34,60 @@ def _printztn(out, d, q, n, end):
     return nul - q + 1
 
 
-def tftp_print(f, out, d, q, length, end, ulen, fragmented):
-    out.append("TFTP, length %u" % length)
+class _Short(Exception):
+    """The datagram's length ends before a field: tcpdump's own check, `` [|tftp]`` ends the line."""
+
+
+def _u16(d, q, length, end):
+    """The 16-bit field at q: past the length ``_Short``, past the capture tcpdump's longjmp."""
     if length < 2:
-        out.append(_SOFT_CUT)
-        return True
+        raise _Short
     if q + 2 > end:
         raise _CUT
-    op = _U16.unpack_from(d, q)[0]
+    return _U16.unpack_from(d, q)[0]
+
+
+def _string(out, d, q, length, end, before, after=""):
+    """One NUL-ended string between ``before`` and ``after``; (q, length) past its NUL."""
+    if length == 0:
+        raise _Short
+    out.append(before)
+    took = _printztn(out, d, q, length, end)
+    out.append(after)
+    if not took:
+        raise _Short
+    return q + took, length - took
+
+
+def tftp_print(f, out, d, q, length, end, ulen, fragmented):
+    out.append("TFTP, length %u" % length)
+    try:
+        _message(out, d, q, length, end)
+    except _Short:
+        out.append(_SOFT_CUT)
+    return True
+
+
+def _message(out, d, q, length, end):
+    op = _u16(d, q, length, end)
     name = _OPS.get(op)
     out.append(", %s" % (name or "tftp-#%u" % op))
     if name is None:
-        return True
+        return
     q += 2
     length -= 2
-    if op in (1, 2):
-        if length == 0:
-            out.append(_SOFT_CUT)
-            return True
-        out.append(' "')
-        took = _printztn(out, d, q, length, end)
-        out.append('"')
-        if not took:
-            out.append(_SOFT_CUT)
-            return True
-        q += took
-        length -= took
-        if length == 0:
-            out.append(_SOFT_CUT)
-            return True
-        out.append(" ")
-        took = _printztn(out, d, q, length, end)
-        if not took:
-            out.append(_SOFT_CUT)
-            return True
-        q += took
-        length -= took
+    if op in (1, 2):  # RRQ, WRQ: the file name, the mode, options
+        q, length = _string(out, d, q, length, end, ' "', '"')
+        q, length = _string(out, d, q, length, end, " ")
         _options(out, d, q, length, end)
-    elif op == 6:
+    elif op == 6:  # OACK
         _options(out, d, q, length, end)
-    elif op in (3, 4):
-        if length < 2:
-            out.append(_SOFT_CUT)
-            return True
-        if q + 2 > end:
-            raise _CUT
-        out.append(" block %u" % _U16.unpack_from(d, q)[0])
-    else:
-        if length < 2:
-            out.append(_SOFT_CUT)
-            return True
-        if q + 2 > end:
-            raise _CUT
-        code = _U16.unpack_from(d, q)[0]
+    elif op in (3, 4):  # DATA, ACK
+        out.append(" block %u" % _u16(d, q, length, end))
+    else:  # ERROR
+        code = _u16(d, q, length, end)
         out.append(" %s" % _ERRORS.get(code, 'tftp-err-#%u "' % code))
-        q += 2
-        length -= 2
-        if length == 0:
-            out.append(_SOFT_CUT)
-            return True
-        out.append(' "')
-        took = _printztn(out, d, q, length, end)
-        out.append('"')
-        if not took:
-            out.append(_SOFT_CUT)
-    return True
+        _string(out, d, q + 2, length - 2, end, ' "', '"')
 
 
 def _options(out, d, q, length, end):
@@ -106,14 +95,7 @@ def _options(out, d, q, length, end):
     while length:
         if q >= end:
             raise _CUT
-        if d[q]:
-            out.append(" ")
-        took = _printztn(out, d, q, length, end)
-        if not took:
-            out.append(_SOFT_CUT)
-            return
-        q += took
-        length -= took
+        q, length = _string(out, d, q, length, end, " " if d[q] else "")
 
 
 dispatch.ports(dispatch.UDP_PORTS, tftp_print, 69)
