@@ -188,6 +188,28 @@ def printjn(b: bytes) -> str:
     return b.decode("latin-1").translate(_ESCAPES)
 
 
+def printztn(out: list, d, i: int, n: int, end: int) -> int:
+    """tcpdump's nd_printztn: the string at i to its NUL, within n bytes and the capture;
+    the bytes it took with the NUL, 0 where the n bytes or the capture end first."""
+    stop = min(i + n, end)
+    nul = d.find(b"\x00", i, stop)
+    if nul < 0:
+        out.append(printjn(d[i:stop]))
+        return 0
+    out.append(printjn(d[i:nul]))
+    return nul - i + 1
+
+
+def printjnp(out: list, d, i: int, n: int, end: int, cut: Truncated) -> None:
+    """tcpdump's nd_printjnp: up to n bytes, to the first NUL; where the capture ends
+    first, what it holds is printed and ``cut`` raised."""
+    stop = min(i + n, end)
+    nul = d.find(b"\x00", i, stop)
+    out.append(printjn(d[i:stop if nul < 0 else nul]))
+    if nul < 0 and stop < i + n:
+        raise cut
+
+
 def hex_print(ident: str, b: bytes) -> str:
     """tcpdump's hex_print (print_unknown_data): ``<ident>0x0000:  4500 0054 ...``, 16 bytes a line."""
     lines = []

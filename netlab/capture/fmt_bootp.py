@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, checked_readers, hex_print, ip4, mac, printjn
+from netlab.capture.fmt_base import Truncated, checked_readers, hex_print, ip4, mac, printjn, printztn
 
 _CUT = Truncated("bootp")  # a read past the capture: tcpdump's longjmp
 _SOFT_CUT = " [|bootp]"     # tcpdump's own check failed: the marker, and the line ends
@@ -104,7 +104,7 @@ def bootp_print(f, out, d, q, length, end, ulen, fragmented):
     for label, at, size in (("sname", 44, 64), ("file", 108, 128)):
         if _u8(d, q + at, end):
             out.append('\n\t  %s "' % label)
-            if not _printztn(out, d, q + at, size, end):
+            if not printztn(out, d, q + at, size, end):
                 out.append('"' + _SOFT_CUT)
                 return True
             out.append('"')
@@ -121,18 +121,6 @@ def bootp_print(f, out, d, q, length, end, ulen, fragmented):
         word = _U32.unpack_from(cookie)[0]
         if word:
             out.append("\n\t  Vendor-#0x%x" % word)
-    return True
-
-
-def _printztn(out, d, i, size, end) -> bool:
-    """nd_printztn: a NUL-ended string in a field of ``size`` bytes; False if no NUL before
-    the field or the capture ends (tcpdump then calls it truncated)."""
-    stop = min(i + size, end)
-    nul = d.find(b"\x00", i, stop)
-    if nul < 0:
-        out.append(printjn(d[i:stop]))
-        return False
-    out.append(printjn(d[i:nul]))
     return True
 
 

@@ -195,8 +195,8 @@ def _lsa(f, out, r, q):
         while at < ls_end:
             out.append("\n\t      %s" % r.ip4(at))
             at += 4
-    elif kind in (3, 4):
-        if kind == 3:
+    elif kind in (3, 4, 5, 7):  # summaries and externals: (a mask,) then a word per topology
+        if kind != 4:
             r.need(b, 4)
             out.append("\n\t    Mask %s" % r.ip4(b))
         r.need(b + 4, 4)
@@ -204,19 +204,12 @@ def _lsa(f, out, r, q):
         while at < ls_end:
             word = r.u32(at)
             topology = (word & 0x7F000000) >> 24
-            out.append("\n\t\ttopology %s (%u) metric %u" % (_TOPOLOGIES.get(topology, "Unknown"), topology,
-                                                             word & 0xFFFFFF))
-            at += 4
-    elif kind in (5, 7):
-        r.need(b, 4)
-        out.append("\n\t    Mask %s" % r.ip4(b))
-        r.need(b + 4, 4)
-        at = b + 4
-        while at < ls_end:
-            word = r.u32(at)
-            topology = (word & 0x7F000000) >> 24
-            out.append("\n\t\ttopology %s (%u), type %u, metric" % (
-                _TOPOLOGIES.get(topology, "Unknown"), topology, 2 if word & 0x80000000 else 1))
+            name = _TOPOLOGIES.get(topology, "Unknown")
+            if kind in (3, 4):
+                out.append("\n\t\ttopology %s (%u) metric %u" % (name, topology, word & 0xFFFFFF))
+                at += 4
+                continue
+            out.append("\n\t\ttopology %s (%u), type %u, metric" % (name, topology, 2 if word & 0x80000000 else 1))
             metric = word & 0xFFFFFF
             out.append(" infinite" if metric == 0xFFFFFF else " %u" % metric)
             if r.u32(at + 4):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, hex_print, ip4, printjn
+from netlab.capture.fmt_base import Truncated, hex_print, ip4, printjnp
 
 _SOFT_CUT = " [|rip]"
 _CUT = Truncated("rip")
@@ -95,11 +95,7 @@ def _v2_entry(out, d, p, left, end):
         left -= 4
         if tag == 2:
             out.append("\n\t  Simple Text Authentication data: ")
-            stop = min(p + 16, end)
-            nul = d.find(b"\x00", p, stop)
-            out.append(printjn(d[p:stop if nul < 0 else nul]))
-            if nul < 0 and stop < p + 16:
-                raise _CUT
+            printjnp(out, d, p, 16, end, _CUT)
         elif tag == 3:
             if p + 16 > end or left < 16:
                 return 0

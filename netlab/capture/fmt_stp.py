@@ -10,7 +10,7 @@ a field past the capture ends the line with `` [|stp]``.
 from __future__ import annotations
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import CheckedReader, Truncated, printjn
+from netlab.capture.fmt_base import CheckedReader, Truncated, printjnp
 
 _CUT = Truncated("stp")
 
@@ -42,12 +42,7 @@ class _Bpdu(CheckedReader):
 
     def name(self, out, at, size):
         """nd_printjnp: up to size bytes, to the first NUL (what precedes a cut stays printed)."""
-        start = self.base + at
-        stop = min(start + size, self.end)
-        nul = self.d.find(b"\x00", start, stop)
-        out.append(printjn(self.d[start:stop if nul < 0 else nul]))
-        if nul < 0 and stop < start + size:
-            raise _CUT
+        printjnp(out, self.d, self.base + at, size, self.end, self.cut)
 
 
 def _flags(flags):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, printjn
+from netlab.capture.fmt_base import Truncated, printztn
 
 _SOFT_CUT = " [|tftp]"
 _CUT = Truncated("tftp")
@@ -20,18 +20,6 @@ _U16 = struct.Struct("!H")
 _OPS = {1: "RRQ", 2: "WRQ", 3: "DATA", 4: "ACK", 5: "ERROR", 6: "OACK"}
 _ERRORS = {0: "EUNDEF", 1: "ENOTFOUND", 2: "EACCESS", 3: "ENOSPACE", 4: "EBADOP", 5: "EBADID", 6: "EEXISTS",
            7: "ENOUSER"}
-
-
-def _printztn(out, d, q, n, end):
-    """nd_printztn: the string to its NUL; the bytes it took with the NUL, 0 if the length
-    or the capture ended first."""
-    stop = min(q + n, end)
-    nul = d.find(b"\x00", q, stop)
-    if nul < 0:
-        out.append(printjn(d[q:stop]))
-        return 0
-    out.append(printjn(d[q:nul]))
-    return nul - q + 1
 
 
 class _Short(Exception):
@@ -52,7 +40,7 @@ def _string(out, d, q, length, end, before, after=""):
     if length == 0:
         raise _Short
     out.append(before)
-    took = _printztn(out, d, q, length, end)
+    took = printztn(out, d, q, length, end)
     out.append(after)
     if not took:
         raise _Short

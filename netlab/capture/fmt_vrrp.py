@@ -9,7 +9,7 @@ capture ends the line with `` [|vrrp]``.
 from __future__ import annotations
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import CheckedReader, Truncated, ip4, ip6, printjn, pseudo4, pseudo6
+from netlab.capture.fmt_base import CheckedReader, Truncated, ip4, ip6, printjnp, pseudo4, pseudo6
 from netlab.core.inet import checksum
 
 _CUT = Truncated("vrrp")
@@ -59,11 +59,7 @@ def vrrp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         q += size
     if version == 2 and auth == 1:
         out.append(' auth "')
-        stop = min(q + 8, end)
-        nul = d.find(b"\x00", q, stop)
-        out.append(printjn(d[q:stop if nul < 0 else nul]))
-        if nul < 0 and stop < q + 8:
-            raise _CUT
+        printjnp(out, d, q, 8, end, _CUT)
         out.append('"')
 
 
