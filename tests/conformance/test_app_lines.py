@@ -12,7 +12,7 @@ import struct
 
 import pytest
 
-from tests.helpers.frames import B4, assert_like_tcpdump, ip4, ip6, udp, write_frames
+from tests.helpers.frames import B4, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, udp, write_frames
 from tests.helpers.env import require_tool
 
 
@@ -70,13 +70,4 @@ def test_application_names_on_udp_lines(tmp_path, opts):
 def test_application_lines_truncated(tmp_path):
     """Every prefix of the datagrams above, without -v: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    from tests.helpers.tcpdump import prefixes, write_pcap
-    from tests.helpers.tcpdump import compare as compare_lines
-    whole = tmp_path / "apps.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-e"], ["-q"], ["-x"]):
-        same, total, diffs = compare_lines(cut, opts)
-        assert not diffs, "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-e"], ["-q"], ["-x"]))

@@ -15,8 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import LL6, assert_like_tcpdump, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import LL6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip6, udp, write_frames
 
 SERVERS = bytes.fromhex("ff020000000000000000000000010002")
 ADDR = bytes.fromhex("fd770000000000000000000000000100")
@@ -80,11 +79,4 @@ def test_dhcp6_lines(tmp_path, opts):
 
 def test_dhcp6_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "dhcp6.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-v"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x", "-v"]))

@@ -16,8 +16,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, udp, write_frames
 
 CLIENT_MAC = bytes.fromhex("02004d000001")
 COOKIE = bytes([99, 130, 83, 99])
@@ -97,14 +96,4 @@ def test_dhcp_lines(tmp_path, opts):
 def test_dhcp_truncated_by_snaplen(tmp_path):
     """Every prefix of the lease's four messages and the odd ones: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    whole = tmp_path / "dhcp.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-vvv"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-vvv"], ["-x", "-v"]))

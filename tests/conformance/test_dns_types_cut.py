@@ -15,8 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, udp, write_frames
 
 
 def _name(text: str) -> bytes:
@@ -72,14 +71,4 @@ def test_dns_type_names(tmp_path, opts):
 def test_dns_cut_by_snaplen(tmp_path):
     """Every prefix of every message: `` [|domain]`` where tcpdump puts it, at each verbosity."""
     require_tool("tcpdump")
-    whole = tmp_path / "dns.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-vv"], ["-vvv"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-vv"], ["-vvv"], ["-x"]))

@@ -17,8 +17,8 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import MAC, assert_like_tcpdump, icmp, ip4, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (
+    MAC, assert_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, ip6, udp, write_frames)
 
 OUTER_A, OUTER_B = bytes([10, 77, 1, 1]), bytes([10, 77, 1, 2])
 
@@ -129,14 +129,4 @@ def test_mpls_lines(tmp_path, opts):
 def test_truncated_by_snaplen(tmp_path, name, frames):
     """Every prefix of every frame: the same markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    whole = tmp_path / f"{name}.pcap"
-    write_frames(whole, frames)
-    linktype, packets = prefixes(str(whole), limit=len(frames))
-    cut = tmp_path / f"cut-{name}.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-e"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, frames, ([], ["-v"], ["-e"], ["-x"]))

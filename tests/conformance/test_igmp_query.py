@@ -15,8 +15,7 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, write_frames
 
 ALL_HOSTS = bytes([224, 0, 0, 1])
 GROUP = bytes([239, 1, 2, 3])
@@ -66,14 +65,7 @@ def test_igmp_query_lines(tmp_path, opts):
 
 def test_igmp_query_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "igmp.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-vv"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-vv"], ["-x"]))
 
 
 def test_real_bridge_querier(tmp_path):

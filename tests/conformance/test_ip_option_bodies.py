@@ -14,8 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, B4, assert_like_tcpdump, icmp, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import A4, B4, assert_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, udp, write_frames
 
 ECHO = icmp(8, 0, struct.pack("!HH", 0x77, 1) + b"x" * 16)
 
@@ -67,14 +66,7 @@ def test_ip_option_bodies(tmp_path, opts):
 
 def test_ip_option_bodies_truncated(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "ipopts.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in (["-v"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, (["-v"], ["-x", "-v"]))
 
 
 def test_real_ping_timestamp_and_record_route(tmp_path):

@@ -14,8 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip6, udp, write_frames
 
 SEG = [bytes.fromhex("fd77000000000000000000000000%04x" % n) for n in range(1, 4)]
 INNER = b"\x80\x00\x00\x00\x00\x01\x00\x01"  # an ICMPv6 echo request (checksum not checked here)
@@ -59,11 +58,4 @@ def test_routing_headers(tmp_path, opts):
 
 def test_routing_headers_truncated(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "rt6.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))

@@ -15,8 +15,8 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import LL6, assert_like_tcpdump, ip6, pseudo_header, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (
+    LL6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip6, pseudo_header, write_frames)
 
 ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
 
@@ -63,11 +63,4 @@ def test_ra_options(tmp_path, opts):
 
 def test_ra_options_truncated(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "ra.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in (["-v"], ["-vv"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, (["-v"], ["-vv"], ["-x", "-v"]))

@@ -16,8 +16,7 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, write_frames
 
 ALL_SPF = bytes([224, 0, 0, 5])
 R1, R2, R3 = bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2]), bytes([10, 77, 0, 3])
@@ -101,14 +100,4 @@ def test_ospf_lines(tmp_path, opts):
 
 def test_ospf_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "ospf.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x", "-v"]))

@@ -14,8 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, write_frames
 
 CLIENT = bytes.fromhex("02004d000001")
 AC = bytes.fromhex("02004d0000ac")
@@ -61,14 +60,4 @@ def test_pppoe_lines(tmp_path, opts):
 
 def test_pppoe_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "pppoe.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-e"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-e"], ["-x"]))

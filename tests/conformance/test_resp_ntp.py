@@ -17,8 +17,8 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, A6, B4, B6, assert_like_tcpdump, ip4, ip6, pseudo_header, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (
+    A4, A6, B4, B6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, pseudo_header, udp, write_frames)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,17 +146,7 @@ def test_ntp_lines(tmp_path, opts):
 def test_truncated_by_snaplen(tmp_path, name, frames):
     """Every prefix of every frame (-s 1, -s 2, ...): the same markers, and the same -x dumps."""
     require_tool("tcpdump")
-    whole = tmp_path / f"{name}.pcap"
-    write_frames(whole, frames)
-    linktype, packets = prefixes(str(whole), limit=len(frames))
-    cut = tmp_path / f"cut-{name}.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, frames, ([], ["-v"], ["-x"]))
 
 
 def _packets(lines: list[str]) -> list[list[str]]:

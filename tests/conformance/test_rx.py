@@ -14,8 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, udp, write_frames
 
 
 def _rx(kind: int, flags=0, seq=3, serial=9, cid=0x1000, call=7, secindex=2, service=52, body=b"") -> bytes:
@@ -53,11 +52,4 @@ def test_rx_lines(tmp_path, opts):
 
 def test_rx_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "rx.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-vvv"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-vvv"], ["-x"]))

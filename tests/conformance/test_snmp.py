@@ -14,8 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, udp, write_frames
 
 
 def _tlv(tag: int, value: bytes) -> bytes:
@@ -125,11 +124,4 @@ def test_snmp_lines(tmp_path, opts):
 
 def test_snmp_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "snmp.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        assert not diffs, f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, udp, write_frames
 
 
 def _syslog(payload: bytes, v6=False, sport=40000) -> bytes:
@@ -51,14 +50,4 @@ def test_syslog_lines(tmp_path, opts):
 def test_syslog_truncated_by_snaplen(tmp_path):
     """Every prefix of every datagram: the same text, markers and dumps as tcpdump."""
     require_tool("tcpdump")
-    whole = tmp_path / "syslog.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-vv"], ["-x", "-v"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-vv"], ["-x", "-v"]))

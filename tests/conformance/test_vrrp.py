@@ -14,8 +14,8 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, A6, LL6, assert_like_tcpdump, ip4, ip6, pseudo_header, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (
+    A4, A6, LL6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, pseudo_header, write_frames)
 
 GROUP4 = bytes([224, 0, 0, 18])
 GROUP6 = bytes.fromhex("ff020000000000000000000000000012")
@@ -75,14 +75,4 @@ def test_vrrp_lines(tmp_path, opts):
 
 def test_vrrp_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "vrrp.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))

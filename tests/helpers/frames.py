@@ -9,8 +9,7 @@ from __future__ import annotations
 import struct
 
 from netlab.core.inet import checksum
-from tests.helpers.tcpdump import write_pcap
-from tests.helpers.tcpdump import compare
+from tests.helpers.tcpdump import check_truncations, compare, write_pcap
 
 MAC = bytes.fromhex("02004d000002" "02004d000001")  # destination, source
 A4, B4 = bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2])
@@ -59,6 +58,14 @@ def assert_like_tcpdump(path, opts: str) -> int:
     _same, total, diffs = compare(path, opts.split())
     assert not diffs, "\n".join(diffs)
     return total
+
+
+def assert_prefixes_like_tcpdump(tmp_path, frames, option_sets) -> None:
+    """Every prefix of every frame (the snap lengths prefixes() cuts at): netlab prints the same
+    lines, truncation markers and dumps as tcpdump 4.99.3 with each set of options."""
+    whole = tmp_path / "frames.pcap"
+    write_frames(whole, frames)
+    check_truncations(whole, tmp_path, option_sets, limit=len(frames))
 
 
 def icmp(typ: int, code: int, rest: bytes) -> bytes:

@@ -105,12 +105,14 @@ def prefixes(src: str, limit: int = 40):
     return linktype, out
 
 
-def check_truncations(src, tmp_path):
-    linktype, packets = prefixes(str(src))
+def check_truncations(src, tmp_path, option_sets=TRUNCATION_OPTIONS, limit: int = 40):
+    """Every prefix of the first ``limit`` packets of src: tcpdump's lines, markers and dumps
+    with each set of options (all of them reported at once)."""
+    linktype, packets = prefixes(str(src), limit=limit)
     path = tmp_path / ("cut-" + Path(src).name)
     write_pcap(path, linktype, packets)
     report = []
-    for args in TRUNCATION_OPTIONS:
+    for args in option_sets:
         same, total, diffs = compare(path, args)
         if diffs:
             report.append(f"{Path(src).name} {' '.join(args)}: {same}/{total}\n" + "\n".join(diffs))
