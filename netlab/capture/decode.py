@@ -289,13 +289,8 @@ class Formatter:
             "len": length,
             "caplen": caplen,
             "link": linktypes.linktype_name(self.linktype).split(" ", 1)[0],
-            "src_mac": None, "dst_mac": None, "src": None, "dst": None, "proto": None, "sport": None, "dport": None,
-            "tcp_flags": None, "seq": None, "ack": None, "icmp_type": None, "ttl": None, "ip_id": None,
-            "tcp_window": None, "payload_len": None, "ifindex": None, "direction": None,
+            **fields.NULLS,
             "summary": summary,
         }
-        try:
-            fields.fill(self.linktype, data, rec)
-        except Exception:  # fields of a malformed packet stay null
-            pass
+        fields.fill_or_leave(self.linktype, data, rec)
         return rec

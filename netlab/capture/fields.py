@@ -35,6 +35,21 @@ _DIRECTIONS = {0: "in", 1: "in", 2: "in", 3: "in", 4: "out"}
 _IP_PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 132: "sctp"}
 
 
+# the fields fill() sets, in the order a --format jsonl record shows them; each null until read
+NAMES = ("src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack", "icmp_type", "ttl",
+         "ip_id", "tcp_window", "payload_len", "ifindex", "direction")
+NULLS = dict.fromkeys(NAMES)
+
+
+def fill_or_leave(linktype: int, d: bytes, rec: dict) -> int | None:
+    """fill(), where a malformed packet keeps what was read before the fault and the rest null
+    (the payload offset is then None): what the records and the statistics both want."""
+    try:
+        return fill(linktype, d, rec)
+    except Exception:
+        return None
+
+
 def fill(linktype: int, d: bytes, rec: dict) -> int | None:
     """Fill the record's header fields (raw header values, no relative numbers).
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from netlab.capture import fields
 
-_EMPTY = dict.fromkeys(("src_mac", "dst_mac", "src", "dst", "proto", "sport", "dport", "tcp_flags", "seq", "ack",
-                        "icmp_type", "ttl", "ip_id", "tcp_window", "payload_len", "ifindex", "direction"))
-
 
 class Viewer:
     """Reads the packets of one capture: ``view(packet)`` -> a dict (see fields.fill) plus ns, len, data, payload_at."""
@@ -21,12 +18,9 @@ class Viewer:
 
     def view(self, packet) -> dict:
         ts_sec, ts_frac, caplen, length, data = packet
-        rec = dict(_EMPTY)
+        rec = dict(fields.NULLS)
         rec["ns"] = ts_sec * 1_000_000_000 + ts_frac * self.frac_ns
         rec["len"] = length
         rec["data"] = data[:caplen]
-        try:
-            rec["payload_at"] = fields.fill(self.linktype, rec["data"], rec)
-        except Exception:  # a malformed packet: what was read before the fault stays, the rest null
-            rec["payload_at"] = None
+        rec["payload_at"] = fields.fill_or_leave(self.linktype, rec["data"], rec)
         return rec
