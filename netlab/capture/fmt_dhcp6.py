@@ -98,10 +98,39 @@ def _hex(b):
     return b.hex()
 
 
+def _ia(v) -> str:
+    return " IAID:%u T1:%u T2:%u" % struct.unpack_from("!III", v)
+
+
+# options that hold options: kind -> (the size of their own head, its text)
+_NESTED = {
+    3: (12, _ia),  # IA_NA
+    25: (12, _ia),  # IA_PD
+    4: (4, lambda v: " IAID:%u" % _U32.unpack_from(v)[0]),  # IA_TA
+    5: (24, lambda v: " %s pltime:%u vltime:%u" % (ip6(v[:16]), _U32.unpack_from(v, 16)[0],
+                                                   _U32.unpack_from(v, 20)[0])),  # IA address
+    26: (25, lambda v: " %s/%u pltime:%u vltime:%u" % (ip6(v[9:25]), v[8], _U32.unpack_from(v)[0],
+                                                       _U32.unpack_from(v, 4)[0])),  # IA prefix
+    44: (17, lambda v: "%s %s" % ({1: " by-address", 2: " by-clientID"}.get(v[0], " type_%u" % v[0]),
+                                  ip6(v[1:17]))),  # lease query
+    45: (0, lambda v: ""),  # client data
+}
+
+
 def _option(f, out, d, t, kind, olen, end):
     """One option's value (captured whole) and its closing parenthesis."""
     v = d[t:t + olen]
-    if kind in (1, 2):
+    nested = _NESTED.get(kind)
+    if nested is not None:  # a head of fixed size, then options of its own
+        size, head = nested
+        if olen < size:
+            out.append(" ?)")
+            return
+        out.append(head(v))
+        if olen > size:
+            _options(f, out, d, t + size, t + olen, end)
+        out.append(")")
+    elif kind in (1, 2):
         if olen < 2:
             out.append(" ?)")
             return
@@ -115,14 +144,6 @@ def _option(f, out, d, t, kind, olen, end):
             out.append(" hwaddr type %u %s)" % (_U16.unpack_from(v, 2)[0], _hex(v[4:])) if olen >= 4 else " ?)")
         else:
             out.append(" type %u)" % duid)
-    elif kind == 5:
-        if olen < 24:
-            out.append(" ?)")
-            return
-        out.append(" %s pltime:%u vltime:%u" % (ip6(v[:16]), _U32.unpack_from(v, 16)[0], _U32.unpack_from(v, 20)[0]))
-        if olen > 24:
-            _options(f, out, d, t + 24, t + olen, end)
-        out.append(")")
     elif kind in (6, 43):
         if olen % 2:
             out.append(" ?)")
@@ -170,48 +191,10 @@ def _option(f, out, d, t, kind, olen, end):
         code = _U16.unpack_from(v)[0]
         out.append(" %s)" % ("INVALID code" if code > 255 else
                              _STATUS[code] if code < len(_STATUS) else "code%u" % code))
-    elif kind in (3, 25):
-        if olen < 12:
-            out.append(" ?)")
-            return
-        out.append(" IAID:%u T1:%u T2:%u" % struct.unpack_from("!III", v))
-        if olen > 12:
-            _options(f, out, d, t + 12, t + olen, end)
-        out.append(")")
-    elif kind == 4:
-        if olen < 4:
-            out.append(" ?)")
-            return
-        out.append(" IAID:%u" % _U32.unpack_from(v)[0])
-        if olen > 4:
-            _options(f, out, d, t + 4, t + olen, end)
-        out.append(")")
-    elif kind == 26:
-        if olen < 25:
-            out.append(" ?)")
-            return
-        out.append(" %s/%u pltime:%u vltime:%u" % (ip6(v[9:25]), v[8], _U32.unpack_from(v)[0],
-                                                   _U32.unpack_from(v, 4)[0]))
-        if olen > 25:
-            _options(f, out, d, t + 25, t + olen, end)
-        out.append(")")
     elif kind in (32, 46):
         out.append(" %u)" % _U32.unpack_from(v)[0] if olen == 4 else " ?)")
     elif kind == 37:
         out.append(" %u %s...)" % (_U32.unpack_from(v)[0], _hex(v[4:14])) if olen >= 4 else " ?)")
-    elif kind == 44:
-        if olen < 17:
-            out.append(" ?)")
-            return
-        out.append({1: " by-address", 2: " by-clientID"}.get(v[0], " type_%u" % v[0]))
-        out.append(" %s" % ip6(v[1:17]))
-        if olen > 17:
-            _options(f, out, d, t + 17, t + olen, end)
-        out.append(")")
-    elif kind == 45:
-        if olen:
-            _options(f, out, d, t, t + olen, end)
-        out.append(")")
     elif kind == 47:
         out.append(" %s %s...)" % (ip6(v[:16]), _hex(v[16:26])) if olen >= 16 else " ?)")
     elif kind == 56:

@@ -17,6 +17,16 @@ _U16 = struct.Struct("!H")
 _IGMPV3_RECORDS = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
 
+def _sources(out, d, at, n, end):
+    """`` { a b c }``: the n IPv4 source addresses at ``at``; a list the capture cuts ends the line."""
+    out.append(" {")
+    for k in range(n):
+        if at + 4 + 4 * k > end:
+            raise TRUNC["igmp"]
+        out.append(" " + ip4(d[at + 4 * k:at + 4 + 4 * k]))
+    out.append(" }")
+
+
 def igmp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
     if f.qflag:
         out.append("igmp")
@@ -87,12 +97,7 @@ def _v3_report(f, out, d, p, length, end):
         if f.vflag == 1:
             out.append(", %u source(s)" % nsrcs)
         else:
-            out.append(" {")
-            for k in range(nsrcs):
-                if q + 12 + 4 * k > end:
-                    raise TRUNC["igmp"]
-                out.append(" " + ip4(d[q + 8 + 4 * k:q + 12 + 4 * k]))
-            out.append(" }")
+            _sources(out, d, q + 8, nsrcs, end)
         group += 8 + (nsrcs << 2)
         out.append("]")
 
@@ -126,12 +131,7 @@ def _v3_query(f, out, d, p, length, end):
         if length < 12 + (nsrcs << 2):
             out.append(" [invalid number of sources]")
         elif f.vflag > 1:
-            out.append(" {")
-            for k in range(nsrcs):
-                if p + 16 + 4 * k > end:
-                    raise TRUNC["igmp"]
-                out.append(" " + ip4(d[p + 12 + 4 * k:p + 16 + 4 * k]))
-            out.append(" }")
+            _sources(out, d, p + 12, nsrcs, end)
         else:
             out.append(", %u source(s)" % nsrcs)
     out.append("]")
