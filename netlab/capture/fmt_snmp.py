@@ -43,6 +43,12 @@ class _Stop(Exception):
     """A BER element that cannot be parsed: its complaint is printed, the printer returns."""
 
 
+def _stop(out, complaint):
+    """tcpdump's bracketed complaint about the BER, and the element's part of the message ends."""
+    out.append(complaint)
+    raise _Stop
+
+
 class _Elem:
     __slots__ = ("type", "cls", "id", "asnlen", "at", "value")
 
@@ -58,8 +64,7 @@ def _parse(out, d, p, length, end):
     e = _Elem()
     e.type = ANY
     if length < 1:
-        out.append("[nothing to parse]")
-        raise _Stop
+        _stop(out, "[nothing to parse]")
     if p >= end:
         raise _CUT
     first = d[p]
@@ -75,23 +80,20 @@ def _parse(out, d, p, length, end):
             if not d[p] & 0x80:
                 break
             if length < 1:
-                out.append("[Xtagfield?]")
-                raise _Stop
+                _stop(out, "[Xtagfield?]")
             ident = ((ident << 7) | (d[p] & 0x7F)) & 0xFFFFFFFF
             length -= 1
             hdr += 1
             p += 1
         if length < 1:
-            out.append("[Xtagfield?]")
-            raise _Stop
+            _stop(out, "[Xtagfield?]")
         ident = ((ident << 7) | d[p]) & 0xFF  # (tcpdump keeps it in a u_char)
         length -= 1
         hdr += 1
         p += 1
     e.cls, e.id = cls, ident
     if length < 1:
-        out.append("[no asnlen]")
-        raise _Stop
+        _stop(out, "[no asnlen]")
     if p >= end:
         raise _CUT
     asnlen = d[p]
@@ -102,11 +104,9 @@ def _parse(out, d, p, length, end):
         noct = asnlen % 0x80
         asnlen = 0
         if length < noct:
-            out.append("[asnlen? %d<%d]" % (length, noct))
-            raise _Stop
+            _stop(out, "[asnlen? %d<%d]" % (length, noct))
         if p + noct > end:
-            out.append(_SOFT_CUT)
-            raise _Stop
+            _stop(out, _SOFT_CUT)
         for _ in range(noct):
             asnlen = ((asnlen << 8) | d[p]) & 0xFFFFFFFF
             p += 1
@@ -114,15 +114,12 @@ def _parse(out, d, p, length, end):
             hdr += 1
     e.asnlen = asnlen
     if length < asnlen:
-        out.append("[len%d<asnlen%u]" % (length, asnlen))
-        raise _Stop
+        _stop(out, "[len%d<asnlen%u]" % (length, asnlen))
     names = _CLASSES[cls]
     if ident >= len(names):
-        out.append("[id?%s/x/%d]" % ("PC"[form], ident))  # (tcpdump's class names are all "x")
-        raise _Stop
+        _stop(out, "[id?%s/x/%d]" % ("PC"[form], ident))  # (tcpdump's class names are all "x")
     if p + asnlen > end:
-        out.append(_SOFT_CUT)
-        raise _Stop
+        _stop(out, _SOFT_CUT)
     e.at = p
     e.value = None
     if form == 0:
@@ -132,12 +129,8 @@ def _parse(out, d, p, length, end):
             elif ident == 2:
                 e.type = INT
                 if asnlen == 0:
-                    out.append("[asnlen=0]")
-                    raise _Stop
-                v = -1 if d[p] & 0x80 else 0
-                for c in d[p:p + asnlen]:
-                    v = (v << 8) | c
-                e.value = _s32(v)
+                    _stop(out, "[asnlen=0]")
+                e.value = _s32(int.from_bytes(d[p:p + asnlen], "big", signed=True))
             elif ident == 6:
                 e.type = OID
             elif ident == 5:
@@ -149,17 +142,11 @@ def _parse(out, d, p, length, end):
             if ident == 0:
                 e.type = INETADDR
             elif ident in (1, 2, 3):
-                e.type = UNS
-                v = 0
-                for c in d[p:p + asnlen]:
-                    v = ((v << 8) + c) & 0xFFFFFFFF
-                e.value = v
+                e.type = UNS  # (tcpdump's accumulator keeps the low 32 bits)
+                e.value = int.from_bytes(d[p:p + asnlen], "big") & 0xFFFFFFFF
             elif ident == 6:
                 e.type = UNS64
-                v = 0
-                for c in d[p:p + asnlen]:
-                    v = ((v << 8) + c) & 0xFFFFFFFFFFFFFFFF
-                e.value = v
+                e.value = int.from_bytes(d[p:p + asnlen], "big") & 0xFFFFFFFFFFFFFFFF
             else:
                 e.type = OCTET
                 out.append("[P/A/%s]" % names[ident])
