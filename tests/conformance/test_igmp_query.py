@@ -8,7 +8,6 @@ each too. And the queries a real Linux bridge sends as multicast querier.
 
 from __future__ import annotations
 
-import os
 import struct
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
 from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, write_frames
+from tests.helpers.recordings import record_from_a_bridge
 
 ALL_HOSTS = bytes([224, 0, 0, 1])
 GROUP = bytes([239, 1, 2, 3])
@@ -71,20 +71,8 @@ def test_igmp_query_truncated_by_snaplen(tmp_path):
 def test_real_bridge_querier(tmp_path):
     """A Linux bridge as multicast querier sends IGMPv3 general queries: recorded, then compared."""
     require_tool("tcpdump")
-    from netlab.core import netns
-
-    path = tmp_path / "querier.pcap"
-    os.chmod(tmp_path, 0o777)  # tcpdump drops root and writes as its own user
-    with netns.namespace() as ns:
-        ns.ip("link", "add", "br0", "type", "bridge", "mcast_querier", "1", "mcast_igmp_version", "3",
-              "mcast_query_interval", "100", "mcast_startup_query_interval", "100")
-        ns.ip("link", "add", "port0", "type", "veth", "peer", "name", "peer0")
-        ns.ip("link", "set", "port0", "master", "br0")
-        ns.ip("addr", "add", "10.77.0.1/24", "dev", "br0")
-        for dev in ("port0", "peer0", "br0"):
-            ns.ip("link", "set", dev, "up")
-        proc = ns.exec(["timeout", "8", "tcpdump", "-n", "-i", "peer0", "-c", "2", "-w", str(path), "igmp"],
-                       check=False, timeout=15)
-    assert path.exists() and path.stat().st_size > 24, proc.stderr
+    path = record_from_a_bridge(tmp_path, "igmp", "mcast_querier", "1", "mcast_igmp_version", "3",
+                                "mcast_query_interval", "100", "mcast_startup_query_interval", "100",
+                                address="10.77.0.1/24")
     for opts in ("", "-v", "-vv"):
         assert assert_like_tcpdump(path, opts) >= 2

@@ -11,13 +11,13 @@ every frame too (`` [|stp]``, `` [|llc]``).
 
 from __future__ import annotations
 
-import os
 import struct
 
 import pytest
 
 from tests.helpers.env import require_tool
 from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, write_frames
+from tests.helpers.recordings import record_from_a_bridge
 
 STP_MAC = bytes.fromhex("0180c2000000")
 BRIDGE_MAC = bytes.fromhex("02004d0000aa")
@@ -137,19 +137,7 @@ def test_real_bridge_bpdu(tmp_path):
     """A Linux bridge with STP on sends config BPDUs every 2 s: tcpdump records two on a port's
     peer, and netlab prints them as tcpdump does (real frames, not built ones)."""
     require_tool("tcpdump")
-    from netlab.core import netns
-
-    path = tmp_path / "bridge.pcap"
-    os.chmod(tmp_path, 0o777)  # tcpdump drops root and writes as its own user
-    with netns.namespace() as ns:
-        ns.ip("link", "add", "br0", "type", "bridge", "stp_state", "1", "hello_time", "100")
-        ns.ip("link", "add", "port0", "type", "veth", "peer", "name", "peer0")
-        ns.ip("link", "set", "port0", "master", "br0")
-        for dev in ("port0", "peer0", "br0"):
-            ns.ip("link", "set", dev, "up")
-        proc = ns.exec(["timeout", "8", "tcpdump", "-n", "-i", "peer0", "-c", "2", "-w", str(path), "stp"],
-                       check=False, timeout=15)
-    assert path.exists() and path.stat().st_size > 24, proc.stderr
+    path = record_from_a_bridge(tmp_path, "stp", "stp_state", "1", "hello_time", "100")
     for opts in ("", "-v", "-e", "-x"):
         total = assert_like_tcpdump(path, opts)
         assert total >= 2

@@ -209,6 +209,25 @@ def record_routed(path: str, *link_args: str) -> str:
     return path
 
 
+def record_from_a_bridge(tmp_path, expression: str, *bridge_options: str, address: str | None = None):
+    """Two frames a Linux bridge sends by itself (BPDUs, IGMP queries, as ``bridge_options`` make
+    it), recorded by tcpdump on the peer of one of its ports in a namespace of their own; the path."""
+    path = tmp_path / "bridge.pcap"
+    os.chmod(tmp_path, 0o777)  # tcpdump drops root and writes as its own user
+    with netns.namespace() as ns:
+        ns.ip("link", "add", "br0", "type", "bridge", *bridge_options)
+        ns.ip("link", "add", "port0", "type", "veth", "peer", "name", "peer0")
+        ns.ip("link", "set", "port0", "master", "br0")
+        if address:
+            ns.ip("addr", "add", address, "dev", "br0")
+        for dev in ("port0", "peer0", "br0"):
+            ns.ip("link", "set", dev, "up")
+        proc = ns.exec(["timeout", "8", "tcpdump", "-n", "-i", "peer0", "-c", "2", "-w", str(path), expression],
+                       check=False, timeout=15)
+    assert path.exists() and path.stat().st_size > 24, proc.stderr
+    return path
+
+
 def make_all(directory: str) -> dict[str, str]:
     """All recordings, name -> pcap path."""
     out = {}
