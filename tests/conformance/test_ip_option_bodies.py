@@ -14,7 +14,8 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, B4, assert_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, udp, write_frames
+from tests.helpers.frames import (
+    A4, B4, assert_frames_like_tcpdump, assert_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, udp)
 
 ECHO = icmp(8, 0, struct.pack("!HH", 0x77, 1) + b"x" * 16)
 
@@ -59,9 +60,7 @@ FRAMES = [ip4(1, ECHO, options=_pad(opt)) for opt in OPTIONS] + [
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-x -v"])
 def test_ip_option_bodies(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "ipopts.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_ip_option_bodies_truncated(tmp_path):

@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip6, udp, write_frames
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip6, udp
 
 SEG = [bytes.fromhex("fd77000000000000000000000000%04x" % n) for n in range(1, 4)]
 INNER = b"\x80\x00\x00\x00\x00\x01\x00\x01"  # an ICMPv6 echo request (checksum not checked here)
@@ -51,9 +51,7 @@ FRAMES = [
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-x"])
 def test_routing_headers(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "rt6.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_routing_headers_truncated(tmp_path):

@@ -15,7 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, write_frames
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump
 
 LLDP_MAC = bytes.fromhex("0180c200000e")
 SRC = bytes.fromhex("02004d0000aa")
@@ -71,9 +71,7 @@ FRAMES = [LLDPD, SWITCH, *ODD]
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-e -v", "-x", "-X -v"])
 def test_lldp_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "lldp.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_lldp_truncated_by_snaplen(tmp_path):

@@ -15,8 +15,7 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import (
-    LL6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip6, pseudo_header, write_frames)
+from tests.helpers.frames import LL6, assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip6, pseudo_header
 
 ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
 
@@ -56,9 +55,7 @@ FRAMES = [
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-x -v"])
 def test_ra_options(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "ra.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_ra_options_truncated(tmp_path):

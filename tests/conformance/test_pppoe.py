@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, write_frames
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump
 
 CLIENT = bytes.fromhex("02004d000001")
 AC = bytes.fromhex("02004d0000ac")
@@ -53,9 +53,7 @@ FRAMES = [
 @pytest.mark.parametrize("opts", ["", "-v", "-e", "-q", "-x", "-X -e"])
 def test_pppoe_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "pppoe.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_pppoe_truncated_by_snaplen(tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, udp, write_frames
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, udp
 
 
 def _syslog(payload: bytes, v6=False, sport=40000) -> bytes:
@@ -42,9 +42,7 @@ FRAMES = [_syslog(p) for p in PAYLOADS] + [_syslog(PAYLOADS[1], v6=True), _syslo
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-vvv", "-q -v", "-e -v", "-x -v", "-X -vv"])
 def test_syslog_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "syslog.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_syslog_truncated_by_snaplen(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
 from tests.helpers.frames import (
-    A4, A6, LL6, assert_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, pseudo_header, write_frames)
+    A4, A6, LL6, assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, pseudo_header)
 
 GROUP4 = bytes([224, 0, 0, 18])
 GROUP6 = bytes.fromhex("ff020000000000000000000000000012")
@@ -68,9 +68,7 @@ FRAMES = [
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-x", "-X -v"])
 def test_vrrp_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "vrrp.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_vrrp_truncated_by_snaplen(tmp_path):

@@ -60,6 +60,14 @@ def assert_like_tcpdump(path, opts: str) -> int:
     return total
 
 
+def assert_frames_like_tcpdump(tmp_path, frames, opts: str) -> None:
+    """The frames as a pcap: netlab prints every line as tcpdump 4.99.3 does with opts, and
+    tcpdump prints a line (at least) for each frame."""
+    path = tmp_path / "frames.pcap"
+    write_frames(path, frames)
+    assert assert_like_tcpdump(path, opts) >= len(frames)
+
+
 def assert_prefixes_like_tcpdump(tmp_path, frames, option_sets) -> None:
     """Every prefix of every frame (the snap lengths prefixes() cuts at): netlab prints the same
     lines, truncation markers and dumps as tcpdump 4.99.3 with each set of options."""
