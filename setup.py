@@ -16,7 +16,7 @@ setup(
         # One module from one file per domain; _speedups.h declares what they share.
         Extension("netlab._speedups",
                   ["netlab/_speedups.c", "netlab/_speedups_procwalk.c", "netlab/_speedups_diag.c",
-                   "netlab/_speedups_align.c", "netlab/_speedups_flood.c"],
+                   "netlab/_speedups_align.c", "netlab/_speedups_flood.c", "netlab/_speedups_table.c"],
                   depends=["netlab/_speedups.h"], optional=True,
                   extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                                       "-Wno-unused-parameter", "-pthread"],

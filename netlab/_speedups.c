@@ -33,8 +33,13 @@
  *       shared int64 buffer (netlab/ping/flood.py; its twin is the Python loop of
  *       netlab.ping.engine.PingSession._run_flood).
  *
+ *   walk, walk_result; inet_packed, packed_records; inet_table
+ *       The plain listing without a Python object per socket: the walk kept
+ *       in C, the dump packed, and the table made from both in C (each
+ *       documented in its file; the Python twin is the records' path).
+ *
  * Each lives in a file of its own (_speedups_procwalk.c, _speedups_diag.c,
- * _speedups_align.c, _speedups_flood.c); this one holds the module table.
+ * _speedups_align.c, _speedups_flood.c, _speedups_table.c); this one holds the module table.
  */
 #include "_speedups.h"
 
@@ -43,6 +48,16 @@ static PyMethodDef methods[] = {
      "socket_fds(pids=None) -> (holders, names, hidden): socket inodes held by processes, from /proc/PID/fd."},
     {"inet_messages", netlab_inet_messages, METH_VARARGS,
      "inet_messages(fd, seq, factory, proto, family, af, state_names, want) -> (records, errno)."},
+    {"walk", netlab_walk, METH_VARARGS,
+     "walk(pids=None) -> (capsule, hidden): socket_fds's walk, kept in C (_speedups_procwalk.c)."},
+    {"walk_result", netlab_walk_result, METH_VARARGS,
+     "walk_result(capsule) -> (holders, names, hidden): a walk's result as socket_fds returns it."},
+    {"inet_packed", netlab_inet_packed, METH_VARARGS,
+     "inet_packed(fd, seq, proto, af, out) -> errno: a dump appended to a bytearray, a PackedSock per socket."},
+    {"packed_records", netlab_packed_records, METH_VARARGS,
+     "packed_records(packed, factory, state_names) -> records: inet_messages's records of a packed dump."},
+    {"inet_table", netlab_inet_table, METH_VARARGS,
+     "inet_table(packed, walk, shown, user_name, state_names, headers, right) -> str or None (_speedups_table.c)."},
     {"aligned", netlab_aligned, METH_VARARGS,
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},
     {"flood_burst", netlab_flood_burst, METH_VARARGS,
@@ -54,4 +69,12 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_speedups", "The hot loops of netlab conns, in C.", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__speedups(void) {
+    PyObject *m = PyModule_Create(&module);
+    /* what inet_packed appends per socket, and its protocol codes */
+    if (m && (PyModule_AddIntConstant(m, "PACKED_SOCK_SIZE", sizeof(PackedSock)) < 0 ||
+              PyModule_AddIntConstant(m, "PACKED_TCP", PACKED_TCP) < 0 ||
+              PyModule_AddIntConstant(m, "PACKED_UDP", PACKED_UDP) < 0))
+        Py_CLEAR(m);
+    return m;
+}

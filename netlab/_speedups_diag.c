@@ -297,3 +297,151 @@ PyObject *netlab_inet_messages(PyObject *self, PyObject *args) {
     }
     return Py_BuildValue("(Ni)", records, diag_error);
 }
+
+/* ---------------------------------------------------------------- the packed dump
+ *
+ *   inet_packed(fd, seq, proto, af, out) -> error
+ *       Reads a dump already sent on fd, as inet_messages does, and appends each
+ *       socket to the bytearray out as a PackedSock (_speedups.h): no Python
+ *       object per socket, and no GIL held while the kernel answers. proto is
+ *       PACKED_TCP or PACKED_UDP. error as inet_messages's.
+ *
+ *   packed_records(packed, factory, state_names) -> records
+ *       The records inet_messages would have made of those sockets (want 0).
+ */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buffer;
+
+static int buffer_add(Buffer *b, const void *data, size_t len) {
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1 << 20;
+        while (cap < b->len + len)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p)
+            return -1;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* The dump into b, without the GIL; the errno of a failed recv (or ENOMEM), else 0. */
+static int read_packed(int fd, unsigned int seq, int proto, int af, Buffer *b, int *diag_error) {
+    char *chunk = malloc(RECV_SIZE);
+    if (!chunk)
+        return ENOMEM;
+    int error = 0, done = 0;
+    while (!done && !error) {
+        ssize_t got;
+        do
+            got = recv(fd, chunk, RECV_SIZE, 0);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            error = errno;
+            break;
+        }
+        if (got == 0)
+            break;
+        int left = (int)got;  /* int: NLMSG_NEXT may take it below zero, which NLMSG_OK rejects */
+        for (const struct nlmsghdr *h = (const struct nlmsghdr *)chunk; !done && NLMSG_OK(h, left);
+             h = NLMSG_NEXT(h, left)) {
+            if (h->nlmsg_seq != seq)
+                continue;  /* an answer to an earlier request */
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+                    int code = -*(const int *)NLMSG_DATA(h);
+                    if (code > 0)
+                        *diag_error = code;
+                }
+                done = 1;
+                break;
+            }
+            if (h->nlmsg_len - NLMSG_LENGTH(0) < sizeof(struct inet_diag_msg))
+                continue;
+            PackedSock sock = {.af = (uint8_t)af, .proto = (uint8_t)proto};
+            memcpy(&sock.msg, NLMSG_DATA(h), sizeof sock.msg);
+            if (buffer_add(b, &sock, sizeof sock) < 0)
+                error = ENOMEM;
+            if (error)
+                break;
+        }
+        if (left > 0 && !done)
+            done = 1;  /* bytes that are no whole message: the end, as in inet_messages */
+    }
+    free(chunk);
+    return error;
+}
+
+PyObject *netlab_inet_packed(PyObject *self, PyObject *args) {
+    int fd, proto, af;
+    unsigned int seq;
+    PyObject *out;
+    if (!PyArg_ParseTuple(args, "iIiiO!:inet_packed", &fd, &seq, &proto, &af, &PyByteArray_Type, &out))
+        return NULL;
+    if ((af != AF_INET && af != AF_INET6) || (proto != PACKED_TCP && proto != PACKED_UDP)) {
+        PyErr_SetString(PyExc_ValueError, "af must be AF_INET or AF_INET6, proto PACKED_TCP or PACKED_UDP");
+        return NULL;
+    }
+    Buffer b = {0};
+    int error, diag_error = 0;
+    Py_BEGIN_ALLOW_THREADS
+    error = read_packed(fd, seq, proto, af, &b, &diag_error);
+    Py_END_ALLOW_THREADS
+    if (error) {
+        free(b.data);
+        errno = error;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    Py_ssize_t start = PyByteArray_GET_SIZE(out);
+    int rc = b.len ? PyByteArray_Resize(out, start + (Py_ssize_t)b.len) : 0;
+    if (rc == 0 && b.len)
+        memcpy(PyByteArray_AS_STRING(out) + start, b.data, b.len);
+    free(b.data);
+    if (rc < 0)
+        return NULL;
+    return PyLong_FromLong(diag_error);
+}
+
+PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
+    Py_buffer packed;
+    PyObject *factory, *state_names;
+    if (!PyArg_ParseTuple(args, "y*OO!:packed_records", &packed, &factory, &PyTuple_Type, &state_names))
+        return NULL;
+    static const char *const protos[] = {"tcp", "udp"}, *const closes[] = {"CLOSE", "UNCONN"};
+    PyObject *proto[2] = {NULL}, *close_name[2] = {NULL}, *inet = PyUnicode_InternFromString("inet"),
+             *inet6 = PyUnicode_InternFromString("inet6");
+    for (int i = 0; i < 2; i++) {
+        proto[i] = PyUnicode_InternFromString(protos[i]);
+        close_name[i] = PyUnicode_InternFromString(closes[i]);
+    }
+    Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
+    PyObject *records = (proto[0] && proto[1] && close_name[0] && close_name[1] && inet && inet6) ? PyList_New(n) : NULL;
+    int gc_was_enabled = PyGC_Disable();  /* no cycles among the records, as in inet_messages */
+    for (Py_ssize_t i = 0; records && i < n; i++) {
+        PackedSock sock;
+        memcpy(&sock, (const char *)packed.buf + i * sizeof sock, sizeof sock);
+        int p = sock.proto == PACKED_UDP;
+        PyObject *record = inet_record(&sock.msg, sizeof sock.msg, sock.af, factory, proto[p],
+                                       sock.af == AF_INET6 ? inet6 : inet, state_names, close_name[p], 0);
+        if (!record)
+            Py_CLEAR(records);
+        else
+            PyList_SET_ITEM(records, i, record);
+    }
+    if (gc_was_enabled)
+        PyGC_Enable();
+    for (int i = 0; i < 2; i++) {
+        Py_XDECREF(proto[i]);
+        Py_XDECREF(close_name[i]);
+    }
+    Py_XDECREF(inet);
+    Py_XDECREF(inet6);
+    PyBuffer_Release(&packed);
+    return records;
+}

@@ -7,6 +7,11 @@
  *       names {pid: comm} for the processes holding sockets, and how many
  *       processes could not be looked at. The walk runs without the GIL, so a
  *       Python thread can run it while the main thread does other work.
+ *
+ *   walk(pids=None) -> (capsule, hidden); walk_result(capsule) -> (holders, names, hidden)
+ *       socket_fds() in two steps: the walk, kept in C (with its holders also
+ *       sorted by inode, for inet_table's owner column), and its Python dicts,
+ *       made only when asked for. The walk holds the GIL only to make the capsule.
  */
 #include "_speedups.h"
 
@@ -16,27 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-typedef struct {
-    unsigned long long inode;
-    int pid;
-    int fd;
-} Holder;
-
-typedef struct {
-    int pid;
-    char comm[64];  /* the kernel keeps 16 bytes; room to spare */
-    ssize_t comm_len;
-} Proc;
-
-typedef struct {
-    Holder *holders;
-    size_t n_holders, cap_holders;
-    Proc *procs;
-    size_t n_procs, cap_procs;
-    long hidden;
-    int out_of_memory;
-} Walk;
 
 static int grow(void **items, size_t *cap, size_t need, size_t item_size) {
     if (need <= *cap)
@@ -124,7 +108,7 @@ static void walk_process(Walk *w, int pid) {
             w->out_of_memory = 1;
             break;
         }
-        w->holders[w->n_holders++] = (Holder){inode, pid, fd};
+        w->holders[w->n_holders++] = (Holder){inode, pid, fd, (int)w->n_procs};  /* the Proc added below */
         found = 1;
     }
     closedir(dir);
@@ -212,60 +196,125 @@ static PyObject *names_dict(const Walk *w) {
     return names;
 }
 
-PyObject *netlab_socket_fds(PyObject *self, PyObject *args) {
-    PyObject *pids_arg = Py_None;
-    if (!PyArg_ParseTuple(args, "|O:socket_fds", &pids_arg))
-        return NULL;
-    int *pids = NULL;
-    Py_ssize_t n_pids = -1;  /* -1: every process */
-    if (pids_arg != Py_None) {
-        PyObject *seq = PySequence_Fast(pids_arg, "pids must be a sequence of ints");
-        if (!seq)
-            return NULL;
-        n_pids = PySequence_Fast_GET_SIZE(seq);
-        pids = PyMem_Malloc((n_pids ? n_pids : 1) * sizeof(int));
-        if (!pids) {
-            Py_DECREF(seq);
-            return PyErr_NoMemory();
-        }
-        for (Py_ssize_t i = 0; i < n_pids; i++) {
-            int overflow;
-            long v = PyLong_AsLongAndOverflow(PySequence_Fast_GET_ITEM(seq, i), &overflow);
-            if (v == -1 && PyErr_Occurred()) {
-                Py_DECREF(seq);
-                PyMem_Free(pids);
-                return NULL;
-            }
-            pids[i] = (overflow || v <= 0 || v > 0x7fffffff) ? 0 : (int)v;  /* 0: no such process */
-        }
-        Py_DECREF(seq);
-    }
+static int by_inode(const void *a, const void *b) {
+    const Holder *x = a, *y = b;
+    if (x->inode != y->inode)
+        return x->inode < y->inode ? -1 : 1;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return (x->fd > y->fd) - (x->fd < y->fd);
+}
 
-    Walk w = {0};
+static void walk_free(Walk *w) {
+    free(w->holders);
+    free(w->procs);
+    free(w->by_inode);
+    free(w);
+}
+
+static void walk_capsule_free(PyObject *capsule) {
+    walk_free(PyCapsule_GetPointer(capsule, WALK_CAPSULE));
+}
+
+/* pids (a sequence of ints, or None for every process) -> a C array; n -1 for None. */
+static int pid_array(PyObject *pids_arg, int **pids, Py_ssize_t *n_pids) {
+    *pids = NULL;
+    *n_pids = -1;
+    if (pids_arg == Py_None)
+        return 0;
+    PyObject *seq = PySequence_Fast(pids_arg, "pids must be a sequence of ints");
+    if (!seq)
+        return -1;
+    *n_pids = PySequence_Fast_GET_SIZE(seq);
+    *pids = PyMem_Malloc((*n_pids ? *n_pids : 1) * sizeof(int));
+    if (!*pids) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *n_pids; i++) {
+        int overflow;
+        long v = PyLong_AsLongAndOverflow(PySequence_Fast_GET_ITEM(seq, i), &overflow);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            PyMem_Free(*pids);
+            *pids = NULL;
+            return -1;
+        }
+        (*pids)[i] = (overflow || v <= 0 || v > 0x7fffffff) ? 0 : (int)v;  /* 0: no such process */
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+PyObject *netlab_walk(PyObject *self, PyObject *args) {
+    PyObject *pids_arg = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:walk", &pids_arg))
+        return NULL;
+    int *pids;
+    Py_ssize_t n_pids;
+    if (pid_array(pids_arg, &pids, &n_pids) < 0)
+        return NULL;
+    Walk *w = calloc(1, sizeof *w);
+    if (!w) {
+        PyMem_Free(pids);
+        return PyErr_NoMemory();
+    }
     Py_BEGIN_ALLOW_THREADS
     if (n_pids < 0)
-        walk_all(&w);
+        walk_all(w);
     else
-        for (Py_ssize_t i = 0; i < n_pids && !w.out_of_memory; i++)
+        for (Py_ssize_t i = 0; i < n_pids && !w->out_of_memory; i++)
             if (pids[i] > 0)
-                walk_process(&w, pids[i]);
-    Py_END_ALLOW_THREADS
-    PyMem_Free(pids);
-
-    PyObject *result = NULL;
-    if (w.out_of_memory) {
-        PyErr_NoMemory();
-    } else {
-        PyObject *holders = holders_dict(&w);
-        PyObject *names = holders ? names_dict(&w) : NULL;
-        if (holders && names)
-            result = Py_BuildValue("(NNl)", holders, names, w.hidden);
-        else {
-            Py_XDECREF(holders);
-            Py_XDECREF(names);
+                walk_process(w, pids[i]);
+    if (!w->out_of_memory && w->n_holders) {
+        w->by_inode = malloc(w->n_holders * sizeof(Holder));
+        if (w->by_inode) {
+            memcpy(w->by_inode, w->holders, w->n_holders * sizeof(Holder));
+            qsort(w->by_inode, w->n_holders, sizeof(Holder), by_inode);
+        } else {
+            w->out_of_memory = 1;
         }
     }
-    free(w.holders);
-    free(w.procs);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(pids);
+    if (w->out_of_memory) {
+        walk_free(w);
+        return PyErr_NoMemory();
+    }
+    PyObject *capsule = PyCapsule_New(w, WALK_CAPSULE, walk_capsule_free);
+    if (!capsule) {
+        walk_free(w);
+        return NULL;
+    }
+    return Py_BuildValue("(Nl)", capsule, w->hidden);
+}
+
+PyObject *netlab_walk_result(PyObject *self, PyObject *args) {
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "O:walk_result", &capsule))
+        return NULL;
+    const Walk *w = PyCapsule_GetPointer(capsule, WALK_CAPSULE);
+    if (!w)
+        return NULL;
+    PyObject *holders = holders_dict(w);
+    PyObject *names = holders ? names_dict(w) : NULL;
+    if (holders && names)
+        return Py_BuildValue("(NNl)", holders, names, w->hidden);
+    Py_XDECREF(holders);
+    Py_XDECREF(names);
+    return NULL;
+}
+
+PyObject *netlab_socket_fds(PyObject *self, PyObject *args) {
+    PyObject *walked = netlab_walk(self, args);  /* (capsule, hidden): the first is what walk_result takes */
+    if (!walked)
+        return NULL;
+    PyObject *capsule_only = PyTuple_GetSlice(walked, 0, 1);
+    Py_DECREF(walked);
+    if (!capsule_only)
+        return NULL;
+    PyObject *result = netlab_walk_result(self, capsule_only);
+    Py_DECREF(capsule_only);
     return result;
 }

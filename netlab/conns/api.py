@@ -92,7 +92,7 @@ def connections(protocols: str | Iterable[str] = ("tcp", "udp"), *, families: st
         pid=check_pid(pid) if pid is not None else None, process=process, uid=user,
         tcp_info=tcp_info, owners=owners, details=details, filter=node,
     )
-    conns = list_connections(query).conns
+    conns = list(list_connections(query).conns)  # a list, also of a plain listing's PackedConns
     if sort:
         from netlab.conns.sort import sort_connections
 

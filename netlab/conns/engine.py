@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import pwd
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -223,7 +224,7 @@ def process_user(pid: int) -> str | None:
 
 @dataclass
 class Listing:
-    conns: list[Conn]
+    conns: Sequence[Conn]  # a list, or PackedConns (a plain listing: Conn records only when asked for)
     hidden_processes: int = 0  # processes whose sockets we could not see (not root)
     notes: list[str] = field(default_factory=list)
 
@@ -242,8 +243,81 @@ def user_name(uid: int | None) -> str | None:
     return _user_names[uid]
 
 
+class PackedConns(SequenceABC):
+    """A plain listing's sockets as the kernel sent them, with the walk of their owners.
+
+    The CLI's table of a plain listing is made in C from these (``table()``),
+    without a Conn per socket; anything else (json, --sort, a Python filter)
+    reads them as a sequence, which makes the Conn records once, as
+    list_connections makes them for other listings.
+    """
+
+    def __init__(self, packed: bytearray, walk: object | None, hidden: int) -> None:
+        self.packed, self.walk, self.hidden = packed, walk, hidden
+        self._records: list[Conn] | None = None
+
+    def table(self, shown, headers: tuple[str, ...], right: tuple[bool, ...]) -> str | None:
+        """The table of Netid .. PID/Program (netlab.conns.text's columns); None: make it from the records."""
+        from netlab import _speedups
+
+        return _speedups.inet_table(self.packed, self.walk, shown, user_name, diag._STATE_NAMES, headers, right)
+
+    def records(self) -> list[Conn]:
+        if self._records is None:
+            conns = diag.packed_records(self.packed, Conn)
+            owner_map = owners.owner_map(self.walk, self.hidden) if self.walk is not None else owners.OwnerMap()
+            _join_owners(conns, owner_map)
+            self._records = conns
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self.packed) // diag.PACKED_SOCK_SIZE
+
+    def __getitem__(self, index):
+        return self.records()[index]
+
+    def __iter__(self):
+        return iter(self.records())
+
+    def __eq__(self, other) -> bool:
+        return self.records() == (list(other) if isinstance(other, SequenceABC) else other)
+
+    def __repr__(self) -> str:
+        return repr(self.records())
+
+
+def _packable(query: Query) -> bool:
+    """Whether a listing needs nothing but the dump, its owners and its user names (the plain `netlab conns -tanp`)."""
+    return (query.condition() is None and query.uid is None and query.pid is None and not query.process
+            and not (query.details or query.tcp_info or query.memory or query.cgroup)
+            and diag.packable(query.protocols))
+
+
+def _packed_listing(query: Query) -> Listing | None:
+    """The listing as PackedConns; None where sock_diag cannot answer (the records' path has a fallback)."""
+    try:
+        packed = diag.dump_packed(query.protocols, query.families, query.states)
+    except diag.DiagUnavailable:
+        return None
+    walk, hidden = (owners.socket_walk() if packed and query.owners else (None, 0))
+    return _listing(PackedConns(packed, walk, hidden), hidden)
+
+
+def _listing(conns: Sequence[Conn], hidden: int) -> Listing:
+    listing = Listing(conns, hidden)
+    if hidden and os.geteuid() != 0:
+        listing.notes.append(
+            f"{hidden} processes of other users are hidden; their sockets show no pid "
+            "(run as root to see every owner)")
+    return listing
+
+
 def list_connections(query: Query) -> Listing:
     """The sockets the query selects, with their owners."""
+    if _packable(query):
+        listing = _packed_listing(query)
+        if listing is not None:
+            return listing
     protocols = query.protocols
     node = query.condition()
     bytecode = match = None
@@ -281,7 +355,20 @@ def list_connections(query: Query) -> Listing:
         pattern = query.process
         conns = [c for c in conns
                  if any(fnmatch.fnmatchcase(names.get(pid, ""), pattern) for pid, _ in holders.get(c.inode, ()))]
+    _join_owners(conns, owner_map)
+    if "unix" in protocols:
+        for c in conns:
+            if c.proto == "unix":  # the dump puts the inode and the peer's in the port fields
+                c.peer_inode = c.remote_port
+                c.local_port = c.remote_port = None
+    if query.details:
+        _add_details(conns)
+    return _listing(conns, owner_map.hidden_processes)
 
+
+def _join_owners(conns: list[Conn], owner_map: owners.OwnerMap) -> None:
+    """Each record's owner (the lowest pid, then fd), how many more hold it, and its user's name."""
+    holders, names = owner_map.holders, owner_map.names
     users = _user_names
     for c in conns:
         held = holders.get(c.inode)
@@ -292,19 +379,6 @@ def list_connections(query: Query) -> Listing:
             c.holders, c.owner_names = held, names
         uid = c.uid
         c.user = users[uid] if uid in users else user_name(uid)
-    if "unix" in protocols:
-        for c in conns:
-            if c.proto == "unix":  # the dump puts the inode and the peer's in the port fields
-                c.peer_inode = c.remote_port
-                c.local_port = c.remote_port = None
-    if query.details:
-        _add_details(conns)
-    listing = Listing(conns, owner_map.hidden_processes)
-    if owner_map.hidden_processes and os.geteuid() != 0:
-        listing.notes.append(
-            f"{owner_map.hidden_processes} processes of other users are hidden; their sockets show no pid "
-            "(run as root to see every owner)")
-    return listing
 
 
 def _add_details(conns: list[Conn]) -> None:

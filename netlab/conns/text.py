@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from netlab import output
-from netlab.conns.engine import TIMER_NAMES, Conn
+from netlab.conns.engine import TIMER_NAMES, Conn, PackedConns
 from netlab.core.addr import format_endpoint, interface_name
 from netlab.output import Column
 
@@ -33,6 +33,12 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
     """
     if fmt == "table":
         columns = _columns(extended, info)
+        if isinstance(conns, PackedConns) and not (extended or info or resolve or listening or timers or memory
+                                                   or cgroup):
+            # the same table made in C from the dump and the walk, without a record per socket
+            text = conns.table(_shown, tuple(c.header for c in columns), tuple(c.align == "right" for c in columns))
+            if text is not None:
+                return _headless(text, header)
         rows = [_row(c, resolve, extended, info) for c in conns]
         if listening:  # -l: how full each listener's accept queue is
             columns.insert(4, Column("fill", "Accept%", align="right"))

@@ -26,6 +26,7 @@ try:
     from netlab import _speedups
 except ImportError:  # installed without a C compiler: the Python reader does the same, slower
     _speedups = None
+PACKED_SOCK_SIZE = _speedups.PACKED_SOCK_SIZE if _speedups is not None else 0  # bytes per socket of dump_packed()
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
@@ -190,11 +191,8 @@ def decode_skmem(raw: bytes) -> dict:
     return dict(zip(SKMEM_KEYS, values))
 
 
-def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want: int, seq: int,
-               record: type[Socket]) -> list[Socket]:
-    want = int(want)
-    if proto != "tcp":
-        want &= ~WANT_INFO
+def _inet_request(proto: str, family: int, states: int, bytecode: bytes | None, want: int) -> bytes:
+    """The inet_diag_req_v2 (and bytecode) that asks for these sockets and what ``want`` adds."""
     ext = (1 << (INET_DIAG_INFO - 1)) if want & WANT_INFO else 0
     if want & WANT_SKMEM:
         ext |= 1 << (INET_DIAG_SKMEMINFO - 1)
@@ -203,8 +201,16 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
     req = _INET_REQ.pack(family, _IPPROTO[proto], ext, pad, states, b"", b"", 0, b"\xff" * 8)
     if bytecode:
         req += _RTA.pack(4 + len(bytecode), INET_DIAG_REQ_BYTECODE) + bytecode
+    return req
+
+
+def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want: int, seq: int,
+               record: type[Socket]) -> list[Socket]:
+    want = int(want)
+    if proto != "tcp":
+        want &= ~WANT_INFO
     fam_name = "inet" if family == socket.AF_INET else "inet6"
-    _send_dump_request(sock, req, seq)
+    _send_dump_request(sock, _inet_request(proto, family, states, bytecode, want), seq)
     if _speedups is None:
         return list(_inet_dump_py(sock, proto, fam_name, family, want, seq, record))
     # The C reader makes the same records as _inet_dump_py, several times faster.
@@ -364,6 +370,36 @@ def dump(
     from netlab.core import procnet
 
     return procnet.dump(protocols, families, mask, sport, dport, port, record)
+
+
+def packable(protocols: Sequence[str]) -> bool:
+    """Whether ``dump_packed()`` can list these protocols here (TCP and UDP, with the C reader)."""
+    return _speedups is not None and bool(protocols) and all(p in ("tcp", "udp") for p in protocols)
+
+
+def dump_packed(protocols: Sequence[str] = ("tcp", "udp"), families: Sequence[str] = ("inet", "inet6"),
+                states: Iterable[str] | None = None) -> bytearray:
+    """The sockets ``dump()`` would return, packed: one _speedups.PackedSock of bytes per socket.
+
+    No Python object is made per socket: _speedups.inet_table makes the plain
+    table of them, and _speedups.packed_records the records when something else
+    is asked for. TCP and UDP only (``packable()``); DiagUnavailable where
+    sock_diag cannot answer (``dump()`` then has the /proc fallback).
+    """
+    mask = states_mask(states)
+    out = bytearray()
+    codes = {"tcp": _speedups.PACKED_TCP, "udp": _speedups.PACKED_UDP}
+    with _nl_socket() as sock:
+        for seq, (proto, fam) in enumerate(((p, f) for p in protocols for f in families), 1):
+            af = socket.AF_INET if fam == "inet" else socket.AF_INET6
+            _send_dump_request(sock, _inet_request(proto, af, mask, None, 0), seq)
+            _raise_diag_error(_speedups.inet_packed(sock.fileno(), seq, codes[proto], af, out))
+    return out
+
+
+def packed_records(packed: bytes, record: type[Socket] = Socket) -> list[Socket]:
+    """The records ``dump()`` returns, of a ``dump_packed()``."""
+    return _speedups.packed_records(packed, record, _STATE_NAMES)
 
 
 def _dump_netlink(protocols, families, mask, sport, dport, port, want_info, record, bytecode=None) -> list[Socket]:

@@ -70,17 +70,40 @@ def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = N
     if pids is None:
         pending = _take_prefetched()
         if pending is not None:
-            return OwnerMap(*pending.result())
+            return owner_map(*pending.result())
     if _speedups is not None:
         return OwnerMap(*_speedups.socket_fds(None if pids is None else [int(p) for p in pids]))
     return OwnerMap(*walk_socket_fds(wanted, pids))
+
+
+def socket_walk() -> tuple[object, int]:
+    """The C walk of every process as it is, not as dicts: (walk, hidden processes).
+
+    ``walk`` is what _speedups.inet_table joins sockets with, and what
+    _speedups.walk_result turns into an OwnerMap's parts. A walk started by
+    ``prefetch()`` answers it. Only with the C walker.
+    """
+    pending = _take_prefetched()
+    if pending is not None:
+        return pending.result()
+    return _speedups.walk(None)
+
+
+def owner_map(walk: object, hidden: int) -> OwnerMap:
+    """The OwnerMap of a ``socket_walk()``."""
+    holders, names, _ = _speedups.walk_result(walk)
+    return OwnerMap(holders, names, hidden)
 
 
 # ---------------------------------------------------------------- running ahead
 
 
 class _Prefetch:
-    """The C walk of every process, running in a thread."""
+    """The C walk of every process, running in a thread (which holds the GIL only to start and end).
+
+    Its result is the walk as C keeps it (``socket_walk()``): the dicts of an
+    OwnerMap are made by the caller, only where records need them.
+    """
 
     def __init__(self) -> None:
         import threading
@@ -91,7 +114,7 @@ class _Prefetch:
 
     def _run(self) -> None:
         try:
-            self._outcome = _speedups.socket_fds(None)
+            self._outcome = _speedups.walk(None)
         except BaseException as err:  # handed to the caller of result()
             self._outcome = err
 

@@ -1,0 +1,494 @@
+/*
+ * netlab._speedups: the plain listing's table, without a Python object per socket.
+ *
+ *   inet_table(packed, walk, shown, user_name, state_names, headers, right) -> str or None
+ *       The table `netlab conns` prints for a packed dump (inet_packed) and a
+ *       walk (walk(), or None: no owners), as netlab.conns.text.listing_text
+ *       prints it from Conn records joined with that walk's owners: the columns
+ *       Netid, State, Recv-Q, Send-Q, Local and Peer Address:Port, User and
+ *       PID/Program, aligned as aligned() aligns them (right[i]: column i to the
+ *       right). The few values that need Python come from callables, once each:
+ *       shown(name) the PID/Program cell's form of a process name, user_name(uid)
+ *       the User cell (None: empty). None (and no exception) where the Python
+ *       path must print it: no sockets, a cell with a line break, a name that is
+ *       no UTF-8 (the Python twin decides those).
+ */
+#include "_speedups.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_COLS 8
+enum { COL_USER = 6, COL_OWNER = 7 };
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Arena;
+
+typedef struct {
+    size_t off;    /* in the arena */
+    int bytes;     /* UTF-8 bytes */
+    int chars;     /* code points: the width */
+} Cell;
+
+/* A value that needs Python, as UTF-8: made once per uid, process or interface. */
+typedef struct {
+    long long key;
+    PyObject *text;  /* a str, or NULL: not looked up yet */
+    const char *utf8;
+    Py_ssize_t bytes, chars;
+} Cached;
+
+typedef struct {
+    Cached *items;
+    size_t n, cap;
+} Cache;
+
+static int arena_reserve(Arena *a, size_t more) {
+    if (a->len + more <= a->cap)
+        return 0;
+    size_t cap = a->cap ? a->cap * 2 : 1 << 20;
+    while (cap < a->len + more)
+        cap *= 2;
+    char *p = realloc(a->data, cap);
+    if (!p)
+        return -1;
+    a->data = p;
+    a->cap = cap;
+    return 0;
+}
+
+static void cache_clear(Cache *c) {
+    for (size_t i = 0; i < c->n; i++)
+        Py_XDECREF(c->items[i].text);
+    free(c->items);
+}
+
+/* The cached value of key, or NULL if it is not there yet. */
+static Cached *cache_find(Cache *c, long long key) {
+    for (size_t i = 0; i < c->n; i++)
+        if (c->items[i].key == key)
+            return &c->items[i];
+    return NULL;
+}
+
+/* Fills item with text (a str, stolen); -1 with an exception, 1 if it is no UTF-8 (surrogates). */
+static int cached_fill(Cached *item, long long key, PyObject *text) {
+    if (!text)
+        return -1;
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "expected str, not %.100s", Py_TYPE(text)->tp_name);
+        Py_DECREF(text);
+        return -1;
+    }
+    Py_ssize_t bytes;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &bytes);
+    if (!utf8) {
+        Py_DECREF(text);
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+            return -1;
+        PyErr_Clear();
+        return 1;
+    }
+    *item = (Cached){key, text, utf8, bytes, PyUnicode_GET_LENGTH(text)};
+    return 0;
+}
+
+/* Keeps text under key in c, as cached_fill; *out the entry (until the next cache_add). */
+static int cache_add(Cache *c, long long key, PyObject *text, Cached **out) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        Cached *p = realloc(c->items, cap * sizeof *p);
+        if (!p) {
+            Py_XDECREF(text);
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    int rc = cached_fill(&c->items[c->n], key, text);
+    if (rc == 0)
+        *out = &c->items[c->n++];
+    return rc;
+}
+
+/* The owner of inode in the walk: the first holder in (inode, pid, fd) order, and how many hold it. */
+static const Holder *owner_of(const Walk *w, unsigned long long inode, size_t *count) {
+    size_t lo = 0, hi = w->n_holders;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->by_inode[mid].inode < inode)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < w->n_holders && w->by_inode[end].inode == inode)
+        end++;
+    *count = end - lo;
+    return end > lo ? &w->by_inode[lo] : NULL;
+}
+
+/* Everything a row is made from: the inputs, and what was looked up once. */
+typedef struct {
+    const Walk *walk;
+    PyObject *shown, *user_name, *state_names;
+    Cache users, interfaces;  /* a few uids and interfaces: looked for in a row */
+    Cached *procs;            /* by index in walk->procs: hundreds of processes */
+    Arena arena;
+    Py_ssize_t widths[N_COLS];
+    size_t extra_bytes;  /* UTF-8 bytes beyond one per character, over every cell */
+    int fallback;        /* the Python path must print this table */
+} Table;
+
+static Cached *user_cell(Table *t, unsigned int uid) {
+    Cached *item = cache_find(&t->users, uid);
+    if (item)
+        return item;
+    PyObject *name = PyObject_CallFunction(t->user_name, "I", uid);
+    if (name == Py_None) {
+        Py_DECREF(name);
+        name = PyUnicode_FromString("");
+    }
+    int rc = cache_add(&t->users, uid, name, &item);
+    if (rc > 0)
+        t->fallback = 1;
+    if (rc == 0 && memchr(item->utf8, '\n', item->bytes))
+        t->fallback = 1;  /* a line break: tabulate lays the table out */
+    return rc == 0 ? item : NULL;
+}
+
+static Cached *process_cell(Table *t, const Holder *h) {
+    Cached *item = &t->procs[h->proc];
+    if (item->text)
+        return item;
+    const Proc *proc = &t->walk->procs[h->proc];
+    PyObject *name = PyUnicode_DecodeUTF8(proc->comm, proc->comm_len, "replace");
+    PyObject *shown = name ? PyObject_CallOneArg(t->shown, name) : NULL;
+    Py_XDECREF(name);
+    int rc = cached_fill(item, h->proc, shown);
+    if (rc > 0)
+        t->fallback = 1;
+    return rc == 0 ? item : NULL;
+}
+
+static Cached *interface_cell(Table *t, unsigned int index) {
+    Cached *item = cache_find(&t->interfaces, index);
+    if (item)
+        return item;
+    char name[IF_NAMESIZE];
+    PyObject *text = if_indextoname(index, name) ? PyUnicode_DecodeFSDefault(name)
+                                                  : PyUnicode_FromFormat("%u", index);  /* gone: its number */
+    int rc = cache_add(&t->interfaces, index, text, &item);
+    if (rc > 0)
+        t->fallback = 1;
+    return rc == 0 ? item : NULL;
+}
+
+/* Cells are written straight into the arena (printf was most of the time): room for
+   one of at most `max` bytes, then the cell from there to `end`. */
+static char *cell_room(Table *t, size_t max) {
+    if (arena_reserve(&t->arena, max) < 0) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    return t->arena.data + t->arena.len;
+}
+
+static void cell_done(Table *t, Cell *cell, const char *end) {
+    int bytes = (int)(end - (t->arena.data + t->arena.len));
+    *cell = (Cell){t->arena.len, bytes, bytes};
+    t->arena.len += bytes;
+}
+
+static char *put_bytes(char *at, const char *text, size_t len) {
+    memcpy(at, text, len);
+    return at + len;
+}
+
+static char *put_uint(char *at, unsigned long long v) {
+    char digits[24];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *at++ = digits[--n];
+    return at;
+}
+
+static int put_ascii(Table *t, Cell *cell, const char *text, size_t len) {
+    char *at = cell_room(t, len);
+    if (!at)
+        return -1;
+    cell_done(t, cell, put_bytes(at, text, len));
+    return 0;
+}
+
+static int put_number(Table *t, Cell *cell, long long v) {
+    char *at = cell_room(t, 24);
+    if (!at)
+        return -1;
+    if (v < 0) {
+        *at++ = '-';
+        v = -v;
+    }
+    cell_done(t, cell, put_uint(at, (unsigned long long)v));
+    return 0;
+}
+
+/* The same with UTF-8 text of known width inside (chars over bytes gives the width). */
+static int put_text(Table *t, Cell *cell, const char *prefix, const Cached *text, const char *suffix) {
+    size_t plen = strlen(prefix), slen = strlen(suffix);
+    char *at = cell_room(t, plen + text->bytes + slen);
+    if (!at)
+        return -1;
+    cell_done(t, cell, put_bytes(put_bytes(put_bytes(at, prefix, plen), text->utf8, text->bytes), suffix, slen));
+    cell->chars = (int)(plen + text->chars + slen);
+    t->extra_bytes += cell->bytes - cell->chars;
+    return 0;
+}
+
+/* An address as inet_ntop writes it (Python's socket.inet_ntop is that call); IPv4 without its sprintf. */
+static char *put_addr(char *at, int af, const void *addr) {
+    if (af == AF_INET6)
+        return inet_ntop(af, addr, at, INET6_ADDRSTRLEN) ? at + strlen(at) : NULL;
+    const unsigned char *b = addr;
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            *at++ = '.';
+        at = put_uint(at, b[i]);
+    }
+    return at;
+}
+
+/* ss's addr:port: [addr] for IPv6, %interface after the host, * for port 0. */
+static int put_endpoint(Table *t, Cell *cell, int af, const void *addr, unsigned int port, unsigned int ifindex) {
+    Cached *iface = ifindex ? interface_cell(t, ifindex) : NULL;
+    if (ifindex && !iface)
+        return -1;
+    char *at = cell_room(t, INET6_ADDRSTRLEN + 16 + (iface ? iface->bytes : 0));
+    if (!at)
+        return -1;
+    if (af == AF_INET6)
+        *at++ = '[';
+    if (!(at = put_addr(at, af, addr))) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    if (af == AF_INET6)
+        *at++ = ']';
+    if (iface) {
+        *at++ = '%';
+        at = put_bytes(at, iface->utf8, iface->bytes);
+    }
+    *at++ = ':';
+    if (port)
+        at = put_uint(at, port);
+    else
+        *at++ = '*';
+    cell_done(t, cell, at);
+    if (iface) {
+        cell->chars -= (int)(iface->bytes - iface->chars);
+        t->extra_bytes += iface->bytes - iface->chars;
+    }
+    return 0;
+}
+
+static const char *state_name(Table *t, const PackedSock *s, Py_ssize_t *len) {
+    int state = s->msg.idiag_state;
+    if (state == 7) {  /* TCP_CLOSE: CLOSE for TCP, UNCONN otherwise, as ss */
+        *len = s->proto == PACKED_TCP ? 5 : 6;
+        return s->proto == PACKED_TCP ? "CLOSE" : "UNCONN";
+    }
+    if (state < PyTuple_GET_SIZE(t->state_names))
+        return PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(t->state_names, state), len);
+    return NULL;  /* no name: its number */
+}
+
+/* The cells of one socket, in the arena. */
+static int row_cells(Table *t, const PackedSock *s, Cell *cells) {
+    const struct inet_diag_msg *m = &s->msg;
+    Py_ssize_t len;
+    const char *state = state_name(t, s, &len);
+    if (state ? put_ascii(t, &cells[1], state, len) : put_number(t, &cells[1], m->idiag_state))
+        return -1;
+    if (put_ascii(t, &cells[0], s->proto == PACKED_TCP ? "tcp" : "udp", 3) ||
+        put_number(t, &cells[2], m->idiag_rqueue) || put_number(t, &cells[3], m->idiag_wqueue) ||
+        put_endpoint(t, &cells[4], s->af, m->id.idiag_src, ntohs(m->id.idiag_sport), m->id.idiag_if) ||
+        put_endpoint(t, &cells[5], s->af, m->id.idiag_dst, ntohs(m->id.idiag_dport), 0))
+        return -1;
+    Cached *user = user_cell(t, m->idiag_uid);
+    if (!user || put_text(t, &cells[COL_USER], "", user, ""))
+        return -1;
+    size_t count = 0;
+    const Holder *h = (t->walk && m->idiag_inode) ? owner_of(t->walk, m->idiag_inode, &count) : NULL;
+    if (!h)
+        return put_ascii(t, &cells[COL_OWNER], "", 0);
+    Cached *name = process_cell(t, h);
+    if (!name)
+        return -1;
+    char prefix[24], suffix[32] = "";
+    *put_bytes(put_uint(prefix, (unsigned)h->pid), "/", 1) = '\0';
+    if (count > 1)
+        *put_bytes(put_uint(put_bytes(suffix, " (+", 3), count - 1), ")", 1) = '\0';
+    return put_text(t, &cells[COL_OWNER], prefix, name, suffix);
+}
+
+/* The start of the last UTF-8 character of text[0:len] and the character. */
+static Py_UCS4 last_char(const char *text, size_t len, size_t *start) {
+    size_t i = len - 1;
+    while (i > 0 && ((unsigned char)text[i] & 0xC0) == 0x80)
+        i--;
+    *start = i;
+    const unsigned char *c = (const unsigned char *)text + i;
+    if (c[0] < 0x80)
+        return c[0];
+    if (c[0] < 0xE0)
+        return ((c[0] & 0x1F) << 6) | (c[1] & 0x3F);
+    if (c[0] < 0xF0)
+        return ((c[0] & 0x0F) << 12) | ((c[1] & 0x3F) << 6) | (c[2] & 0x3F);
+    return ((c[0] & 0x07) << 18) | ((c[1] & 0x3F) << 12) | ((c[2] & 0x3F) << 6) | (c[3] & 0x3F);
+}
+
+/* One line of the table at out: cells padded to the widths, two spaces apart, rstripped. */
+static size_t write_line(char *out, const char *const *texts, const Cell *cells, const Py_ssize_t *widths,
+                         const int *right) {
+    size_t pos = 0;
+    for (int c = 0; c < N_COLS; c++) {
+        if (c > 0) {
+            out[pos++] = ' ';
+            out[pos++] = ' ';
+        }
+        Py_ssize_t pad = widths[c] - cells[c].chars;
+        if (right[c]) {
+            memset(out + pos, ' ', pad);
+            pos += pad;
+        }
+        memcpy(out + pos, texts[c], cells[c].bytes);
+        pos += cells[c].bytes;
+        if (!right[c]) {
+            memset(out + pos, ' ', pad);
+            pos += pad;
+        }
+    }
+    size_t start;
+    while (pos > 0 && Py_UNICODE_ISSPACE(last_char(out, pos, &start)))
+        pos = start;  /* str.rstrip() */
+    return pos;
+}
+
+static PyObject *render(Table *t, const PackedSock *socks, Py_ssize_t n, PyObject *headers, const int *right) {
+    Cell *cells = malloc((size_t)n * N_COLS * sizeof *cells);
+    if (!cells)
+        return PyErr_NoMemory();
+    PyObject *result = NULL;
+    Cell head[N_COLS];
+    const char *head_texts[N_COLS];
+    for (int c = 0; c < N_COLS; c++) {
+        Py_ssize_t bytes;
+        head_texts[c] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(headers, c), &bytes);
+        if (!head_texts[c])
+            goto done;
+        head[c] = (Cell){0, (int)bytes, (int)PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(headers, c))};
+        t->widths[c] = head[c].chars + 2;  /* a header gets two more */
+        t->extra_bytes += bytes - head[c].chars;
+    }
+    for (Py_ssize_t i = 0; i < n && !t->fallback; i++) {
+        Cell *row = &cells[i * N_COLS];
+        if (row_cells(t, &socks[i], row) < 0)
+            goto done;
+        for (int c = 0; c < N_COLS; c++)
+            if (row[c].chars > t->widths[c])
+                t->widths[c] = row[c].chars;
+    }
+    if (t->fallback) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    size_t line_width = 2 * (N_COLS - 1);
+    for (int c = 0; c < N_COLS; c++)
+        line_width += t->widths[c];
+    size_t size = (size_t)(n + 1) * (line_width + 1) + t->extra_bytes;
+    char *out = malloc(size);
+    if (!out) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t pos = write_line(out, head_texts, head, t->widths, right);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Cell *row = &cells[i * N_COLS];
+        const char *texts[N_COLS];
+        for (int c = 0; c < N_COLS; c++)
+            texts[c] = t->arena.data + row[c].off;
+        out[pos++] = '\n';
+        pos += write_line(out + pos, texts, row, t->widths, right);
+    }
+    result = t->extra_bytes ? PyUnicode_DecodeUTF8(out, pos, "strict") : PyUnicode_New(pos, 127);
+    if (result && !t->extra_bytes)
+        memcpy(PyUnicode_DATA(result), out, pos);
+    free(out);
+done:
+    free(cells);
+    return result;
+}
+
+PyObject *netlab_inet_table(PyObject *self, PyObject *args) {
+    Py_buffer packed;
+    PyObject *walk_arg, *shown, *user_name, *state_names, *headers, *right_arg;
+    if (!PyArg_ParseTuple(args, "y*OOOO!O!O!:inet_table", &packed, &walk_arg, &shown, &user_name, &PyTuple_Type,
+                          &state_names, &PyTuple_Type, &headers, &PyTuple_Type, &right_arg))
+        return NULL;
+    Table t = {.shown = shown, .user_name = user_name, .state_names = state_names};
+    PyObject *result = NULL;
+    int right[N_COLS];
+    if (PyTuple_GET_SIZE(headers) != N_COLS || PyTuple_GET_SIZE(right_arg) != N_COLS) {
+        PyErr_SetString(PyExc_ValueError, "inet_table makes 8 columns");
+        goto done;
+    }
+    for (int c = 0; c < N_COLS; c++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(headers, c))) {
+            PyErr_SetString(PyExc_TypeError, "headers must be str");
+            goto done;
+        }
+        if ((right[c] = PyObject_IsTrue(PyTuple_GET_ITEM(right_arg, c))) < 0)
+            goto done;
+    }
+    if (walk_arg != Py_None) {
+        if (!(t.walk = PyCapsule_GetPointer(walk_arg, WALK_CAPSULE)))
+            goto done;
+        if (!(t.procs = calloc(t.walk->n_procs ? t.walk->n_procs : 1, sizeof *t.procs))) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
+    if (n == 0) {  /* the header alone: the Python path's */
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    /* packed's bytes may not be aligned for PackedSock: read them from an aligned copy */
+    PackedSock *socks = malloc((size_t)n * sizeof *socks);
+    if (!socks) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memcpy(socks, packed.buf, (size_t)n * sizeof *socks);
+    result = render(&t, socks, n, headers, right);
+    free(socks);
+done:
+    cache_clear(&t.users);
+    for (size_t i = 0; t.procs && i < t.walk->n_procs; i++)
+        Py_XDECREF(t.procs[i].text);
+    free(t.procs);
+    cache_clear(&t.interfaces);
+    free(t.arena.data);
+    PyBuffer_Release(&packed);
+    return result;
+}
