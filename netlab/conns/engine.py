@@ -11,12 +11,10 @@ details (user, command line) from psutil where asked for.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import pwd
-from collections.abc import Sequence as SequenceABC
+from collections.abc import Iterable, Sequence  # not typing: its import is a share of a plain listing's start-up
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from netlab.core import diag, owners
 from netlab.core.addr import Network, interface_name, is_decimal
@@ -65,6 +63,8 @@ def check_pid(text: str | int) -> int:
 
 def check_process(pattern: str) -> str:
     """A process name pattern given by the user, which must match a running process."""
+    import fnmatch  # here: a listing without --process does without it (and the re module under it)
+
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
@@ -243,7 +243,7 @@ def user_name(uid: int | None) -> str | None:
     return _user_names[uid]
 
 
-class PackedConns(SequenceABC):
+class PackedConns(Sequence):
     """A plain listing's sockets as the kernel sent them, with the walk of their owners.
 
     The CLI's table of a plain listing is made in C from these (``table()``),
@@ -280,7 +280,7 @@ class PackedConns(SequenceABC):
         return iter(self.records())
 
     def __eq__(self, other) -> bool:
-        return self.records() == (list(other) if isinstance(other, SequenceABC) else other)
+        return self.records() == (list(other) if isinstance(other, Sequence) else other)
 
     def __repr__(self) -> str:
         return repr(self.records())
@@ -352,6 +352,8 @@ def list_connections(query: Query) -> Listing:
     if query.pid is not None:
         conns = [c for c in conns if c.inode in holders]
     if query.process:
+        import fnmatch
+
         pattern = query.process
         conns = [c for c in conns
                  if any(fnmatch.fnmatchcase(names.get(pid, ""), pattern) for pid, _ in holders.get(c.inode, ()))]

@@ -6,13 +6,14 @@ Only formatting lives here: the records come from netlab.conns.engine (and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence  # not typing: its import is a share of a plain listing's start-up
 
 from netlab import output
 from netlab.conns.engine import TIMER_NAMES, Conn, PackedConns
 from netlab.core.addr import format_endpoint, interface_name
 from netlab.output import Column
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, by name (type checkers know it)
 if TYPE_CHECKING:  # a listing's text needs no summary code
     from netlab.conns.summary import ProtoSummary
 

@@ -17,10 +17,9 @@ import errno
 import os
 import socket
 import struct
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence  # not typing: its import is a share of a plain listing's start-up
 
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
-from netlab.core.sockopt import decode_tcp_info
 
 try:
     from netlab import _speedups
@@ -218,6 +217,8 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
                                             _STATE_NAMES, want)
     _raise_diag_error(code)
     if want & (WANT_INFO | WANT_SKMEM):
+        from netlab.core.sockopt import decode_tcp_info  # here: only -i needs it
+
         for rec in records:
             if rec.tcp_info is not None:
                 rec.tcp_info = decode_tcp_info(rec.tcp_info)
@@ -233,6 +234,8 @@ _STATE_NAMES = tuple(TCP_STATES.get(n, str(n)) for n in range(16))
 def _inet_dump_py(sock, proto: str, fam_name: str, family: int, want: int,
                   seq: int, record: type[Socket]) -> Iterator[Socket]:
     """The dump (already asked for) read in Python: the same records as _speedups.inet_messages()."""
+    from netlab.core.sockopt import decode_tcp_info
+
     ntop = socket.inet_ntop
     alen = 4 if family == socket.AF_INET else 16
     unpack = _INET_MSG.unpack_from

@@ -18,6 +18,7 @@ from typing import Iterator
 
 from netlab.core import diag
 from netlab.core.sockets import Socket
+from netlab.core.sockopt import decode_tcp_info
 
 SOCK_DESTROY = 21
 NLM_F_ACK = 0x4
@@ -113,7 +114,7 @@ def _one(msg: memoryview, record, want_info: bool) -> Socket:
         if kind == 10 and len(value) >= 1:  # INET_DIAG_PROTOCOL
             proto = {socket.IPPROTO_TCP: "tcp", socket.IPPROTO_UDP: "udp"}.get(value[0], str(value[0]))
         elif kind == diag.INET_DIAG_INFO and want_info:
-            info = diag.decode_tcp_info(bytes(value))
+            info = decode_tcp_info(bytes(value))
     name = ("CLOSE" if proto == "tcp" else "UNCONN") if state == 7 else diag.TCP_STATES.get(state, str(state))
     rec = record(proto, "inet" if family == socket.AF_INET else "inet6", name,
                  socket.inet_ntop(family, src[:alen]), sport, socket.inet_ntop(family, dst[:alen]), dport,

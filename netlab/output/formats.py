@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence  # not typing: its import is a share of a plain listing's start-up
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, by name (type checkers know it)
+if TYPE_CHECKING:
+    from typing import Any
 
 from netlab.output.tables import Column, table
 from netlab.records import as_dict
