@@ -181,10 +181,14 @@ import socket, struct, sys
 from netlab.core import diag
 DONE = struct.pack("=IHHII", 20, 3, 2, 1, 0) + struct.pack("=i", 0)
 bad = struct.pack("=IHHII", 8, 20, 2, 1, 0)  # nlmsg_len 8: shorter than its own header
-for reader in ("c", "python"):
+for reader in ("c", "packed", "python"):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     a.send(bad + DONE)  # nothing follows: a reader that skipped the bad bytes would wait forever
-    if reader == "c":
+    if reader == "packed":
+        out = bytearray()
+        code = diag._speedups.inet_packed(b.fileno(), 1, diag._speedups.PACKED_TCP, socket.AF_INET, out)
+        records = diag.packed_records(out)
+    elif reader == "c":
         records, code = diag._speedups.inet_messages(b.fileno(), 1, diag.Socket, "tcp", "inet",
                                                     socket.AF_INET, diag._STATE_NAMES, False)
     else:
@@ -198,4 +202,82 @@ def test_malformed_netlink_ends_the_dump_in_both_readers():
     proc = subprocess.run([sys.executable, "-c", MALFORMED_DUMP], capture_output=True, text=True, timeout=30,
                           env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["c []", "python []"]
+    assert proc.stdout.splitlines() == ["c []", "packed []", "python []"]
+
+
+def test_packed_dump_makes_the_records_of_the_dump(sockets):
+    """dump_packed + packed_records (a plain listing read as records) == dump, socket by socket."""
+    packed = diag.dump_packed(("tcp", "udp"), ("inet", "inet6"))
+    assert len(packed) % diag.PACKED_SOCK_SIZE == 0
+    assert _ours(diag.packed_records(packed, Conn), sockets) == _ours(diag.dump(("tcp", "udp"), record=Conn), sockets)
+
+
+# A process named with a non-ASCII letter, a tab and a trailing blank (what _shown makes of it is
+# wider in characters than in... bytes: the widths are characters), holding a socket of its own, a
+# socket bound to a device (local address with %lo) and one it shares with a child (+1).
+ODD_OWNER = r"""
+import socket, os, sys
+open("/proc/self/comm", "w").write("w\u00e9ird\tname ")
+own = socket.socket(); own.bind(("127.0.0.1", 0)); own.listen(1)
+dev = socket.socket(socket.AF_INET6); dev.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+dev.bind(("::1", 0)); dev.listen(1)
+shared = socket.socket(); shared.bind(("127.0.0.1", 0)); shared.listen(2)
+if os.fork() == 0:
+    sys.stdin.read(); os._exit(0)
+print(own.getsockname()[1], dev.getsockname()[1], shared.getsockname()[1], flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def odd_owner():
+    child = subprocess.Popen([sys.executable, "-c", ODD_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        yield [int(p) for p in child.stdout.readline().split()]
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_c_table_is_the_table_python_makes_of_the_records(sockets, odd_owner, header):
+    """The plain listing's table made in C (inet_table) against _row and the aligner on its records."""
+    from netlab.conns import Query, list_connections
+    from netlab.conns.engine import PackedConns
+    from netlab.conns.text import listing_text
+
+    conns = list_connections(Query(protocols=("tcp", "udp"))).conns
+    assert isinstance(conns, PackedConns)
+    from_c = listing_text(conns, "table", header=header)
+    from_python = listing_text(list(conns), "table", header=header)  # the records, made of the same dump
+    assert from_c == from_python
+    lines = from_c.splitlines()
+    for port in odd_owner:  # the odd owner's three sockets are there, as Python shows them
+        line = next(line for line in lines if f":{port} " in line)
+        assert "/w\u00e9ird?name" in line
+    assert any(f"%lo:{odd_owner[1]} " in line for line in lines)
+    assert any(f":{odd_owner[2]} " in line and line.endswith(" (+1)") for line in lines)
+
+
+def test_c_table_leaves_a_line_break_to_the_python_path(sockets):
+    """A user name with a line break (tabulate lays it out): inet_table answers None, the records' path prints."""
+    from netlab.conns.text import _columns, _shown
+
+    packed = diag.dump_packed(("tcp",), ("inet",))
+    walk, _ = _speedups.walk([os.getpid()])
+    columns = _columns(False, False)
+    args = (_shown, lambda uid: "a\nb", diag._STATE_NAMES, tuple(c.header for c in columns),
+            tuple(c.align == "right" for c in columns))
+    assert _speedups.inet_table(packed, walk, *args) is None
+    assert _speedups.inet_table(bytearray(), walk, *args) is None  # no sockets: the header alone, in Python
+
+
+def test_c_walk_of_a_sparse_descriptor_table(sockets):
+    """Descriptors looked at by number stop at a run of closed ones; the listing finds the ones past it."""
+    far = os.dup2(sockets[0].fileno(), 900)  # far past the last open descriptor
+    try:
+        holders, _, _ = _speedups.socket_fds([os.getpid()])
+        assert holders == owners.walk_socket_fds(pids=[os.getpid()])[0]
+        assert (os.getpid(), far) in holders[os.fstat(far).st_ino]
+    finally:
+        os.close(far)
