@@ -33,7 +33,7 @@
  *       shared int64 buffer (netlab/ping/flood.py; its twin is the Python loop of
  *       netlab.ping.engine.PingSession._run_flood).
  *
- *   walk, walk_result; inet_packed, packed_records; inet_table
+ *   walk, walk_start, walk_join, walk_result; inet_packed, packed_records; inet_table
  *       The plain listing without a Python object per socket: the walk kept
  *       in C, the dump packed, and the table made from both in C (each
  *       documented in its file; the Python twin is the records' path).
@@ -50,6 +50,9 @@ static PyMethodDef methods[] = {
      "inet_messages(fd, seq, factory, proto, family, af, state_names, want) -> (records, errno)."},
     {"walk", netlab_walk, METH_VARARGS,
      "walk(pids=None) -> (capsule, hidden): socket_fds's walk, kept in C (_speedups_procwalk.c)."},
+    {"walk_start", netlab_walk_start, METH_NOARGS,
+     "walk_start() -> job: walk() of every process in a thread of its own (_speedups_procwalk.c)."},
+    {"walk_join", netlab_walk_join, METH_O, "walk_join(job) -> (capsule, hidden): the result of walk_start()."},
     {"walk_result", netlab_walk_result, METH_VARARGS,
      "walk_result(capsule) -> (holders, names, hidden): a walk's result as socket_fds returns it."},
     {"inet_packed", netlab_inet_packed, METH_VARARGS,

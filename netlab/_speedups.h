@@ -57,6 +57,8 @@ PyObject *netlab_socket_fds(PyObject *self, PyObject *args);
 PyObject *netlab_inet_messages(PyObject *self, PyObject *args);
 PyObject *netlab_walk(PyObject *self, PyObject *args);
 PyObject *netlab_walk_result(PyObject *self, PyObject *args);
+PyObject *netlab_walk_start(PyObject *self, PyObject *noargs);
+PyObject *netlab_walk_join(PyObject *self, PyObject *capsule);
 PyObject *netlab_inet_packed(PyObject *self, PyObject *args);
 PyObject *netlab_packed_records(PyObject *self, PyObject *args);
 PyObject *netlab_aligned(PyObject *self, PyObject *args);

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,20 +301,8 @@ static int pid_array(PyObject *pids_arg, int **pids, Py_ssize_t *n_pids) {
     return 0;
 }
 
-PyObject *netlab_walk(PyObject *self, PyObject *args) {
-    PyObject *pids_arg = Py_None;
-    if (!PyArg_ParseTuple(args, "|O:walk", &pids_arg))
-        return NULL;
-    int *pids;
-    Py_ssize_t n_pids;
-    if (pid_array(pids_arg, &pids, &n_pids) < 0)
-        return NULL;
-    Walk *w = calloc(1, sizeof *w);
-    if (!w) {
-        PyMem_Free(pids);
-        return PyErr_NoMemory();
-    }
-    Py_BEGIN_ALLOW_THREADS
+/* The walk of pids (n_pids -1: every process), and its holders sorted by inode; no GIL needed. */
+static void walk_run(Walk *w, const int *pids, Py_ssize_t n_pids) {
     if (n_pids < 0)
         walk_all(w);
     else
@@ -328,8 +318,10 @@ PyObject *netlab_walk(PyObject *self, PyObject *args) {
             w->out_of_memory = 1;
         }
     }
-    Py_END_ALLOW_THREADS
-    PyMem_Free(pids);
+}
+
+/* (capsule, hidden) of a finished walk, which the capsule then owns. */
+static PyObject *walk_value(Walk *w) {
     if (w->out_of_memory) {
         walk_free(w);
         return PyErr_NoMemory();
@@ -340,6 +332,106 @@ PyObject *netlab_walk(PyObject *self, PyObject *args) {
         return NULL;
     }
     return Py_BuildValue("(Nl)", capsule, w->hidden);
+}
+
+PyObject *netlab_walk(PyObject *self, PyObject *args) {
+    PyObject *pids_arg = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:walk", &pids_arg))
+        return NULL;
+    int *pids;
+    Py_ssize_t n_pids;
+    if (pid_array(pids_arg, &pids, &n_pids) < 0)
+        return NULL;
+    Walk *w = calloc(1, sizeof *w);
+    if (!w) {
+        PyMem_Free(pids);
+        return PyErr_NoMemory();
+    }
+    Py_BEGIN_ALLOW_THREADS
+    walk_run(w, pids, n_pids);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(pids);
+    return walk_value(w);
+}
+
+/* ---------------------------------------------------------------- the walk running ahead
+ *
+ *   walk_start() -> job; walk_join(job) -> (capsule, hidden)
+ *       walk() of every process in a thread of its own (a POSIX thread: no
+ *       Python thread, nor the threading module, on the way), and its result.
+ *       A job dropped unjoined is joined when it goes.
+ */
+
+#define WALK_JOB_CAPSULE "netlab.walkjob"
+
+typedef struct {
+    pthread_t thread;
+    Walk *walk;  /* NULL once walk_join took it */
+    int joined;
+} WalkJob;
+
+static void *walk_job_run(void *arg) {
+    WalkJob *job = arg;
+    walk_run(job->walk, NULL, -1);
+    return NULL;
+}
+
+static void walk_job_free(PyObject *capsule) {
+    WalkJob *job = PyCapsule_GetPointer(capsule, WALK_JOB_CAPSULE);
+    if (!job->joined) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_join(job->thread, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    if (job->walk)
+        walk_free(job->walk);
+    free(job);
+}
+
+PyObject *netlab_walk_start(PyObject *self, PyObject *noargs) {
+    WalkJob *job = calloc(1, sizeof *job);
+    if (job)
+        job->walk = calloc(1, sizeof *job->walk);
+    if (!job || !job->walk) {
+        free(job);
+        return PyErr_NoMemory();
+    }
+    /* The thread starts with every signal blocked: they stay with Python's main thread. */
+    sigset_t all, old_mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_mask);
+    int rc = pthread_create(&job->thread, NULL, walk_job_run, job);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    if (rc != 0) {
+        walk_free(job->walk);
+        free(job);
+        errno = rc;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyObject *capsule = PyCapsule_New(job, WALK_JOB_CAPSULE, walk_job_free);
+    if (!capsule) {
+        pthread_join(job->thread, NULL);
+        walk_free(job->walk);
+        free(job);
+    }
+    return capsule;
+}
+
+PyObject *netlab_walk_join(PyObject *self, PyObject *capsule) {
+    WalkJob *job = PyCapsule_GetPointer(capsule, WALK_JOB_CAPSULE);
+    if (!job)
+        return NULL;
+    if (job->joined) {
+        PyErr_SetString(PyExc_ValueError, "walk_join: this walk was taken already");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(job->thread, NULL);
+    Py_END_ALLOW_THREADS
+    job->joined = 1;
+    Walk *w = job->walk;
+    job->walk = NULL;
+    return walk_value(w);
 }
 
 PyObject *netlab_walk_result(PyObject *self, PyObject *args) {

@@ -7,8 +7,8 @@
 Every descriptor of every process is a readlink in /proc, and with 30k sockets
 that is a good part of a listing's time, twice that in Python. So the walk
 is in C (netlab._speedups) when it was built, and it can run ahead:
-``prefetch()`` starts it in a thread that holds the GIL only to hand over the
-result, and the next ``socket_owners()`` takes that result. The CLI starts it
+``prefetch()`` starts it in a thread of the C module's own, and the next
+``socket_owners()`` (or ``socket_walk()``) takes that result. The CLI starts it
 before importing typer, so for `netlab conns` the walk runs on the other core
 while Python starts up and dumps the sockets. Without the C module the same
 walk runs in Python (``walk_socket_fds``), in the caller's thread: a Python
@@ -70,7 +70,7 @@ def socket_owners(wanted: set[int] | None = None, pids: Iterable[int] | None = N
     if pids is None:
         pending = _take_prefetched()
         if pending is not None:
-            return owner_map(*pending.result())
+            return owner_map(*pending)
     if _speedups is not None:
         return OwnerMap(*_speedups.socket_fds(None if pids is None else [int(p) for p in pids]))
     return OwnerMap(*walk_socket_fds(wanted, pids))
@@ -85,7 +85,7 @@ def socket_walk() -> tuple[object, int]:
     """
     pending = _take_prefetched()
     if pending is not None:
-        return pending.result()
+        return pending
     return _speedups.walk(None)
 
 
@@ -98,52 +98,33 @@ def owner_map(walk: object, hidden: int) -> OwnerMap:
 # ---------------------------------------------------------------- running ahead
 
 
-class _Prefetch:
-    """The C walk of every process, running in a thread (which holds the GIL only to start and end).
-
-    Its result is the walk as C keeps it (``socket_walk()``): the dicts of an
-    OwnerMap are made by the caller, only where records need them.
-    """
-
-    def __init__(self) -> None:
-        import threading
-
-        self._outcome: tuple | BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="netlab-owner-walk", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._outcome = _speedups.walk(None)
-        except BaseException as err:  # handed to the caller of result()
-            self._outcome = err
-
-    def result(self) -> tuple:
-        self._thread.join()
-        if isinstance(self._outcome, BaseException):
-            raise self._outcome
-        return self._outcome
-
-
-_prefetched: _Prefetch | None = None
+_prefetched: object | None = None  # a _speedups.walk_start() job
 
 
 def prefetch() -> bool:
-    """Start the walk of every process now, for the next ``socket_owners()`` call.
+    """Start the walk of every process now, for the next ``socket_owners()`` or ``socket_walk()``.
 
-    Returns False (and does nothing) without the C walker.
+    The walk runs in a thread of the C module's own (no Python thread: neither
+    the threading module's import nor the GIL is on its way), which hands over
+    the walk as C keeps it: the dicts of an OwnerMap are made only where records
+    need them. Returns False (and does nothing) without the C walker, or where
+    no thread can start (the walk then runs when asked for).
     """
     global _prefetched
     if _speedups is None:
         return False
-    _prefetched = _Prefetch()
+    try:
+        _prefetched = _speedups.walk_start()
+    except OSError:
+        return False
     return True
 
 
-def _take_prefetched() -> _Prefetch | None:
+def _take_prefetched() -> tuple | None:
+    """The (walk, hidden) of the walk started by prefetch(), waiting for it; None if none was started."""
     global _prefetched
     pending, _prefetched = _prefetched, None
-    return pending
+    return None if pending is None else _speedups.walk_join(pending)
 
 
 # ---------------------------------------------------------------- the Python walk
