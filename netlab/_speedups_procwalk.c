@@ -18,10 +18,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,41 +99,6 @@ static int look_at_fd(Walk *w, int dir_fd, const char *name, int pid, int fd, in
     return 1;
 }
 
-static char *fd_name(char *buf, int fd) {
-    char *at = buf + 11;
-    *at = '\0';
-    do
-        *--at = (char)('0' + fd % 10);
-    while ((fd /= 10) != 0);
-    return at;
-}
-
-/* Up to this many closed descriptors in a row before the rest is listed (a sparse table). */
-#define PROBE_MISSES 32
-
-/* The descriptors 0, 1, 2, ... looked at by number while the directory's size (the
-   number of open descriptors, Linux 6.2 on) says some are left: a listing of
-   /proc/PID/fd makes a dentry per descriptor, which the readlink then makes again.
-   The first descriptor not looked at, or -1 to stop the process here. */
-static int probe_fds(Walk *w, int dir_fd, int pid, int *found) {
-    struct stat st;
-    if (fstat(dir_fd, &st) < 0 || st.st_size <= 0)
-        return 0;  /* an older kernel: size 0 */
-    long long left = st.st_size;
-    int fd = 0, misses = 0;
-    char buf[12];
-    for (; left > 0 && misses < PROBE_MISSES; fd++) {
-        int rc = look_at_fd(w, dir_fd, fd_name(buf, fd), pid, fd, found);
-        if (rc < 0)
-            return -1;
-        if (rc)
-            left--, misses = 0;
-        else
-            misses++;
-    }
-    return left > 0 ? fd : INT_MAX;
-}
-
 static void walk_process(Walk *w, int pid) {
     char path[40];
     snprintf(path, sizeof path, "/proc/%d/fd", pid);
@@ -145,27 +108,23 @@ static void walk_process(Walk *w, int pid) {
             w->hidden++;
         return;  /* otherwise the process exited mid-walk */
     }
-    int found = 0;
-    int probed = probe_fds(w, dir_fd, pid, &found);
-    if (probed == INT_MAX || probed < 0) {
-        close(dir_fd);
-        goto name;
-    }
     DIR *dir = fdopendir(dir_fd);
     if (!dir) {
         close(dir_fd);
-        goto name;
+        return;
     }
+    /* The listing, not descriptors 0, 1, 2, ... by number while the directory's size says
+       some are left: a process that opens one meanwhile would hide one it holds. */
+    int found = 0;
     struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {  /* the rest: the descriptors from `probed` on */
+    while ((entry = readdir(dir)) != NULL) {
         int fd;
-        if (!parse_uint(entry->d_name, &fd) || fd < probed)
-            continue;  /* "." and "..", or looked at already */
+        if (!parse_uint(entry->d_name, &fd))
+            continue;  /* "." and ".." */
         if (look_at_fd(w, dir_fd, entry->d_name, pid, fd, &found) < 0)
             break;
     }
     closedir(dir);
-name:
     if (found && !w->out_of_memory) {
         if (!grow((void **)&w->procs, &w->cap_procs, w->n_procs + 1, sizeof(Proc))) {
             w->out_of_memory = 1;

@@ -273,7 +273,7 @@ def test_c_table_leaves_a_line_break_to_the_python_path(sockets):
 
 
 def test_c_walk_of_a_sparse_descriptor_table(sockets):
-    """Descriptors looked at by number stop at a run of closed ones; the listing finds the ones past it."""
+    """A descriptor far past the others is found, as the Python walk finds it."""
     far = os.dup2(sockets[0].fileno(), 900)  # far past the last open descriptor
     try:
         holders, _, _ = _speedups.socket_fds([os.getpid()])
