@@ -33,7 +33,8 @@
  *       shared int64 buffer (netlab/ping/flood.py; its twin is the Python loop of
  *       netlab.ping.engine.PingSession._run_flood).
  *
- *   walk, walk_start, walk_join, walk_result; inet_packed, packed_records; inet_table
+ *   walk, walk_start, walk_join, walk_result; inet_packed, packed_start, packed_join,
+ *   packed_records; inet_table
  *       The plain listing without a Python object per socket: the walk kept
  *       in C, the dump packed, and the table made from both in C (each
  *       documented in its file; the Python twin is the records' path).
@@ -57,6 +58,10 @@ static PyMethodDef methods[] = {
      "walk_result(capsule) -> (holders, names, hidden): a walk's result as socket_fds returns it."},
     {"inet_packed", netlab_inet_packed, METH_VARARGS,
      "inet_packed(fd, seq, proto, af, out) -> errno: a dump appended to a bytearray, a PackedSock per socket."},
+    {"packed_start", netlab_packed_start, METH_O,
+     "packed_start(requests) -> job: the packed dumps of (proto, af, states) requests, in a thread (_speedups_diag.c)."},
+    {"packed_join", netlab_packed_join, METH_O,
+     "packed_join(job) -> (packed, diag_error, error): the result of packed_start()."},
     {"packed_records", netlab_packed_records, METH_VARARGS,
      "packed_records(packed, factory, state_names) -> records: inet_messages's records of a packed dump."},
     {"inet_table", netlab_inet_table, METH_VARARGS,

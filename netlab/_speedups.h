@@ -61,6 +61,8 @@ PyObject *netlab_walk_start(PyObject *self, PyObject *noargs);
 PyObject *netlab_walk_join(PyObject *self, PyObject *capsule);
 PyObject *netlab_inet_packed(PyObject *self, PyObject *args);
 PyObject *netlab_packed_records(PyObject *self, PyObject *args);
+PyObject *netlab_packed_start(PyObject *self, PyObject *requests);
+PyObject *netlab_packed_join(PyObject *self, PyObject *capsule);
 PyObject *netlab_aligned(PyObject *self, PyObject *args);
 PyObject *netlab_inet_table(PyObject *self, PyObject *args);
 PyObject *netlab_flood_burst(PyObject *self, PyObject *args);

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -444,4 +446,148 @@ PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
     Py_XDECREF(inet6);
     PyBuffer_Release(&packed);
     return records;
+}
+
+/* ---------------------------------------------------------------- the packed dump, whole
+ *
+ *   packed_start(requests) -> job; packed_join(job) -> (packed, diag_error, error)
+ *       The dumps of requests, a sequence of (proto, af, states): PACKED_TCP or
+ *       PACKED_UDP, AF_INET or AF_INET6, a mask of kernel states. A thread of
+ *       its own opens the NETLINK_SOCK_DIAG socket, asks and reads, one request
+ *       after the other, as dump_packed() did with inet_packed: a caller can
+ *       start it before it imports what it needs to print the answer. packed is
+ *       a bytes of PackedSock; diag_error the errno a dump was answered with
+ *       (the dumps end there), error the errno of the socket (no sock_diag
+ *       here), else 0.
+ */
+
+#define PACKED_JOB_CAPSULE "netlab.packedjob"
+#define MAX_REQUESTS 8
+
+typedef struct {
+    pthread_t thread;
+    int joined;
+    int n;
+    struct { int proto, af; unsigned int states; } requests[MAX_REQUESTS];
+    Buffer out;
+    int diag_error, error;
+} PackedJob;
+
+/* Asks for one dump (seq) of inet sockets: inet_diag_req_v2, all of them in these states. */
+static int send_request(int fd, unsigned int seq, int proto, int af, unsigned int states) {
+    struct {
+        struct nlmsghdr h;
+        struct inet_diag_req_v2 r;
+    } msg = {
+        .h = {.nlmsg_len = sizeof msg, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+              .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = seq},
+        .r = {.sdiag_family = (uint8_t)af, .sdiag_protocol = proto == PACKED_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+              .idiag_states = states, .id = {.idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}},
+    };
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+    do
+        sent = sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    while (sent < 0 && errno == EINTR);
+    return sent < 0 ? errno : 0;
+}
+
+static void *packed_job_run(void *arg) {
+    PackedJob *job = arg;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) {
+        job->error = errno;
+        return NULL;
+    }
+    int size = 1 << 20;  /* as _nl_socket: a busy dump outruns the default buffer */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    struct sockaddr_nl local = {.nl_family = AF_NETLINK};
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0)
+        job->error = errno;
+    for (int i = 0; i < job->n && !job->error && !job->diag_error; i++) {
+        job->error = send_request(fd, i + 1, job->requests[i].proto, job->requests[i].af, job->requests[i].states);
+        if (!job->error)
+            job->error = read_packed(fd, i + 1, job->requests[i].proto, job->requests[i].af, &job->out,
+                                     &job->diag_error);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void packed_job_free(PyObject *capsule) {
+    PackedJob *job = PyCapsule_GetPointer(capsule, PACKED_JOB_CAPSULE);
+    if (!job->joined) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_join(job->thread, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    free(job->out.data);
+    free(job);
+}
+
+PyObject *netlab_packed_start(PyObject *self, PyObject *requests_arg) {
+    PyObject *requests = PySequence_Fast(requests_arg, "requests must be a sequence of (proto, af, states)");
+    if (!requests)
+        return NULL;
+    PackedJob *job = calloc(1, sizeof *job);
+    if (!job) {
+        Py_DECREF(requests);
+        return PyErr_NoMemory();
+    }
+    job->n = (int)PySequence_Fast_GET_SIZE(requests);
+    int ok = job->n <= MAX_REQUESTS;
+    if (!ok)
+        PyErr_SetString(PyExc_ValueError, "packed_start: too many requests");
+    for (int i = 0; ok && i < job->n; i++) {
+        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(requests, i), "iiI;a request is (proto, af, states)",
+                              &job->requests[i].proto, &job->requests[i].af, &job->requests[i].states);
+        int proto = job->requests[i].proto, af = job->requests[i].af;
+        if (ok && ((proto != PACKED_TCP && proto != PACKED_UDP) || (af != AF_INET && af != AF_INET6))) {
+            PyErr_SetString(PyExc_ValueError, "proto must be PACKED_TCP or PACKED_UDP, af AF_INET or AF_INET6");
+            ok = 0;
+        }
+    }
+    Py_DECREF(requests);
+    if (!ok) {
+        free(job);
+        return NULL;
+    }
+    /* The thread starts with every signal blocked: they stay with Python's main thread. */
+    sigset_t all, old_mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_mask);
+    int rc = pthread_create(&job->thread, NULL, packed_job_run, job);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    if (rc != 0) {
+        free(job);
+        errno = rc;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyObject *capsule = PyCapsule_New(job, PACKED_JOB_CAPSULE, packed_job_free);
+    if (!capsule) {
+        pthread_join(job->thread, NULL);
+        free(job->out.data);
+        free(job);
+    }
+    return capsule;
+}
+
+PyObject *netlab_packed_join(PyObject *self, PyObject *capsule) {
+    PackedJob *job = PyCapsule_GetPointer(capsule, PACKED_JOB_CAPSULE);
+    if (!job)
+        return NULL;
+    if (job->joined) {
+        PyErr_SetString(PyExc_ValueError, "packed_join: this dump was taken already");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(job->thread, NULL);
+    Py_END_ALLOW_THREADS
+    job->joined = 1;
+    PyObject *packed = PyBytes_FromStringAndSize(job->out.data ? job->out.data : "", (Py_ssize_t)job->out.len);
+    free(job->out.data);
+    job->out = (Buffer){0};
+    if (!packed)
+        return NULL;
+    return Py_BuildValue("(Nii)", packed, job->diag_error, job->error);
 }

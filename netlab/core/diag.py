@@ -19,6 +19,7 @@ import socket
 import struct
 from collections.abc import Iterable, Iterator, Sequence  # not typing: its import is a share of a plain listing's start-up
 
+from netlab.core import ahead
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
 
 try:
@@ -381,23 +382,24 @@ def packable(protocols: Sequence[str]) -> bool:
 
 
 def dump_packed(protocols: Sequence[str] = ("tcp", "udp"), families: Sequence[str] = ("inet", "inet6"),
-                states: Iterable[str] | None = None) -> bytearray:
+                states: Iterable[str] | None = None) -> bytes:
     """The sockets ``dump()`` would return, packed: one _speedups.PackedSock of bytes per socket.
 
     No Python object is made per socket: _speedups.inet_table makes the plain
     table of them, and _speedups.packed_records the records when something else
     is asked for. TCP and UDP only (``packable()``); DiagUnavailable where
-    sock_diag cannot answer (``dump()`` then has the /proc fallback).
+    sock_diag cannot answer (``dump()`` then has the /proc fallback). A dump
+    netlab.core.ahead started for the same sockets answers (it may be done already).
     """
     mask = states_mask(states)
-    out = bytearray()
-    codes = {"tcp": _speedups.PACKED_TCP, "udp": _speedups.PACKED_UDP}
-    with _nl_socket() as sock:
-        for seq, (proto, fam) in enumerate(((p, f) for p in protocols for f in families), 1):
-            af = socket.AF_INET if fam == "inet" else socket.AF_INET6
-            _send_dump_request(sock, _inet_request(proto, af, mask, None, 0), seq)
-            _raise_diag_error(_speedups.inet_packed(sock.fileno(), seq, codes[proto], af, out))
-    return out
+    job = ahead.take_dump(protocols, families, mask)
+    if job is None:
+        job = _speedups.packed_start(ahead.requests(protocols, families, mask))
+    packed, diag_error, error = _speedups.packed_join(job)
+    if error:
+        raise DiagUnavailable(error, f"netlink sock_diag unavailable: {os.strerror(error)}")
+    _raise_diag_error(diag_error)
+    return packed
 
 
 def packed_records(packed: bytes, record: type[Socket] = Socket) -> list[Socket]:

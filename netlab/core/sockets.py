@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netlab.core.ahead import ALL_STATES  # noqa: F401 (re-exported)
 from netlab.records import fields_dict
 
 # Kernel TCP state numbers (include/net/tcp_states.h) -> ss's names.
@@ -33,7 +34,7 @@ STATE_NUMBERS["UNCONN"] = [7]
 # TCP_BOUND_INACTIVE (13): bound but neither listening nor connected. Dumped only when asked
 # for by name; the kernel reports such sockets with state CLOSE.
 STATE_NUMBERS["BOUND-INACTIVE"] = [13]
-ALL_STATES = 0x1FFF  # bits 0..12, as ss: TCP_NEW_SYN_RECV (12) included, TCP_BOUND_INACTIVE (13) not
+# ALL_STATES, what ss lists (bits 0..12), is defined in netlab.core.ahead, which starts a dump before this module loads.
 
 # ss's state filter names (and our display names) -> display state names.
 DISPLAY_STATES = frozenset(

@@ -281,3 +281,17 @@ def test_c_walk_of_a_sparse_descriptor_table(sockets):
         assert (os.getpid(), far) in holders[os.fstat(far).st_ino]
     finally:
         os.close(far)
+
+
+def test_dump_started_ahead_answers_the_same_dump_once(sockets):
+    """ahead.start_dump + dump_packed: the sockets a dump asked for then; the next dump asks again."""
+    from netlab.core import ahead
+
+    assert not ahead.start_dump(("tcp", "unix"))  # not a packed dump: nothing started
+    assert ahead.start_dump(("tcp", "udp"), ("inet", "inet6"))
+    early = diag.dump_packed(("tcp", "udp"), ("inet", "inet6"))
+    assert ahead.take_dump(("tcp", "udp"), ("inet", "inet6"), ahead.ALL_STATES) is None  # taken
+    later = diag.dump_packed(("tcp", "udp"), ("inet", "inet6"))
+    assert _ours(diag.packed_records(early, Conn), sockets) == _ours(diag.packed_records(later, Conn), sockets)
+    assert len(_ours(diag.packed_records(early), sockets)) == len(sockets)
+    assert ahead.ALL_STATES == diag.states_mask(None)
