@@ -17,24 +17,12 @@ counts as ss -s; text: what the CLI prints (imported by it, not here: the
 library needs no table code).
 """
 
-from netlab.conns.engine import (
-    LISTENING,
-    STATE_NAMES,
-    Conn,
-    Listing,
-    Query,
-    check_pid,
-    check_process,
-    interface_name,
-    list_connections,
-    parse_states,
-    parse_user,
-    user_name,
-)
-
-# sort, summary and api load on first use (PEP 562): a plain `netlab conns` needs none of them.
-_LAZY = {"SORT_KEYS": "sort", "sort_connections": "sort", "ProtoSummary": "summary", "summarize": "summary",
-         "connections": "api"}
+# Everything loads on first use (PEP 562): netlab.conns.plain, which prints the plain listing,
+# needs none of the records' code, and a plain `netlab conns` needs no sort, summary or api.
+_ENGINE = ("LISTENING", "STATE_NAMES", "Conn", "Listing", "Query", "check_pid", "check_process", "interface_name",
+           "list_connections", "parse_states", "parse_user", "user_name")
+_LAZY = {**dict.fromkeys(_ENGINE, "engine"), "SORT_KEYS": "sort", "sort_connections": "sort",
+         "ProtoSummary": "summary", "summarize": "summary", "connections": "api"}
 
 
 def __getattr__(name: str):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence  # not typing: its import is a sh
 from dataclasses import dataclass, field
 
 from netlab.core import diag, owners
+from netlab.conns import plain
+from netlab.conns.plain import hidden_note, user_name
 from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
@@ -229,25 +231,11 @@ class Listing:
     notes: list[str] = field(default_factory=list)
 
 
-_user_names: dict[int, str | None] = {}
-
-
-def user_name(uid: int | None) -> str | None:
-    if uid is None:
-        return None
-    if uid not in _user_names:
-        try:
-            _user_names[uid] = pwd.getpwuid(uid).pw_name
-        except KeyError:
-            _user_names[uid] = str(uid)
-    return _user_names[uid]
-
-
 class PackedConns(Sequence):
     """A plain listing's sockets as the kernel sent them, with the walk of their owners.
 
-    The CLI's table of a plain listing is made in C from these (``table()``),
-    without a Conn per socket; anything else (json, --sort, a Python filter)
+    The CLI's table of a plain listing is made in C from these
+    (netlab.conns.plain.inet_table), without a Conn per socket; anything else (json, --sort, a Python filter)
     reads them as a sequence, which makes the Conn records once, as
     list_connections makes them for other listings.
     """
@@ -255,12 +243,6 @@ class PackedConns(Sequence):
     def __init__(self, packed: bytearray, walk: object | None, hidden: int) -> None:
         self.packed, self.walk, self.hidden = packed, walk, hidden
         self._records: list[Conn] | None = None
-
-    def table(self, shown, headers: tuple[str, ...], right: tuple[bool, ...]) -> str | None:
-        """The table of Netid .. PID/Program (netlab.conns.text's columns); None: make it from the records."""
-        from netlab import _speedups
-
-        return _speedups.inet_table(self.packed, self.walk, shown, user_name, diag._STATE_NAMES, headers, right)
 
     def records(self) -> list[Conn]:
         if self._records is None:
@@ -304,12 +286,8 @@ def _packed_listing(query: Query) -> Listing | None:
 
 
 def _listing(conns: Sequence[Conn], hidden: int) -> Listing:
-    listing = Listing(conns, hidden)
-    if hidden and os.geteuid() != 0:
-        listing.notes.append(
-            f"{hidden} processes of other users are hidden; their sockets show no pid "
-            "(run as root to see every owner)")
-    return listing
+    note = hidden_note(hidden)
+    return Listing(conns, hidden, [note] if note else [])
 
 
 def list_connections(query: Query) -> Listing:
@@ -371,7 +349,7 @@ def list_connections(query: Query) -> Listing:
 def _join_owners(conns: list[Conn], owner_map: owners.OwnerMap) -> None:
     """Each record's owner (the lowest pid, then fd), how many more hold it, and its user's name."""
     holders, names = owner_map.holders, owner_map.names
-    users = _user_names
+    users = plain._user_names
     for c in conns:
         held = holders.get(c.inode)
         if held:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence  # not typing: its import is a share of a plain listing's start-up
 
 from netlab import output
+from netlab.conns import plain
 from netlab.conns.engine import TIMER_NAMES, Conn, PackedConns
 from netlab.core.addr import format_endpoint, interface_name
 from netlab.output import Column
@@ -37,7 +38,7 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
         if isinstance(conns, PackedConns) and not (extended or info or resolve or listening or timers or memory
                                                    or cgroup):
             # the same table made in C from the dump and the walk, without a record per socket
-            text = conns.table(_shown, tuple(c.header for c in columns), tuple(c.align == "right" for c in columns))
+            text = plain.inet_table(conns.packed, conns.walk)
             if text is not None:
                 return _headless(text, header)
         rows = [_row(c, resolve, extended, info) for c in conns]
@@ -203,17 +204,13 @@ def _csv(records: list[dict], keys: list[str], header: bool) -> str:
     return text.partition("\n")[2]  # a later --watch redraw: its rows under the first header
 
 
+_PLAIN_KEYS = ("netid", "state", "recv_q", "send_q", "local", "remote", "user", "owner")
+
+
 def _columns(extended: bool, info: bool) -> list[Column]:
-    cols = [
-        Column("netid", "Netid"),
-        Column("state", "State"),
-        Column("recv_q", "Recv-Q", align="right"),
-        Column("send_q", "Send-Q", align="right"),
-        Column("local", "Local Address:Port"),
-        Column("remote", "Peer Address:Port"),
-        Column("user", "User"),
-        Column("owner", "PID/Program"),
-    ]
+    # the plain table's columns, whose headers the C table prints too (netlab.conns.plain)
+    cols = [Column(key, header, align="right" if right else "left")
+            for key, header, right in zip(_PLAIN_KEYS, plain.HEADERS, plain.RIGHT)]
     if extended:
         cols += [Column("uid", "UID", align="right"), Column("inode", "Inode", align="right"),
                  Column("cookie", "Cookie"), Column("timer", "Timer"), Column("cmdline", "Command")]
@@ -273,13 +270,7 @@ def _rate(bps: int | None) -> str:
     return f"{bits}bps"
 
 
-def _shown(text: str) -> str:
-    """Text as a table cell shows it: what is not printable as '?', as ps does.
-
-    A process may name itself "x\\ntcp ESTAB ..." and a socket path may hold a
-    newline: printed raw, they would forge lines of the table. JSON keeps them.
-    """
-    return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
+_shown = plain.shown  # what is not printable as '?' (a name must not forge lines of the table)
 
 
 def _row(c: Conn, resolve: bool, extended: bool, info: bool) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ alone is several milliseconds) and then waiting for the kernel's dump. The
 dump needs none of those imports: _speedups.packed_start asks and reads in a
 thread of its own, so the kernel answers on the other core while Python
 imports, as the owner walk does (netlab.core.owners.prefetch). This module
-imports nothing else, so that the dump can start first thing.
+imports nothing else of weight, so that the dump can start first thing.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ try:
     from netlab import _speedups
 except ImportError:  # installed without a C compiler: the dump runs when asked for, in Python
     _speedups = None
+from netlab.core.states import ALL_STATES
 
-# Every state ss lists: bits 0..12, TCP_NEW_SYN_RECV (12) included, TCP_BOUND_INACTIVE (13) not.
-ALL_STATES = 0x1FFF
 _AF = {"inet": 2, "inet6": 10}  # socket.AF_INET, socket.AF_INET6: the socket module is an import too
 
 _started: dict[tuple, object] = {}  # (protocols, families, states) -> a _speedups.packed_start() job
@@ -53,3 +52,14 @@ def start_dump(protocols=("tcp", "udp"), families=("inet", "inet6"), states: int
 def take_dump(protocols, families, states: int) -> object | None:
     """The job start_dump() started for these sockets, once; None if none was."""
     return _started.pop((tuple(protocols), tuple(families), states), None)
+
+
+def dump(protocols, families, states: int) -> tuple[bytes, int, int]:
+    """The packed dump of these sockets: the one started ahead, else one asked now (with the C module only).
+
+    (packed, diag_error, error) as _speedups.packed_join returns them.
+    """
+    job = take_dump(protocols, families, states)
+    if job is None:
+        job = _speedups.packed_start(requests(protocols, families, states))
+    return _speedups.packed_join(job)

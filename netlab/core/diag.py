@@ -20,6 +20,7 @@ import struct
 from collections.abc import Iterable, Iterator, Sequence  # not typing: its import is a share of a plain listing's start-up
 
 from netlab.core import ahead
+from netlab.core.states import STATE_NAMES
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
 
 try:
@@ -228,8 +229,7 @@ def _inet_dump(sock, proto: str, family: int, states: int, bytecode: bytes, want
     return records
 
 
-# TCP_STATES by number, for the C reader (which gives state 7 its CLOSE/UNCONN name itself).
-_STATE_NAMES = tuple(TCP_STATES.get(n, str(n)) for n in range(16))
+_STATE_NAMES = STATE_NAMES  # TCP_STATES by number, for the C readers
 
 
 def _inet_dump_py(sock, proto: str, fam_name: str, family: int, want: int,
@@ -391,11 +391,7 @@ def dump_packed(protocols: Sequence[str] = ("tcp", "udp"), families: Sequence[st
     sock_diag cannot answer (``dump()`` then has the /proc fallback). A dump
     netlab.core.ahead started for the same sockets answers (it may be done already).
     """
-    mask = states_mask(states)
-    job = ahead.take_dump(protocols, families, mask)
-    if job is None:
-        job = _speedups.packed_start(ahead.requests(protocols, families, mask))
-    packed, diag_error, error = _speedups.packed_join(job)
+    packed, diag_error, error = ahead.dump(protocols, families, states_mask(states))
     if error:
         raise DiagUnavailable(error, f"netlink sock_diag unavailable: {os.strerror(error)}")
     _raise_diag_error(diag_error)

@@ -2,31 +2,16 @@
 
 ``Socket`` is what netlab.core.diag (sock_diag) and netlab.core.procnet (the
 /proc fallback) both return; the state tables are the kernel's numbers, ss's
-names for them, and ss's state filter names and groups.
+names for them (netlab.core.states, re-exported), and ss's state filter names and groups.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netlab.core.ahead import ALL_STATES  # noqa: F401 (re-exported)
+from netlab.core.states import ALL_STATES, TCP_STATES  # noqa: F401 (re-exported)
 from netlab.records import fields_dict
 
-# Kernel TCP state numbers (include/net/tcp_states.h) -> ss's names.
-TCP_STATES = {
-    1: "ESTAB",
-    2: "SYN-SENT",
-    3: "SYN-RECV",
-    4: "FIN-WAIT-1",
-    5: "FIN-WAIT-2",
-    6: "TIME-WAIT",
-    7: "CLOSE",
-    8: "CLOSE-WAIT",
-    9: "LAST-ACK",
-    10: "LISTEN",
-    11: "CLOSING",
-    12: "SYN-RECV",  # TCP_NEW_SYN_RECV: a request socket in the SYN queue
-}
 STATE_NUMBERS: dict[str, list[int]] = {}
 for _num, _name in TCP_STATES.items():
     STATE_NUMBERS.setdefault(_name, []).append(_num)
@@ -34,7 +19,6 @@ STATE_NUMBERS["UNCONN"] = [7]
 # TCP_BOUND_INACTIVE (13): bound but neither listening nor connected. Dumped only when asked
 # for by name; the kernel reports such sockets with state CLOSE.
 STATE_NUMBERS["BOUND-INACTIVE"] = [13]
-# ALL_STATES, what ss lists (bits 0..12), is defined in netlab.core.ahead, which starts a dump before this module loads.
 
 # ss's state filter names (and our display names) -> display state names.
 DISPLAY_STATES = frozenset(

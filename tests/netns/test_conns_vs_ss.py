@@ -291,3 +291,26 @@ def test_syn_recv_request_sockets_are_listed_like_ss(ns):
         assert all(local == ("127.0.0.1", port) for local, _ in ours)
     finally:
         listener.close()
+
+
+@pytest.mark.parametrize("protocols", [("tcp",), ("tcp", "udp"), ("udp",)])
+def test_plain_table_is_the_records_table(population, protocols):
+    """netlab.conns.plain (the C table, none of the records' code) against the table of the records,
+    the walk and the dump run ahead as the CLI starts them."""
+    from netlab.conns import Query, list_connections, plain, text
+    from netlab.core import ahead, owners
+
+    ns, facts = population
+    with ns.inside():
+        owners.prefetch()
+        assert ahead.start_dump(protocols, ("inet", "inet6"))
+        answer = plain.table(protocols, ("inet", "inet6"))
+        records = list(list_connections(Query(protocols=protocols)).conns)
+        headless = plain.table(protocols, ("inet", "inet6"), header=False)  # -H; a dump and walk of its own
+    assert answer is not None
+    table, notes = answer
+    assert notes == []  # root: every process looked at
+    assert table == text.listing_text(records, "table")
+    assert headless == (table.partition("\n")[2], [])
+    if "tcp" in protocols:
+        assert any(f":{facts['small_port']} " in line and f"{facts['pid']}/" in line for line in table.splitlines())

@@ -1,0 +1,94 @@
+"""The plain listing (`netlab conns -tanp` and the like), printed without the records' code.
+
+    from netlab.core import ahead, owners
+    owners.prefetch(); ahead.start_dump(("tcp",), ("inet", "inet6"))  # first thing
+    from netlab.conns import plain
+    answer = plain.table(("tcp",), ("inet", "inet6"))  # (text, notes), or None: list the records
+
+A listing of TCP/UDP sockets in every state with their owners, nothing
+selected in Python, printed as a table: what ss -tanp prints, the commonest
+command. The table is made in C (_speedups.inet_table) from the dump as the
+kernel sent it and the walk of /proc as C keeps it, so no Python object is
+made per socket; and this module imports none of the records' code (the
+dataclasses module alone is several milliseconds of a listing that takes a
+few tens). netlab.conns.text prints the same table of a PackedConns through
+``inet_table()`` here, and everything it needs of Python comes from here:
+the columns' headers, how a process name is shown, the user names.
+"""
+
+from __future__ import annotations
+
+import os
+
+from netlab.core import ahead, owners
+from netlab.core.states import ALL_STATES, STATE_NAMES
+
+try:
+    from netlab import _speedups
+except ImportError:  # installed without a C compiler: the records' path prints every table
+    _speedups = None
+
+HEADERS = ("Netid", "State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "User", "PID/Program")
+RIGHT = (False, False, True, True, False, False, False, False)  # the queues are right-aligned
+
+
+def shown(text: str) -> str:
+    """Text as a table cell shows it: what is not printable as '?', as ps does.
+
+    A process may name itself "x\\ntcp ESTAB ..." and a socket path may hold a
+    newline: printed raw, they would forge lines of the table. JSON keeps them.
+    """
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+_user_names: dict[int, str | None] = {}
+
+
+def user_name(uid: int | None) -> str | None:
+    """The name of a uid, or the number where it has none; looked up once per uid."""
+    if uid is None:
+        return None
+    if uid not in _user_names:
+        import pwd
+
+        try:
+            _user_names[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            _user_names[uid] = str(uid)
+    return _user_names[uid]
+
+
+def hidden_note(hidden: int) -> str | None:
+    """The note of a listing that could not look at every process (None: it could)."""
+    if not hidden or os.geteuid() == 0:
+        return None
+    return (f"{hidden} processes of other users are hidden; their sockets show no pid "
+            "(run as root to see every owner)")
+
+
+def inet_table(packed: bytes, walk: object | None) -> str | None:
+    """The table of a packed dump with its owners from ``walk`` (None: none), header first; None: print the records."""
+    return _speedups.inet_table(packed, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
+
+
+def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True) -> tuple[str, list[str]] | None:
+    """The plain listing of these TCP/UDP sockets as `netlab conns` prints it, and its notes.
+
+    None where this path cannot print it: no C module, other protocols, no
+    sock_diag here, no sockets (the table is its header alone), or a cell the
+    C table leaves to Python (a user name with a line break): the caller then
+    lists the records (netlab.conns.list_connections), as for any other listing.
+    """
+    if _speedups is None or not protocols or any(p not in ("tcp", "udp") for p in protocols):
+        return None
+    packed, diag_error, error = ahead.dump(protocols, families, ALL_STATES)
+    if error or diag_error or not packed:
+        return None
+    walk, hidden = owners.socket_walk()
+    text = inet_table(packed, walk)
+    if text is None:
+        return None
+    if not header:
+        text = text.partition("\n")[2]
+    note = hidden_note(hidden)
+    return text, [note] if note else []
