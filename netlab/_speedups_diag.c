@@ -333,7 +333,8 @@ static int buffer_add(Buffer *b, const void *data, size_t len) {
     return 0;
 }
 
-/* The dump into b, without the GIL; the errno of a failed recv (or ENOMEM), else 0. */
+/* The dump into b, without the GIL; the errno of a failed recv (or ENOMEM), else 0.
+   af 0: a dump of both families (the compatibility request), each socket's own af kept. */
 static int read_packed(int fd, unsigned int seq, int proto, int af, Buffer *b, int *diag_error) {
     char *chunk = malloc(RECV_SIZE);
     if (!chunk)
@@ -368,6 +369,8 @@ static int read_packed(int fd, unsigned int seq, int proto, int af, Buffer *b, i
                 continue;
             PackedSock sock = {.af = (uint8_t)af, .proto = (uint8_t)proto};
             memcpy(&sock.msg, NLMSG_DATA(h), sizeof sock.msg);
+            if (!af)  /* both families asked for at once: each socket says its own */
+                sock.af = sock.msg.idiag_family;
             if (buffer_add(b, &sock, sizeof sock) < 0)
                 error = ENOMEM;
             if (error)
@@ -452,7 +455,11 @@ PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
  *
  *   packed_start(requests) -> job; packed_join(job) -> (packed, diag_error, error)
  *       The dumps of requests, a sequence of (proto, af, states): PACKED_TCP or
- *       PACKED_UDP, AF_INET or AF_INET6, a mask of kernel states. A thread of
+ *       PACKED_UDP, AF_INET or AF_INET6, a mask of kernel states. af 0 (TCP
+ *       only): both families in one pass of the kernel's tables, IPv4 first as
+ *       two dumps would list them (the compatibility request, TCPDIAG_GETSOCK,
+ *       which dumps every family: the IPv6 dump of a busy IPv4 host walks every
+ *       IPv4 socket again); where the kernel refuses it, the two dumps. A thread of
  *       its own opens the NETLINK_SOCK_DIAG socket, asks and reads, one request
  *       after the other, as dump_packed() did with inet_packed: a caller can
  *       start it before it imports what it needs to print the answer. packed is
@@ -492,6 +499,62 @@ static int send_request(int fd, unsigned int seq, int proto, int af, unsigned in
     return sent < 0 ? errno : 0;
 }
 
+/* Asks for one dump of TCP sockets of every family: inet_diag_req, the request before v2. */
+static int send_compat_request(int fd, unsigned int seq, unsigned int states) {
+    struct {
+        struct nlmsghdr h;
+        struct inet_diag_req r;
+    } msg = {
+        .h = {.nlmsg_len = sizeof msg, .nlmsg_type = TCPDIAG_GETSOCK,
+              .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = seq},
+        .r = {.idiag_states = states, .id = {.idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}},
+    };
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+    do
+        sent = sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    while (sent < 0 && errno == EINTR);
+    return sent < 0 ? errno : 0;
+}
+
+/* The sockets from start on, IPv4 first, each family in the order the kernel sent it. */
+static int ipv4_first(Buffer *b, size_t start) {
+    PackedSock *socks = (PackedSock *)(b->data + start);
+    size_t n = (b->len - start) / sizeof *socks, kept = 0, moved = 0;
+    PackedSock *ipv6 = malloc((n ? n : 1) * sizeof *socks);
+    if (!ipv6)
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (socks[i].af == AF_INET)
+            memmove(&socks[kept++], &socks[i], sizeof *socks);
+        else
+            ipv6[moved++] = socks[i];
+    }
+    memcpy(&socks[kept], ipv6, moved * sizeof *socks);
+    free(ipv6);
+    return 0;
+}
+
+/* One request of the job (seq counts the dumps asked for); the errno of the socket, else 0. */
+static int packed_request(PackedJob *job, int fd, unsigned int *seq, int proto, int af, unsigned int states) {
+    if (af) {
+        int error = send_request(fd, ++*seq, proto, af, states);
+        return error ? error : read_packed(fd, *seq, proto, af, &job->out, &job->diag_error);
+    }
+    size_t start = job->out.len;
+    int refused = 0;
+    int error = send_compat_request(fd, ++*seq, states);
+    if (!error)
+        error = read_packed(fd, *seq, PACKED_TCP, 0, &job->out, &refused);
+    if (error)
+        return error;
+    if (!refused)
+        return ipv4_first(&job->out, start);
+    job->out.len = start;  /* no compatibility dump here: one family after the other */
+    error = packed_request(job, fd, seq, proto, AF_INET, states);
+    return error || job->diag_error ? error : packed_request(job, fd, seq, proto, AF_INET6, states);
+}
+
 static void *packed_job_run(void *arg) {
     PackedJob *job = arg;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -504,12 +567,10 @@ static void *packed_job_run(void *arg) {
     struct sockaddr_nl local = {.nl_family = AF_NETLINK};
     if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0)
         job->error = errno;
-    for (int i = 0; i < job->n && !job->error && !job->diag_error; i++) {
-        job->error = send_request(fd, i + 1, job->requests[i].proto, job->requests[i].af, job->requests[i].states);
-        if (!job->error)
-            job->error = read_packed(fd, i + 1, job->requests[i].proto, job->requests[i].af, &job->out,
-                                     &job->diag_error);
-    }
+    unsigned int seq = 0;
+    for (int i = 0; i < job->n && !job->error && !job->diag_error; i++)
+        job->error = packed_request(job, fd, &seq, job->requests[i].proto, job->requests[i].af,
+                                    job->requests[i].states);
     close(fd);
     return NULL;
 }
@@ -542,8 +603,10 @@ PyObject *netlab_packed_start(PyObject *self, PyObject *requests_arg) {
         ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(requests, i), "iiI;a request is (proto, af, states)",
                               &job->requests[i].proto, &job->requests[i].af, &job->requests[i].states);
         int proto = job->requests[i].proto, af = job->requests[i].af;
-        if (ok && ((proto != PACKED_TCP && proto != PACKED_UDP) || (af != AF_INET && af != AF_INET6))) {
-            PyErr_SetString(PyExc_ValueError, "proto must be PACKED_TCP or PACKED_UDP, af AF_INET or AF_INET6");
+        if (ok && ((proto != PACKED_TCP && proto != PACKED_UDP) ||
+                   (af != AF_INET && af != AF_INET6 && !(af == 0 && proto == PACKED_TCP)))) {
+            PyErr_SetString(PyExc_ValueError,
+                            "proto must be PACKED_TCP or PACKED_UDP, af AF_INET or AF_INET6 (or 0 with PACKED_TCP)");
             ok = 0;
         }
     }

@@ -27,9 +27,14 @@ _started: dict[tuple, object] = {}  # (protocols, families, states) -> a _speedu
 
 
 def requests(protocols, families, states: int) -> list[tuple[int, int, int]]:
-    """The (proto, af, states) dump requests of _speedups.packed_start, in dump()'s order."""
+    """The (proto, af, states) dump requests of _speedups.packed_start, in dump()'s order.
+
+    TCP of both families is one request (af 0): one pass of the kernel's tables, not two.
+    """
     codes = {"tcp": _speedups.PACKED_TCP, "udp": _speedups.PACKED_UDP}
-    return [(codes[p], _AF[f], states) for p in protocols for f in families]
+    both = tuple(families) == ("inet", "inet6")
+    return [(codes[p], 0, states) if p == "tcp" and both else (codes[p], _AF[f], states)
+            for p in protocols for f in (families[:1] if p == "tcp" and both else families)]
 
 
 def start_dump(protocols=("tcp", "udp"), families=("inet", "inet6"), states: int = ALL_STATES) -> bool:

@@ -314,3 +314,17 @@ def test_plain_table_is_the_records_table(population, protocols):
     assert headless == (table.partition("\n")[2], [])
     if "tcp" in protocols:
         assert any(f":{facts['small_port']} " in line and f"{facts['pid']}/" in line for line in table.splitlines())
+
+
+def test_packed_dump_lists_in_the_order_of_the_dump(population):
+    """TCP of both families in one pass of the kernel's tables (af 0), then IPv4 first: the order of
+    the two dumps, one per family, that the records' reader asks for (and ss)."""
+    from netlab.core import diag
+
+    ns, _ = population
+    with ns.inside():
+        packed = diag.packed_records(diag.dump_packed(("tcp", "udp"), ("inet", "inet6")))
+        records = diag.dump(("tcp", "udp"), ("inet", "inet6"))
+    order = lambda socks: [(s.proto, s.family, s.state, s.inode, s.local_port, s.remote_port) for s in socks]  # noqa: E731
+    assert order(packed) == order(records)
+    assert {s.family for s in packed if s.proto == "tcp"} == {"inet", "inet6"}
