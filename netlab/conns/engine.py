@@ -17,8 +17,7 @@ from collections.abc import Iterable, Sequence  # not typing: its import is a sh
 from dataclasses import dataclass, field
 
 from netlab.core import diag, owners
-from netlab.conns import plain
-from netlab.conns.plain import hidden_note, user_name
+from netlab.conns.plain import hidden_note, user_name, user_names
 from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
@@ -235,12 +234,12 @@ class PackedConns(Sequence):
     """A plain listing's sockets as the kernel sent them, with the walk of their owners.
 
     The CLI's table of a plain listing is made in C from these
-    (netlab.conns.plain.inet_table), without a Conn per socket; anything else (json, --sort, a Python filter)
-    reads them as a sequence, which makes the Conn records once, as
-    list_connections makes them for other listings.
+    (netlab.conns.plain.inet_table), without a Conn per socket; anything else
+    (json, --sort, a count) reads them as a sequence, which makes the Conn
+    records once, as list_connections makes them for other listings.
     """
 
-    def __init__(self, packed: bytearray, walk: object | None, hidden: int) -> None:
+    def __init__(self, packed: bytes, walk: object | None, hidden: int) -> None:
         self.packed, self.walk, self.hidden = packed, walk, hidden
         self._records: list[Conn] | None = None
 
@@ -349,7 +348,7 @@ def list_connections(query: Query) -> Listing:
 def _join_owners(conns: list[Conn], owner_map: owners.OwnerMap) -> None:
     """Each record's owner (the lowest pid, then fd), how many more hold it, and its user's name."""
     holders, names = owner_map.holders, owner_map.names
-    users = plain._user_names
+    users = user_names
     for c in conns:
         held = holders.get(c.inode)
         if held:

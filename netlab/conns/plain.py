@@ -41,21 +41,21 @@ def shown(text: str) -> str:
     return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-_user_names: dict[int, str | None] = {}
+user_names: dict[int, str | None] = {}  # uid -> name, as user_name() looked them up
 
 
 def user_name(uid: int | None) -> str | None:
     """The name of a uid, or the number where it has none; looked up once per uid."""
     if uid is None:
         return None
-    if uid not in _user_names:
+    if uid not in user_names:
         import pwd
 
         try:
-            _user_names[uid] = pwd.getpwuid(uid).pw_name
+            user_names[uid] = pwd.getpwuid(uid).pw_name
         except KeyError:
-            _user_names[uid] = str(uid)
-    return _user_names[uid]
+            user_names[uid] = str(uid)
+    return user_names[uid]
 
 
 def hidden_note(hidden: int) -> str | None:
