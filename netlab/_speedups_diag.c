@@ -426,7 +426,8 @@ PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
         close_name[i] = PyUnicode_InternFromString(closes[i]);
     }
     Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
-    PyObject *records = (proto[0] && proto[1] && close_name[0] && close_name[1] && inet && inet6) ? PyList_New(n) : NULL;
+    int made = proto[0] && proto[1] && close_name[0] && close_name[1] && inet && inet6;
+    PyObject *records = made ? PyList_New(n) : NULL;
     int gc_was_enabled = PyGC_Disable();  /* no cycles among the records, as in inet_messages */
     for (Py_ssize_t i = 0; records && i < n; i++) {
         PackedSock sock;

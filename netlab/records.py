@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import fields
-from collections.abc import Iterator  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Iterator  # not typing: a share of start-up
 
 
 def as_dict(record) -> dict:

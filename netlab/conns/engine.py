@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Iterable, Sequence  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Iterable, Sequence  # not typing: a share of start-up
 from dataclasses import dataclass, field
 
 from netlab.core import diag, owners

@@ -6,7 +6,7 @@ Only formatting lives here: the records come from netlab.conns.engine (and
 
 from __future__ import annotations
 
-from collections.abc import Sequence  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Sequence  # not typing: a share of start-up
 
 from netlab import output
 from netlab.conns import plain

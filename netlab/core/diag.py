@@ -17,7 +17,7 @@ import errno
 import os
 import socket
 import struct
-from collections.abc import Iterable, Iterator, Sequence  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Iterable, Iterator, Sequence  # not typing: a share of start-up
 
 from netlab.core import ahead
 from netlab.core.states import STATE_NAMES

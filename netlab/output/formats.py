@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Iterable, Sequence  # not typing: a share of start-up
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, by name (type checkers know it)
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ plain_table_py, prints the same); cells with line breaks go to tabulate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Callable, Iterable, Sequence  # not typing: its import is a share of a plain listing's start-up
+from collections.abc import Callable, Iterable, Sequence  # not typing: a share of start-up
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, by name (type checkers know it)
 if TYPE_CHECKING:

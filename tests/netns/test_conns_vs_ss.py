@@ -325,6 +325,8 @@ def test_packed_dump_lists_in_the_order_of_the_dump(population):
     with ns.inside():
         packed = diag.packed_records(diag.dump_packed(("tcp", "udp"), ("inet", "inet6")))
         records = diag.dump(("tcp", "udp"), ("inet", "inet6"))
-    order = lambda socks: [(s.proto, s.family, s.state, s.inode, s.local_port, s.remote_port) for s in socks]  # noqa: E731
+    def order(socks):
+        return [(s.proto, s.family, s.state, s.inode, s.local_port, s.remote_port) for s in socks]
+
     assert order(packed) == order(records)
     assert {s.family for s in packed if s.proto == "tcp"} == {"inet", "inet6"}

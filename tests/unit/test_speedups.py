@@ -231,7 +231,8 @@ sys.stdin.read()
 
 @pytest.fixture
 def odd_owner():
-    child = subprocess.Popen([sys.executable, "-c", ODD_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", ODD_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
     try:
         yield [int(p) for p in child.stdout.readline().split()]
     finally:
