@@ -47,7 +47,14 @@ typedef struct {
     long hidden;
     int out_of_memory;
     Holder *by_inode;  /* the holders sorted by (inode, pid, fd): the first of an inode is its owner */
+    uint32_t *index;   /* open addressing by inode: 1 + where an inode's holders start in by_inode, 0 empty */
+    size_t index_mask;
 } Walk;
+
+/* The slot of an inode in Walk.index (Fibonacci hashing: inodes come in runs). */
+static inline size_t walk_slot(unsigned long long inode, size_t mask) {
+    return (size_t)((inode * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
 
 #define WALK_CAPSULE "netlab.walk"
 

@@ -222,7 +222,27 @@ static void walk_free(Walk *w) {
     free(w->holders);
     free(w->procs);
     free(w->by_inode);
+    free(w->index);
     free(w);
+}
+
+/* Walk.index over by_inode: the table's owner column finds an inode in one probe or two. */
+static int index_inodes(Walk *w) {
+    size_t size = 1024;
+    while (size < 2 * w->n_holders)
+        size *= 2;
+    if (w->n_holders >= UINT32_MAX || !(w->index = calloc(size, sizeof *w->index)))
+        return 0;
+    w->index_mask = size - 1;
+    for (size_t i = 0; i < w->n_holders; i++) {
+        if (i > 0 && w->by_inode[i].inode == w->by_inode[i - 1].inode)
+            continue;  /* not the first holder of its inode */
+        size_t slot = walk_slot(w->by_inode[i].inode, w->index_mask);
+        while (w->index[slot])
+            slot = (slot + 1) & w->index_mask;
+        w->index[slot] = (uint32_t)(i + 1);
+    }
+    return 1;
 }
 
 static void walk_capsule_free(PyObject *capsule) {
@@ -273,6 +293,8 @@ static void walk_run(Walk *w, const int *pids, Py_ssize_t n_pids) {
         if (w->by_inode) {
             memcpy(w->by_inode, w->holders, w->n_holders * sizeof(Holder));
             qsort(w->by_inode, w->n_holders, sizeof(Holder), by_inode);
+            if (!index_inodes(w))
+                w->out_of_memory = 1;
         } else {
             w->out_of_memory = 1;
         }

@@ -28,11 +28,12 @@ typedef struct {
     size_t len, cap;
 } Arena;
 
-typedef struct {
-    size_t off;    /* in the arena */
-    int bytes;     /* UTF-8 bytes */
-    int chars;     /* code points: the width */
+typedef struct {  /* small: 8 of them per socket */
+    uint32_t off;    /* in the arena */
+    uint16_t bytes;  /* UTF-8 bytes */
+    uint16_t chars;  /* code points: the width */
 } Cell;
+#define CELL_MAX 0xFFFF  /* bytes of a cell (a user name could be longer: the Python path prints it) */
 
 /* A value that needs Python, as UTF-8: made once per uid, process or interface. */
 typedef struct {
@@ -118,19 +119,20 @@ static int cache_add(Cache *c, long long key, PyObject *text, Cached **out) {
 
 /* The owner of inode in the walk: the first holder in (inode, pid, fd) order, and how many hold it. */
 static const Holder *owner_of(const Walk *w, unsigned long long inode, size_t *count) {
-    size_t lo = 0, hi = w->n_holders;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->by_inode[mid].inode < inode)
-            lo = mid + 1;
-        else
-            hi = mid;
+    *count = 0;
+    if (!w->index)
+        return NULL;  /* no holders */
+    for (size_t slot = walk_slot(inode, w->index_mask); w->index[slot]; slot = (slot + 1) & w->index_mask) {
+        size_t first = w->index[slot] - 1;
+        if (w->by_inode[first].inode != inode)
+            continue;
+        size_t end = first;
+        while (end < w->n_holders && w->by_inode[end].inode == inode)
+            end++;
+        *count = end - first;
+        return &w->by_inode[first];
     }
-    size_t end = lo;
-    while (end < w->n_holders && w->by_inode[end].inode == inode)
-        end++;
-    *count = end - lo;
-    return end > lo ? &w->by_inode[lo] : NULL;
+    return NULL;
 }
 
 /* Everything a row is made from: the inputs, and what was looked up once. */
@@ -200,8 +202,10 @@ static char *cell_room(Table *t, size_t max) {
 }
 
 static void cell_done(Table *t, Cell *cell, const char *end) {
-    int bytes = (int)(end - (t->arena.data + t->arena.len));
-    *cell = (Cell){t->arena.len, bytes, bytes};
+    size_t bytes = (size_t)(end - (t->arena.data + t->arena.len));
+    if (bytes > CELL_MAX || t->arena.len + bytes > UINT32_MAX)
+        t->fallback = 1;  /* no room in a Cell: the Python path's */
+    *cell = (Cell){(uint32_t)t->arena.len, (uint16_t)bytes, (uint16_t)bytes};
     t->arena.len += bytes;
 }
 
@@ -248,7 +252,7 @@ static int put_text(Table *t, Cell *cell, const char *prefix, const Cached *text
     if (!at)
         return -1;
     cell_done(t, cell, put_bytes(put_bytes(put_bytes(at, prefix, plen), text->utf8, text->bytes), suffix, slen));
-    cell->chars = (int)(plen + text->chars + slen);
+    cell->chars = (uint16_t)(plen + text->chars + slen);
     t->extra_bytes += cell->bytes - cell->chars;
     return 0;
 }
@@ -293,7 +297,7 @@ static int put_endpoint(Table *t, Cell *cell, int af, const void *addr, unsigned
         *at++ = '*';
     cell_done(t, cell, at);
     if (iface) {
-        cell->chars -= (int)(iface->bytes - iface->chars);
+        cell->chars -= (uint16_t)(iface->bytes - iface->chars);
         t->extra_bytes += iface->bytes - iface->chars;
     }
     return 0;
@@ -394,9 +398,13 @@ static PyObject *render(Table *t, const PackedSock *socks, Py_ssize_t n, PyObjec
         head_texts[c] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(headers, c), &bytes);
         if (!head_texts[c])
             goto done;
-        head[c] = (Cell){0, (int)bytes, (int)PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(headers, c))};
+        head[c] = (Cell){0, (uint16_t)bytes, (uint16_t)PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(headers, c))};
         t->widths[c] = head[c].chars + 2;  /* a header gets two more */
         t->extra_bytes += bytes - head[c].chars;
+    }
+    if (arena_reserve(&t->arena, (size_t)n * 96) < 0) {  /* about what 8 cells take: no copies as it grows */
+        PyErr_NoMemory();
+        goto done;
     }
     for (Py_ssize_t i = 0; i < n && !t->fallback; i++) {
         Cell *row = &cells[i * N_COLS];
@@ -415,9 +423,12 @@ static PyObject *render(Table *t, const PackedSock *socks, Py_ssize_t n, PyObjec
     for (int c = 0; c < N_COLS; c++)
         line_width += t->widths[c];
     size_t size = (size_t)(n + 1) * (line_width + 1) + t->extra_bytes;
-    char *out = malloc(size);
+    /* ASCII (the common case) is written straight into the str, else decoded from UTF-8 */
+    PyObject *ascii = t->extra_bytes ? NULL : PyUnicode_New((Py_ssize_t)size, 127);
+    char *out = ascii ? PyUnicode_DATA(ascii) : t->extra_bytes ? malloc(size) : NULL;
     if (!out) {
-        PyErr_NoMemory();
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto done;
     }
     size_t pos = write_line(out, head_texts, head, t->widths, right);
@@ -429,10 +440,14 @@ static PyObject *render(Table *t, const PackedSock *socks, Py_ssize_t n, PyObjec
         out[pos++] = '\n';
         pos += write_line(out + pos, texts, row, t->widths, right);
     }
-    result = t->extra_bytes ? PyUnicode_DecodeUTF8(out, pos, "strict") : PyUnicode_New(pos, 127);
-    if (result && !t->extra_bytes)
-        memcpy(PyUnicode_DATA(result), out, pos);
-    free(out);
+    if (ascii) {
+        result = ascii;
+        if (PyUnicode_Resize(&result, (Py_ssize_t)pos) < 0)  /* less the blanks cut from the ends of lines */
+            result = NULL;
+    } else {
+        result = PyUnicode_DecodeUTF8(out, pos, "strict");
+        free(out);
+    }
 done:
     free(cells);
     return result;
@@ -473,15 +488,18 @@ PyObject *netlab_inet_table(PyObject *self, PyObject *args) {
         Py_INCREF(result);
         goto done;
     }
-    /* packed's bytes may not be aligned for PackedSock: read them from an aligned copy */
-    PackedSock *socks = malloc((size_t)n * sizeof *socks);
+    /* a bytes object's are aligned for PackedSock; others are read from an aligned copy */
+    int aligned = (uintptr_t)packed.buf % _Alignof(PackedSock) == 0;
+    PackedSock *socks = aligned ? packed.buf : malloc((size_t)n * sizeof *socks);
     if (!socks) {
         PyErr_NoMemory();
         goto done;
     }
-    memcpy(socks, packed.buf, (size_t)n * sizeof *socks);
+    if (!aligned)
+        memcpy(socks, packed.buf, (size_t)n * sizeof *socks);
     result = render(&t, socks, n, headers, right);
-    free(socks);
+    if (!aligned)
+        free(socks);
 done:
     cache_clear(&t.users);
     for (size_t i = 0; t.procs && i < t.walk->n_procs; i++)
