@@ -462,8 +462,8 @@ PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
  *       which dumps every family: the IPv6 dump of a busy IPv4 host walks every
  *       IPv4 socket again); where the kernel refuses it, the two dumps. A thread of
  *       its own opens the NETLINK_SOCK_DIAG socket, asks and reads, one request
- *       after the other, as dump_packed() did with inet_packed: a caller can
- *       start it before it imports what it needs to print the answer. packed is
+ *       after the other, with inet_packed's reader (the caller may do other
+ *       work meanwhile: the walk of /proc runs in a thread too). packed is
  *       a bytes of PackedSock; diag_error the errno a dump was answered with
  *       (the dumps end there), error the errno of the socket (no sock_diag
  *       here), else 0.

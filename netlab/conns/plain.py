@@ -1,7 +1,7 @@
 """The plain listing (`netlab conns -tanp` and the like), printed without the records' code.
 
-    from netlab.core import ahead, owners
-    owners.prefetch(); ahead.start_dump(("tcp",), ("inet", "inet6"))  # first thing
+    from netlab.core import owners
+    owners.prefetch()  # first thing: the walk runs on the other core meanwhile
     from netlab.conns import plain
     answer = plain.table(("tcp",), ("inet", "inet6"))  # (text, notes), or None: list the records
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from netlab.core import ahead, owners
+from netlab.core import owners, packed
 from netlab.core.states import ALL_STATES, STATE_NAMES
 
 try:
@@ -66,9 +66,9 @@ def hidden_note(hidden: int) -> str | None:
             "(run as root to see every owner)")
 
 
-def inet_table(packed: bytes, walk: object | None) -> str | None:
+def inet_table(data: bytes, walk: object | None) -> str | None:
     """The table of a packed dump with its owners from ``walk`` (None: none), header first; None: print the records."""
-    return _speedups.inet_table(packed, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
+    return _speedups.inet_table(data, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
 
 
 def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True) -> tuple[str, list[str]] | None:
@@ -81,11 +81,11 @@ def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = T
     """
     if _speedups is None or not protocols or any(p not in ("tcp", "udp") for p in protocols):
         return None
-    packed, diag_error, error = ahead.dump(protocols, families, ALL_STATES)
-    if error or diag_error or not packed:
+    data, diag_error, error = packed.dump(protocols, families, ALL_STATES)
+    if error or diag_error or not data:
         return None
     walk, hidden = owners.socket_walk()
-    text = inet_table(packed, walk)
+    text = inet_table(data, walk)
     if text is None:
         return None
     if not header:

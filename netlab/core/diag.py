@@ -19,7 +19,7 @@ import socket
 import struct
 from collections.abc import Iterable, Iterator, Sequence  # not typing: a share of start-up
 
-from netlab.core import ahead
+from netlab.core import packed as packed_dump
 from netlab.core.states import STATE_NAMES
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
 
@@ -388,10 +388,9 @@ def dump_packed(protocols: Sequence[str] = ("tcp", "udp"), families: Sequence[st
     No Python object is made per socket: _speedups.inet_table makes the plain
     table of them, and _speedups.packed_records the records when something else
     is asked for. TCP and UDP only (``packable()``); DiagUnavailable where
-    sock_diag cannot answer (``dump()`` then has the /proc fallback). A dump
-    netlab.core.ahead started for the same sockets answers (it may be done already).
+    sock_diag cannot answer (``dump()`` then has the /proc fallback).
     """
-    packed, diag_error, error = ahead.dump(protocols, families, states_mask(states))
+    packed, diag_error, error = packed_dump.dump(protocols, families, states_mask(states))
     if error:
         raise DiagUnavailable(error, f"netlink sock_diag unavailable: {os.strerror(error)}")
     _raise_diag_error(diag_error)

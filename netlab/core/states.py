@@ -1,7 +1,7 @@
 """The kernel's TCP state numbers and ss's names for them, without the socket record.
 
 netlab.core.sockets re-exports them beside the record; they live here so that
-the plain listing (netlab.conns.plain) and the early dump (netlab.core.ahead)
+the plain listing (netlab.conns.plain) and the packed dump (netlab.core.packed)
 need not import the record's dataclass machinery.
 """
 

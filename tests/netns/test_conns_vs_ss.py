@@ -296,14 +296,13 @@ def test_syn_recv_request_sockets_are_listed_like_ss(ns):
 @pytest.mark.parametrize("protocols", [("tcp",), ("tcp", "udp"), ("udp",)])
 def test_plain_table_is_the_records_table(population, protocols):
     """netlab.conns.plain (the C table, none of the records' code) against the table of the records,
-    the walk and the dump run ahead as the CLI starts them."""
+    the walk run ahead as the CLI starts it."""
     from netlab.conns import Query, list_connections, plain, text
-    from netlab.core import ahead, owners
+    from netlab.core import owners
 
     ns, facts = population
     with ns.inside():
         owners.prefetch()
-        assert ahead.start_dump(protocols, ("inet", "inet6"))
         answer = plain.table(protocols, ("inet", "inet6"))
         records = list(list_connections(Query(protocols=protocols)).conns)
         headless = plain.table(protocols, ("inet", "inet6"), header=False)  # -H; a dump and walk of its own

@@ -284,15 +284,16 @@ def test_c_walk_of_a_sparse_descriptor_table(sockets):
         os.close(far)
 
 
-def test_dump_started_ahead_answers_the_same_dump_once(sockets):
-    """ahead.start_dump + dump_packed: the sockets a dump asked for then; the next dump asks again."""
-    from netlab.core import ahead
+def test_packed_dump_asks_tcp_of_both_families_at_once(sockets):
+    """One request (af 0) for TCP of IPv4 and IPv6; UDP, or one family, as the records' dump asks."""
+    from netlab.core import packed
 
-    assert not ahead.start_dump(("tcp", "unix"))  # not a packed dump: nothing started
-    assert ahead.start_dump(("tcp", "udp"), ("inet", "inet6"))
-    early = diag.dump_packed(("tcp", "udp"), ("inet", "inet6"))
-    assert ahead.take_dump(("tcp", "udp"), ("inet", "inet6"), ahead.ALL_STATES) is None  # taken
-    later = diag.dump_packed(("tcp", "udp"), ("inet", "inet6"))
-    assert _ours(diag.packed_records(early, Conn), sockets) == _ours(diag.packed_records(later, Conn), sockets)
-    assert len(_ours(diag.packed_records(early), sockets)) == len(sockets)
-    assert ahead.ALL_STATES == diag.states_mask(None)
+    tcp, udp = _speedups.PACKED_TCP, _speedups.PACKED_UDP
+    assert packed.requests(("tcp", "udp"), ("inet", "inet6"), 7) == [
+        (tcp, 0, 7), (udp, socket.AF_INET, 7), (udp, socket.AF_INET6, 7)]
+    assert packed.requests(("tcp",), ("inet6",), 7) == [(tcp, socket.AF_INET6, 7)]
+    both = diag.packed_records(packed.dump(("tcp",), ("inet", "inet6"), packed.ALL_STATES)[0])
+    assert {(r.family, r.inode) for r in _ours(both, sockets)} == {
+        ("inet" if s.family == socket.AF_INET else "inet6", os.fstat(s.fileno()).st_ino) for s in sockets[:6]}
+    assert [r.family for r in both] == sorted((r.family for r in both), key=lambda f: f != "inet")  # IPv4 first
+    assert packed.ALL_STATES == diag.states_mask(None)
