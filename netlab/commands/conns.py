@@ -12,7 +12,6 @@ import time
 
 from netlab.cli import common
 from netlab.errors import ExitStatus, UsageError
-from netlab.records import gc_paused
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -22,6 +21,22 @@ def conns(
     src, dst, pid, process, user, extended, info, summary, count_by, top, timers, memory, cgroup, kill,
     events, no_header, sort, watch, iterations, resolve, numeric, processes, fmt,
 ) -> ExitStatus:
+    protocols, families = _protocols_and_families(tcp, udp, raw, unix, packet, ipv4, ipv6, summary)
+    plain = fmt == "table" and not expression and not any(
+        (raw, unix, packet, listening, extended, info, summary, timers, memory, cgroup, kill, events, resolve))
+    if plain and all(value is None for value in (state, sport, dport, port, src, dst, pid, process, user, count_by,
+                                                  top, sort, watch, iterations)):
+        # ss -tanp's listing, the commonest: printed in C from the dump, none of the records' code imported
+        from netlab.conns import plain as plain_listing
+
+        answer = plain_listing.table(tuple(protocols), tuple(families), header=not no_header)
+        if answer is not None:  # None: something this path leaves to the records (no sockets, say)
+            text, notes = answer
+            for note in notes:
+                print(f"netlab: note: {note}", file=sys.stderr)
+            common.emit(text)
+            return ExitStatus.OK
+
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
     from netlab.core.addr import parse_network
 
@@ -38,17 +53,6 @@ def conns(
         key_function(count_by)  # a bad key is refused before the dump
         if summary:
             raise UsageError("--count-by and -s count differently", "use one of them")
-
-    protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix), ("packet", packet)) if on]
-    if not protocols:
-        protocols = ["tcp", "udp", "raw", "unix"] if summary else ["tcp", "udp"]
-    families = ["inet", "inet6"]
-    if ipv4 and not ipv6:
-        families = ["inet"]
-    elif ipv6 and not ipv4:
-        families = ["inet6"]
-    if (ipv4 or ipv6) and not unix:
-        protocols = [p for p in protocols if p not in ("unix", "packet")] or protocols
 
     selection = None
     if expression:
@@ -101,6 +105,8 @@ def conns(
     if events:
         return _events(query, fmt, iterations, no_header)
 
+    from netlab.records import gc_paused
+
     def once(stamp: float | None = None, header: bool = True) -> str:
         with gc_paused():
             return _render(query, fmt, summary, extended, info, sort, resolve, stamp, header and not no_header,
@@ -110,6 +116,21 @@ def conns(
         _emit(fmt, once())
         return ExitStatus.OK
     return _watch(once, fmt, watch, iterations)
+
+
+def _protocols_and_families(tcp, udp, raw, unix, packet, ipv4, ipv6, summary) -> tuple[list[str], list[str]]:
+    """The protocols (-t -u -w -x -0; none: TCP and UDP, and RAW and UNIX for -s) and families (-4 -6)."""
+    protocols = [p for p, on in (("tcp", tcp), ("udp", udp), ("raw", raw), ("unix", unix), ("packet", packet)) if on]
+    if not protocols:
+        protocols = ["tcp", "udp", "raw", "unix"] if summary else ["tcp", "udp"]
+    families = ["inet", "inet6"]
+    if ipv4 and not ipv6:
+        families = ["inet"]
+    elif ipv6 and not ipv4:
+        families = ["inet6"]
+    if (ipv4 or ipv6) and not unix:
+        protocols = [p for p in protocols if p not in ("unix", "packet")] or protocols
+    return protocols, families
 
 
 def _emit(fmt: str, text: str) -> None:
