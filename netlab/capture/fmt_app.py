@@ -189,6 +189,15 @@ def _mdns_udp(f, out, d, q, length, end, ulen, fragmented):
     return True
 
 
+def _inner_ether(f, out, d, q, length, end):
+    """The Ethernet frame a tunnel header carries (ether_print), as a frame of its own."""
+    outer_hdrlen = f.hdrlen
+    try:
+        dispatch.LINKTYPES[linktypes.ETHERNET](f, out, d[q:end], length)
+    finally:
+        f.hdrlen = outer_hdrlen
+
+
 def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     """VXLAN: its header, a newline, then the inner Ethernet frame as tcpdump prints it."""
     out.append("VXLAN")
@@ -204,14 +213,35 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     out.append("vni %u\n" % int.from_bytes(d[q + 4:q + 7], "big"))
     if q + 8 > end:  # (tcpdump reads the reserved byte too)
         raise Truncated("vxlan")
-    outer_hdrlen = f.hdrlen
-    try:
-        dispatch.LINKTYPES[linktypes.ETHERNET](f, out, d[q + 8:end], length - 8)
-    finally:
-        f.hdrlen = outer_hdrlen
+    _inner_ether(f, out, d, q + 8, length - 8, end)
+    return True
+
+
+def _otv(f, out, d, q, length, end, ulen, fragmented):
+    """OTV (print-otv.c): flags, overlay and instance, a newline, then the inner Ethernet frame."""
+    out.append("OTV, ")
+    if length < 8:
+        out.append("[length %u < 8] (invalid)" % length)
+        if q + length > end:  # (ND_TCHECK_LEN after the invalid mark)
+            raise Truncated("otv")
+        return True
+    if q >= end:
+        raise Truncated("otv")
+    flags = d[q]
+    out.append("flags [%s] (0x%02x), " % ("I" if flags & 8 else ".", flags))
+    if q + 4 > end:
+        raise Truncated("otv")
+    out.append("overlay %u, " % int.from_bytes(d[q + 1:q + 4], "big"))
+    if q + 7 > end:
+        raise Truncated("otv")
+    out.append("instance %u\n" % int.from_bytes(d[q + 4:q + 7], "big"))
+    if q + 8 > end:
+        raise Truncated("otv")
+    _inner_ether(f, out, d, q + 8, length - 8, end)
     return True
 
 
 dispatch.ports(dispatch.UDP_PORTS, _dns_udp, 53)
 dispatch.ports(dispatch.UDP_PORTS, _mdns_udp, 5353)
 dispatch.ports(dispatch.UDP_PORTS, _vxlan, 4789)
+dispatch.ports(dispatch.UDP_PORTS, _otv, 8472)

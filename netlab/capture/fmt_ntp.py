@@ -109,7 +109,7 @@ def _time(out, d, q, length, end):
         if q + at + 8 > end:
             out.append(_SOFT_CUT)
             return
-        out.append(label + _ntp_time(d, q + at))
+        out.append(label + ntp_time(d, q + at))
     out.append("\n\t    Originator - Receive Timestamp:  " + _ntp_delta(d, q + 24, q + 32))
     out.append("\n\t    Originator - Transmit Timestamp: " + _ntp_delta(d, q + 24, q + 40))
 
@@ -167,7 +167,7 @@ def _billionths(frac: int) -> int:
     return int(frac / _FMAXINT * 1000000000.0)
 
 
-def _ntp_time(d, i) -> str:
+def ntp_time(d, i) -> str:
     """p_ntp_time: seconds.billionths since 1900, then the UTC date unless the seconds are 0."""
     secs, frac = _U32.unpack_from(d, i)[0], _U32.unpack_from(d, i + 4)[0]
     return _time_text(secs, frac)

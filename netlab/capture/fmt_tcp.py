@@ -154,10 +154,14 @@ _PORT_ORDER = {port: rank for rank, port in enumerate((23, 25, 43, 179, 1723, 63
 
 
 # The same for UDP (print-udp.c's chain of IS_SRC_OR_DST_PORT tests): a DNS query from port
-# 7002 is DNS, not RX. A port registered in dispatch.UDP_PORTS belongs here, at tcpdump's rank.
+# 7002 is DNS, not RX. A port registered in dispatch.UDP_PORTS belongs here, at tcpdump's rank;
+# the whole chain is listed (printers netlab lacks too), so a new printer needs no new rank.
 _UDP_ORDER = {port: rank for rank, ports in enumerate((
-    (53,), (5353,), (69,), (67, 68), (520,), (161, 162), (123,), tuple(range(7000, 7010)), (546, 547), (514,),
-    (4789,), (6635,))) for port in ports}
+    (53,), (5353,), (525,), (69,), (67, 68), (520,), (654,), (500,), (4500,), (7500, 8500), (161, 162), (123,),
+    (88, 750), (1701,), (137,), (138,), (2103, 2104), tuple(range(7000, 7010)), (521,), (546, 547), (5359,),
+    (6696, 6697), (8231,), (496,), (1645, 1812, 1646, 1813, 1700, 3799), (921,), (646,), (698,), (3503,), (701,),
+    (1589,), (6343,), (12223,), (12222,), (5060,), (514,), (8472,), (4789,), (6081,), (4342,), (4790,), (17754,),
+    (6635,), (319, 320), (30490,))) for port in ports}
 
 
 def _asked_first(port: int, than: int) -> bool:
