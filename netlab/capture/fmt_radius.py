@@ -114,7 +114,7 @@ _MIP6_FEATURES = ((0x1, "MIP6_INTEGRATED"), (0x2, "LOCAL_HOME_AGENT_ASSIGNMENT")
 _OPERATOR_NAMESPACES = {0x30: "TADIG", 0x31: "REALM", 0x32: "E212", 0x33: "ICC"}
 _LOCATION_CODES = {0: "Civic", 1: "Geospatial"}
 _LOCATION_ENTITIES = {0: "User", 1: "RADIUS"}
-_BLPR_FLAGS = tuple((1 << (15 - i), "MBZ-%u" % (15 - i)) for i in range(15, 0, -1)) + ((0x8000, "Retransmission Allowed"),)
+_BLPR_FLAGS = tuple((1 << i, "MBZ-%u" % (15 - i)) for i in range(15)) + ((0x8000, "Retransmission Allowed"),)
 _EAP_CODES = {1: "Request", 2: "Response", 3: "Success", 4: "Failure"}
 _EAP_TYPES = {0: "No proposed", 1: "Identity", 2: "Notification", 3: "Nak", 4: "MD5-challenge", 5: "OTP", 6: "GTC",
               13: "TLS", 18: "SIM", 21: "TTLS", 23: "AKA", 43: "FAST", 254: "Expanded types", 255: "Experimental"}
