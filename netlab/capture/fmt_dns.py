@@ -25,45 +25,144 @@ TYPES = {1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7: "MB", 8: "M
 CLASSES = {1: "IN", 3: "CHAOS", 4: "HS", 255: "ANY"}
 OPS = ["", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8", " updateA", " updateD",
        " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"]
+# ns_resp: 16 and up are EDNS extended rcodes (with two spaces missing, as tcpdump has them)
 RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", " YXDomain", " YXRRSet",
-          " NXRRSet", " NotAuth", " NotZone", " Resp11", " Resp12", " Resp13", " Resp14", " NoChange"]
+          " NXRRSet", " NotAuth", " NotZone", " Resp11", " Resp12", " Resp13", " Resp14", " NoChange",
+          " BadVers", "Resp17", " Resp18", " Resp19", " Resp20", "Resp21", " Resp22", " BadCookie"]
+
+
+def _rcode(rcode: int) -> str:
+    return RCODES[rcode] if rcode < len(RCODES) else " Resp%u" % (rcode & 0xFFF)
 
 
 class _Trunc(Exception):
     pass
 
 
-def _name(d, p, base, end):
-    """(text, index after the name in place) for a possibly compressed name."""
-    labels = []
-    after = None
-    hops = 0
-    while True:
-        if p >= end:
-            raise _Trunc
-        n = d[p]
-        if n & 0xC0 == 0xC0:
-            if p + 1 >= end:
-                raise _Trunc
-            if after is None:
-                after = p + 2
-            p = base + (((n & 0x3F) << 8) | d[p + 1])
-            hops += 1
-            if hops > 64:
-                raise _Trunc
+_MAXCDNAME = 255
+
+
+def _labellen(d, p, end, parts):
+    """labellen: the length of the label at p (a bit label's in bytes, plus one), None
+    (with tcpdump's complaint) for an unknown label type or one past the capture."""
+    if p >= end:
+        return None
+    i = d[p]
+    kind = i & 0xC0
+    if kind == 0x40:
+        if i & 0x3F != 1:
+            parts.append("<ELT %d>" % (i & 0x3F))
+            return None
+        if p + 1 >= end:
+            return None
+        return ((d[p + 1] or 256) + 7) // 8 + 1
+    if kind == 0x80:
+        parts.append("<BAD LABEL TYPE>")
+        return None
+    return i
+
+
+def _bitlabel(d, p, end, parts) -> bool:
+    """blabel_print: an EDNS0 bit label as \\[x<hex>/<bits>]."""
+    if p >= end:
+        return False
+    bitlen = d[p] or 256
+    lim = p + 1 + (bitlen + 3) // 4
+    parts.append("\\[x")
+    q, b = p + 1, bitlen
+    while q < lim and b > 7:
+        if q >= end:
+            return False
+        parts.append("%02x" % d[q])
+        q, b = q + 1, b - 8
+    if b > 0:
+        if q >= end:
+            return False
+        parts.append("%02x" % (d[q] & (0xFF << (8 - b)) & 0xFF) if b > 4 else "%1x" % ((d[q] >> 4) & (0x0F << (4 - b)) & 0x0F))
+    parts.append("/%u]" % bitlen)
+    return True
+
+
+def _fqdn(d, p, base, end):
+    """tcpdump's fqdn_print: (what it prints, index after the name in place), the index
+    None where it gives up (what it printed so far stays). Pointers must go backwards."""
+    parts = []
+    length = _labellen(d, p, end, parts)
+    if length is None or p >= end:
+        return "".join(parts), None
+    max_offset = (p - base) & 0xFFFFFFFF  # (an unsigned difference: CHAIN's base is past the name)
+    i = d[p]
+    p += 1
+    rp = None
+    compress = False
+    if i & 0xC0 != 0xC0:
+        rp = p + length
+    if i == 0:
+        return ".", rp
+    chars = 0
+    while i and p < end:
+        kind = i & 0xC0
+        if kind == 0xC0:
+            if not compress:
+                rp, compress = p + 1, True
+            offset = ((i << 8) | d[p]) & 0x3FFF
+            if offset >= max_offset:
+                parts.append("<BAD PTR>")
+                return "".join(parts), None
+            max_offset = offset
+            p = base + offset
+            if p >= end:
+                return "".join(parts), None
+            i = d[p]
+            length = _labellen(d, p, end, parts)
+            if length is None:
+                return "".join(parts), None
+            p += 1
             continue
-        if n & 0xC0:
-            raise _Trunc
-        if n == 0:
-            if after is None:
-                after = p + 1
-            break
-        if p + 1 + n > end:
-            raise _Trunc
-        label = d[p + 1:p + 1 + n]
-        labels.append(label.decode("ascii") if _PRINTABLE.issuperset(label) else printjn(label))
-        p += 1 + n
-    return (".".join(labels) + ".") if labels else ".", after
+        if kind == 0x40:
+            if not _bitlabel(d, p, end, parts):
+                return "".join(parts), None
+        else:
+            want = length if chars + length <= _MAXCDNAME else max(_MAXCDNAME - chars, 0)
+            if want:
+                label = d[p:min(p + want, end)]
+                parts.append(label.decode("ascii") if _PRINTABLE.issuperset(label) else printjn(label))
+                if p + want > end:
+                    return "".join(parts), None
+            chars += length
+        p += length
+        if chars <= _MAXCDNAME:
+            parts.append(".")
+        chars += 1
+        if p >= end:
+            return "".join(parts), None
+        i = d[p]
+        length = _labellen(d, p, end, parts)
+        if length is None:
+            return "".join(parts), None
+        p += 1
+        if not compress:
+            rp += length + 1
+    if chars > _MAXCDNAME:
+        parts.append("<DOMAIN NAME TOO LONG>")
+    return "".join(parts), rp
+
+
+def _name(d, p, base, end):
+    """(text, index after the name in place); _Trunc where tcpdump gives up."""
+    text, after = _fqdn(d, p, base, end)
+    if after is None:
+        raise _Trunc
+    return text, after
+
+
+def _put_name(out, d, p, base, end):
+    """fqdn_print into out: what tcpdump prints even when it then gives up (_Trunc)."""
+    text, after = _fqdn(d, p, base, end)
+    out.append(text)
+    if after is None:
+        raise _Trunc
+    return after
 
 
 def fqdn(d, p, base, end):
@@ -76,8 +175,51 @@ def fqdn(d, p, base, end):
 
 
 _EDNS_OPTS = {1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "ECS", 9: "EXPIRE",
-              10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG", 15: "EDE",
+              10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG",
               16: "CLIENT-TAG", 17: "SERVER-TAG"}
+_DAU = {0: "DELETE", 1: "RSAMD5", 2: "DH", 3: "DS", 5: "RSASHA1", 6: "DSA-NSEC3-SHA1", 7: "RSASHA1-NSEC3-SHA1",
+        8: "RSASHA256", 10: "RSASHA512", 12: "ECC-GOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384",
+        15: "ED25519", 16: "ED448", 252: "INDIRECT", 253: "PRIVATEDNS", 254: "PRIVATEOID"}
+_DHU = {1: "SHA-1", 2: "SHA-256", 3: "GOST_R_34.11-94", 4: "SHA-384"}
+_N3U = {1: "SHA-1"}
+_INVALID = " (invalid)"
+
+
+def _ecs(data: bytes) -> str:
+    """print_eopt_ecs: address/source length/scope length."""
+    if len(data) < 4:
+        return _INVALID
+    family, src, scope = struct.unpack_from("!HBB", data)
+    bits = {1: 32, 2: 128}.get(family)
+    if bits is None or len(data) - 4 > bits // 8 or src > bits or scope > bits or (src + 7) // 8 != len(data) - 4:
+        return _INVALID
+    addr = data[4:].ljust(bits // 8, b"\x00")
+    return "%s/%d/%d" % (ip4(addr) if family == 1 else ip6(addr), src, scope)
+
+
+def _edns_option(code: int, data: bytes, d, p, end) -> str:
+    """eopt_print's text of one option's data (p: where it starts in d)."""
+    n = len(data)
+    if code == 8:
+        return _ecs(data)
+    if code == 10:
+        if n < 8 or 8 < n < 16 or n > 40:
+            return _INVALID
+        return data[:8].hex() + (" " + data[8:].hex() if n > 8 else "")
+    if code == 11:
+        return _INVALID if n != 2 else "%0.1f sec" % (_U16.unpack_from(data)[0] / 10.0)
+    if code == 9:
+        return _INVALID if n != 4 else "%u sec" % struct.unpack_from("!I", data)[0]
+    if code == 12:
+        return "(%u)" % n
+    if code == 14:
+        return _INVALID if n % 2 else " ".join("%u" % v for (v,) in struct.iter_unpack("!H", data))
+    if code in (5, 6, 7):
+        names = {5: _DAU, 6: _DHU, 7: _N3U}[code]
+        return " ".join(names.get(c, "Alg_%u" % c) for c in data)
+    if code == 13:  # (compression offsets count from the option's end, as tcpdump has it)
+        return _fqdn(d, p, p + n, end)[0]
+    return data.hex()
 
 
 def _relts(secs):
@@ -113,10 +255,9 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False, mdns=False):
     if verbose:
         out.append(" ")
         try:
-            name, p = _name(d, p, base, end)
+            p = _put_name(out, d, p, base, end)
         except _Trunc:
             return None
-        out.append(name)
     else:
         p = _skip(d, p, end)
     if p is None or p + 10 > end:
@@ -147,14 +288,20 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False, mdns=False):
             out.append(" " + ip6(d[p:p + 16]))
         elif typ in (2, 5, 12, 39):
             out.append(" ")
-            out.append(_name(d, p, base, end)[0])
+            _put_name(out, d, p, base, end)
         elif typ == 15:
             out.append(" ")
-            out.append(_name(d, p + 2, base, end)[0])
+            if p + 2 > end:
+                return None
+            _put_name(out, d, p + 2, base, end)
             out.append(" %u" % _U16.unpack_from(d, p)[0])
         elif typ == 33:
+            out.append(" ")
+            if p + 6 > end:
+                return None
             prio, weight, port = struct.unpack_from("!HHH", d, p)
-            out.append(" %s:%u %u %u" % (_name(d, p + 6, base, end)[0], port, prio, weight))
+            _put_name(out, d, p + 6, base, end)
+            out.append(":%u %u %u" % (port, prio, weight))
         elif typ == 16:
             q = p
             while q < p + rdlen:
@@ -163,24 +310,70 @@ def _rr(d, p, base, end, out, verbose, ttl_shown=False, mdns=False):
                 q += 1 + n
         elif typ == 41:
             out.append(" UDPsize=%u" % cls)
-            if ttl & 0xFF000000:
-                out.append(" extended-rcode %u" % (ttl >> 24))
-            if (ttl >> 16) & 0xFF:
-                out.append(" version %u" % ((ttl >> 16) & 0xFF))
             if ttl & 0x8000:
                 out.append(" DO")
-            opts = []
-            q = p
-            while q + 4 <= p + rdlen:
-                code, olen = struct.unpack_from("!HH", d, q)
-                data = d[q + 4:q + 4 + olen]
-                text = _EDNS_OPTS.get(code, "Opt%u" % code)
-                if data:
-                    text += " " + data.hex()
-                opts.append(text)
-                q += 4 + olen
-            if opts:
-                out.append(" [" + ", ".join(opts) + "]")
+            if rdlen:
+                out.append(" [")
+                q, stop = p, p + rdlen
+                while q < stop:
+                    if q + 2 > end:
+                        return None
+                    code = _U16.unpack_from(d, q)[0]
+                    out.append(_EDNS_OPTS.get(code, "Opt%u" % code))
+                    if q + 4 > end:
+                        return None
+                    olen = _U16.unpack_from(d, q + 2)[0]
+                    q += 4
+                    if q + olen > end:
+                        return None
+                    if olen:
+                        out.append(" " + _edns_option(code, d[q:q + olen], d, q, end))
+                    q += olen
+                    if q < stop:
+                        out.append(",")
+                out.append("]")
+        elif typ == 6:
+            if verbose:
+                q = p
+                for _ in range(2):
+                    out.append(" ")
+                    q = _put_name(out, d, q, base, end)
+                if q + 20 > end:
+                    return None
+                out.append(" %u %u %u %u %u" % struct.unpack_from("!IIIII", d, q))
+        elif typ == 256:  # URI: priority, weight, then the target as text
+            if p + 4 > end:  # (read past the capture: tcpdump's longjmp)
+                raise TRUNC["domain"]
+            out.append(" %u %u " % struct.unpack_from("!HH", d, p))
+            if rdlen < 4:  # (tcpdump's count wraps round: it prints to the capture's end)
+                out.append(printjn(d[p + 4:end]))
+                return None
+            out.append(printjn(d[p + 4:p + rdlen]))
+        elif typ == 104:  # UNSPECA: one long string
+            out.append(printjn(d[p:p + rdlen]))
+        elif typ == 250:
+            if verbose:
+                out.append(" ")
+                q = _put_name(out, d, p, base, end) + 6
+                for label in (" fudge=%u", " maclen=%u", " origid=%u", " error=%u", " otherlen=%u"):
+                    if q + 2 > end:
+                        return None
+                    value = _U16.unpack_from(d, q)[0]
+                    out.append(label % value)
+                    q += 2 + (value if label == " maclen=%u" else 0)
+        elif typ == 38:  # A6: prefix length, the address's last bits, the prefix's name
+            pbit = d[p]
+            pbyte = (pbit & ~7) // 8
+            if pbit > 128:
+                out.append(" %u(bad plen)" % pbit)
+            else:
+                if pbit < 128:
+                    if p + 1 + 16 - pbyte > end:  # (tcpdump's longjmp)
+                        raise TRUNC["domain"]
+                    out.append(" %u %s" % (pbit, ip6(bytes(pbyte) + d[p + 1:p + 17 - pbyte])))
+                if pbit > 0:
+                    out.append(" ")
+                    _put_name(out, d, p + 1 + 16 - pbyte, base, end)
     except (_Trunc, struct.error, IndexError):
         return None
     return p + rdlen
@@ -220,8 +413,7 @@ def _question(d, p, base, stop, out, mdns=False):
     if mdns:
         out.append(" (QU)" if raw & 0x8000 else " (QM)")
     out.append("? ")
-    name, _ = _name(d, p, base, stop)
-    out.append(name)
+    _put_name(out, d, p, base, stop)
     return q + 4
 
 
@@ -252,6 +444,40 @@ def domain_print(f, out, d, q, length, end, over_tcp, is_mdns=False):
     out.append(" (%u)" % length)
 
 
+def _extended_rcode(d, p, qd, an_ns, ar, end, rcode):
+    """domain_print's look for an OPT record: its extended rcode makes the rcode's high bits.
+    Any record it cannot walk over ends the look."""
+    for _ in range(qd):
+        p = _skip(d, p, end)
+        if p is None or p + 4 >= end:
+            return rcode
+        p += 4
+    for _ in range(an_ns):
+        p = _skip(d, p, end)
+        if p is None or p + 10 > end:
+            return rcode
+        p += 10 + _U16.unpack_from(d, p + 8)[0]
+        if p >= end:
+            return rcode
+    for _ in range(ar):
+        p = _skip(d, p, end)
+        if p is None or p + 2 > end:
+            return rcode
+        typ = _U16.unpack_from(d, p)[0]
+        p += 4
+        if p + 1 > end:
+            return rcode
+        if typ == 41:
+            return rcode | d[p] << 4
+        p += 4
+        if p + 2 > end:
+            return rcode
+        p += 2 + _U16.unpack_from(d, p)[0]
+        if p >= end:
+            return rcode
+    return rcode
+
+
 def _message(f, out, d, q, length, end, is_mdns=False):
     mid, fl, qd, an, ns, ar = _HDR.unpack_from(d, q)
     base = q
@@ -260,7 +486,8 @@ def _message(f, out, d, q, length, end, is_mdns=False):
     ttl_shown = f.vflag > 2
     p = q + 12
     if fl & 0x8000:
-        out.append("%u%s%s%s%s%s%s" % (mid, OPS[opcode], RCODES[fl & 15], "*" if fl & 0x400 else "",
+        rcode = _extended_rcode(d, p, qd, an + ns, ar, end, fl & 15)
+        out.append("%u%s%s%s%s%s%s" % (mid, OPS[opcode], _rcode(rcode), "*" if fl & 0x400 else "",
                                       "" if fl & 0x80 else "-", "|" if fl & 0x200 else "",
                                       "$" if fl & 0x20 else ""))
         if qd != 1:
