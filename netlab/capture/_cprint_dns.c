@@ -185,7 +185,7 @@ static int rdata_print(const dns_msg *m, cp_out *out, unsigned typ, unsigned cls
         return CP_OK;
     case 41:
         if (rdlen || ttl & 0xFFFF0000u)
-            return CP_PUNT;  /* options; an extended rcode or a version, which tcpdump does not print */
+            return CP_PUNT;  /* options (the Python printer decodes them); an extended rcode or a version */
         cp_put(out, " UDPsize=", 9);
         cp_u(out, cls);
         if (ttl & 0x8000)
@@ -283,8 +283,8 @@ static int question_print(const dns_msg *m, cp_out *out, size_t *pp)
 }
 
 /* tcpdump adds the extended rcode of an EDNS OPT record in the additional section to
-   an answer's rcode (" BadVers"); the Python printer does not: 1 if the message has
-   such a record, or if its records cannot all be walked over (then punt). */
+   an answer's rcode (" BadVers"), which only the Python printer prints: 1 if the message
+   has such a record, or if its records cannot all be walked over (then punt). */
 static int extended_rcode(const dns_msg *m, unsigned qd, unsigned an_ns, unsigned ar)
 {
     size_t p = m->base + 12;
