@@ -32,7 +32,8 @@ from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_mis
 from netlab.capture import fmt_ntp, fmt_resp  # noqa: F401
 from netlab.capture import fmt_bootp, fmt_dhcp6, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf  # noqa: F401
 from netlab.capture import fmt_pppoe, fmt_rip, fmt_rx, fmt_snmp, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
-from netlab.capture import fmt_babel, fmt_esp, fmt_lisp, fmt_lwapp, fmt_ospf6, fmt_radius, fmt_zephyr  # noqa: F401
+from netlab.capture import fmt_babel, fmt_esp, fmt_lisp, fmt_lwapp, fmt_ospf6, fmt_radius, fmt_someip  # noqa: F401
+from netlab.capture import fmt_zephyr  # noqa: F401
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
 from netlab.capture.options import FormatOptions

@@ -217,6 +217,34 @@ def _vxlan(f, out, d, q, length, end, ulen, fragmented):
     return True
 
 
+_GPE_FLAGS = ((0x08, "I"), (0x04, "P"), (0x02, "B"), (0x01, "O"))
+
+
+def _vxlan_gpe(f, out, d, q, length, end, ulen, fragmented):
+    """VXLAN-GPE (print-vxlan-gpe.c): flags, VNI, then the IPv4, IPv6 or Ethernet packet
+    its next-protocol field names (NSH, 4, is not decoded: netlab has no NSH printer)."""
+    out.append("VXLAN-GPE, ")
+    if length < 8:
+        out.append(" (len %u < 8) (invalid)" % length)
+        return True
+    if q >= end:
+        raise Truncated("vxlan_gpe")
+    flags = d[q]
+    out.append("flags [%s], " % ("".join(name for bit, name in _GPE_FLAGS if flags & bit) or "none"))
+    if q + 8 > end:  # (the next protocol, the VNI and the reserved byte are read before printing)
+        raise Truncated("vxlan_gpe")
+    out.append("vni %u" % int.from_bytes(d[q + 4:q + 7], "big"))
+    out.append("\n    " if f.vflag else ": ")
+    nxt = d[q + 3]
+    if nxt == 3:
+        _inner_ether(f, out, d, q + 8, length - 8, end)
+    elif nxt in (1, 2):
+        dispatch.ETHERTYPES[dispatch.ETH_P_IP if nxt == 1 else dispatch.ETH_P_IPV6](f, out, d, q + 8, length - 8, end)
+    else:
+        out.append("ERROR: unknown-next-protocol (invalid)")
+    return True
+
+
 def _otv(f, out, d, q, length, end, ulen, fragmented):
     """OTV (print-otv.c): flags, overlay and instance, a newline, then the inner Ethernet frame."""
     out.append("OTV, ")
@@ -245,3 +273,4 @@ dispatch.ports(dispatch.UDP_PORTS, _dns_udp, 53)
 dispatch.ports(dispatch.UDP_PORTS, _mdns_udp, 5353)
 dispatch.ports(dispatch.UDP_PORTS, _vxlan, 4789)
 dispatch.ports(dispatch.UDP_PORTS, _otv, 8472)
+dispatch.ports(dispatch.UDP_PORTS, _vxlan_gpe, 4790)

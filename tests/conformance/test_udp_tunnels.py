@@ -1,12 +1,15 @@
-"""ESP (IP 50) and ESP in UDP (NAT-T, 4500), OTV (8472), LWAPP (12222/12223), LISP
-(4342) and Zephyr (2103/2104) as tcpdump 4.99.3 prints them.
+"""ESP (IP 50) and ESP in UDP (NAT-T, 4500), OTV (8472), VXLAN-GPE (4790), LWAPP
+(12222/12223), LISP (4342), Zephyr (2103/2104) and SOME/IP (30490) as tcpdump 4.99.3
+prints them.
 
 ESP over IPv4 and IPv6, NAT-T ESP and keep-alives; OTV carrying an Ethernet frame
-(IPv4 inside, an unknown ethertype dumped in hex); LWAPP data and control frames,
+(IPv4 inside, an unknown ethertype dumped in hex); VXLAN-GPE carrying Ethernet, IPv4
+and IPv6, an unknown next protocol, too short; LWAPP data and control frames,
 to and from the control port (with and without the AP identity), other versions;
 LISP Map-Register and Map-Notify with IPv4/IPv6 EIDs and locators, authentication
 data, xTR and site ids, other message types; Zephyr notices of each kind tcpdump
-names, bad fields and non-Zephyr data; every prefix of every packet too.
+names, bad fields and non-Zephyr data; SOME/IP requests, notifications and errors;
+every prefix of every packet too.
 """
 
 from __future__ import annotations
@@ -30,6 +33,14 @@ def otv(flags: int, overlay: int, instance: int, inner: bytes) -> bytes:
 
 INNER_IP = ip4(1, icmp(8, 0, struct.pack("!HH", 7, 1) + b"ping"))
 INNER_ODD = MAC + b"\x8c\xbc" + bytes(range(30))
+
+
+def gpe(flags: int, nxt: int, vni: int, inner: bytes) -> bytes:
+    return struct.pack("!BxxBI", flags, nxt, vni << 8) + inner
+
+
+def someip(service: int, method: int, kind: int, code: int, payload: bytes = b"") -> bytes:
+    return struct.pack("!HHIHHBBBB", service, method, 8 + len(payload), 1, 2, 1, 1, kind, code) + payload
 
 
 def lwapp(version: int, frag: int, length: int, payload: bytes = b"") -> bytes:
@@ -106,6 +117,12 @@ FRAMES = [
     ip4(17, udp(4342, 40000, lisp_register(count=0, auth=bytes(4)))),
     ip4(17, udp(4342, 40000, lisp_register(records=V6_EID, tail=b"trailing"))),
     ip4(17, udp(4342, 40000, lisp_register(kind=1) + bytes(8))), ip4(17, udp(4342, 40000, b"\x50" + bytes(15))),
+    ip4(17, udp(40000, 4790, gpe(0x0C, 3, 77, INNER_IP))), ip4(17, udp(4790, 40000, gpe(0x08, 1, 78, INNER_IP[14:]))),
+    ip4(17, udp(4790, 40000, gpe(0x00, 2, 79, ip6(59, b"")[14:]))), ip4(17, udp(4790, 40000, gpe(0x0F, 9, 1, b"xy"))),
+    ip4(17, udp(4790, 40000, gpe(0x08, 3, 1, INNER_ODD))), ip4(17, udp(4790, 40000, b"\x08\x00\x00\x01")),
+    ip4(17, udp(40000, 30490, someip(0x1234, 1, 0x00, 0, b"args"))), ip4(17, udp(30490, 40000, someip(0x1234, 0x8001, 0x02, 0))),
+    ip4(17, udp(30490, 40000, someip(7, 2, 0x81, 9))), ip4(17, udp(30490, 40000, someip(7, 2, 0x33, 0x40))),
+    ip4(17, udp(30490, 40000, someip(7, 2, 0xA1, 15)[:15])),
 ] + [ip4(17, udp(40000 + i, 2103 + i % 2, z)) for i, z in enumerate(ZEPHYRS)]
 
 
