@@ -32,10 +32,12 @@ from netlab.capture import fmt_app, fmt_arp, fmt_icmp, fmt_ip, fmt_link, fmt_mis
 from netlab.capture import fmt_ntp, fmt_resp  # noqa: F401
 from netlab.capture import fmt_bootp, fmt_dhcp6, fmt_gre, fmt_llc, fmt_lldp, fmt_mpls, fmt_ospf  # noqa: F401
 from netlab.capture import fmt_pppoe, fmt_rip, fmt_rx, fmt_snmp, fmt_stp, fmt_tftp, fmt_vrrp  # noqa: F401
-from netlab.capture import fmt_babel, fmt_esp, fmt_lisp, fmt_lwapp, fmt_ospf6, fmt_radius, fmt_someip  # noqa: F401
+from netlab.capture import fmt_afs, fmt_babel, fmt_esp, fmt_lisp, fmt_lwapp, fmt_ospf6, fmt_radius  # noqa: F401
+from netlab.capture import fmt_someip  # noqa: F401
 from netlab.capture import fmt_zephyr  # noqa: F401
 from netlab.capture import dispatch, fastpath, fields, hexdump, linktypes
 from netlab.capture.fmt_base import Truncated
+from netlab.capture.fmt_rx import RxCalls
 from netlab.capture.options import FormatOptions
 from netlab.capture.timefmt import TIME_ERROR, TimeFormatter, clock_at
 
@@ -99,6 +101,8 @@ class Formatter:
         self.faults = 0  # decoder exceptions caught by _line (each printed as " [|packet]")
         self.last_fault: Exception | None = None
         self.tcp_seq: dict = {}
+        self.rx_calls = RxCalls()  # the AFS calls seen, to name their replies (print-rx.c's call cache)
+        self.udp_ipoff = 0  # where the IP header of the UDP datagram being printed starts (RX's cache reads it)
         self._link = dispatch.LINKTYPES.get(linktype, fmt_link.unknown_link)
         self._ts = TimeFormatter(o.ts_mode, o.nano, o.utc).format
         self.format = self._make_format()

@@ -15,6 +15,8 @@ Signatures, by table:
 - TCP_PORTS[port](f, out, d, q, length, end): the payload of a TCP segment.
 - UDP_PORTS[port](f, out, d, q, length, end, ulen, fragmented): the payload of a
   UDP datagram; True if it printed the line's end (else the plain UDP text follows).
+- RX_SERVICES[port] = (call, reply): the AFS service on an RX port; call(f, out, d, q, length,
+  end) prints a call (q: the RX header), reply(f, out, d, q, length, end, opcode) a reply.
 - LLC["802.2"](f, out, d, p, length, end, src, dst): the LLC header after an 802.3
   length field (fmt_llc); the header's length, or None for a frame it leaves to the
   link printer.
@@ -35,6 +37,7 @@ IP4_PROTOS: dict[int, Callable] = {}
 IP6_PROTOS: dict[int, Callable] = {}
 TCP_PORTS: dict[int, Callable] = {}
 UDP_PORTS: dict[int, Callable] = {}
+RX_SERVICES: dict[int, tuple] = {}
 LLC: dict[str, Callable] = {}
 LLC_SAPS: dict[int, Callable] = {}
 

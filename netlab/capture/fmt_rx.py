@@ -4,8 +4,9 @@ A datagram shorter than RX's 28-byte header is `` [|rx] (5)`` (what most stray
 traffic on these ports gets); else the packet type (`` rx data``, `` rx ack``...),
 with -v the sequence and serial numbers, -vv the connection and call and the
 flags, -vvv the security index and service id; acks their first packet, serial,
-reason and acked/nacked ranges; and the length. Not decoded here (tcpdump does):
-the AFS calls inside data packets (fetch-data, ...) and their replies.
+reason and acked/nacked ranges; the AFS call in a client's first data packet and,
+matched through a cache of the last 64 calls, its reply (the services of
+dispatch.RX_SERVICES: fmt_afs); and the length.
 """
 
 from __future__ import annotations
@@ -28,6 +29,44 @@ _REASONS = {1: "ack requested", 2: "duplicate packet", 3: "out of sequence", 4: 
             5: "no buffer space", 6: "ping", 7: "ping response", 8: "delay", 9: "idle"}
 
 
+_CACHE_SIZE = 64
+_CLIENT_INITIATED = 1
+
+
+class RxCalls:
+    """print-rx.c's call cache: a ring of the last 64 calls (call number, client, server,
+    port, service id, opcode), searched from where the last search found one."""
+
+    __slots__ = ("ring", "next", "hint")
+
+    def __init__(self):
+        self.ring: list = [None] * _CACHE_SIZE
+        self.next = 0
+        self.hint = 0
+
+    def insert(self, key: tuple, opcode: int) -> None:
+        self.ring[self.next] = (key, opcode)
+        self.next = (self.next + 1) % _CACHE_SIZE
+
+    def find(self, key: tuple) -> int | None:
+        i = self.hint
+        while True:
+            entry = self.ring[i]
+            if entry is not None and entry[0] == key:
+                self.hint = i
+                return entry[1]
+            i = (i + 1) % _CACHE_SIZE
+            if i == self.hint:
+                return None
+
+
+def _addresses(d, f) -> tuple[bytes, bytes]:
+    """What tcpdump reads as the IPv4 source and destination (bytes 12-19 of the IP header,
+    also of an IPv6 one)."""
+    ip = f.udp_ipoff
+    return d[ip + 12:ip + 16], d[ip + 16:ip + 20]
+
+
 def rx_print(f, out, d, q, length, end, ulen, fragmented):
     if q + _HEADER > end:
         out.append(" [|rx] (%u)" % length)
@@ -44,7 +83,23 @@ def rx_print(f, out, d, q, length, end, ulen, fragmented):
             names = [name for bit, kinds, name in _FLAGS if flags & bit and (not kinds or kinds == kind)]
             if names:
                 out.append(" " + ",".join("<%s>" % n for n in names))
-    if kind == 2:
+    seq = _U32.unpack_from(d, q + 12)[0]
+    sport, dport = struct.unpack_from("!HH", d, q - 8)
+    if kind == 1 and seq == 1 and flags & _CLIENT_INITIATED:
+        if q + _HEADER + 4 <= end:
+            src, dst = _addresses(d, f)
+            f.rx_calls.insert((_U32.unpack_from(d, q + 8)[0], src, dst, dport, _U16.unpack_from(d, q + 26)[0]),
+                              _U32.unpack_from(d, q + _HEADER)[0])
+        service = dispatch.RX_SERVICES.get(dport)
+        if service is not None:
+            service[0](f, out, d, q, length, end)
+    elif (kind == 1 and seq == 1 or kind == 4) and not flags & _CLIENT_INITIATED:
+        src, dst = _addresses(d, f)
+        opcode = f.rx_calls.find((_U32.unpack_from(d, q + 8)[0], dst, src, sport, _U16.unpack_from(d, q + 26)[0]))
+        service = dispatch.RX_SERVICES.get(sport)
+        if opcode is not None and service is not None:
+            service[1](f, out, d, q, length, end, opcode)
+    elif kind == 2:
         _ack(f, out, d, q, length, end)
     out.append(" (%u)" % length)
     return True

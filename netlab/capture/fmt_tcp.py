@@ -575,6 +575,7 @@ def udp_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         other = dispatch.UDP_PORTS.get(dport)
         if app is None or (other is not None and _UDP_ORDER.get(dport, 99) < _UDP_ORDER.get(sport, 99)):
             app = other
+        f.udp_ipoff = ipoff
         if app is not None and app(f, out, d, p + 8, length, end, ulen, fragmented):
             return
     if ulen > length and not fragmented:

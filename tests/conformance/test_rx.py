@@ -3,8 +3,8 @@
 Most datagrams on these ports are not AFS at all (a game, a media server...):
 shorter than RX's header they are `` [|rx] (N)``, longer ones get an RX packet
 type. Real RX packets of each type, flags, acks with acked and nacked ranges and
-the optional trailer fields, at every verbosity; every prefix of each. (AFS
-call decoding is not reproduced: no AFS calls here.)
+the optional trailer fields, at every verbosity; every prefix of each. (AFS calls:
+test_afs.py.)
 """
 
 from __future__ import annotations
