@@ -11,7 +11,6 @@ block and an authentication trailer. A read past the capture ends the line with
 
 from __future__ import annotations
 
-
 from netlab.capture import dispatch
 from netlab.capture.fmt_base import Truncated, hex_print, ip4, ip6
 
