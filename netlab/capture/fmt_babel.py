@@ -162,7 +162,8 @@ def _subtlvs(out, d, p, ep, tlv_type):
                 if sublen < 8:
                     out.append(" (invalid)")
                     return
-                out.append(" %s|%s" % (_timestamp(_U32.unpack_from(d, p)[0]), _timestamp(_U32.unpack_from(d, p + 4)[0])))
+                first, second = struct.unpack_from("!II", d, p)
+                out.append(" %s|%s" % (_timestamp(first), _timestamp(second)))
             else:
                 out.append(" (bogus)")
             p += sublen

@@ -78,7 +78,10 @@ def _bitlabel(d, p, end, parts) -> bool:
     if b > 0:
         if q >= end:
             return False
-        parts.append("%02x" % (d[q] & (0xFF << (8 - b)) & 0xFF) if b > 4 else "%1x" % ((d[q] >> 4) & (0x0F << (4 - b)) & 0x0F))
+        if b > 4:
+            parts.append("%02x" % (d[q] & (0xFF << (8 - b)) & 0xFF))
+        else:
+            parts.append("%1x" % ((d[q] >> 4) & (0x0F << (4 - b)) & 0x0F))
     parts.append("/%u]" % bitlen)
     return True
 

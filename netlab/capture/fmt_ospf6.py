@@ -12,7 +12,7 @@ block and an authentication trailer. A read past the capture ends the line with
 from __future__ import annotations
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import Truncated, hex_print, ip4, ip6
+from netlab.capture.fmt_base import CheckedReader, Truncated, hex_print, ip6
 
 _READ = Truncated("ospf3")              # GET_ past the capture: tcpdump's longjmp
 _CUT = Truncated("ospf3", whole=False)  # ospf6_print's own "goto trunc"
@@ -44,41 +44,13 @@ def _bits(table, value: int) -> str:
     return ", ".join(name for bit, name in table if value & bit) or "none"
 
 
-class _Reader:
-    """GET_ reads: past the capture is tcpdump's longjmp."""
-
-    __slots__ = ("d", "end")
-
-    def __init__(self, d, end):
-        self.d, self.end = d, end
-
-    def need(self, p, n):
-        if p + n > self.end:
-            raise _READ
-
-    def u8(self, p):
-        self.need(p, 1)
-        return self.d[p]
-
-    def u16(self, p):
-        self.need(p, 2)
-        return int.from_bytes(self.d[p:p + 2], "big")
-
-    def u32(self, p):
-        self.need(p, 4)
-        return int.from_bytes(self.d[p:p + 4], "big")
-
-    def ip(self, p):
-        self.need(p, 4)
-        return ip4(self.d[p:p + 4])
-
-    def ip6(self, p):
-        self.need(p, 16)
-        return ip6(self.d[p:p + 16])
+def _ip6_at(r: CheckedReader, at: int) -> str:
+    r.need(at, 16)
+    return ip6(r.d[at:at + 16])
 
 
 def ospf6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
-    r = _Reader(d, end)
+    r = CheckedReader(d, end, _READ)
     kind = r.u8(p + 1)
     name = _TYPES.get(kind)
     out.append("OSPFv%u, %s, length %u" % (r.u8(p), name or "unknown packet type (%u)" % kind, length))
@@ -89,8 +61,8 @@ def ospf6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
         out.append(" [len %u]" % datalen)
         return
     dataend = p + datalen
-    out.append("\n\tRouter-ID %s" % r.ip(p + 4))
-    out.append(", Area %s" % r.ip(p + 8) if r.u32(p + 8) else ", Backbone Area")
+    out.append("\n\tRouter-ID %s" % r.ip4(p + 4))
+    out.append(", Area %s" % r.ip4(p + 8) if r.u32(p + 8) else ", Backbone Area")
     if r.u8(p + 14):
         out.append(", Instance %u" % r.u8(p + 14))
     if r.u8(p) != 3:
@@ -105,14 +77,14 @@ def ospf6_print(f, out, d, p, length, end, ipoff, v6, direct, fragmented):
 def _ls_type(out, r, ls_type, at):
     out.append("\n\t    %s LSA (%u), %s Scope%s, LSA-ID %s" % (
         _LSA_TYPES.get(ls_type & 0x1FFF, "Unknown"), ls_type & 0x1FFF, _SCOPES.get(ls_type & 0x6000, "Unknown"),
-        ", transitive" if ls_type & 0x8000 else "", r.ip(at)))
+        ", transitive" if ls_type & 0x8000 else "", r.ip4(at)))
 
 
 def _lshdr(out, r, q, dataend):
     if q + _LSA_HDR > dataend:
         raise _Stop
     out.append("\n\t  Advertising Router %s, seq 0x%08x, age %us, length %u" % (
-        r.ip(q + 8), r.u32(q + 12), r.u16(q), (r.u16(q + 18) - _LSA_HDR) & 0xFFFFFFFFFFFFFFFF))
+        r.ip4(q + 8), r.u32(q + 12), r.u16(q), (r.u16(q + 18) - _LSA_HDR) & 0xFFFFFFFFFFFFFFFF))
     _ls_type(out, r, r.u16(q + 2), q + 4)
 
 
@@ -120,16 +92,16 @@ def _hello(f, out, r, p, dataend):
     h = p + 16
     out.append("\n\tOptions [%s]" % _bits(_OPTIONS, r.u32(h + 4)))
     out.append("\n\t  Hello Timer %us, Dead Timer %us, Interface-ID %s, Priority %u" % (
-        r.u16(h + 8), r.u16(h + 10), r.ip(h), r.u8(h + 4)))
+        r.u16(h + 8), r.u16(h + 10), r.ip4(h), r.u8(h + 4)))
     if r.u32(h + 12):
-        out.append("\n\t  Designated Router %s" % r.ip(h + 12))
+        out.append("\n\t  Designated Router %s" % r.ip4(h + 12))
     if r.u32(h + 16):
-        out.append(", Backup Designated Router %s" % r.ip(h + 16))
+        out.append(", Backup Designated Router %s" % r.ip4(h + 16))
     if f.vflag > 1:
         out.append("\n\t  Neighbor List:")
         a = h + 20
         while a < dataend:
-            out.append("\n\t    %s" % r.ip(a))
+            out.append("\n\t    %s" % r.ip4(a))
             a += 4
 
 
@@ -155,7 +127,7 @@ def _ls_request(f, out, r, p, dataend):
     while q < dataend:
         if q + 12 > r.end:
             raise _Stop
-        out.append("\n\t  Advertising Router %s" % r.ip(q + 8))
+        out.append("\n\t  Advertising Router %s" % r.ip4(q + 8))
         _ls_type(out, r, r.u16(q + 2), q + 4)
         q += 12
 
@@ -233,7 +205,7 @@ def _lsa(out, r, q, dataend):
                 out.append("\n\t      Unknown Router Links Type 0x%02x" % kind)
                 return
             out.append("\n\t      %s %s\n\t      Neighbor Interface-ID %s, Interface %s, metric %u" % (
-                text, r.ip(link + 12), r.ip(link + 8), r.ip(link + 4), r.u16(link + 2)))
+                text, r.ip4(link + 12), r.ip4(link + 8), r.ip4(link + 4), r.u16(link + 2)))
             link += 16
     elif ls_type == 0x2002:  # network
         if left < 4:
@@ -245,7 +217,7 @@ def _lsa(out, r, q, dataend):
             if left < 4:
                 raise _Stop
             left -= 4
-            out.append("\n\t\t%s" % r.ip(a))
+            out.append("\n\t\t%s" % r.ip4(a))
             a += 4
     elif ls_type == 0x2003:  # inter-area prefix
         if left < 4:
@@ -266,18 +238,18 @@ def _lsa(out, r, q, dataend):
             if left < 16:
                 raise _Stop
             left -= 16
-            out.append(" forward %s" % r.ip6(a))
+            out.append(" forward %s" % _ip6_at(r, a))
             a += 16
         if flags & 0x01000000:
             if left < 4:
                 raise _Stop
             left -= 4
-            out.append(" tag %s" % r.ip(a))
+            out.append(" tag %s" % r.ip4(a))
             a += 4
         if r.u8(prefix_at + 2):  # (the referenced LS type's place: tcpdump reads the metric's first byte)
             if left < 4:
                 raise _Stop
-            out.append(" RefLSID: %s" % r.ip(a))
+            out.append(" RefLSID: %s" % r.ip4(a))
     elif ls_type == 0x0008:  # link
         if left < 4:
             raise _Stop
@@ -289,7 +261,7 @@ def _lsa(out, r, q, dataend):
             raise _Stop
         left -= 20
         count = r.u32(t + 20)
-        out.append("\n\t      Priority %u, Link-local address %s, Prefixes %u:" % (r.u8(t), r.ip6(t + 4), count))
+        out.append("\n\t      Priority %u, Link-local address %s, Prefixes %u:" % (r.u8(t), _ip6_at(r, t + 4), count))
         _prefixes(out, r, t + 24, left, count)
     elif ls_type == 0x2009:  # intra-area prefix (tcpdump counts 6 of its 12 fixed bytes)
         if left < 4:
@@ -334,7 +306,7 @@ def _grace(out, r, t, left):
             if tlen != 4:
                 out.append("\n\t    Bogus length %u != 4" % tlen)
                 raise _Stop
-            out.append("%us" % r.u32(t) if kind == 1 else r.ip(t))
+            out.append("%us" % r.u32(t) if kind == 1 else r.ip4(t))
         elif kind == 2:
             if tlen != 1:
                 out.append("\n\t    Bogus length %u != 1" % tlen)

@@ -18,8 +18,8 @@ import pytest
 
 from netlab.core.inet import checksum
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, A6, B4, B6, assert_like_tcpdump, ip4, ip6, pseudo_header, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (A4, A6, B4, B6, assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6,
+                                  pseudo_header)
 
 
 def rx(kind: int, call: int, body: bytes, client_init=True, seq=1, service=1) -> bytes:
@@ -94,21 +94,9 @@ FRAMES = ([to_server(rx(1, call, body)) for call, body in CALLS]
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-x"])
 def test_afs_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "afs.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_afs_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "afs.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))

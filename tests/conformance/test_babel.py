@@ -15,8 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip4, ip6, udp
 
 ROUTER_ID = bytes.fromhex("02004dfffe000001")
 
@@ -73,21 +72,9 @@ FRAMES = ([ip6(17, udp(6696, 6696, p, v6=True), hlim=1) for p in PAYLOADS[:3]]
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-x", "-X -v"])
 def test_babel_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "babel.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_babel_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "babel.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))

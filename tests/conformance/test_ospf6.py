@@ -15,8 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import LL6, assert_like_tcpdump, ip6, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import LL6, assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip6
 
 ALL_SPF = bytes.fromhex("ff020000000000000000000000000005")
 RID1, RID2 = bytes([1, 1, 1, 1]), bytes([2, 2, 2, 2])
@@ -85,21 +84,9 @@ FRAMES = [frame(p) for p in PACKETS]
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-vvv", "-e", "-q", "-x", "-X -vv"])
 def test_ospf6_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "ospf6.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_ospf6_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "ospf6.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-vv"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-vv"], ["-x"]))

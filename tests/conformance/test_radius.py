@@ -15,8 +15,7 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import assert_like_tcpdump, ip4, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, ip4, udp
 
 AUTH = bytes(range(0xA0, 0xB0))
 
@@ -100,21 +99,9 @@ FRAMES = [ip4(17, udp(*PORTS[i % len(PORTS)], p)) for i, p in enumerate(PAYLOADS
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-x", "-X -v", "-vvv"])
 def test_radius_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "radius.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_radius_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "radius.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-vv"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-vv"], ["-x"]))

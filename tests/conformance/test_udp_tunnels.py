@@ -19,8 +19,8 @@ import struct
 import pytest
 
 from tests.helpers.env import require_tool
-from tests.helpers.frames import A4, B4, MAC, assert_like_tcpdump, icmp, ip4, ip6, udp, write_frames
-from tests.helpers.tcpdump import compare, prefixes, write_pcap
+from tests.helpers.frames import (A4, B4, MAC, assert_frames_like_tcpdump, assert_prefixes_like_tcpdump, icmp, ip4, ip6,
+                                  udp)
 
 
 def esp(spi: int, seq: int, payload: bytes = bytes(range(24))) -> bytes:
@@ -129,21 +129,9 @@ FRAMES = [
 @pytest.mark.parametrize("opts", ["", "-v", "-vv", "-e", "-q", "-x", "-X -v"])
 def test_udp_tunnel_lines(tmp_path, opts):
     require_tool("tcpdump")
-    path = tmp_path / "tunnels.pcap"
-    write_frames(path, FRAMES)
-    assert assert_like_tcpdump(path, opts) >= len(FRAMES)
+    assert_frames_like_tcpdump(tmp_path, FRAMES, opts)
 
 
 def test_udp_tunnels_truncated_by_snaplen(tmp_path):
     require_tool("tcpdump")
-    whole = tmp_path / "tunnels.pcap"
-    write_frames(whole, FRAMES)
-    linktype, packets = prefixes(str(whole), limit=len(FRAMES))
-    cut = tmp_path / "cut.pcap"
-    write_pcap(cut, linktype, packets)
-    report = []
-    for opts in ([], ["-v"], ["-x"]):
-        same, total, diffs = compare(cut, opts)
-        if diffs:
-            report.append(f"{' '.join(opts)}: {same}/{total}\n" + "\n".join(diffs))
-    assert not report, "\n".join(report)
+    assert_prefixes_like_tcpdump(tmp_path, FRAMES, ([], ["-v"], ["-x"]))
