@@ -1081,84 +1081,14 @@ static PyTypeObject PrinterType = {
     .tp_getset = Printer_getset,
 };
 
-/* count_records(buffer, offset, big_endian, max_caplen, limit) -> (count, offset, whole):
-   --count's walk of classic pcap records (16-byte headers) from offset, at most limit of
-   them. whole: the records ended exactly at the buffer's end. It stops, with whole False,
-   at a record whose caplen is past max_caplen or which the buffer cuts short: damage,
-   which the reader (reader.py, libpcap's verdicts) then reports with its own words. */
-static PyObject *count_records(PyObject *module, PyObject *args)
-{
-    Py_buffer view;
-    Py_ssize_t offset, limit;
-    int big_endian;
-    unsigned long max_caplen;
-    if (!PyArg_ParseTuple(args, "y*npkn", &view, &offset, &big_endian, &max_caplen, &limit))
-        return NULL;
-    const u8 *p = view.buf;
-    size_t size = (size_t)view.len, at = offset < 0 ? size : (size_t)offset;
-    Py_ssize_t count = 0;
-    Py_BEGIN_ALLOW_THREADS
-    while (count < limit && at + 16 <= size) {
-        const u8 *h = p + at + 8;
-        uint32_t caplen = big_endian ? be32(h) : (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                                                 (uint32_t)h[3] << 24;
-        if (caplen > max_caplen || at + 16 + caplen > size)
-            break;
-        at += 16 + caplen;
-        count++;
-    }
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&view);
-    return Py_BuildValue("nnO", count, (Py_ssize_t)at, at == size ? Py_True : Py_False);
-}
-
-/* records(buffer, pos, big_endian, limit, most) -> (packets, pos): the reader's loop over
-   classic pcap records (16-byte headers, caplen before len), in C. From pos, at most `most`
-   records, each as (ts_sec, ts_frac, caplen, length, data); it stops before a record whose
-   caplen is past `limit` or which the buffer does not hold whole: those the reader's own
-   loop handles (libpcap's verdicts and messages live there, once). */
-static PyObject *records(PyObject *module, PyObject *args)
-{
-    Py_buffer view;
-    Py_ssize_t pos, most;
-    int big_endian;
-    unsigned long limit;
-    if (!PyArg_ParseTuple(args, "y*npkn", &view, &pos, &big_endian, &limit, &most))
-        return NULL;
-    PyObject *packets = PyList_New(0);
-    const u8 *p = view.buf;
-    size_t size = (size_t)view.len, at = pos < 0 ? size : (size_t)pos;
-    while (packets && PyList_GET_SIZE(packets) < most && at + 16 <= size) {
-        const u8 *h = p + at;
-        uint32_t f[4];
-        for (int i = 0; i < 4; i++)
-            f[i] = big_endian ? be32(h + 4 * i)
-                              : (uint32_t)h[4 * i] | (uint32_t)h[4 * i + 1] << 8 | (uint32_t)h[4 * i + 2] << 16 |
-                                    (uint32_t)h[4 * i + 3] << 24;
-        if (f[2] > limit || at + 16 + f[2] > size)
-            break;
-        PyObject *packet = Py_BuildValue("(kkkky#)", (unsigned long)f[0], (unsigned long)f[1], (unsigned long)f[2],
-                                         (unsigned long)f[3], (const char *)h + 16, (Py_ssize_t)f[2]);
-        if (!packet || PyList_Append(packets, packet) < 0) {
-            Py_XDECREF(packet);
-            Py_CLEAR(packets);
-            break;
-        }
-        Py_DECREF(packet);
-        at += 16 + f[2];
-    }
-    PyBuffer_Release(&view);
-    if (!packets)
-        return NULL;
-    PyObject *result = Py_BuildValue("(Nn)", packets, (Py_ssize_t)at);
-    return result;
-}
-
 static PyMethodDef module_methods[] = {
-    {"records", records, METH_VARARGS,
+    {"records", cp_records, METH_VARARGS,
      "records(buffer, pos, big_endian, limit, most) -> (packets, pos): classic pcap records, in C."},
-    {"count_records", count_records, METH_VARARGS,
-     "count_records(buffer, offset, big_endian, max_caplen, limit) -> (count, offset, whole): pcap records."},
+    {"count", cp_count, METH_VARARGS,
+     "count(buffer, at, stop, big_endian, max_caplen, snaplen, program=None, threads=1) -> (records, matched, at)."},
+    {"select", cp_select, METH_VARARGS,
+     "select(buffer, at, stop, big_endian, max_caplen, snaplen, program, most) -> (packets, records, at)."},
+    {"bpf_library", cp_bpf_library, METH_VARARGS, "bpf_library(path) -> bool: libpcap's bpf_filter from path."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -15,9 +15,10 @@
  * everything as it found it, so that the Python printer sees the same state.
  *
  * Source files: _cprint.c (module, Printer type, output buffer, link layers, IPv4,
- * IPv6, TCP, UDP, the batch loop, the dumps, the pcap record reader), _cprint_dns.c
- * (DNS), _cprint_icmp.c (ICMP, ICMPv6, ARP), _cprint_app.c (NTP, syslog),
- * _cprint_tcpapp.c (HTTP, FTP, RTSP, SMTP, WHOIS, SSH, RESP).
+ * IPv6, TCP, UDP, the batch loop, the dumps), _cprint_dns.c (DNS), _cprint_icmp.c
+ * (ICMP, ICMPv6, ARP), _cprint_app.c (NTP, syslog), _cprint_tcpapp.c (HTTP, FTP,
+ * RTSP, SMTP, WHOIS, SSH, RESP), _cprint_walk.c (the pcap record walks: reading,
+ * --count, libpcap's filter over a mapped file).
  */
 #ifndef NETLAB_CPRINT_H
 #define NETLAB_CPRINT_H
@@ -103,5 +104,11 @@ int cp_syslog_print(cp_ctx *f, cp_out *out, const u8 *d, size_t q, size_t length
    of a segment at q, `length` bytes of it, after the line's ", length N". kind: TAPP_*.
    Return CP_OK or CP_PUNT. */
 int cp_tcp_app(cp_ctx *f, cp_out *out, int kind, const u8 *d, size_t q, size_t length, size_t end);
+
+/* _cprint_walk.c: the module functions over pcap records (see reader.py). */
+PyObject *cp_records(PyObject *module, PyObject *args);
+PyObject *cp_count(PyObject *module, PyObject *args);
+PyObject *cp_select(PyObject *module, PyObject *args);
+PyObject *cp_bpf_library(PyObject *module, PyObject *args);
 
 #endif

@@ -8,16 +8,16 @@ One subtlety: pcapy's ``BPFProgram.filter`` passes the captured length as the
 wire length too. Programs that read the wire length (``len``, ``greater``,
 ``less``) would then misjudge packets cut short by a snap length, so those
 programs run through libpcap's ``bpf_filter`` with both lengths instead.
+
+Whole files are filtered in C (reader.py, _cprint_walk.c): the compiled program
+goes there as bytes (``program_code``) and runs through libpcap's ``bpf_filter``
+too (``load_bpf_filter``). ctypes is imported only for the per-packet matcher
+of a program that reads the wire length: these paths must start fast.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import glob
 import os
-import re
-from typing import Callable
 
 from netlab.capture import linktypes
 from netlab.errors import UsageError
@@ -32,11 +32,9 @@ _STAND_IN = 147  # DLT_USER0: in the matching range, no filter code of its own
 
 _BPF_LD_W_LEN = 0x80   # BPF_LD|BPF_W|BPF_LEN: A <- wire length
 _BPF_LDX_W_LEN = 0x81  # BPF_LDX|BPF_W|BPF_LEN: X <- wire length
-
-
-class _BpfInsn(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
-
+# Where libpcap's bpf_filter is looked for after pcapy's own copy: the system's, by soname
+# (Debian names libpcap 1.x libpcap.so.0.8), so that no ldconfig runs to find it.
+_SYSTEM_LIBPCAP = ("libpcap.so.0.8", "libpcap.so.1")
 
 _SKF_AD_OFF = 0xFFFFF000  # loads at or above this offset read Linux socket metadata, not packet bytes
 _BPF_ABS_LOADS = {0x20, 0x28, 0x30}  # BPF_LD|BPF_ABS with W, H, B
@@ -76,9 +74,13 @@ def _reads_socket_metadata(instructions) -> bool:
     return any(code in _BPF_ABS_LOADS and k >= _SKF_AD_OFF for code, _, _, k in instructions)
 
 
-def matcher(expression: str, linktype: int, snaplen: int = 262144) -> Callable[[bytes, int], bool]:
+def matcher(expression: str, linktype: int, snaplen: int = 262144):
     """``match(data, wire_length) -> bool`` for one link type, libpcap's verdict."""
-    program = compile_filter(expression, linktype, snaplen)
+    return matcher_for(compile_filter(expression, linktype, snaplen))
+
+
+def matcher_for(program):
+    """``match(data, wire_length) -> bool`` running a compiled program (compile_filter's)."""
     instructions = program.get_bpf()
     run = program.filter
     if not any(code in (_BPF_LD_W_LEN, _BPF_LDX_W_LEN) for code, _, _, _ in instructions):
@@ -87,26 +89,56 @@ def matcher(expression: str, linktype: int, snaplen: int = 262144) -> Callable[[
     bpf_filter = _libpcap_bpf_filter()
     if bpf_filter is None:  # no libpcap to call: the captured length stands in for the wire length
         return lambda data, length: run(data) != 0
-    code = (_BpfInsn * len(instructions))(*(_BpfInsn(*insn) for insn in instructions))
+    code = program_code(program)
     return lambda data, length: bpf_filter(code, data, length, len(data)) != 0
 
 
-def _libpcap_bpf_filter():
-    """libpcap's ``bpf_filter`` from the copy pcapy loaded (its wheel bundles one), else the system's."""
+def program_code(program) -> bytes:
+    """The program as libpcap holds it in memory: an array of struct bpf_insn (u16 code, u8 jt, jf, u32 k)."""
+    import struct
+
+    insn = struct.Struct("=HBBI")
+    return b"".join(insn.pack(*instruction) for instruction in program.get_bpf())
+
+
+_loaded: bool | None = None
+
+
+def load_bpf_filter() -> bool:
+    """Give the C walks (netlab.capture._cprint) libpcap's bpf_filter, once; False where there is none."""
+    global _loaded
+    if _loaded is None:
+        try:
+            from netlab.capture._cprint import bpf_library
+        except ImportError:  # built without a C compiler
+            _loaded = False
+        else:
+            _loaded = any(bpf_library(path) for path in _libpcap_paths())
+    return _loaded
+
+
+def _libpcap_paths() -> list[str]:
+    """The libpcaps to take bpf_filter from: the copy pcapy loaded (its wheel bundles one) first, then the system's."""
     import pcapy
 
-    here = os.path.dirname(pcapy.__file__)
-    candidates = sorted(glob.glob(os.path.join(here, "pcapy_ng.libs", "libpcap*.so*")))
-    system = ctypes.util.find_library("pcap")
-    if system:
-        candidates.append(system)
-    for path in candidates:
+    libs = os.path.join(os.path.dirname(pcapy.__file__), "pcapy_ng.libs")
+    try:
+        bundled = sorted(os.path.join(libs, name) for name in os.listdir(libs) if name.startswith("libpcap"))
+    except OSError:
+        bundled = []
+    return [*bundled, *_SYSTEM_LIBPCAP]
+
+
+def _libpcap_bpf_filter():
+    """libpcap's ``bpf_filter`` through ctypes (see _libpcap_paths), for one packet at a time."""
+    import ctypes
+
+    for path in _libpcap_paths():
         try:
-            lib = ctypes.CDLL(path)
-            func = lib.bpf_filter
+            func = ctypes.CDLL(path).bpf_filter
         except (OSError, AttributeError):
             continue
-        func.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint, ctypes.c_uint]
+        func.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint, ctypes.c_uint]
         func.restype = ctypes.c_uint
         return func
     return None
@@ -125,5 +157,7 @@ def read_filter_file(path: str) -> str:
         raise UsageError(f"{path} is not valid UTF-8", "a filter file holds a pcap-filter(7) expression") from None
     if "\0" in text:
         raise UsageError(f"{path} holds a NUL byte", "a filter file holds a pcap-filter(7) expression")
+    import re
+
     # tcpdump blanks each comment out; the newlines (and tabs) are blanks to libpcap too
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
