@@ -1086,8 +1086,10 @@ static PyMethodDef module_methods[] = {
      "records(buffer, pos, big_endian, limit, most) -> (packets, pos): classic pcap records, in C."},
     {"count", cp_count, METH_VARARGS,
      "count(buffer, at, stop, big_endian, max_caplen, snaplen, program=None, threads=1) -> (records, matched, at)."},
-    {"select", cp_select, METH_VARARGS,
-     "select(buffer, at, stop, big_endian, max_caplen, snaplen, program, most) -> (packets, records, at)."},
+    {"scan", cp_scan, METH_VARARGS,
+     "scan(buffer, at, stop, big_endian, max_caplen, snaplen, program, threads=1) -> (hits, records, at)."},
+    {"take", cp_take, METH_VARARGS,
+     "take(buffer, base, hits, first, last, big_endian, snaplen) -> packets: scan's hits as packets."},
     {"bpf_library", cp_bpf_library, METH_VARARGS, "bpf_library(path) -> bool: libpcap's bpf_filter from path."},
     {NULL, NULL, 0, NULL},
 };

@@ -108,7 +108,8 @@ int cp_tcp_app(cp_ctx *f, cp_out *out, int kind, const u8 *d, size_t q, size_t l
 /* _cprint_walk.c: the module functions over pcap records (see reader.py). */
 PyObject *cp_records(PyObject *module, PyObject *args);
 PyObject *cp_count(PyObject *module, PyObject *args);
-PyObject *cp_select(PyObject *module, PyObject *args);
+PyObject *cp_scan(PyObject *module, PyObject *args);
+PyObject *cp_take(PyObject *module, PyObject *args);
 PyObject *cp_bpf_library(PyObject *module, PyObject *args);
 
 #endif

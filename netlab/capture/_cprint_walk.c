@@ -12,6 +12,8 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* struct bpf_insn and bpf_filter() as libpcap declares them (pcap/bpf.h): no libpcap
    headers are needed to build this, and the library is found at run time (bpf_library). */
@@ -27,6 +29,7 @@ static bpf_filter_fn libpcap_bpf_filter;
 #define RESYNC_CHAIN 8            /* plausible records in a row that make a place to start a second walk */
 #define RESYNC_SPAN (1 << 20)     /* how far past the middle a second walk looks for one */
 #define TWO_WALKS_FROM (4 << 20)  /* bytes: below this a second thread costs more than it saves */
+#define TAKE_AHEAD 8              /* take(): packets fetched ahead of the one made into a tuple */
 
 static inline uint32_t rd32(const u8 *p, int big)
 {
@@ -46,7 +49,26 @@ typedef struct {
     const bpf_insn *program;
     size_t records, matched;
     int damaged;          /* stopped at a record past max_caplen or cut short */
+    int collect;          /* keep where the accepted records are (scan): */
+    uint32_t *hits;       /* their offsets from `base`, malloc'd */
+    size_t nhits, cap, base;
+    int failed;           /* no memory for them */
 } walk_t;
+
+static void hit(walk_t *w, size_t at)
+{
+    if (w->nhits == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 4096;
+        uint32_t *more = realloc(w->hits, cap * sizeof *more);
+        if (!more) {
+            w->failed = 1;
+            return;
+        }
+        w->hits = more;
+        w->cap = cap;
+    }
+    w->hits[w->nhits++] = (uint32_t)(at - w->base);
+}
 
 static void walk(walk_t *w)
 {
@@ -65,7 +87,11 @@ static void walk(walk_t *w)
         }
         if (w->program) {
             uint32_t seen = caplen > w->snaplen ? w->snaplen : caplen;
-            matched += libpcap_bpf_filter(w->program, h + 16, rd32(h + 12, w->big), seen) != 0;
+            if (libpcap_bpf_filter(w->program, h + 16, rd32(h + 12, w->big), seen)) {
+                matched++;
+                if (w->collect)
+                    hit(w, at);
+            }
         }
         at += 16 + caplen;
         records++;
@@ -108,6 +134,32 @@ static size_t resync(const walk_t *w, size_t from, uint32_t first_sec)
     return 0;
 }
 
+/* w followed by the walk that started where w ended: its counts, hits and end are w's now. */
+static void append_walk(walk_t *w, walk_t *next)
+{
+    if (next->nhits && !w->failed && !next->failed) {
+        if (w->nhits + next->nhits > w->cap) {
+            uint32_t *more = realloc(w->hits, (w->nhits + next->nhits) * sizeof *more);
+            if (more) {
+                w->hits = more;
+                w->cap = w->nhits + next->nhits;
+            } else {
+                w->failed = 1;
+            }
+        }
+        if (!w->failed) {
+            memcpy(w->hits + w->nhits, next->hits, next->nhits * sizeof *next->hits);
+            w->nhits += next->nhits;
+        }
+    }
+    free(next->hits);
+    w->at = next->at;
+    w->records += next->records;
+    w->matched += next->matched;
+    w->damaged = next->damaged;
+    w->failed |= next->failed;
+}
+
 /* The walk of [at, stop), in two threads where it is big: the second starts at a
    record boundary guessed past the middle (resync), and counts only if the first
    walk, which stops there, lands on it exactly. tcpdump reads with one core; the
@@ -123,6 +175,8 @@ static void walk_split(walk_t *w, int threads)
     pthread_t thread;
     walk_t second = *w;
     second.at = sync;
+    second.hits = NULL;
+    second.nhits = second.cap = 0;
     if (sync == 0 || pthread_create(&thread, NULL, walk_thread, &second) != 0) {
         walk(w);
         return;
@@ -132,15 +186,13 @@ static void walk_split(walk_t *w, int threads)
     walk(w);
     pthread_join(thread, NULL);
     w->stop = stop;
-    if (w->damaged)
-        return;
-    if (w->at == sync) {
-        w->at = second.at;
-        w->records += second.records;
-        w->matched += second.matched;
-        w->damaged = second.damaged;
+    if (!w->damaged && w->at == sync) {
+        append_walk(w, &second);
         return;
     }
+    free(second.hits);
+    if (w->damaged)
+        return;
     walk(w);  /* the guess was no boundary: on from where the first walk got to */
 }
 
@@ -188,52 +240,83 @@ PyObject *cp_count(PyObject *module, PyObject *args)
     return Py_BuildValue("nnn", (Py_ssize_t)w.records, (Py_ssize_t)w.matched, (Py_ssize_t)w.at);
 }
 
-/* select(buffer, at, stop, big_endian, max_caplen, snaplen, program, most) -> (packets, records, at):
-   the records the program accepts, as (ts_sec, ts_frac, caplen, length, data) tuples, at most `most`
-   of them; `records` is how many were read. Those it rejects never become Python objects. */
-PyObject *cp_select(PyObject *module, PyObject *args)
+/* scan(buffer, at, stop, big_endian, max_caplen, snaplen, program, threads=1) -> (hits, records, at):
+   where the records the program accepts start, as offsets from `at` (native uint32s in bytes:
+   stop - at must stay below 4 GiB), found as count() finds them: without the GIL, a big
+   file in two threads. take() then makes them packets. */
+PyObject *cp_scan(PyObject *module, PyObject *args)
 {
     Py_buffer view, program;
     walk_t w;
-    Py_ssize_t most;
-    unsigned long max_caplen, snaplen;
-    Py_ssize_t at, stop;
-    memset(&w, 0, sizeof w);
-    if (!PyArg_ParseTuple(args, "y*nnpkky*n", &view, &at, &stop, &w.big, &max_caplen, &snaplen, &program, &most))
+    int threads;
+    if (parse_walk(args, &w, &view, &program, &threads) < 0)
         return NULL;
-    if (program.len == 0 || program.len % sizeof(bpf_insn) || !libpcap_bpf_filter) {
+    if (!w.program || w.stop - (w.at < w.stop ? w.at : w.stop) > UINT32_MAX) {
         PyBuffer_Release(&view);
         PyBuffer_Release(&program);
-        PyErr_SetString(PyExc_ValueError, "select() needs a BPF program and bpf_library()");
+        PyErr_SetString(PyExc_ValueError, "scan() takes a program and under 4 GiB at a time");
         return NULL;
     }
-    const u8 *p = view.buf;
-    const bpf_insn *code = program.buf;
-    size_t size = (size_t)view.len, pos = at < 0 ? size : (size_t)at, end = stop < 0 ? 0 : (size_t)stop;
-    PyObject *packets = PyList_New(0);
-    Py_ssize_t records = 0;
-    while (packets && PyList_GET_SIZE(packets) < most && pos < end && pos + 16 <= size) {
-        const u8 *h = p + pos;
-        uint32_t caplen = rd32(h + 8, w.big), len = rd32(h + 12, w.big);
-        if (caplen > max_caplen || pos + 16 + caplen > size)
-            break;
-        uint32_t seen = caplen > snaplen ? (uint32_t)snaplen : caplen;
-        if (libpcap_bpf_filter(code, h + 16, len, seen)) {
-            PyObject *packet = Py_BuildValue("(kkkky#)", (unsigned long)rd32(h, w.big), (unsigned long)rd32(h + 4, w.big),
-                                             (unsigned long)seen, (unsigned long)len, (const char *)h + 16,
-                                             (Py_ssize_t)seen);
-            if (!packet || PyList_Append(packets, packet) < 0)
-                Py_CLEAR(packets);
-            Py_XDECREF(packet);
-        }
-        pos += 16 + caplen;
-        records++;
-    }
+    w.collect = 1;
+    w.base = w.at;
+    Py_BEGIN_ALLOW_THREADS
+    walk_split(&w, threads);
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
     PyBuffer_Release(&program);
-    if (!packets)
+    PyObject *hits = w.failed ? PyErr_NoMemory() : PyBytes_FromStringAndSize((const char *)w.hits, (Py_ssize_t)(w.nhits * sizeof *w.hits));
+    free(w.hits);
+    if (!hits)
         return NULL;
-    return Py_BuildValue("(Nnn)", packets, records, (Py_ssize_t)pos);
+    return Py_BuildValue("(Nnn)", hits, (Py_ssize_t)w.records, (Py_ssize_t)w.at);
+}
+
+/* take(buffer, base, hits, first, last, big_endian, snaplen) -> packets: the records at
+   hits[first:last] (scan's offsets from base) as (ts_sec, ts_frac, caplen, length, data)
+   tuples, a record past the snapshot length cut to it, as libpcap reads it. */
+PyObject *cp_take(PyObject *module, PyObject *args)
+{
+    Py_buffer view, hits;
+    Py_ssize_t base, first, last;
+    int big;
+    unsigned long snaplen;
+    if (!PyArg_ParseTuple(args, "y*ny*nnpk", &view, &base, &hits, &first, &last, &big, &snaplen))
+        return NULL;
+    const uint32_t *at = hits.buf;
+    Py_ssize_t n = hits.len / (Py_ssize_t)sizeof *at;
+    if (first < 0)
+        first = 0;
+    if (last > n)
+        last = n;
+    PyObject *packets = PyList_New(last > first ? last - first : 0);
+    for (Py_ssize_t i = first; packets && i < last; i++) {
+        size_t pos = (size_t)base + at[i];
+        if (i + TAKE_AHEAD < last) {  /* the packets a few ahead are on their way from memory meanwhile */
+            const u8 *ahead = (const u8 *)view.buf + (size_t)base + at[i + TAKE_AHEAD];
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+            __builtin_prefetch(ahead + 128);
+            __builtin_prefetch(ahead + 192);
+        }
+        const u8 *h = (const u8 *)view.buf + pos;
+        uint32_t caplen = pos + 16 <= (size_t)view.len ? rd32(h + 8, big) : 0;
+        if (pos + 16 > (size_t)view.len || pos + 16 + caplen > (size_t)view.len) {  /* not scan's offsets */
+            Py_CLEAR(packets);
+            PyErr_SetString(PyExc_ValueError, "take(): an offset past the buffer");
+            break;
+        }
+        uint32_t seen = caplen > snaplen ? (uint32_t)snaplen : caplen;
+        PyObject *packet = Py_BuildValue("(kkkky#)", (unsigned long)rd32(h, big), (unsigned long)rd32(h + 4, big),
+                                         (unsigned long)seen, (unsigned long)rd32(h + 12, big), (const char *)h + 16,
+                                         (Py_ssize_t)seen);
+        if (!packet)
+            Py_CLEAR(packets);
+        else
+            PyList_SET_ITEM(packets, i - first, packet);
+    }
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&hits);
+    return packets;
 }
 
 /* bpf_library(path) -> bool: take bpf_filter from the libpcap at path (the copy that compiled
