@@ -92,7 +92,8 @@ def test_count_equals_tcpdumps_on_other_layouts(variants, variant, expression):
 @pytest.mark.parametrize("expression", ["tcp and port 443", "udp port 53", "greater 300"])
 def test_filtered_lines_equal_tcpdumps(busy, variants, expression):
     # only the matching records reach the printer: the same lines as tcpdump's, -x for the snapshot cut too
-    for path, options in ((busy, ["-n"]), (variants["snaplen-200"], ["-n", "-x"]), (variants["nano"], ["-n", "--nano"])):
+    for path, options in ((busy, ["-n"]), (variants["snaplen-200"], ["-n", "-x"]), (variants["nano"], ["-n", "--nano"]),
+                          (variants["nano"], ["-n"]), (busy, ["-n", "--nano"]), (variants["big-endian"], ["-n"])):
         theirs = damage.run_tcpdump(path, *options, expression)
         mine = damage.run_netlab(path, *options, expression)
         assert mine.returncode == 0, damage.error_lines(mine.stderr)
