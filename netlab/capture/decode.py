@@ -23,7 +23,6 @@ of each TCP conversation (relative seq/ack).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from itertools import starmap
 
@@ -55,8 +54,8 @@ MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
 # The options the C printer knows; any other at a value but its default leaves it out.
 _OPTIONS_COMPILED = {"quiet", "link", "verbose", "ts_mode", "nano", "number", "hex_mode", "numeric", "utc",
                      "absolute_seq"}
-_OPTIONS_NOT_COMPILED = [(f.name, f.default) for f in dataclasses.fields(FormatOptions)
-                         if f.name not in _OPTIONS_COMPILED]
+_OPTIONS_NOT_COMPILED = [(name, default) for name, default in FormatOptions.FIELDS.items()
+                         if name not in _OPTIONS_COMPILED]
 _COMPILED_LINKS = {} if _cprint is None else {"ether": _cprint.LINK_ETHER, "sll": _cprint.LINK_SLL,
                                               "raw": _cprint.LINK_RAW}
 

@@ -26,7 +26,7 @@ Signatures, by table:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD

@@ -7,13 +7,12 @@ Sinks write to the stream they are given; they never open stdout themselves.
 
 from __future__ import annotations
 
-import json
 import time
 from itertools import starmap
-from typing import Callable, TextIO
+from collections.abc import Callable
+from io import TextIOBase as TextIO  # the stream's kind, for the annotations
 
 from netlab.capture.reader import Packet
-from netlab.capture.rotation import FileLimitReached, Rotation, RotatingPcapWriter
 from netlab.capture.session import SinkFull, packet_count
 from netlab.capture.writer import PcapWriter
 
@@ -52,6 +51,8 @@ def jsonl_sink(linktype: int, options, stream: TextIO, flush_each_batch: bool) -
     from netlab.capture.decode import Formatter
 
     record = Formatter(linktype, options).record
+    import json  # here: a text listing does not need it
+
     encode = json.JSONEncoder(separators=(",", ":")).encode
     return LineSink(lambda batch: "".join([encode(r) + "\n" for r in starmap(record, batch)]), stream,
                     flush_each_batch)
@@ -61,9 +62,13 @@ class PcapSink:
     """-w FILE: a pcap that is complete at every record boundary (see writer.py); rotated with -C/-G."""
 
     def __init__(self, path: str, linktype: int, snaplen: int, nano: bool, packet_buffered: bool,
-                 rotation: Rotation | None = None):
+                 rotation=None):
+        # rotation: a netlab.capture.rotation.Rotation (-C, -W, -G); that module is loaded only for one
         self._rotating = rotation is not None and rotation.active
         if self._rotating:
+            from netlab.capture.rotation import FileLimitReached, RotatingPcapWriter
+
+            self._file_limit = FileLimitReached
             self.writer = RotatingPcapWriter(path, linktype, snaplen, nano, packet_buffered, rotation)
         else:
             self.writer = PcapWriter(path, linktype, snaplen, nano=nano, packet_buffered=packet_buffered)
@@ -77,7 +82,7 @@ class PcapSink:
         for taken, packet in enumerate(batch):
             try:
                 write(*packet)
-            except FileLimitReached as full:
+            except self._file_limit as full:
                 raise SinkFull(str(full), taken) from None
 
     def finish(self) -> None:
