@@ -226,8 +226,9 @@ def _make_sink(request: Request, source):
 
     stdout = _Stdout()
     if request.write_file:
+        rotating = request.file_size or request.file_count or request.rotate_seconds is not None
         writer = sinks.PcapSink(request.write_file, source.linktype, source.snaplen, request.nano,
-                                request.packet_buffered, request.rotation())
+                                request.packet_buffered, request.rotation() if rotating else None)
         if not request.print_too:
             return writer
         return sinks.TeeSink(writer, _line_sink(request, source, stdout))

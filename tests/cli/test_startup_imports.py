@@ -1,0 +1,68 @@
+"""The commonest command lines start without the modules that made start-up slow.
+
+Start-up is most of a short run (tcpdump counts a small file in 3 ms; Python alone
+starts in 8). These modules each cost milliseconds to import: click and typer (the
+fast lane parses without them), dataclasses (it imports inspect, ast, dis and
+tokenize), typing, json, and the heavy libraries. A change that brings one back on
+these paths fails here, with the module that came back and who imported it; timing
+is bench/'s business, this is the cause.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers.env import ROOT
+from tests.helpers.frames import write_frames
+
+SLOW = {"click", "typer", "dataclasses", "inspect", "typing", "json", "scapy", "psutil", "tabulate",
+        "ctypes", "threading", "asyncio"}
+
+ETHER_UDP = bytes.fromhex(
+    "ffffffffffff020000000001080045000021000040004011f9c90a4d00010a4d0002"
+    "9c4000350000000074657374")  # 10.77.0.1:40000 -> 10.77.0.2:53, a truncated query: any bytes will do
+
+
+def slow_modules(args: list[str], tmp_path) -> list[str]:
+    """The slow modules `netlab ARGS` imports, each with the module that imported it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("NETLAB_FASTLANE", None)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "netlab", *args], capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = []  # (depth, module), in the order importtime prints them: a module after what it imported
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            name = line.rsplit("|", 1)[1]
+            rows.append(((len(name) - len(name.lstrip(" "))) // 2, name.strip()))
+    slow = []
+    for i, (depth, name) in enumerate(rows):
+        if name.split(".")[0] in SLOW:
+            importer = next((n for d, n in rows[i + 1:] if d < depth), "the command")
+            slow.append(f"{name} (imported by {importer})")
+    return sorted(slow)
+
+
+@pytest.fixture
+def pcap(tmp_path):
+    path = tmp_path / "one.pcap"
+    write_frames(path, [ETHER_UDP] * 3)
+    return str(path)
+
+
+@pytest.mark.parametrize("args", [
+    ["capture", "--count", "-r", "{pcap}"],
+    ["capture", "--count", "-r", "{pcap}", "udp"],
+    ["capture", "-n", "-r", "{pcap}"],
+    ["capture", "-nv", "-r", "{pcap}", "udp port 53"],
+    ["capture", "-r", "{pcap}", "-w", "copy.pcap"],
+    ["conns", "-tanp"],
+    ["conns", "-tan", "-4", "-H"],
+], ids=lambda args: " ".join(args))
+def test_the_commonest_lines_start_without_the_slow_modules(args, pcap, tmp_path):
+    argv = [pcap if word == "{pcap}" else word for word in args]
+    assert slow_modules(argv, tmp_path) == []
