@@ -106,6 +106,19 @@ def _format_prefix(a: bytes, plen: int) -> str:
     return "%s/%u" % (ip6(a), plen)
 
 
+def _source_specific(ae, plen, src_plen, d, body, parsed, tlen):
+    """The prefix and the source prefix of a source-specific request (print-babel.c's
+    SS-Request and SS-MH-Request), formatted; ``parsed``: the body bytes before them."""
+    got = _prefix(ae, plen, 0, d, body + parsed, None, tlen - parsed)
+    _need(got is not None)
+    parsed += got[1]
+    src = _prefix(ae, src_plen, 0, d, body + parsed, None, tlen - parsed)
+    _need(src is not None)
+    if ae == 1:  # an IPv4 prefix, counted as in a v4-mapped IPv6 address
+        plen, src_plen = (plen + 96) & 0xFF, (src_plen + 96) & 0xFF
+    return _format_prefix(got[0], plen), _format_prefix(src[0], src_plen)
+
+
 def _interval(i: int) -> str:
     return "0.0s (bogus)" if i == 0 else "%u.%02us" % (i // 100, i % 100)
 
@@ -338,37 +351,15 @@ def _verbose_tlv(out, d, m, kind, tlen, prefixes):
     elif kind == 14:
         out.append("\n\tSS-Request ")
         _need(tlen >= 3)
-        ae, plen, src_plen = d[m + 2], d[m + 3], d[m + 4]
-        parsed = 3
-        got = _prefix(ae, plen, 0, d, m + 2 + parsed, None, tlen - parsed)
-        _need(got is not None)
-        if ae == 1:
-            plen = (plen + 96) & 0xFF
-        parsed += got[1]
-        src = _prefix(ae, src_plen, 0, d, m + 2 + parsed, None, tlen - parsed)
-        _need(src is not None)
-        if ae == 1:
-            src_plen = (src_plen + 96) & 0xFF
-        if ae == 0:
-            out.append("for any")
-        else:
-            out.append("for (%s, %s)" % (_format_prefix(got[0], plen), _format_prefix(src[0], src_plen)))
+        ae = d[m + 2]
+        prefixes = _source_specific(ae, d[m + 3], d[m + 4], d, m + 2, 3, tlen)
+        out.append("for any" if ae == 0 else "for (%s, %s)" % prefixes)
     elif kind == 15:
         out.append("\n\tSS-MH-Request ")
         _need(tlen >= 14)
-        ae, plen, hopc, src_plen = d[m + 2], d[m + 3], d[m + 6], d[m + 7]
-        parsed = 14
-        got = _prefix(ae, plen, 0, d, m + 2 + parsed, None, tlen - parsed)
-        _need(got is not None)
-        if ae == 1:
-            plen = (plen + 96) & 0xFF
-        parsed += got[1]
-        src = _prefix(ae, src_plen, 0, d, m + 2 + parsed, None, tlen - parsed)
-        _need(src is not None)
-        if ae == 1:
-            src_plen = (src_plen + 96) & 0xFF
-        out.append("(%u hops) for (%s, %s) seqno %u id %s" % (
-            hopc, _format_prefix(got[0], plen), _format_prefix(src[0], src_plen), u16(d, m + 4)[0], _id(d, m + 8)))
+        ae, hopc = d[m + 2], d[m + 6]
+        prefix, source = _source_specific(ae, d[m + 3], d[m + 7], d, m + 2, 14, tlen)
+        out.append("(%u hops) for (%s, %s) seqno %u id %s" % (hopc, prefix, source, u16(d, m + 4)[0], _id(d, m + 8)))
     elif kind == 16:
         out.append("\n\tMAC len %u" % tlen)
     elif kind == 17:
