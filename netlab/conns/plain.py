@@ -75,15 +75,17 @@ def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = T
     """The plain listing of these TCP/UDP sockets as `netlab conns` prints it, and its notes.
 
     None where this path cannot print it: no C module, other protocols, no
-    sock_diag here, no sockets (the table is its header alone), or a cell the
-    C table leaves to Python (a user name with a line break): the caller then
+    sock_diag here, or a cell the C table leaves to Python (a user name with a
+    line break): the caller then
     lists the records (netlab.conns.list_connections), as for any other listing.
     """
     if _speedups is None or not protocols or any(p not in ("tcp", "udp") for p in protocols):
         return None
     data, diag_error, error = packed.dump(protocols, families, ALL_STATES)
-    if error or diag_error or not data:
+    if error or diag_error:
         return None
+    if not data:  # no sockets: the header alone (each column as wide as its header), and no walk of /proc
+        return ("  ".join(HEADERS) if header else ""), []
     walk, hidden = owners.socket_walk()
     text = inet_table(data, walk)
     if text is None:
