@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>  /* struct rtattr, RTA_LENGTH: the bytecode attribute */
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define RECV_SIZE (1 << 16)
@@ -455,9 +457,11 @@ PyObject *netlab_packed_records(PyObject *self, PyObject *args) {
 /* ---------------------------------------------------------------- the packed dump, whole
  *
  *   packed_start(requests) -> job; packed_join(job) -> (packed, diag_error, error)
- *       The dumps of requests, a sequence of (proto, af, states): PACKED_TCP or
- *       PACKED_UDP, AF_INET or AF_INET6, a mask of kernel states. af 0 (TCP
- *       only): both families in one pass of the kernel's tables, IPv4 first as
+ *       The dumps of requests, a sequence of (proto, af, states[, bytecode]): PACKED_TCP
+ *       or PACKED_UDP, AF_INET or AF_INET6, a mask of kernel states, and inet_diag
+ *       bytecode the kernel runs on each socket (netlab.core.bytecode; a refused
+ *       program is the dump's diag_error, EINVAL). af 0 (TCP, without bytecode
+ *       ): both families in one pass of the kernel's tables, IPv4 first as
  *       two dumps would list them (the compatibility request, TCPDIAG_GETSOCK,
  *       which dumps every family: the IPv6 dump of a busy IPv4 host walks every
  *       IPv4 socket again); where the kernel refuses it, the two dumps. A thread of
@@ -476,13 +480,16 @@ typedef struct {
     pthread_t thread;
     int joined;
     int n;
-    struct { int proto, af; unsigned int states; } requests[MAX_REQUESTS];
+    struct { int proto, af; unsigned int states; char *bytecode; Py_ssize_t bytecode_len; } requests[MAX_REQUESTS];
     Buffer out;
     int diag_error, error;
 } PackedJob;
 
-/* Asks for one dump (seq) of inet sockets: inet_diag_req_v2, all of them in these states. */
-static int send_request(int fd, unsigned int seq, int proto, int af, unsigned int states) {
+/* Asks for one dump (seq) of inet sockets: inet_diag_req_v2, those in these states that the
+ * bytecode (bytecode_len bytes, a multiple of 4; 0: none) accepts, as an INET_DIAG_REQ_BYTECODE
+ * attribute after the request. */
+static int send_request(int fd, unsigned int seq, int proto, int af, unsigned int states,
+                        const char *bytecode, size_t bytecode_len) {
     struct {
         struct nlmsghdr h;
         struct inet_diag_req_v2 r;
@@ -492,10 +499,16 @@ static int send_request(int fd, unsigned int seq, int proto, int af, unsigned in
         .r = {.sdiag_family = (uint8_t)af, .sdiag_protocol = proto == PACKED_UDP ? IPPROTO_UDP : IPPROTO_TCP,
               .idiag_states = states, .id = {.idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}},
     };
+    struct rtattr attr = {.rta_len = (unsigned short)RTA_LENGTH(bytecode_len), .rta_type = INET_DIAG_REQ_BYTECODE};
+    struct iovec parts[3] = {{&msg, sizeof msg}, {&attr, sizeof attr}, {(void *)bytecode, bytecode_len}};
+    if (bytecode_len)
+        msg.h.nlmsg_len += RTA_SPACE(bytecode_len);
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    struct msghdr hdr = {.msg_name = &kernel, .msg_namelen = sizeof kernel, .msg_iov = parts,
+                         .msg_iovlen = bytecode_len ? 3 : 1};
     ssize_t sent;
     do
-        sent = sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel);
+        sent = sendmsg(fd, &hdr, 0);
     while (sent < 0 && errno == EINTR);
     return sent < 0 ? errno : 0;
 }
@@ -537,9 +550,10 @@ static int ipv4_first(Buffer *b, size_t start) {
 }
 
 /* One request of the job (seq counts the dumps asked for); the errno of the socket, else 0. */
-static int packed_request(PackedJob *job, int fd, unsigned int *seq, int proto, int af, unsigned int states) {
+static int packed_request(PackedJob *job, int fd, unsigned int *seq, int i, int proto, int af, unsigned int states) {
     if (af) {
-        int error = send_request(fd, ++*seq, proto, af, states);
+        int error = send_request(fd, ++*seq, proto, af, states, job->requests[i].bytecode,
+                                 (size_t)job->requests[i].bytecode_len);
         return error ? error : read_packed(fd, *seq, proto, af, &job->out, &job->diag_error);
     }
     size_t start = job->out.len;
@@ -552,8 +566,8 @@ static int packed_request(PackedJob *job, int fd, unsigned int *seq, int proto, 
     if (!refused)
         return ipv4_first(&job->out, start);
     job->out.len = start;  /* no compatibility dump here: one family after the other */
-    error = packed_request(job, fd, seq, proto, AF_INET, states);
-    return error || job->diag_error ? error : packed_request(job, fd, seq, proto, AF_INET6, states);
+    error = packed_request(job, fd, seq, i, proto, AF_INET, states);
+    return error || job->diag_error ? error : packed_request(job, fd, seq, i, proto, AF_INET6, states);
 }
 
 static void *packed_job_run(void *arg) {
@@ -570,10 +584,18 @@ static void *packed_job_run(void *arg) {
         job->error = errno;
     unsigned int seq = 0;
     for (int i = 0; i < job->n && !job->error && !job->diag_error; i++)
-        job->error = packed_request(job, fd, &seq, job->requests[i].proto, job->requests[i].af,
+        job->error = packed_request(job, fd, &seq, i, job->requests[i].proto, job->requests[i].af,
                                     job->requests[i].states);
     close(fd);
     return NULL;
+}
+
+/* The job's memory: its requests' bytecode, its output, itself. */
+static void packed_job_release(PackedJob *job) {
+    for (int i = 0; i < MAX_REQUESTS; i++)
+        free(job->requests[i].bytecode);
+    free(job->out.data);
+    free(job);
 }
 
 static void packed_job_free(PyObject *capsule) {
@@ -583,12 +605,11 @@ static void packed_job_free(PyObject *capsule) {
         pthread_join(job->thread, NULL);
         Py_END_ALLOW_THREADS
     }
-    free(job->out.data);
-    free(job);
+    packed_job_release(job);
 }
 
 PyObject *netlab_packed_start(PyObject *self, PyObject *requests_arg) {
-    PyObject *requests = PySequence_Fast(requests_arg, "requests must be a sequence of (proto, af, states)");
+    PyObject *requests = PySequence_Fast(requests_arg, "requests must be a sequence of (proto, af, states[, bytecode])");
     if (!requests)
         return NULL;
     PackedJob *job = calloc(1, sizeof *job);
@@ -601,19 +622,36 @@ PyObject *netlab_packed_start(PyObject *self, PyObject *requests_arg) {
     if (!ok)
         PyErr_SetString(PyExc_ValueError, "packed_start: too many requests");
     for (int i = 0; ok && i < job->n; i++) {
-        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(requests, i), "iiI;a request is (proto, af, states)",
-                              &job->requests[i].proto, &job->requests[i].af, &job->requests[i].states);
+        const char *bytecode = NULL;
+        Py_ssize_t bytecode_len = 0;
+        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(requests, i), "iiI|y#;a request is (proto, af, states[, bytecode])",
+                              &job->requests[i].proto, &job->requests[i].af, &job->requests[i].states,
+                              &bytecode, &bytecode_len);
         int proto = job->requests[i].proto, af = job->requests[i].af;
         if (ok && ((proto != PACKED_TCP && proto != PACKED_UDP) ||
-                   (af != AF_INET && af != AF_INET6 && !(af == 0 && proto == PACKED_TCP)))) {
-            PyErr_SetString(PyExc_ValueError,
-                            "proto must be PACKED_TCP or PACKED_UDP, af AF_INET or AF_INET6 (or 0 with PACKED_TCP)");
+                   (af != AF_INET && af != AF_INET6 && !(af == 0 && proto == PACKED_TCP && !bytecode_len)))) {
+            PyErr_SetString(PyExc_ValueError, "proto must be PACKED_TCP or PACKED_UDP, af AF_INET or AF_INET6 "
+                                              "(or 0 with PACKED_TCP and no bytecode)");
             ok = 0;
+        }
+        if (ok && (bytecode_len % 4 || bytecode_len > 65000)) {  /* the kernel's ops are 4-byte aligned */
+            PyErr_SetString(PyExc_ValueError, "bytecode must be whole 4-byte ops, under 64 KiB");
+            ok = 0;
+        }
+        if (ok && bytecode_len) {
+            job->requests[i].bytecode = malloc((size_t)bytecode_len);
+            if (!job->requests[i].bytecode) {
+                PyErr_NoMemory();
+                ok = 0;
+            } else {
+                memcpy(job->requests[i].bytecode, bytecode, (size_t)bytecode_len);
+                job->requests[i].bytecode_len = bytecode_len;
+            }
         }
     }
     Py_DECREF(requests);
     if (!ok) {
-        free(job);
+        packed_job_release(job);
         return NULL;
     }
     /* The thread starts with every signal blocked: they stay with Python's main thread. */
@@ -623,15 +661,14 @@ PyObject *netlab_packed_start(PyObject *self, PyObject *requests_arg) {
     int rc = pthread_create(&job->thread, NULL, packed_job_run, job);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     if (rc != 0) {
-        free(job);
+        packed_job_release(job);
         errno = rc;
         return PyErr_SetFromErrno(PyExc_OSError);
     }
     PyObject *capsule = PyCapsule_New(job, PACKED_JOB_CAPSULE, packed_job_free);
     if (!capsule) {
         pthread_join(job->thread, NULL);
-        free(job->out.data);
-        free(job);
+        packed_job_release(job);
     }
     return capsule;
 }

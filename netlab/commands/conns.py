@@ -22,15 +22,19 @@ def conns(
     events, no_header, sort, watch, iterations, resolve, numeric, processes, fmt,
 ) -> ExitStatus:
     protocols, families = _protocols_and_families(tcp, udp, raw, unix, packet, ipv4, ipv6, summary)
-    plain = fmt == "table" and not expression and not any(
+    plain = fmt == "table" and not any(
         (raw, unix, packet, listening, extended, info, summary, timers, memory, cgroup, kill, events, resolve))
+    selection = None
+    if expression:
+        from netlab.core.ssfilter import parse
+
+        selection = parse(expression)
     if plain and all(value is None for value in (state, sport, dport, port, src, dst, pid, process, user, count_by,
                                                   top, sort, watch, iterations)):
-        # ss -tanp's listing, the commonest: printed in C from the dump, none of the records' code imported
-        from netlab.conns import plain as plain_listing
-
-        answer = plain_listing.table(tuple(protocols), tuple(families), header=not no_header)
-        if answer is not None:  # None: something this path leaves to the records (no sockets, say)
+        # ss -tanp's listing, the commonest, and the same with a filter the kernel runs alone:
+        # printed in C from the dump, none of the records' code imported
+        answer = _plain_table(protocols, families, selection, no_header)
+        if answer is not None:  # None: something this path leaves to the records
             text, notes = answer
             for note in notes:
                 print(f"netlab: note: {note}", file=sys.stderr)
@@ -54,11 +58,6 @@ def conns(
         if summary:
             raise UsageError("--count-by and -s count differently", "use one of them")
 
-    selection = None
-    if expression:
-        from netlab.core.ssfilter import parse
-
-        selection = parse(expression)
     states = None
     if state:
         states = parse_states(state)
@@ -66,12 +65,7 @@ def conns(
         states = (states or frozenset()) | selection.states
     if listening:
         states = (states or frozenset()) | LISTENING
-    if selection is not None and selection.families is not None:
-        # inet:, inet6: or unix: in an address narrows the families, as in ss
-        if "unix" in selection.families:
-            protocols = ["unix"]
-        else:
-            families = [f for f in families if f in selection.families] or list(selection.families)
+    protocols, families = _narrowed(protocols, families, selection)
     condition = selection.node if selection is not None else None
     if sport or dport or port:
         condition = _port_condition(sport, dport, port, condition)
@@ -131,6 +125,37 @@ def _protocols_and_families(tcp, udp, raw, unix, packet, ipv4, ipv6, summary) ->
     if (ipv4 or ipv6) and not unix:
         protocols = [p for p in protocols if p not in ("unix", "packet")] or protocols
     return protocols, families
+
+
+def _narrowed(protocols: list[str], families: list[str], selection) -> tuple[list[str], list[str]]:
+    """The protocols and families once the filter's inet:, inet6: or unix: addresses narrowed them, as in ss."""
+    if selection is None or selection.families is None:
+        return protocols, families
+    if "unix" in selection.families:
+        return ["unix"], families
+    return protocols, [f for f in families if f in selection.families] or list(selection.families)
+
+
+def _plain_table(protocols: list[str], families: list[str], selection, no_header: bool):
+    """The plain table and its notes (netlab.conns.plain.table), the filter's states and bytecode run by
+    the kernel; None where the records' path must list: a condition Python evaluates (a UNIX pattern,
+    autobound, a /0 prefix: netlab.core.ssfilter.Filter.kernel_alone), or what plain.table() refuses."""
+    from netlab.conns import plain as plain_listing
+    from netlab.core.states import ALL_STATES, states_mask
+
+    states, bytecode = ALL_STATES, b""
+    if selection is not None:
+        if selection.node is not None:
+            if not selection.kernel_alone():
+                return None
+            from netlab.core.bytecode import compile_filter
+
+            bytecode = compile_filter(selection.node)
+        if selection.states is not None:
+            states = states_mask(selection.states)
+        protocols, families = _narrowed(protocols, families, selection)
+    return plain_listing.table(tuple(protocols), tuple(families), header=not no_header, states=states,
+                               bytecode=bytecode)
 
 
 def _emit(fmt: str, text: str) -> None:

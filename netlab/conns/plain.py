@@ -71,17 +71,20 @@ def inet_table(data: bytes, walk: object | None) -> str | None:
     return _speedups.inet_table(data, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
 
 
-def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True) -> tuple[str, list[str]] | None:
+def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True, states: int = ALL_STATES,
+          bytecode: bytes = b"") -> tuple[str, list[str]] | None:
     """The plain listing of these TCP/UDP sockets as `netlab conns` prints it, and its notes.
 
-    None where this path cannot print it: no C module, other protocols, no
-    sock_diag here, or a cell the C table leaves to Python (a user name with a
-    line break): the caller then
+    ``states`` (a mask of kernel states) and ``bytecode`` (inet_diag bytecode:
+    netlab.core.bytecode) select in the kernel: a filter it runs alone. None
+    where this path cannot print it: no C module, other protocols, no sock_diag
+    here, a dump the kernel refused (bytecode it cannot run, say), or a cell the
+    C table leaves to Python (a user name with a line break): the caller then
     lists the records (netlab.conns.list_connections), as for any other listing.
     """
     if _speedups is None or not protocols or any(p not in ("tcp", "udp") for p in protocols):
         return None
-    data, diag_error, error = packed.dump(protocols, families, ALL_STATES)
+    data, diag_error, error = packed.dump(protocols, families, states, bytecode)
     if error or diag_error:
         return None
     if not data:  # no sockets: the header alone (each column as wide as its header), and no walk of /proc

@@ -12,7 +12,6 @@ something the kernel cannot evaluate (a UNIX pattern): then Python evaluates it.
 
 from __future__ import annotations
 
-import socket
 import struct
 
 from netlab.core.ssfilter import And, AutoBound, Dev, HostCond, Not, Or, PortCmp
@@ -23,6 +22,7 @@ BC_AUTO = 6
 BC_S_COND, BC_D_COND = 7, 8
 BC_DEV_COND = 9
 
+_AF_UNSPEC, _AF_INET, _AF_INET6 = 0, 2, 10  # socket's: that module is milliseconds of start-up
 _OP = struct.Struct("=BBH")
 _HOSTCOND = struct.Struct("=BBxxi")  # family, prefix_len, (pad), port
 
@@ -51,9 +51,9 @@ def _hostcond(node: HostCond) -> bytes:
     conds = []
     for net in node.networks or (None,):
         if net is None:
-            family, prefix, addr = socket.AF_UNSPEC, 0, b"\0" * 4
+            family, prefix, addr = _AF_UNSPEC, 0, b"\0" * 4
         else:
-            family = socket.AF_INET if net.version == 4 else socket.AF_INET6
+            family = _AF_INET if net.version == 4 else _AF_INET6
             prefix, addr = net.prefixlen, net.network_address.packed
         conds.append(_HOSTCOND.pack(family, prefix, node.port) + addr)
     # ss: the addresses of one condition are alternatives joined by JMPs to the end

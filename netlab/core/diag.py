@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence  # not typing: a share 
 from netlab.core import packed as packed_dump
 from netlab.core.states import STATE_NAMES
 from netlab.core.sockets import ALL_STATES, STATE_NUMBERS, TCP_STATES, Socket  # noqa: F401 (re-exported)
+from netlab.core.states import states_mask  # noqa: F401 (re-exported)
 
 try:
     from netlab import _speedups
@@ -76,17 +77,6 @@ class DiagUnavailable(OSError):
 
 
 # ---------------------------------------------------------------- filters
-
-
-def states_mask(names: Iterable[str] | None) -> int:
-    """A bitmask of kernel states for state names (None: all states)."""
-    if names is None:
-        return ALL_STATES
-    mask = 0
-    for name in names:
-        for num in STATE_NUMBERS[name]:
-            mask |= 1 << num
-    return mask
 
 
 def port_bytecode(sport: int | None = None, dport: int | None = None, port: int | None = None) -> bytes:

@@ -9,48 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netlab.core.states import ALL_STATES, TCP_STATES  # noqa: F401 (re-exported)
+from netlab.core.states import (  # noqa: F401 (re-exported)
+    ALL_STATES, DISPLAY_STATES, LISTENING, STATE_FILTERS, STATE_NUMBERS, TCP_STATES)
 from netlab.records import fields_dict
-
-STATE_NUMBERS: dict[str, list[int]] = {}
-for _num, _name in TCP_STATES.items():
-    STATE_NUMBERS.setdefault(_name, []).append(_num)
-STATE_NUMBERS["UNCONN"] = [7]
-# TCP_BOUND_INACTIVE (13): bound but neither listening nor connected. Dumped only when asked
-# for by name; the kernel reports such sockets with state CLOSE.
-STATE_NUMBERS["BOUND-INACTIVE"] = [13]
-
-# ss's state filter names (and our display names) -> display state names.
-DISPLAY_STATES = frozenset(
-    {"ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE", "UNCONN",
-     "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"}
-)
-STATE_FILTERS: dict[str, frozenset[str]] = {
-    "established": frozenset({"ESTAB"}),
-    "estab": frozenset({"ESTAB"}),
-    "syn-sent": frozenset({"SYN-SENT"}),
-    "syn-recv": frozenset({"SYN-RECV"}),
-    "fin-wait-1": frozenset({"FIN-WAIT-1"}),
-    "fin-wait-2": frozenset({"FIN-WAIT-2"}),
-    "time-wait": frozenset({"TIME-WAIT"}),
-    "closed": frozenset({"CLOSE", "UNCONN"}),
-    "close": frozenset({"CLOSE", "UNCONN"}),
-    "unconn": frozenset({"UNCONN"}),
-    "close-wait": frozenset({"CLOSE-WAIT"}),
-    "last-ack": frozenset({"LAST-ACK"}),
-    "listening": frozenset({"LISTEN"}),
-    "listen": frozenset({"LISTEN"}),
-    "closing": frozenset({"CLOSING"}),
-    # ss's groups
-    "all": DISPLAY_STATES,
-    "connected": DISPLAY_STATES - {"LISTEN", "CLOSE", "UNCONN"},
-    "synchronized": DISPLAY_STATES - {"LISTEN", "CLOSE", "UNCONN", "SYN-SENT"},
-    "bucket": frozenset({"SYN-RECV", "TIME-WAIT"}),
-    "big": DISPLAY_STATES - {"SYN-RECV", "TIME-WAIT"},
-}
-# What ss -l selects: listening TCP/UNIX sockets and unconnected UDP/RAW ones.
-LISTENING = frozenset({"LISTEN", "UNCONN"})
-
 
 @dataclass(slots=True)
 class Socket:

@@ -28,73 +28,108 @@ line, exit 2.
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
-import socket
-from dataclasses import dataclass, field
+# fnmatch, ipaddress and socket are imported where a filter needs them: a filter of ports and
+# states is parsed (and run by the kernel) without their milliseconds of start-up.
 
-from netlab.core.sockets import STATE_FILTERS
+from netlab.core.states import STATE_FILTERS
 from netlab.errors import UsageError
 
 HINT = "see netlab conns --help or ss(8): e.g. state established '( dport = :443 or sport = :443 )'"
 
 # ---------------------------------------------------------------- the tree
+# The nodes are small value classes, not dataclasses: `netlab conns` with a filter the kernel
+# runs alone starts without the dataclasses module (it imports inspect, ast, dis: milliseconds).
 
 
-@dataclass(frozen=True)
-class HostCond:
+class _Node:
+    """A value: built from its fields (positional or by name, with defaults), equal by type and
+    fields, hashable, immutable, shown as Name(field=value, ...)."""
+
+    __slots__ = ()
+    _defaults: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        names = self.__slots__
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
+        values = dict(zip(names, args))
+        for name, value in kwargs.items():
+            if name not in names or name in values:
+                raise TypeError(f"{type(self).__name__}: bad or repeated field {name!r}")
+            values[name] = value
+        for name in names:
+            if name not in values:
+                if name not in self._defaults:
+                    raise TypeError(f"{type(self).__name__} needs {name!r}")
+                values[name] = self._defaults[name]
+            object.__setattr__(self, name, values[name])
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._values()))
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class HostCond(_Node):
     """src/dst (side 's'/'d'), and sport/dport '=': an address prefix and/or a port (-1: any)."""
 
-    side: str
-    networks: tuple = ()  # ip_network objects, any of which matches; () for a port alone
-    port: int = -1
-    unix_pattern: str | None = None  # unix:PATTERN (shell wildcards, as ss)
+    # networks: ip_network objects, any of which matches; () for a port alone
+    # unix_pattern: unix:PATTERN (shell wildcards, as ss)
+    __slots__ = ("side", "networks", "port", "unix_pattern")
+    _defaults = {"networks": (), "port": -1, "unix_pattern": None}
 
 
-@dataclass(frozen=True)
-class PortCmp:
-    """sport/dport >= or <= a port (ss compiles >, < and != from these and 'not')."""
+class PortCmp(_Node):
+    """sport/dport >= or <= a port (ss compiles >, < and != from these and 'not'); op "ge" or "le"."""
 
-    side: str
-    op: str  # "ge" or "le"
-    port: int
+    __slots__ = ("side", "op", "port")
 
 
-@dataclass(frozen=True)
-class Dev:
-    ifindex: int
+class Dev(_Node):
+    __slots__ = ("ifindex",)
 
 
-@dataclass(frozen=True)
-class AutoBound:
+class AutoBound(_Node):
     """A local port the kernel chose (ss: in the ephemeral range)."""
 
-
-@dataclass(frozen=True)
-class Not:
-    node: object
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class And:
-    left: object
-    right: object
+class Not(_Node):
+    __slots__ = ("node",)
 
 
-@dataclass(frozen=True)
-class Or:
-    left: object
-    right: object
+class And(_Node):
+    __slots__ = ("left", "right")
 
 
-@dataclass
+class Or(_Node):
+    __slots__ = ("left", "right")
+
+
 class Filter:
     """What an expression selects: states (None: not said) and a condition tree (None: all)."""
 
-    states: frozenset[str] | None = None
-    node: object = None
-    families: frozenset[str] | None = None  # inet:/inet6:/unix: prefixes restrict these (as ss)
-    text: str = ""
+    def __init__(self, states: frozenset[str] | None = None, node: object = None,
+                 families: frozenset[str] | None = None, text: str = ""):
+        self.states = states
+        self.node = node
+        self.families = families  # inet:/inet6:/unix: prefixes restrict these (as ss)
+        self.text = text
+
+    def __repr__(self):
+        return f"Filter(states={self.states!r}, node={self.node!r}, families={self.families!r}, text={self.text!r})"
 
     def matcher(self):
         """A predicate over records (Conn or Socket), or None when everything matches."""
@@ -106,6 +141,15 @@ class Filter:
     def inet_only(self) -> bool:
         """Whether the tree holds conditions only inet sockets meet (then UNIX sockets are not asked for)."""
         return self.node is not None and not self.uses_unix()
+
+    def kernel_alone(self) -> bool:
+        """Whether the kernel's bytecode selects what the Python evaluation selects, with nothing left
+        to Python: no UNIX pattern (no bytecode), no autobound (the kernel asks whether bind() had
+        no port, Python as ss the ephemeral range), no /0 prefix (the kernel keeps its family)."""
+        return self.node is not None and not _any(self.node, lambda n: (
+            isinstance(n, AutoBound)
+            or isinstance(n, HostCond) and (n.unix_pattern is not None
+                                            or any(net.prefixlen == 0 for net in n.networks))))
 
 
 def combine(nodes, how=And):
@@ -271,6 +315,8 @@ class _Parser:
             return -1
         number = _c_long(raw)
         if number is None:
+            import socket
+
             try:
                 number = socket.getservbyname(raw)
             except OSError:
@@ -280,6 +326,8 @@ class _Parser:
         return number
 
     def device(self, name: str) -> int:
+        import socket
+
         try:
             return socket.if_nametoindex(name)
         except OSError:
@@ -325,6 +373,9 @@ class _Parser:
         return HostCond(side, networks, port)
 
     def networks(self, addr: str, family: str | None) -> tuple:
+        import ipaddress
+        import socket
+
         try:
             net = ipaddress.ip_network(addr, strict=False)
         except ValueError:
@@ -397,6 +448,8 @@ _ips: dict = {}
 def _ip(addr: str | None):
     ip = _ips.get(addr)
     if ip is None and addr:
+        import ipaddress
+
         ip = _ips[addr] = ipaddress.ip_address(addr.split("%")[0])
     return ip
 
@@ -452,6 +505,8 @@ def _compile(node):
 def _host_matcher(node: HostCond):
     local = node.side == "s"
     if node.unix_pattern is not None:
+        import fnmatch
+
         pattern = node.unix_pattern
 
         def unix(c) -> bool:

@@ -62,6 +62,8 @@ def pcap(tmp_path):
     ["capture", "-r", "{pcap}", "-w", "copy.pcap"],
     ["conns", "-tanp"],
     ["conns", "-tan", "-4", "-H"],
+    ["conns", "-tan", "state", "established", "( sport = :1 or dport = :1 )"],
+    ["conns", "-tanp", "--", "sport", ">=", ":1024", "and", "not", "dst", "127.0.0.1"],
 ], ids=lambda args: " ".join(args))
 def test_the_commonest_lines_start_without_the_slow_modules(args, pcap, tmp_path):
     argv = [pcap if word == "{pcap}" else word for word in args]

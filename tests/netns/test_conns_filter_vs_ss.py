@@ -351,3 +351,21 @@ def test_the_python_api_takes_the_same_filter(crowd):
     ours = {(f"{c.local_addr}:{c.local_port}", f"{c.remote_addr}:{c.remote_port}") for c in conns}
     assert ours == ss_set(crowd, "tu", words) and len(ours) >= 2
     assert {(c.local_port, c.remote_port) for c in one_string} == {(c.local_port, c.remote_port) for c in conns}
+
+
+@pytest.mark.parametrize("protos", ["tu", "t"])
+def test_a_filter_the_kernel_runs_alone_prints_the_records_table(crowd, protos):
+    """Such a filter is listed from the packed dump by the C table (netlab.conns.plain), not by the
+    records: the same bytes as the records' table (--sort proto takes the records' path and keeps the
+    dump's order, already by protocol), and ss's sockets."""
+    from netlab.core.ssfilter import parse
+
+    alone = 0
+    for words in EXPRESSIONS:
+        plain = run_netlab("conns", f"-{protos}an", "--", *words, ns=crowd)
+        records = run_netlab("conns", f"-{protos}an", "--sort", "proto", "--", *words, ns=crowd)
+        assert plain.returncode == records.returncode == 0, (words, plain.stderr, records.stderr)
+        assert (plain.stdout, plain.stderr) == (records.stdout, records.stderr), words
+        assert {_endpoints(line) for line in plain.stdout.splitlines()[1:]} == ss_set(crowd, protos, words), words
+        alone += parse(words).kernel_alone() or parse(words).node is None
+    assert alone >= 45, alone
