@@ -71,6 +71,14 @@ def inet_table(data: bytes, walk: object | None) -> str | None:
     return _speedups.inet_table(data, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
 
 
+def _held(data: bytes) -> bool:
+    """Whether a process can hold one of these sockets (an inode): the records' path of a filtered
+    listing walks /proc only then, so without one there is no walk, and no note of hidden processes."""
+    size = _speedups.PACKED_SOCK_SIZE
+    inode = size - 4  # the last field of inet_diag_msg, after the packed socket's 8 bytes of header
+    return any(data[i:i + 4] != b"\0\0\0\0" for i in range(inode, len(data), size))
+
+
 def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True, states: int = ALL_STATES,
           bytecode: bytes = b"") -> tuple[str, list[str]] | None:
     """The plain listing of these TCP/UDP sockets as `netlab conns` prints it, and its notes.
@@ -89,7 +97,7 @@ def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = T
         return None
     if not data:  # no sockets: the header alone (each column as wide as its header), and no walk of /proc
         return ("  ".join(HEADERS) if header else ""), []
-    walk, hidden = owners.socket_walk()
+    walk, hidden = owners.socket_walk() if not bytecode or _held(data) else (None, 0)
     text = inet_table(data, walk)
     if text is None:
         return None
