@@ -5,8 +5,7 @@ from __future__ import annotations
 import struct
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, ip4, linkaddr
-from netlab.capture.hexdump import hex_lines
+from netlab.capture.fmt_base import TRUNC, default_print, ip4, linkaddr
 
 _ARP = struct.Struct("!HHBBH")
 _OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "InvRequest", 9: "InvReply",
@@ -56,9 +55,8 @@ def arp_print(f, out, d, p, length, end):
     elif op == 9:
         out.append("%s at %s" % (linkaddr(d[sha:sha + hln]), paddr(spa)))
     else:
-        # an unknown operation: tcpdump dumps the ARP bytes
-        if f.hex_mode is None:
-            out.append("".join("\n" + ln for ln in hex_lines(d[p:end], True)))
+        # an unknown operation: tcpdump dumps the ARP bytes, unguarded (-q, -x and -X too)
+        default_print(f, out, d[p:end], always=True)
         return
     out.append(", length %u" % length)
 

@@ -11,6 +11,8 @@ import socket
 import struct
 from functools import partial
 
+from netlab.capture import hexdump
+
 _inet_ntop = socket.inet_ntop
 _AF_INET6 = socket.AF_INET6
 
@@ -279,3 +281,15 @@ def final_dst6(d: bytes, ipoff: int, end: int) -> bytes:
         else:
             break
     return dst
+
+
+def default_print_suppressed(f) -> bool:
+    """tcpdump's ndo_suppress_default_print: set by -q, -x and -X (any count), never by -A."""
+    return f.qflag or (f.hex_mode is not None and f.hex_mode[0] in "xX")
+
+
+def default_print(f, out: list, data, always: bool = False) -> None:
+    """ND_DEFAULTPRINT: hex and ASCII lines of ``data``; call sites that tcpdump guards with
+    ndo_suppress_default_print print nothing under -q/-x/-X unless ``always``."""
+    if data and (always or not default_print_suppressed(f)):
+        out.append("".join("\n" + ln for ln in hexdump.hex_lines(data, True)))

@@ -17,6 +17,7 @@ import struct
 
 from netlab.capture import dispatch, linktypes
 from netlab.capture.fmt_base import ip4
+from netlab.capture.fmt_link import ETHERTYPE_NAMES  # tcpdump's ethertype_values: -e names the protocol type by it
 
 _SOFT_CUT = " [|gre]"
 _U16 = struct.Struct("!H")
@@ -26,21 +27,6 @@ _FLAG_NAMES = ((_CP, "checksum present"), (_RP, "routing present"), (_KP, "key p
                (_SP, "sequence# present"), (_SSR, "source routing present"), (_AP, "ack present"))
 
 _TEB = 0x6558  # transparent Ethernet bridging: a whole Ethernet frame inside
-
-# tcpdump's ethertype_values (print-ether.c), which -e names the protocol type by
-ETHERTYPE_VALUES = {
-    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
-    0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec",
-    0x0200: "PUP", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail",
-    0x6001: "MOP DL", 0x6002: "MOP RC", 0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB",
-    0x8038: "Lanbridge", 0x803C: "DEC DNS", 0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD",
-    0x809B: "Appletalk", 0x80F3: "Appletalk ARP", 0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP",
-    0x8809: "Slow Protocols", 0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols",
-    0x886F: "MS NLB heartbeat", 0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI",
-    0x00FE: "GRE-OSI", 0xABCD: "CFM (old)", 0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC",
-    0x0707: "GeoNet (old)", 0x8947: "GeoNet", 0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP",
-    0xD28B: "Arista Vendor Specific Protocol",
-}
 
 
 def _flags(flags: int) -> str:
@@ -97,7 +83,7 @@ def _start(f, out, d, p, length, end, flags):
 
 def _proto_and_length(f, out, proto, length):
     if f.eflag:
-        out.append(", proto %s (0x%04x)" % (ETHERTYPE_VALUES.get(proto, "unknown"), proto))
+        out.append(", proto %s (0x%04x)" % (ETHERTYPE_NAMES.get(proto, "unknown"), proto))
     out.append(", length %u" % length)
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import socket
 import struct
 
-from netlab.capture import dispatch, hexdump, linktypes
+from netlab.capture import dispatch, linktypes
 from netlab.capture.dispatch import ETH_P_IP, ETH_P_IPV6
-from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, mac
+from netlab.capture.fmt_base import SOFT_TRUNC, TRUNC, default_print, mac
 
 _U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
@@ -23,26 +23,23 @@ _ETHTYPE = struct.Struct("!12xH")
 _SLL = struct.Struct("!HHH8sH")
 _SLL2 = struct.Struct("!HHIHBB8s")
 
+# tcpdump 4.99.3's ethertype_values (print-ether.c, numbers from ethertype.h), in its order: tok2str
+# takes the first match, so a number listed twice keeps its first name
 ETHERTYPE_NAMES = {
-    0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x8100: "802.1Q",
-    0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x88CC: "LLDP", 0x9000: "Loopback", 0x8863: "PPPoE D",
-    0x8864: "PPPoE S", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x888E: "EAPOL", 0x8809: "Slow Protocols",
-    0x88F7: "PTP", 0x8137: "IPX", 0x809B: "Appletalk", 0x80F3: "AARP", 0x6003: "DN", 0x0200: "PUP",
-    0x88E5: "802.1AE MACsec", 0x8906: "FCoE", 0x8914: "FIP", 0x88B5: "Experimental",
-    0x22F3: "TRILL", 0x8902: "CFM", 0x88E7: "PBB",
+    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
+    0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec", 0x0200: "PUP",
+    0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL",
+    0x6002: "MOP RC", 0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge",
+    0x803C: "DEC DNS", 0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD", 0x809B: "Appletalk",
+    0x80F3: "Appletalk ARP", 0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP", 0x8809: "Slow Protocols",
+    0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols", 0x886F: "MS NLB heartbeat",
+    0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI", 0x00FE: "GRE-OSI", 0xABCD: "CFM (old)",
+    0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC", 0x0707: "GeoNet (old)", 0x8947: "GeoNet",
+    0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP", 0xD28B: "Arista Vendor Specific Protocol",
 }
-VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
+VLAN_TYPES = (0x8100, 0x88A8, 0x9100, 0x9200)
 _PKTTYPES = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 _BSD_AF = {2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
-
-
-def _default_print(f, out, payload: bytes):
-    """tcpdump's ND_DEFAULTPRINT: hex lines, unless a -x/-X/-A dump follows anyway.
-
-    -q suppresses them too (tcpdump's -q also sets ndo_suppress_default_print).
-    """
-    if f.hex_mode is None and not f.qflag and payload:
-        out.append("".join("\n" + ln for ln in hexdump.hex_lines(payload, True)))
 
 
 def _ethertype(f, out, d, p, etype, length, end):
@@ -95,12 +92,12 @@ def ether(f, out, d, length):
             return
         if not eflag:
             out.append("%s > %s, 802.3, length %u: " % (mac(d[6:12]), mac(d[0:6]), etype))
-        _default_print(f, out, d[p:])
+        default_print(f, out, d[p:])
         return
     if not _ethertype(f, out, d, p, etype, length - p, caplen):
         if not eflag:
             out.append("%s > %s, %s, length %u: " % (mac(d[6:12]), mac(d[0:6]), _type_text(f, etype), length))
-        _default_print(f, out, d[p:])
+        default_print(f, out, d[p:])
 
 
 def _llc(f, out, d, p, field, length, caplen):
@@ -186,7 +183,7 @@ def _sll_payload(f, out, d, p, etype, length, caplen, header):
     if etype <= 1500 or not _ethertype(f, out, d, p, etype, length, caplen):
         if not f.eflag:  # tcpdump shows the header it skipped (less any tag) to show the unknown type
             out.append(header(length + header_len))
-        _default_print(f, out, d[p:])
+        default_print(f, out, d[p:])
 
 
 # if_indextoname() is a syscall round trip, about a hundred times the cost of a dict hit,
@@ -239,7 +236,7 @@ def _null_common(f, out, d, length, family):
     else:
         if not f.eflag:
             out.append(_null_hdr(f, family, length))
-        _default_print(f, out, d[4:])
+        default_print(f, out, d[4:])
 
 
 def _null_hdr(f, family, length):
@@ -283,7 +280,7 @@ def _raw(f, out, d, length):
 
 def unknown_link(f, out, d, length):
     f.hdrlen = 0
-    _default_print(f, out, d)
+    default_print(f, out, d)
 
 
 def _register() -> None:

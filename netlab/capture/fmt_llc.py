@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import dispatch, hexdump
-from netlab.capture.fmt_base import mac
+from netlab.capture import dispatch
+from netlab.capture.fmt_base import default_print, mac
 
 _LE16 = struct.Struct("<H")
 
@@ -32,20 +32,13 @@ _XID = 0xAF
 _UNDECODED = (0xAA, 0xE0, 0xFE, 0xF0)
 
 
-def _default_print(f, out, data, always=False):
-    """ND_DEFAULTPRINT: hex and ASCII lines; unless ``always`` (llc_print's own truncation
-    cases call it unguarded), none with -q or a -x/-X/-A dump."""
-    if (always or f.hex_mode is None and not f.qflag) and data:
-        out.append("".join("\n" + ln for ln in hexdump.hex_lines(data, True)))
-
-
 def llc_print(f, out, d, p, length, end, src, dst):
     """The LLC header at d[p:] and what follows; the header length (the -x dump skips it),
     or None for a frame tcpdump hands to a decoder netlab lacks (nothing printed)."""
     caplen = end - p
     if caplen < 3 or length < 3:
         out.append(" [|llc]")
-        _default_print(f, out, d[p:end], always=True)
+        default_print(f, out, d[p:end], always=True)
         return caplen if caplen < 3 else length
     dsap_field, ssap_field, control = d[p], d[p + 1], d[p + 2]
     is_u = control & 3 == 3
@@ -54,7 +47,7 @@ def llc_print(f, out, d, p, length, end, src, dst):
     else:
         if caplen < 4 or length < 4:
             out.append(" [|llc]")
-            _default_print(f, out, d[p:end], always=True)
+            default_print(f, out, d[p:end], always=True)
             return caplen if caplen < 4 else length
         control = _LE16.unpack_from(d, p + 2)[0]
         hdrlen = 4
@@ -97,7 +90,7 @@ def llc_print(f, out, d, p, length, end, src, dst):
             if d[q] == 0x81:
                 if end - q < 3 or length < 3:
                     out.append(" [|llc]")
-                    _default_print(f, out, d[q:end], always=True)
+                    default_print(f, out, d[q:end], always=True)
                 else:
                     out.append(": %02x %02x" % (d[q + 1], d[q + 2]))
                 return hdrlen
@@ -109,7 +102,7 @@ def llc_print(f, out, d, p, length, end, src, dst):
     else:
         out.append("Information, send seq %u, rcv seq %u, Flags [%s], length %u" % (
             (control >> 1) & 0x7F, (control >> 9) & 0x7F, _FLAGS.get(gsap | (control & 0x100), "?"), length + hdrlen))
-    _default_print(f, out, d[p:end])  # (tcpdump dumps from the LLC header on)
+    default_print(f, out, d[p:end])  # (tcpdump dumps from the LLC header on)
     return hdrlen
 
 

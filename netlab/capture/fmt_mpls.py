@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import struct
 
-from netlab.capture import dispatch, hexdump
-from netlab.capture.fmt_base import Truncated
+from netlab.capture import dispatch
+from netlab.capture import fmt_base
+from netlab.capture.fmt_base import Truncated, default_print_suppressed
 
 _CUT = Truncated("mpls")
 _U32 = struct.Struct("!I")
@@ -62,12 +63,10 @@ def mpls_print(f, out, d, p, length, end):
 
 def default_print(f, out, d, p, length, end, cut):
     """tcpdump's ND_DEFAULTPRINT of ``length`` bytes at p: hex and ASCII lines (none with -q or a
-    -x/-X/-A dump); bytes the capture lacks end it with ``cut``."""
-    if f.hex_mode is not None or f.qflag:
+    -x/-X dump); bytes the capture lacks end it with ``cut``."""
+    if default_print_suppressed(f):
         return
-    data = d[p:min(p + length, end)]
-    if data:
-        out.append("".join("\n" + ln for ln in hexdump.hex_lines(data, True)))
+    fmt_base.default_print(f, out, d[p:min(p + length, end)])
     if p + length > end:
         raise cut
 
