@@ -66,6 +66,16 @@ static int ends_dump(const char *data, ssize_t got, unsigned int seq) {
     return left > 0;  /* bytes that are no whole message: the dump cannot go on (the reader stops too) */
 }
 
+/* Whether h ends a dump (NLMSG_DONE or NLMSG_ERROR); *code: the errno a failed dump gives
+   in the payload of either, negated (left as it is where there is none). */
+static int dump_end(const struct nlmsghdr *h, int *code) {
+    if (h->nlmsg_type != NLMSG_DONE && h->nlmsg_type != NLMSG_ERROR)
+        return 0;
+    if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && -*(const int *)NLMSG_DATA(h) > 0)
+        *code = -*(const int *)NLMSG_DATA(h);
+    return 1;
+}
+
 static void *receive_dump(void *arg) {
     Feed *feed = arg;
     for (;;) {
@@ -259,13 +269,7 @@ PyObject *netlab_inet_messages(PyObject *self, PyObject *args) {
              !done && !failed && NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_seq != seq)
                 continue;  /* an answer to an earlier request */
-            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-                /* A failed dump says so with a negative errno, in DONE's payload or ERROR's */
-                if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-                    int code = -*(const int *)NLMSG_DATA(h);
-                    if (code > 0)
-                        diag_error = code;
-                }
+            if (dump_end(h, &diag_error)) {
                 done = 1;
                 break;
             }
@@ -358,12 +362,7 @@ static int read_packed(int fd, unsigned int seq, int proto, int af, Buffer *b, i
              h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_seq != seq)
                 continue;  /* an answer to an earlier request */
-            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-                if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-                    int code = -*(const int *)NLMSG_DATA(h);
-                    if (code > 0)
-                        *diag_error = code;
-                }
+            if (dump_end(h, diag_error)) {
                 done = 1;
                 break;
             }
