@@ -7,12 +7,15 @@ tshark reports as tcp.analysis.* on the same file:
 - a duplicate ACK: no data, the same window, seq and ack as the last segment
   the same way, no SYN/FIN/RST;
 - a zero window: window 0 without SYN/FIN/RST;
-- a segment with data (or SYN/FIN) below the highest sequence number seen that way
-  is a fast retransmission (two or more duplicate ACKs for it the other way, the
+- a segment with data that ends at or below the last ACK the other way is a
+  spurious retransmission (whether or not it is below the highest sequence number);
+  else a segment with data (or SYN/FIN) below the highest sequence number seen that
+  way is a fast retransmission (two or more duplicate ACKs for it the other way, the
   last under 20 ms before), else out of order (under the handshake RTT, or 3 ms,
-  after the highest one, not ending where it did), else a spurious retransmission
-  (already acknowledged), else a retransmission. Like tshark, ``retransmissions``
-  counts all three kinds; the two special ones are also counted apart;
+  after the highest one, not ending where it did), else a retransmission. Like
+  tshark, ``retransmissions`` counts all three kinds; the two special ones are also
+  counted apart. This is the order of Wireshark 4.0 (Debian 12's tshark); 3.x
+  looked for a spurious retransmission last;
 - the handshake RTT (tshark's tcp.analysis.initial_rtt): from the last SYN to the
   first ACK without SYN after a SYN+ACK (null without the whole handshake).
 
@@ -27,20 +30,21 @@ from dataclasses import dataclass, field
 FAST_RETRANSMIT_NS = 20_000_000
 DEFAULT_OOO_NS = 3_000_000
 _KEEP_ALIVE, _ZERO_WINDOW_PROBE = "keep-alive", "zero-window-probe"
+_MASK = 0xFFFFFFFF
 
 
 def _lt(a: int, b: int) -> bool:
     """Sequence numbers compared modulo 2**32 (Wireshark's LT_SEQ)."""
-    return a != b and ((a - b) & 0xFFFFFFFF) > 0x7FFFFFFF
+    return a != b and ((a - b) & _MASK) > 0x7FFFFFFF
 
 
 @dataclass(slots=True)
 class _Side:
-    """What one direction of a stream has sent so far."""
+    """What one direction of a stream has sent so far (0 for "none yet", as Wireshark keeps it)."""
 
-    nextseq: int | None = None
+    nextseq: int = 0
     nextseq_ns: int = 0
-    lastack: int | None = None
+    lastack: int = 0
     lastack_ns: int = 0
     window: int | None = None
     dupacks: int = 0
@@ -65,6 +69,7 @@ class Stream:
     dup_acks: int = 0
     zero_windows: int = 0
     handshake_rtt_ms: float | None = None
+    handshake_rtt_ns: int = 0
     syn_seq: int | None = None
     syn_ns: int | None = None
     saw_syn_ack: bool = False
@@ -121,7 +126,8 @@ def _analyse(stream: Stream, fwd: _Side, rev: _Side, view: dict, flags: str) -> 
     elif syn:
         stream.saw_syn_ack = True
     elif has_ack and stream.handshake_rtt_ms is None and stream.syn_ns is not None and stream.saw_syn_ack:
-        stream.handshake_rtt_ms = (ns - stream.syn_ns) / 1e6
+        stream.handshake_rtt_ns = ns - stream.syn_ns
+        stream.handshake_rtt_ms = stream.handshake_rtt_ns / 1e6
     marks = set()
     plain = not (syn or fin or rst)
     same_place = seq == fwd.nextseq and ack == fwd.lastack
@@ -130,7 +136,7 @@ def _analyse(stream: Stream, fwd: _Side, rev: _Side, view: dict, flags: str) -> 
     else:
         if window == 0 and plain:
             marks.add("zero-window")
-        if fwd.nextseq is not None and (seglen in (0, 1)) and seq == (fwd.nextseq - 1) & 0xFFFFFFFF and plain:
+        if (seglen in (0, 1)) and seq == (fwd.nextseq - 1) & _MASK and plain:
             marks.add(_KEEP_ALIVE)
         repeat = seglen == 0 and window and window == fwd.window and same_place and plain
         if repeat and (_KEEP_ALIVE in rev.last_marks):
@@ -143,18 +149,12 @@ def _analyse(stream: Stream, fwd: _Side, rev: _Side, view: dict, flags: str) -> 
             marks.add("dup-ack")
     if ack != fwd.lastack:
         fwd.dupacks = 0
-    if (seglen > 0 or syn or fin) and fwd.nextseq is not None and _lt(seq, fwd.nextseq) and _KEEP_ALIVE not in marks:
-        ooo_ns = round(stream.handshake_rtt_ms * 1e6) if stream.handshake_rtt_ms else DEFAULT_OOO_NS
-        if rev.dupacks >= 2 and rev.lastack == seq and ns - rev.lastack_ns < FAST_RETRANSMIT_NS:
-            marks.add("fast-retransmission")
-        elif ns - fwd.nextseq_ns < ooo_ns and fwd.nextseq != (seq + seglen) & 0xFFFFFFFF:
-            marks.add("out-of-order")
-        elif rev.lastack is not None and not _lt(rev.lastack, (seq + seglen) & 0xFFFFFFFF):
-            marks.add("spurious-retransmission")
-        else:
-            marks.add("retransmission")
-    nextseq = (seq + seglen + (1 if syn or fin else 0)) & 0xFFFFFFFF
-    if (fwd.nextseq is None or _lt(fwd.nextseq, nextseq)) and _ZERO_WINDOW_PROBE not in marks:
+    if (seglen > 0 or syn or fin) and _KEEP_ALIVE not in marks:
+        kind = _resent_kind(stream, fwd, rev, ns, seq, seglen, syn or fin)
+        if kind:
+            marks.add(kind)
+    nextseq = (seq + seglen + (1 if syn or fin else 0)) & _MASK
+    if (not fwd.nextseq or _lt(fwd.nextseq, nextseq)) and _ZERO_WINDOW_PROBE not in marks:
         fwd.nextseq, fwd.nextseq_ns = nextseq, ns
     fwd.window, fwd.lastack, fwd.lastack_ns = window, ack, ns
     fwd.last_marks = frozenset(marks)
@@ -164,6 +164,25 @@ def _analyse(stream: Stream, fwd: _Side, rev: _Side, view: dict, flags: str) -> 
     stream.fast_retransmissions += "fast-retransmission" in marks
     stream.spurious_retransmissions += "spurious-retransmission" in marks
     stream.retransmissions += bool(marks & {"retransmission", "fast-retransmission", "spurious-retransmission"})
+
+
+def _resent_kind(stream: Stream, fwd: _Side, rev: _Side, ns: int, seq: int, seglen: int, syn_or_fin: bool) -> str | None:
+    """Which kind of resent segment this one is, if any: the retransmission checks of tshark 4.0, in its order."""
+    end = (seq + seglen) & _MASK
+    if seglen > 0 and rev.lastack and not _lt(rev.lastack, end):
+        return "spurious-retransmission"  # all of it acknowledged already
+    not_advanced = bool(fwd.nextseq) and _lt(seq, fwd.nextseq)
+    if seglen > 1 and (fwd.nextseq - 1) & _MASK == seq:
+        not_advanced = False  # new data after a possible zero window probe's byte
+    if not not_advanced:
+        return None
+    # tshark takes these time differences as unsigned: a packet stamped before the reference is never "within"
+    if rev.dupacks >= 2 and rev.lastack == seq and 0 <= ns - rev.lastack_ns < FAST_RETRANSMIT_NS:
+        return "fast-retransmission"
+    ooo_ns = stream.handshake_rtt_ns or DEFAULT_OOO_NS
+    if 0 <= ns - fwd.nextseq_ns < ooo_ns and fwd.nextseq != (end + syn_or_fin) & _MASK:
+        return "out-of-order"
+    return "retransmission"
 
 
 def stream_columns():
