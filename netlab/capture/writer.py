@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import struct
 
+from netlab.core import signals
 from netlab.errors import UsageError
 
 MAGIC_MICRO = 0xA1B2C3D4
@@ -25,7 +25,7 @@ _FILE_HEADER = struct.Struct("=IHHiIII")
 _RECORD_HEADER = struct.Struct("=IIII")
 # Held back while bytes go to the kernel, so that a Ctrl-C cannot land between a write()
 # and the note of what it wrote (close() would then write those bytes a second time).
-_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_HELD_SIGNALS = {signals.SIGINT, signals.SIGTERM}
 
 
 class PcapWriter:
@@ -77,7 +77,7 @@ class PcapWriter:
             return
         view = memoryview(self._buf)
         done = 0
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+        held = signals.pthread_sigmask(signals.SIG_BLOCK, _HELD_SIGNALS)
         try:
             while done < len(view):
                 done += os.write(self._fd, view[done:])
@@ -90,7 +90,7 @@ class PcapWriter:
             view.release()
             del self._buf[:done]
             self._written += done
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held Ctrl-C is handled now
+            signals.pthread_sigmask(signals.SIG_SETMASK, held)  # a held Ctrl-C is handled now
 
     @property
     def size(self) -> int:

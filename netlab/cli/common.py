@@ -15,12 +15,12 @@ import: the command bodies (netlab.commands) use this module.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
+from netlab.core import signals
 from netlab.errors import ExitStatus, UsageError
 
 WATCH_HELP = "Redraw every SECONDS until Ctrl-C (or -n redraws)."
@@ -96,14 +96,14 @@ def emit(text: str) -> None:
 
 
 @contextmanager
-def handling(handlers: Mapping[signal.Signals, Callable]) -> Iterator[None]:
+def handling(handlers: Mapping[int, Callable]) -> Iterator[None]:
     """Install these signal handlers for the block; put the old ones back after it."""
-    saved = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    saved = {sig: signals.signal(sig, handler) for sig, handler in handlers.items()}
     try:
         yield
     finally:
         for sig, handler in saved.items():
-            signal.signal(sig, handler)
+            signals.signal(sig, handler)
 
 
 def quiet_pipe() -> ExitStatus:
@@ -141,7 +141,7 @@ def redraw(banner: str, text: str) -> None:
 
 
 def stop_then_interrupt(stop: Callable[[], None],
-                        signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM)) -> dict:
+                        numbers: Sequence[int] = (signals.SIGINT, signals.SIGTERM)) -> dict:
     """Handlers for ``handling``: the first of these signals calls ``stop``, a second is final.
 
     ``stop`` only asks: the command drains what it has, prints its summary (tcpdump's
@@ -157,4 +157,4 @@ def stop_then_interrupt(stop: Callable[[], None],
         fired = True
         stop()
 
-    return {sig: handler for sig in signals}
+    return {sig: handler for sig in numbers}

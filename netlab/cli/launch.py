@@ -11,8 +11,9 @@ imported (netlab.core.owners.prefetch; a no-op without the C walker).
 from __future__ import annotations
 
 import os
-import signal
 import sys
+
+from netlab.core import signals
 
 # as netlab.errors; not imported from there to keep this module bare
 EXIT_INTERNAL = 70
@@ -39,7 +40,7 @@ def _deliver_again(unraisable) -> None:
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
         import _thread  # built in: no import machinery needed, which may be what was interrupted
 
-        _thread.start_new_thread(_thread.interrupt_main, (signal.SIGINT,))
+        _thread.start_new_thread(_thread.interrupt_main, (signals.SIGINT,))
         return
     sys.__unraisablehook__(unraisable)
 
@@ -53,9 +54,9 @@ def handle_interruptions() -> None:
     Python with both signals blocked (the interpreter's start-up cannot print a
     traceback then); a signal that came meanwhile is raised here, in main's try.
     """
-    signal.signal(signal.SIGTERM, _terminated)
+    signals.signal(signals.SIGTERM, _terminated)
     sys.unraisablehook = _deliver_again
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signals.pthread_sigmask(signals.SIG_UNBLOCK, {signals.SIGINT, signals.SIGTERM})
 
 
 def needs_owner_walk(argv: list[str]) -> bool:
@@ -129,8 +130,8 @@ def exit_without_teardown(status: int | str | None) -> None:
     """
     # From here on a Ctrl-C or SIGTERM ends the process at once, as the kernel does it:
     # there is nothing left to clean, and a KeyboardInterrupt now would be a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signals.signal(signals.SIGINT, signals.SIG_DFL)
+    signals.signal(signals.SIGTERM, signals.SIG_DFL)
     if status is None:
         status = 0
     elif not isinstance(status, int):

@@ -3,7 +3,8 @@
 Start-up is most of a short run (tcpdump counts a small file in 3 ms; Python alone
 starts in 8). These modules each cost milliseconds to import: click and typer (the
 fast lane parses without them), dataclasses (it imports inspect, ast, dis and
-tokenize), typing, json, and the heavy libraries. A change that brings one back on
+tokenize), typing, json, signal (its enums: netlab.core.signals has the same calls
+without them), and the heavy libraries. A change that brings one back on
 these paths fails here, with the module that came back and who imported it; timing
 is bench/'s business, this is the cause.
 """
@@ -20,7 +21,7 @@ from tests.helpers.env import ROOT
 from tests.helpers.frames import write_frames
 
 SLOW = {"click", "typer", "dataclasses", "inspect", "typing", "json", "scapy", "psutil", "tabulate",
-        "ctypes", "threading", "asyncio"}
+        "ctypes", "threading", "asyncio", "signal"}
 
 ETHER_UDP = bytes.fromhex(
     "ffffffffffff020000000001080045000021000040004011f9c90a4d00010a4d0002"
