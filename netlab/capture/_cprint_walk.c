@@ -7,11 +7,21 @@
  * caplen is past the link type's maximum or which the buffer cuts short (damage:
  * the reader's Python loop has libpcap's words for it). A record past the snapshot
  * length but within the maximum is cut to the snapshot, as libpcap reads it.
+ *
+ * The buffer is a map of the file. Should the file shrink meanwhile (truncated,
+ * a ring file rewritten), a page past its new end is no longer there and reading
+ * it raises SIGBUS, which would end netlab. Every read of the map runs under a
+ * jump buffer of its thread (guarded): the signal lands back there, the walk
+ * stops as at damage, and reader.py, which checks the file's size after each
+ * walk, reads on from the file itself.
  */
 #include "_cprint.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +41,61 @@ static bpf_filter_fn libpcap_bpf_filter;
 #define TWO_WALKS_FROM (4 << 20)  /* bytes: below this a second thread costs more than it saves */
 #define WALK_AHEAD 4096           /* bytes the walk fetches ahead of the record it reads */
 #define TAKE_AHEAD 8              /* take(): packets fetched ahead of the one made into a tuple */
+
+/* Where a SIGBUS of this thread goes while it reads the map: NULL elsewhere. */
+static __thread sigjmp_buf *volatile bus_landing __attribute__((tls_model("initial-exec")));
+static struct sigaction bus_before;  /* the handler there was: a SIGBUS not of a read of ours goes to it */
+static int bus_handled;
+
+static void on_bus(int sig, siginfo_t *info, void *context)
+{
+    if (bus_landing)
+        siglongjmp(*bus_landing, 1);
+    if (bus_before.sa_flags & SA_SIGINFO) {
+        bus_before.sa_sigaction(sig, info, context);
+    } else if (bus_before.sa_handler != SIG_DFL && bus_before.sa_handler != SIG_IGN) {
+        bus_before.sa_handler(sig);
+    } else {
+        signal(SIGBUS, SIG_DFL);  /* the faulting read runs again on return, now to the default end */
+    }
+}
+
+/* Our SIGBUS handler in place (once, with the GIL held): 0, or -1 with a Python error. SA_NODEFER
+   leaves SIGBUS unblocked after a jump out of the handler, without saving masks at every guard. */
+static int handle_bus(void)
+{
+    if (bus_handled)
+        return 0;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_bus;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGBUS, &action, &bus_before) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    bus_handled = 1;
+    return 0;
+}
+
+/* Runs `statement` with this thread's SIGBUS landing here: a page gone from the map runs
+   `on_fault` instead of ending the process. The barriers keep the compiler from moving
+   reads of the map out from between the landing's setting and its clearing. */
+#define GUARDED(statement, on_fault)            \
+    do {                                        \
+        sigjmp_buf landing_;                    \
+        if (sigsetjmp(landing_, 0)) {           \
+            bus_landing = NULL;                 \
+            on_fault;                           \
+        } else {                                \
+            bus_landing = &landing_;            \
+            __asm__ volatile("" ::: "memory");  \
+            statement;                          \
+            __asm__ volatile("" ::: "memory");  \
+            bus_landing = NULL;                 \
+        }                                       \
+    } while (0)
 
 static inline uint32_t rd32(const u8 *p, int big)
 {
@@ -56,7 +121,8 @@ typedef struct {
     int failed;           /* no memory for them */
 } walk_t;
 
-static void hit(walk_t *w, size_t at)
+/* Not inlined: the hits are in memory, not in registers, when a SIGBUS jumps out of the walk. */
+static __attribute__((noinline)) void hit(walk_t *w, size_t at)
 {
     if (w->nhits == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 4096;
@@ -71,7 +137,7 @@ static void hit(walk_t *w, size_t at)
     w->hits[w->nhits++] = (uint32_t)(at - w->base);
 }
 
-static void walk(walk_t *w)
+static void walk_records(walk_t *w)
 {
     const u8 *p = w->p;
     size_t at = w->at, records = 0, matched = 0;
@@ -103,6 +169,13 @@ static void walk(walk_t *w)
     w->at = at;
     w->records += records;
     w->matched += w->program ? matched : records;
+}
+
+/* walk_records, guarded: a page gone from the map stops it as damage does, where it started
+   (reader.py finds the file shorter and reads on from the file). */
+static void walk(walk_t *w)
+{
+    GUARDED(walk_records(w), w->damaged = 1);
 }
 
 static void *walk_thread(void *arg)
@@ -175,7 +248,8 @@ static void walk_split(walk_t *w, int threads)
         walk(w);
         return;
     }
-    size_t sync = resync(w, w->at + (end - w->at) / 2, rd32(w->p + w->at, w->big));
+    size_t sync;
+    GUARDED(sync = resync(w, w->at + (end - w->at) / 2, rd32(w->p + w->at, w->big)), sync = 0);
     pthread_t thread;
     walk_t second = *w;
     second.at = sync;
@@ -215,6 +289,11 @@ static int parse_walk(PyObject *args, walk_t *w, Py_buffer *view, Py_buffer *pro
         PyErr_SetString(PyExc_ValueError, program->len % sizeof(bpf_insn) || program->len == 0
                                               ? "a BPF program is 8-byte instructions"
                                               : "no bpf_filter: call bpf_library() first");
+        return -1;
+    }
+    if (handle_bus() < 0) {
+        PyBuffer_Release(view);
+        PyBuffer_Release(program);
         return -1;
     }
     w->p = view->buf;
@@ -278,6 +357,41 @@ PyObject *cp_scan(PyObject *module, PyObject *args)
 /* take(buffer, base, hits, first, last, big_endian, snaplen) -> packets: the records at
    hits[first:last] (scan's offsets from base) as (ts_sec, ts_frac, caplen, length, data)
    tuples, a record past the snapshot length cut to it, as libpcap reads it. */
+/* take()'s loop: packets[i - first] for the hits in [first, last); 0, or -1 with a Python error. */
+static int take_packets(PyObject *packets, const Py_buffer *view, size_t base, const uint32_t *at, Py_ssize_t first,
+                        Py_ssize_t last, int big, unsigned long snaplen)
+{
+    for (Py_ssize_t i = first; i < last; i++) {
+        size_t pos = base + at[i];
+        if (i + TAKE_AHEAD < last) {  /* the packets a few ahead are on their way from memory meanwhile */
+            const u8 *ahead = (const u8 *)view->buf + base + at[i + TAKE_AHEAD];
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+            __builtin_prefetch(ahead + 128);
+            __builtin_prefetch(ahead + 192);
+        }
+        const u8 *h = (const u8 *)view->buf + pos;
+        uint32_t caplen = pos + 16 <= (size_t)view->len ? rd32(h + 8, big) : 0;
+        if (pos + 16 > (size_t)view->len || pos + 16 + caplen > (size_t)view->len) {  /* not scan's offsets */
+            PyErr_SetString(PyExc_ValueError, "take(): an offset past the buffer");
+            return -1;
+        }
+        uint32_t seen = caplen > snaplen ? (uint32_t)snaplen : caplen;
+        PyObject *packet = Py_BuildValue("(kkkky#)", (unsigned long)rd32(h, big), (unsigned long)rd32(h + 4, big),
+                                         (unsigned long)seen, (unsigned long)rd32(h + 12, big), (const char *)h + 16,
+                                         (Py_ssize_t)seen);
+        if (!packet)
+            return -1;
+        PyList_SET_ITEM(packets, i - first, packet);
+    }
+    return 0;
+}
+
+/* take(buffer, base, hits, first, last, big_endian, snaplen) -> packets: the records at
+   hits[first:last] (scan's offsets from base) as (ts_sec, ts_frac, caplen, length, data)
+   tuples, a record past the snapshot length cut to it, as libpcap reads it. A page of the
+   map gone (the file shrank) raises OSError(EFAULT); the packet being made then is lost
+   to the garbage collector, which is what a jump out of Py_BuildValue can cost. */
 PyObject *cp_take(PyObject *module, PyObject *args)
 {
     Py_buffer view, hits;
@@ -286,37 +400,18 @@ PyObject *cp_take(PyObject *module, PyObject *args)
     unsigned long snaplen;
     if (!PyArg_ParseTuple(args, "y*ny*nnpk", &view, &base, &hits, &first, &last, &big, &snaplen))
         return NULL;
-    const uint32_t *at = hits.buf;
-    Py_ssize_t n = hits.len / (Py_ssize_t)sizeof *at;
+    Py_ssize_t n = hits.len / (Py_ssize_t)sizeof(uint32_t);
     if (first < 0)
         first = 0;
     if (last > n)
         last = n;
-    PyObject *packets = PyList_New(last > first ? last - first : 0);
-    for (Py_ssize_t i = first; packets && i < last; i++) {
-        size_t pos = (size_t)base + at[i];
-        if (i + TAKE_AHEAD < last) {  /* the packets a few ahead are on their way from memory meanwhile */
-            const u8 *ahead = (const u8 *)view.buf + (size_t)base + at[i + TAKE_AHEAD];
-            __builtin_prefetch(ahead);
-            __builtin_prefetch(ahead + 64);
-            __builtin_prefetch(ahead + 128);
-            __builtin_prefetch(ahead + 192);
-        }
-        const u8 *h = (const u8 *)view.buf + pos;
-        uint32_t caplen = pos + 16 <= (size_t)view.len ? rd32(h + 8, big) : 0;
-        if (pos + 16 > (size_t)view.len || pos + 16 + caplen > (size_t)view.len) {  /* not scan's offsets */
+    PyObject *packets = handle_bus() < 0 ? NULL : PyList_New(last > first ? last - first : 0);
+    if (packets) {
+        int status;
+        GUARDED(status = take_packets(packets, &view, (size_t)base, hits.buf, first, last, big, snaplen),
+                status = -1; errno = EFAULT; PyErr_SetFromErrno(PyExc_OSError));
+        if (status < 0)
             Py_CLEAR(packets);
-            PyErr_SetString(PyExc_ValueError, "take(): an offset past the buffer");
-            break;
-        }
-        uint32_t seen = caplen > snaplen ? (uint32_t)snaplen : caplen;
-        PyObject *packet = Py_BuildValue("(kkkky#)", (unsigned long)rd32(h, big), (unsigned long)rd32(h + 4, big),
-                                         (unsigned long)seen, (unsigned long)rd32(h + 12, big), (const char *)h + 16,
-                                         (Py_ssize_t)seen);
-        if (!packet)
-            Py_CLEAR(packets);
-        else
-            PyList_SET_ITEM(packets, i - first, packet);
     }
     PyBuffer_Release(&view);
     PyBuffer_Release(&hits);

@@ -178,10 +178,19 @@ class OfflineCapture:
         while at < end:
             stop = min(at + WALK_CHUNK, end)
             hits, records, reached = scan(data, at, stop, big, max_caplen, snaplen, code, TWO_THREADS)
+            if self._shrunk():  # what the walk read past the new end is not the file's
+                yield from self._read_on(at, size, rescale)
+                return
             self.seen += records
-            found = len(hits) // 4  # native uint32 offsets from at
-            for first in range(0, found, size):
-                batch = take(data, at, hits, first, first + size, big, snaplen)
+            offsets = memoryview(hits).cast("I")  # native uint32 offsets from at
+            for first in range(0, len(offsets), size):
+                try:
+                    batch = take(data, at, hits, first, first + size, big, snaplen)
+                except OSError:  # a page of the map gone: the file shrank since the walk
+                    batch = None
+                if batch is None or self._shrunk():
+                    yield from self._read_on(at + offsets[first], size, rescale)
+                    return
                 if rescale is not None:
                     batch = [(s, rescale(f), c, n, d) for s, f, c, n, d in batch]
                 self.matched += len(batch)
@@ -189,6 +198,30 @@ class OfflineCapture:
             if reached < stop:  # damage: the packets before it are out; now libpcap's words for it
                 raise self._damage_report("the file is damaged")
             at = reached
+
+    def _shrunk(self) -> bool:
+        """Whether the mapped file is shorter now than when it was mapped (truncated, or a ring
+        file rewritten): the map then holds zeros, or pages that are gone, past the new end."""
+        return os.fstat(self._file.fileno()).st_size < len(self._map)
+
+    def _read_on(self, offset: int, size: int, rescale) -> Iterator[list[Packet]]:
+        """The matching packets from ``offset`` (a record's start) on, read from the file itself as
+        the Python reader reads it, for a file that shrank under the map; a record the shrinking
+        cut gets the words (and the place) that reading the whole file gives it."""
+        from netlab.capture.bpf import matcher_for
+
+        match = matcher_for(self._program)
+        self._file.seek(offset)
+        try:
+            for batch in self._parser.batches(size, offset):
+                if rescale is not None:
+                    batch = [(s, rescale(f), c, n, d) for s, f, c, n, d in batch]
+                batch = [packet for packet in batch if match(packet[4], packet[3])]
+                self.matched += len(batch)
+                if batch:
+                    yield batch
+        except CaptureFileError:
+            raise self._damage_report("the file shrank while it was read") from None
 
     def _libpcap_can_filter(self) -> bool:
         # libpcap reads and filters in C, so rejected packets cost no Python at all; its
@@ -279,8 +312,8 @@ class OfflineCapture:
             stop = min(at + WALK_CHUNK, end)
             _records, chunk_matched, at = count(data, at, stop, big, max_caplen, snaplen, code, TWO_THREADS)
             matched += chunk_matched
-            if at < stop:
-                return None  # damage
+            if at < stop or self._shrunk():
+                return None  # damage, or a file that shrank under the map: counted again from the file
             if stopped():
                 break
         return matched
@@ -416,8 +449,9 @@ class _PcapParser:
         # A bigger record is damage; one up to this size but past the snapshot is cut to the snapshot.
         self.max_caplen = max_snaplen(self.linktype)
 
-    def batches(self, size: int) -> Iterator[list[Packet]]:
-        """Records in the file's own precision, ``size`` at a time, a few MiB per read()."""
+    def batches(self, size: int, offset: int = 24) -> Iterator[list[Packet]]:
+        """Records in the file's own precision, ``size`` at a time, a few MiB per read(); from the
+        file's position, ``offset`` (where the records start, or a record's start)."""
         unpack_from = struct.Struct(self.order + "IIII").unpack_from
         read = self.file.read
         snaplen = self.snaplen
@@ -430,8 +464,7 @@ class _PcapParser:
         batch: list[Packet] = []
         append = batch.append
         buf = b""
-        pos = 0
-        offset = 24  # of buf[0] in the file
+        pos = 0  # offset: of buf[0] in the file
         records = 0
         while True:
             chunk = read(CHUNK)
