@@ -14,6 +14,7 @@ host only (further ones are source-route hops), so fping is the peer here.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from typing import Iterator
 
@@ -97,6 +98,14 @@ class Session(ABC):
         """-w as a monotonic ns instant, or None."""
         deadline = self.options.run_deadline
         return None if deadline is None else start + int(deadline * NS)
+
+    def _start_rounds(self, default_wait: float) -> tuple[int, int, int | None]:
+        """A run of rounds (TCP and SYN modes) starts now: every target's first probe is due at once.
+        Returns (interval, answer wait, -w deadline or None), in monotonic ns."""
+        start = time.monotonic_ns()
+        for st in self._states:
+            st.next_send = start
+        return int(self.options.effective_interval * NS), self._wait_ns(default_wait), self._deadline(start)
 
 
 def exit_status(summaries: list[Summary], options: PingOptions) -> ExitStatus:

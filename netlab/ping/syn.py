@@ -117,14 +117,8 @@ class SynPingSession(Session):
         super().close()
 
     def run(self) -> Iterator[object]:
-        opts = self.options
-        count = opts.count
-        interval = int(opts.effective_interval * NS)
-        wait = self._wait_ns(DEFAULT_SYN_WAIT)
-        start = time.monotonic_ns()
-        deadline = self._deadline(start)
-        for st in self._states:
-            st.next_send = start
+        count = self.options.count
+        interval, wait, deadline = self._start_rounds(DEFAULT_SYN_WAIT)
         control = self.control
         rlist = [*self._families.values(), control]
         while not control.stopping:

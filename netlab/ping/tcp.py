@@ -75,14 +75,8 @@ class TcpPingSession(Session):
         super().close()
 
     def run(self) -> Iterator[object]:
-        opts = self.options
-        count = opts.count
-        interval = int(opts.effective_interval * NS)
-        wait = self._wait_ns(DEFAULT_TCP_WAIT)
-        start = time.monotonic_ns()
-        deadline = self._deadline(start)
-        for st in self._states:
-            st.next_send = start
+        count = self.options.count
+        interval, wait, deadline = self._start_rounds(DEFAULT_TCP_WAIT)
         control = self.control
         while not control.stopping:
             now = time.monotonic_ns()
