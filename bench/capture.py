@@ -37,12 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.busygen import write_busy_pcap  # noqa: E402
-from bench.common import cpu_model  # noqa: E402
+from bench.common import cpu_model, netlab_argv  # noqa: E402
 from bench.pcapgen import write_mixed_pcap  # noqa: E402
 from netlab.testing import parse_end_counts  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
-NETLAB = [sys.executable, "-m", "netlab", "capture"]
+NETLAB = netlab_argv() + ["capture"]
 FILTER = "tcp and port 443"
 SCAPY_SUMMARY = "import sys\nfrom scapy.all import rdpcap\nfor p in rdpcap(sys.argv[1]): p.summary()\n"
 

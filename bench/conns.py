@@ -31,20 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import cpu_model, populate  # noqa: E402
+from bench.common import VENV_NETLAB, cpu_model, netlab_argv, populate  # noqa: E402
 from netlab.core import netns  # noqa: E402
 
 
 
-VENV_NETLAB = ROOT / ".venv" / "bin" / "netlab"
 # a filter that none of the population meets: what a filtered listing costs when the kernel
 # runs the filter (inet_diag bytecode) and sends back nothing
 FILTER = "( sport = :1 or dport = :1 ) and state established"
-
-
-def netlab_argv() -> list[str]:
-    # The install of scripts/install.sh, as a user runs it; else the working tree.
-    return [str(VENV_NETLAB)] if VENV_NETLAB.exists() else [sys.executable, "-m", "netlab"]
 
 
 def tools() -> list[tuple[str, list[str]]]:

@@ -32,9 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import cpu_model, netlab_argv  # noqa: E402
 from netlab import testing  # noqa: E402
 
-NETLAB = [sys.executable, "-m", "netlab", "ping"]
+NETLAB = netlab_argv() + ["ping"]
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 TIME = re.compile(r"time (\d+)ms")
 COUNTS = re.compile(r"(\d+) packets transmitted, (\d+) received")
@@ -152,7 +153,8 @@ def main() -> None:
                      f"{fan_f:.3f} (fping -c 5 -p 20 -i 0, whole)", f"{fan_f / fan_e:.2f}"))
     from tabulate import tabulate
 
-    print(f"netlab ping vs iputils ping / fping: veth pair, {args.rounds} rounds, medians, {os.cpu_count()} CPUs")
+    print(f"netlab ping vs iputils ping / fping: veth pair, {args.rounds} rounds, medians, {cpu_model()}, "
+          f"{os.cpu_count()} CPUs")
     print(tabulate(rows, headers=["measure", "netlab", "peer", "ratio (netlab/peer; fan-out: peer/netlab)"],
                    tablefmt="github", disable_numparse=True))
 
