@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from netlab.core import signals
@@ -95,14 +94,22 @@ def emit(text: str) -> None:
     sys.stdout.flush()
 
 
-@contextmanager
-def handling(handlers: Mapping[int, Callable]) -> Iterator[None]:
-    """Install these signal handlers for the block; put the old ones back after it."""
-    saved = {sig: signals.signal(sig, handler) for sig, handler in handlers.items()}
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
+class handling:
+    """``with handling(handlers):`` these signal handlers for the block; the old ones back after it.
+
+    A class, not a contextlib.contextmanager: contextlib is ~0.5 ms of the start-up of every command.
+    """
+
+    def __init__(self, handlers: Mapping[int, Callable]):
+        self._handlers = handlers
+        self._saved: dict = {}
+
+    def __enter__(self) -> None:
+        for sig, handler in self._handlers.items():
+            self._saved[sig] = signals.signal(sig, handler)
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._saved.items():
             signals.signal(sig, handler)
 
 
