@@ -42,8 +42,9 @@ static bpf_filter_fn libpcap_bpf_filter;
 #define WALK_AHEAD 4096           /* bytes the walk fetches ahead of the record it reads */
 #define TAKE_AHEAD 8              /* take(): packets fetched ahead of the one made into a tuple */
 
-/* Where a SIGBUS of this thread goes while it reads the map: NULL elsewhere. */
-static __thread sigjmp_buf *volatile bus_landing __attribute__((tls_model("initial-exec")));
+/* Where a SIGBUS of this thread goes while it reads the map: NULL elsewhere. The handler reads it
+   only in a thread that has set it before, so its thread-local block is already there. */
+static __thread sigjmp_buf *volatile bus_landing;
 static struct sigaction bus_before;  /* the handler there was: a SIGBUS not of a read of ours goes to it */
 static int bus_handled;
 
