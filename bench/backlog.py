@@ -1,6 +1,6 @@
 """Benchmark `netlab backlog`: netlab beside ss/nstat where a peer exists, else against the issue's budget.
 
-Run as root from the repository root:  python3 bench/backlog.py [--rounds 7]
+Run as root from the repository root:  .venv/bin/python bench/backlog.py [--rounds 7]
 
 Rows:
   readout      the counts of one probe point (listener queues + client states) from sock_diag,

@@ -17,7 +17,7 @@ thousands of concurrent conversations among many hosts:
 
 Every packet is well-formed: IPv4 header, TCP, UDP and ICMP checksums are right, so
 tcpdump -v prints no "bad cksum". Conversations interleave: about 4,000 flows are open
-at any time. `python3 bench/busygen.py OUT.pcap [COUNT]` writes one; `tcpdump -n -r
+at any time. `.venv/bin/python bench/busygen.py OUT.pcap [COUNT]` writes one; `tcpdump -n -r
 OUT.pcap | awk '{print $3}'` and friends show the mix (the counts of a 500k file are in
 bench/capture.py's output). Deterministic: the same COUNT gives the same file.
 """

@@ -1,6 +1,6 @@
 """Benchmark `netlab capture` beside tcpdump (and scapy), in one run, on the same input.
 
-    python3 bench/capture.py [--packets 200000] [--rounds 3] [--no-live] [--mix busy,lan]
+    .venv/bin/python bench/capture.py [--packets 200000] [--rounds 3] [--no-live] [--mix busy,lan]
 
 Offline, two generated mixes read to /dev/null with every option set that matters
 (-n, -v, -vv, -e, -x, -X, -A, -q, -tttt, a filter, --count): "busy"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `netlab conns -tanp` beside ss, netstat, lsof and psutil, same sockets, same run.
 
-    python3 bench/conns.py [--sizes 1000,10000,30000] [--rounds 9]
+    .venv/bin/python bench/conns.py [--sizes 1000,10000,30000] [--rounds 9]
 
 Also a filtered listing beside ss's (the same filter: the kernel sends back only the
 matches), start-up beside ss's in an empty namespace, where netlab's start-up goes

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `netlab exporter`: a /metrics scrape beside node_exporter's, a /probe beside blackbox_exporter's.
 
-    python3 bench/exporter.py [--sizes 1000,10000,100000] [--rounds 9]
+    .venv/bin/python bench/exporter.py [--sizes 1000,10000,100000] [--rounds 9]
 
 For each size, a private network namespace gets that many TCP sockets (ESTAB
 pairs over loopback, held by helper processes of under 10k descriptors each,

@@ -14,7 +14,7 @@ Three measurements, all in one run, several rounds each, medians reported:
              waits 0.25 s for 250 probes; and netlab's engine alone (netlab.ping.run
              in a process that has already imported netlab: the run without start-up)
 
-Run as root:  python3 bench/ping.py [--rounds 5] [--flood-count 20000] [--only flood,rtt,fanout]
+Run as root:  .venv/bin/python bench/ping.py [--rounds 5] [--flood-count 20000] [--only flood,rtt,fanout]
 Traffic stays on the veth pair (10.77.0.0/24) between two namespaces made here.
 """
 

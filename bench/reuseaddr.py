@@ -11,7 +11,7 @@ Two measurements, several rounds each, medians:
 2. The whole default run (`netlab reuseaddr-demo`, 14 rows, a namespace and
    mostly a server process per row), as a user runs it.
 
-Run as root: python3 bench/reuseaddr.py [--rounds 15] [--sockets 2000]
+Run as root: .venv/bin/python bench/reuseaddr.py [--rounds 15] [--sockets 2000]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How many of `netlab capture`'s lines are tcpdump's own, over every capture at hand.
 
-    python3 bench/sameness.py [--packets 300000] [--show 5] [--no-record]
+    .venv/bin/python bench/sameness.py [--packets 300000] [--show 5] [--no-record]
 
 Each capture is printed by tcpdump (the oracle: the installed 4.99.3) and by netlab
 with the same options, TZ=GMT0, and the lines are compared in order. The captures:
