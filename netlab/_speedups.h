@@ -73,5 +73,6 @@ PyObject *netlab_packed_join(PyObject *self, PyObject *capsule);
 PyObject *netlab_aligned(PyObject *self, PyObject *args);
 PyObject *netlab_inet_table(PyObject *self, PyObject *args);
 PyObject *netlab_flood_burst(PyObject *self, PyObject *args);
+PyObject *netlab_attach_filter(PyObject *self, PyObject *args);
 
 #endif

@@ -8,10 +8,10 @@ click or typer here. Thin: options -> session (netlab.ping.session()) -> printer
 
 from __future__ import annotations
 
-import signal
 import sys
 
 from netlab.cli import common
+from netlab.core import signals
 
 LIST_WAIT = 1.0  # --alive / -u without -W: seconds to wait for an answer (fping: 0.5 s and 3 retries)
 
@@ -106,8 +106,8 @@ def _show(session, printer) -> list:
     # Ctrl-C ends the run with statistics, SIGQUIT asks for the interim status line; both
     # only set a flag and wake the loop (netlab.ping.control). Installed before the header
     # goes out, so a Ctrl-C right after it still ends with statistics.
-    with common.handling({signal.SIGINT: lambda *_: session.stop(),
-                          signal.SIGQUIT: lambda *_: session.request_status()}):
+    with common.handling({signals.SIGINT: lambda *_: session.stop(),
+                          signals.SIGQUIT: lambda *_: session.request_status()}):
         printer.start(session.targets)
         for event in session.run():
             printer.event(event)

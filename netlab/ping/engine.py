@@ -39,7 +39,7 @@ import time
 from array import array
 from dataclasses import replace
 from collections import deque
-from typing import Generator, Iterator
+from collections.abc import Generator, Iterator
 
 from netlab.core import privilege
 from netlab.core.addr import interface_name

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import time
 from array import array
-from typing import Iterator
+from collections.abc import Iterator
 
 from netlab.ping import icmp
 from netlab.ping.records import Progress, StatusRequest

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import Iterator
+from collections.abc import Iterator
 
 from netlab.ping.records import Target
 

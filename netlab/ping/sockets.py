@@ -129,6 +129,13 @@ def _reply_filter(ident: int, ip_header: bool, reply_type: int, request_type: in
 
 
 def _attach_filter(sock: socket.socket, program: bytes, count: int) -> None:
+    try:
+        from netlab._speedups import attach_filter
+    except ImportError:  # built without a compiler: the program's address through ctypes (~1.3 ms to import)
+        pass
+    else:
+        attach_filter(sock.fileno(), program)
+        return
     import ctypes
 
     buf = ctypes.create_string_buffer(program)

@@ -19,7 +19,7 @@ import select
 import socket
 import struct
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from netlab.core import privilege
 from netlab.core.inet import checksum

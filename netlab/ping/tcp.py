@@ -20,7 +20,7 @@ import resource
 import select
 import socket
 import time
-from typing import Generator, Iterator
+from collections.abc import Generator, Iterator
 
 from netlab.core.sockopt import tcp_info
 from netlab.ping.options import PingOptions

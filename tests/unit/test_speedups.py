@@ -297,3 +297,30 @@ def test_packed_dump_asks_tcp_of_both_families_at_once(sockets):
         ("inet" if s.family == socket.AF_INET else "inet6", os.fstat(s.fileno()).st_ino) for s in sockets[:6]}
     assert [r.family for r in both] == sorted((r.family for r in both), key=lambda f: f != "inet")  # IPv4 first
     assert packed.ALL_STATES == diag.states_mask(None)
+
+
+@pytest.mark.parametrize("through", ["C", "ctypes"])
+def test_the_ping_socket_filter_attaches_both_ways(through, monkeypatch):
+    """A classic BPF program on a UDP socket on loopback: one that drops all, then one that keeps all.
+    The C path (netlab._speedups.attach_filter) and the ctypes twin must both really filter."""
+    import struct
+
+    from netlab.ping import sockets as ping_sockets
+
+    if through == "ctypes":
+        monkeypatch.setitem(sys.modules, "netlab._speedups", None)  # the import fails: the ctypes path
+
+    def program(verdict: int) -> tuple[bytes, int]:
+        return struct.pack("HBBI", 0x06, 0, 0, verdict), 1  # ret #verdict
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+        rx.bind(("127.0.0.1", 0))
+        rx.settimeout(0.2)
+        ping_sockets._attach_filter(rx, *program(0))
+        tx.sendto(b"dropped", rx.getsockname())
+        with pytest.raises(TimeoutError):
+            rx.recv(64)
+        ping_sockets._attach_filter(rx, *program(0xFFFFFFFF))
+        tx.sendto(b"kept", rx.getsockname())
+        assert rx.recv(64) == b"kept"
