@@ -24,7 +24,10 @@ Packet = tuple[int, int, int, int, bytes]
 
 CHUNK = 4 * 1024 * 1024
 COUNT_CHUNK = 65536  # packets per libpcap call when counting: Ctrl-C is seen between calls
-WALK_CHUNK = 256 * 1024 * 1024  # bytes per C walk of a mapped file (--count: about 50 ms): Ctrl-C is seen between
+# Bytes of records the C walks see through one map of the file (then it is unmapped and the next
+# mapped): --count's walk of one is a few ms, Ctrl-C is seen between them, and a big file's pages
+# are resident one window at a time (a whole map held all of them: 110 MiB for 300k busy packets).
+WINDOW = 64 * 1024 * 1024
 TWO_THREADS = 2  # the C count walks a big file in two halves at once (tcpdump reads with one core)
 PCAP_MAGICS = {  # magic as read little-endian -> (byte order, nanosecond file)
     0xA1B2C3D4: ("<", False),
@@ -75,7 +78,9 @@ class OfflineCapture:
         # Only a regular file can be opened a second time by libpcap: a pipe, a FIFO or
         # /dev/stdin would give it the bytes after what was read here (or nothing).
         self._reopenable = path != "-" and stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
-        self._map = None  # the file mapped for the C walks (_walk_args)
+        self._map = None  # a window of the file mapped for the C walks (_window)
+        self._map_base = 0  # where in the file it starts
+        self._size = 0  # of the file when its first window was mapped: where the walks end
         try:
             head = self._file.read(24)
             if len(head) < 4:
@@ -146,11 +151,11 @@ class OfflineCapture:
                 yield batch
 
     def _walk_args(self, program=None) -> tuple | None:
-        """(map of the file, big-endian, max caplen, snaplen, program code) for the C walks over
-        the records (_cprint_walk.c), or None where they do not apply: no C module, no libpcap
-        bpf_filter, not a regular file, or a record layout other than the plain one
-        (pcapng, 24-byte headers, the lengths of versions before 2.4: the Python loop's).
-        The map is closed with the file."""
+        """(big-endian, max caplen, snaplen, program code) for the C walks over the records
+        (_cprint_walk.c), or None where they do not apply: no C module, no libpcap bpf_filter,
+        not a regular file, or a record layout other than the plain one (pcapng, 24-byte
+        headers, the lengths of versions before 2.4: the Python loop's). The first window of
+        the file is mapped by then (_window); the map is closed with the file."""
         parser = self._parser
         if (_c_records is None or not self._reopenable or self.seen or not isinstance(parser, _PcapParser)
                 or parser.record_size != 16 or parser.lengths is not None):
@@ -163,21 +168,46 @@ class OfflineCapture:
                 return None
             code = program_code(program)
         if self._map is None:
-            self._map = _map_file(self._file.fileno())
-            if self._map is None:
+            self._size = os.fstat(self._file.fileno()).st_size  # the walks end here, as a whole map did
+            if self._window(24) is None:
                 return None
-        return self._map, parser.order == ">", parser.max_caplen, parser.snaplen, code
+        return parser.order == ">", parser.max_caplen, parser.snaplen, code
+
+    def _window(self, at: int):
+        """The map the C walks read the records starting in [at, at + WINDOW) from: (map, base),
+        the map starting at file offset base (at, a page's start). It holds the longest record
+        too, so a record that starts in the window is whole in the map unless the file cuts it
+        (damage, or the end). The window before it is unmapped; None: the file cannot be mapped."""
+        if self._map is not None:
+            if self._map_base <= at and self._map_base + len(self._map) >= min(self._size, at + self._span()):
+                return self._map, self._map_base
+            self._map.close()
+            self._map = None
+        base = at - at % _PAGE
+        self._map = _map_file(self._file.fileno(), base, min(self._size, at + self._span()) - base)
+        self._map_base = base
+        return None if self._map is None else (self._map, base)
+
+    def _span(self) -> int:
+        """Bytes from a window's first record to its map's end: the window and its longest record."""
+        return WINDOW + 16 + self._parser.max_caplen
 
     def _selected_batches(self, walk: tuple, size: int, rescale) -> Iterator[list[Packet]]:
-        """The records the filter accepts, found in C over the mapped file (two threads on a big
-        one, as --count finds them): only they become objects, ``size`` at a time."""
+        """The records the filter accepts, found in C over the mapped file a window at a time (two
+        threads on a big one, as --count finds them): only they become objects, ``size`` at a time."""
         from netlab.capture._cprint import scan, take
 
-        data, big, max_caplen, snaplen, code = walk
-        at, end = 24, len(data)
+        big, max_caplen, snaplen, code = walk
+        at, end = 24, self._size
         while at < end:
-            stop = min(at + WALK_CHUNK, end)
-            hits, records, reached = scan(data, at, stop, big, max_caplen, snaplen, code, TWO_THREADS)
+            window = self._window(at)
+            if window is None:  # the file shrank below the next window: reading on says how it ends
+                yield from self._read_on(at, size, rescale)
+                return
+            data, base = window
+            stop = min(at + WINDOW, end)
+            hits, records, reached = scan(data, at - base, stop - base, big, max_caplen, snaplen, code, TWO_THREADS)
+            reached += base
             if self._shrunk():  # what the walk read past the new end is not the file's
                 yield from self._read_on(at, size, rescale)
                 return
@@ -185,7 +215,7 @@ class OfflineCapture:
             offsets = memoryview(hits).cast("I")  # native uint32 offsets from at
             for first in range(0, len(offsets), size):
                 try:
-                    batch = take(data, at, hits, first, first + size, big, snaplen)
+                    batch = take(data, at - base, hits, first, first + size, big, snaplen)
                 except OSError:  # a page of the map gone: the file shrank since the walk
                     batch = None
                 if batch is None or self._shrunk():
@@ -202,7 +232,7 @@ class OfflineCapture:
     def _shrunk(self) -> bool:
         """Whether the mapped file is shorter now than when it was mapped (truncated, or a ring
         file rewritten): the map then holds zeros, or pages that are gone, past the new end."""
-        return os.fstat(self._file.fileno()).st_size < len(self._map)
+        return os.fstat(self._file.fileno()).st_size < self._size
 
     def _read_on(self, offset: int, size: int, rescale) -> Iterator[list[Packet]]:
         """The matching packets from ``offset`` (a record's start) on, read from the file itself as
@@ -306,12 +336,18 @@ class OfflineCapture:
             return None
         from netlab.capture._cprint import count
 
-        data, big, max_caplen, snaplen, code = walk
-        at, end, matched = 24, len(data), 0
-        while at < end:  # in chunks: a Ctrl-C is looked at between them
-            stop = min(at + WALK_CHUNK, end)
-            _records, chunk_matched, at = count(data, at, stop, big, max_caplen, snaplen, code, TWO_THREADS)
-            matched += chunk_matched
+        big, max_caplen, snaplen, code = walk
+        at, end, matched = 24, self._size, 0
+        while at < end:  # a window at a time: a Ctrl-C is looked at between them
+            window = self._window(at)
+            if window is None:
+                return None  # the file shrank below the next window: counted again from the file
+            data, base = window
+            stop = min(at + WINDOW, end)
+            _records, window_matched, reached = count(data, at - base, stop - base, big, max_caplen, snaplen, code,
+                                                      TWO_THREADS)
+            matched += window_matched
+            at = reached + base
             if at < stop or self._shrunk():
                 return None  # damage, or a file that shrank under the map: counted again from the file
             if stopped():
@@ -360,25 +396,23 @@ except ImportError:  # built without a C compiler: the Python loop reads every r
     _c_records = None
 
 
-def _map_file(fd: int):
-    """The whole file mapped read-only, or None (an empty or unmappable file).
-
-    Up to WALK_CHUNK bytes its pages are mapped at once (MAP_POPULATE): one call instead
-    of a page fault per 64 KiB, and the walk's prefetches then find them. A bigger file
-    is mapped as it is walked (a cold one would otherwise be read whole before anything
-    is printed), with the kernel told to read ahead.
-    """
+def _map_file(fd: int, offset: int, length: int):
+    """``length`` bytes of the file from ``offset`` (a page's start) mapped read-only, or None
+    (nothing there, or unmappable). Its pages are mapped at once (MAP_POPULATE): one call
+    instead of a page fault per 64 KiB, and the walk's prefetches then find them."""
     import mmap
 
     try:
-        size = os.fstat(fd).st_size
-        if size <= WALK_CHUNK and hasattr(mmap, "MAP_POPULATE"):
-            return mmap.mmap(fd, 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
-        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        if hasattr(mmap, "MAP_POPULATE"):
+            return mmap.mmap(fd, length, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ, offset=offset)
+        data = mmap.mmap(fd, length, access=mmap.ACCESS_READ, offset=offset)
     except (OSError, ValueError):
         return None
     data.madvise(mmap.MADV_WILLNEED)
     return data
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")  # a map starts at a multiple of it
 
 
 class Collector:

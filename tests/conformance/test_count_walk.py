@@ -7,7 +7,9 @@ record boundary (_cprint_walk.c). Its verdicts must stay libpcap's: tcpdump
 enough for the two-thread walk), on the same packets big-endian, in
 nanoseconds, cut to a smaller snapshot length, as pcapng (which the walk
 leaves to libpcap), and damaged (cut short, or a record length broken in the
-middle: the packets before the damage are counted, then the error).
+middle: the packets before the damage are counted, then the error). The walks
+see the file through a map of one window at a time: with small windows, whose
+ends cut records, they count and hand out what one window does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from bench.busygen import write_busy_pcap
+from netlab.capture import reader
 from netlab.capture.reader import CaptureFileError, OfflineCapture
 from tests.helpers import damage
 from tests.helpers.env import require_tool
@@ -139,3 +142,30 @@ def test_damaged_file_prints_the_matching_lines_before_the_damage(busy, tmp_path
         mine = damage.run_netlab(path, "-n", "tcp and port 443")
         assert mine.returncode == 2 and theirs.returncode != 0, name
         assert mine.stdout == theirs.stdout and theirs.stdout, name
+
+
+@pytest.mark.parametrize("expression", ["", "tcp and port 443", "len > 1000"])
+def test_many_small_windows_count_and_select_what_one_window_does(busy, tmp_path, monkeypatch, expression):
+    def read(path):
+        with OfflineCapture(str(path), expression or None) as capture:
+            try:
+                counted = capture.count()
+            except CaptureFileError as err:
+                counted = (err.packets_before, err.one_line())
+        with OfflineCapture(str(path), expression or None) as capture:
+            packets = []
+            try:
+                for batch in capture.batches():
+                    packets += batch
+            except CaptureFileError as err:
+                packets.append(err.one_line())
+        return counted, packets
+
+    paths = {"whole": busy, **damaged_files(busy, tmp_path)}
+    one_window = {name: read(path) for name, path in paths.items()}
+    assert busy.stat().st_size < reader.WINDOW  # the file in one window
+    for window in (4096 * 256 + 1, 4096 * 1100 + 7):  # about 1 MiB (one thread), 4.3 MiB (two): ends mid-record
+        monkeypatch.setattr(reader, "WINDOW", window)
+        for name, path in paths.items():
+            assert read(path) == one_window[name], (window, name)
+    assert one_window["whole"][0] == int(tcpdump_count(busy, expression).split()[0])
