@@ -59,12 +59,16 @@ def test_a_filtered_read_of_a_file_cut_meanwhile_prints_what_is_left_and_one_lin
     assert proc.returncode == short.returncode != 0
 
 
+@pytest.mark.parametrize("window", [None, 1 << 20])
 @pytest.mark.parametrize("expression", [None, "udp"])
-def test_a_count_over_a_file_cut_after_it_was_mapped_counts_what_is_left(big_pcap, expression):
-    """Through the Python API: the map is made, the file cut, then the walk runs (in a child: a SIGBUS ends it)."""
+def test_a_count_over_a_file_cut_after_it_was_mapped_counts_what_is_left(big_pcap, expression, window):
+    """Through the Python API: the map is made, the file cut, then the walk runs (in a child: a SIGBUS ends it).
+    With 1 MiB windows, the first is walked whole and the cut falls in a window not mapped yet."""
     script = f"""
 import os, sys
+from netlab.capture import reader
 from netlab.capture.reader import OfflineCapture
+reader.WINDOW = {window} or reader.WINDOW
 from netlab.capture.savefile import CaptureFileError
 capture = OfflineCapture({str(big_pcap)!r}, {expression!r})
 assert capture._walk_args(capture._program) is not None  # mapped
