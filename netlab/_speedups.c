@@ -38,7 +38,7 @@
  *       netlab.ping.sockets._attach_filter's ctypes path).
  *
  *   walk, walk_start, walk_join, walk_result; inet_packed, packed_start, packed_join,
- *   packed_records; inet_table
+ *   packed_records; inet_table, inet_json
  *       The plain listing without a Python object per socket: the walk kept
  *       in C, the dump packed, and the table made from both in C (each
  *       documented in its file; the Python twin is the records' path).
@@ -70,6 +70,9 @@ static PyMethodDef methods[] = {
      "packed_records(packed, factory, state_names) -> records: inet_messages's records of a packed dump."},
     {"inet_table", netlab_inet_table, METH_VARARGS,
      "inet_table(packed, walk, shown, user_name, state_names, headers, right) -> str or None (_speedups_table.c)."},
+    {"inet_json", netlab_inet_json, METH_VARARGS,
+     "inet_json(packed, walk, user_name, process_user, state_names, lines, ensure_ascii) -> str or None "
+     "(_speedups_table.c)."},
     {"aligned", netlab_aligned, METH_VARARGS,
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},
     {"flood_burst", netlab_flood_burst, METH_VARARGS,

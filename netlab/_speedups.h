@@ -72,6 +72,7 @@ PyObject *netlab_packed_start(PyObject *self, PyObject *requests);
 PyObject *netlab_packed_join(PyObject *self, PyObject *capsule);
 PyObject *netlab_aligned(PyObject *self, PyObject *args);
 PyObject *netlab_inet_table(PyObject *self, PyObject *args);
+PyObject *netlab_inet_json(PyObject *self, PyObject *args);
 PyObject *netlab_flood_burst(PyObject *self, PyObject *args);
 PyObject *netlab_attach_filter(PyObject *self, PyObject *args);
 

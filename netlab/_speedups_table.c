@@ -138,9 +138,12 @@ static const Holder *owner_of(const Walk *w, unsigned long long inode, size_t *c
 /* Everything a row is made from: the inputs, and what was looked up once. */
 typedef struct {
     const Walk *walk;
-    PyObject *shown, *user_name, *state_names;
+    PyObject *shown, *user_name, *state_names;  /* shown NULL: process names as they are (JSON) */
+    PyObject *process_user;   /* JSON: pid -> the user of the process, or None */
     Cache users, interfaces;  /* a few uids and interfaces: looked for in a row */
     Cached *procs;            /* by index in walk->procs: hundreds of processes */
+    Cached *proc_users;       /* JSON: the same, process_user()'s answers (utf8 NULL: None) */
+    int ensure_ascii;         /* JSON: everything past '~' as \uXXXX (json.dumps), else as UTF-8 (orjson) */
     Arena arena;
     Py_ssize_t widths[N_COLS];
     size_t extra_bytes;  /* UTF-8 bytes beyond one per character, over every cell */
@@ -159,8 +162,6 @@ static Cached *user_cell(Table *t, unsigned int uid) {
     int rc = cache_add(&t->users, uid, name, &item);
     if (rc > 0)
         t->fallback = 1;
-    if (rc == 0 && memchr(item->utf8, '\n', item->bytes))
-        t->fallback = 1;  /* a line break: tabulate lays the table out */
     return rc == 0 ? item : NULL;
 }
 
@@ -169,9 +170,11 @@ static Cached *process_cell(Table *t, const Holder *h) {
     if (item->text)
         return item;
     const Proc *proc = &t->walk->procs[h->proc];
+    /* as the walk's names dict has it (walk_result) */
     PyObject *name = PyUnicode_DecodeUTF8(proc->comm, proc->comm_len, "replace");
-    PyObject *shown = name ? PyObject_CallOneArg(t->shown, name) : NULL;
-    Py_XDECREF(name);
+    PyObject *shown = name && t->shown ? PyObject_CallOneArg(t->shown, name) : name;
+    if (t->shown)
+        Py_XDECREF(name);
     int rc = cached_fill(item, h->proc, shown);
     if (rc > 0)
         t->fallback = 1;
@@ -327,7 +330,11 @@ static int row_cells(Table *t, const PackedSock *s, Cell *cells) {
         put_endpoint(t, &cells[5], s->af, m->id.idiag_dst, ntohs(m->id.idiag_dport), 0))
         return -1;
     Cached *user = user_cell(t, m->idiag_uid);
-    if (!user || put_text(t, &cells[COL_USER], "", user, ""))
+    if (user && memchr(user->utf8, '\n', user->bytes))
+        t->fallback = 1;  /* a line break: tabulate lays the table out */
+    if (!user)
+        return t->fallback ? 0 : -1;  /* no UTF-8 (fallback), or an exception */
+    if (put_text(t, &cells[COL_USER], "", user, ""))
         return -1;
     size_t count = 0;
     const Holder *h = (t->walk && m->idiag_inode) ? owner_of(t->walk, m->idiag_inode, &count) : NULL;
@@ -335,7 +342,7 @@ static int row_cells(Table *t, const PackedSock *s, Cell *cells) {
         return put_ascii(t, &cells[COL_OWNER], "", 0);
     Cached *name = process_cell(t, h);
     if (!name)
-        return -1;
+        return t->fallback ? 0 : -1;
     char prefix[24], suffix[32] = "";
     *put_bytes(put_uint(prefix, (unsigned)h->pid), "/", 1) = '\0';
     if (count > 1)
@@ -453,6 +460,48 @@ done:
     return result;
 }
 
+/* The walk's capsule into t (None: no owners), with room for its processes' cells; -1 with an exception. */
+static int table_walk(Table *t, PyObject *walk_arg) {
+    if (walk_arg == Py_None)
+        return 0;
+    if (!(t->walk = PyCapsule_GetPointer(walk_arg, WALK_CAPSULE)))
+        return -1;
+    size_t n = t->walk->n_procs ? t->walk->n_procs : 1;
+    if (!(t->procs = calloc(n, sizeof *t->procs)) || (t->process_user && !(t->proc_users = calloc(n, sizeof *t->proc_users)))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void table_free(Table *t) {
+    cache_clear(&t->users);
+    for (size_t i = 0; t->walk && i < t->walk->n_procs; i++) {
+        if (t->procs)
+            Py_XDECREF(t->procs[i].text);
+        if (t->proc_users)
+            Py_XDECREF(t->proc_users[i].text);
+    }
+    free(t->procs);
+    free(t->proc_users);
+    cache_clear(&t->interfaces);
+    free(t->arena.data);
+}
+
+/* The sockets of a packed dump, aligned: a bytes object's are (its buffer itself), others are copied
+   (the caller frees a copy); NULL with an exception. */
+static PackedSock *aligned_socks(Py_buffer *packed, Py_ssize_t n) {
+    if ((uintptr_t)packed->buf % _Alignof(PackedSock) == 0)
+        return packed->buf;
+    PackedSock *socks = malloc((size_t)n * sizeof *socks);
+    if (!socks) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(socks, packed->buf, (size_t)n * sizeof *socks);
+    return socks;
+}
+
 PyObject *netlab_inet_table(PyObject *self, PyObject *args) {
     Py_buffer packed;
     PyObject *walk_arg, *shown, *user_name, *state_names, *headers, *right_arg;
@@ -474,39 +523,272 @@ PyObject *netlab_inet_table(PyObject *self, PyObject *args) {
         if ((right[c] = PyObject_IsTrue(PyTuple_GET_ITEM(right_arg, c))) < 0)
             goto done;
     }
-    if (walk_arg != Py_None) {
-        if (!(t.walk = PyCapsule_GetPointer(walk_arg, WALK_CAPSULE)))
-            goto done;
-        if (!(t.procs = calloc(t.walk->n_procs ? t.walk->n_procs : 1, sizeof *t.procs))) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    }
+    if (table_walk(&t, walk_arg) < 0)
+        goto done;
     Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
     if (n == 0) {  /* the header alone: the Python path's */
         result = Py_None;
         Py_INCREF(result);
         goto done;
     }
-    /* a bytes object's are aligned for PackedSock; others are read from an aligned copy */
-    int aligned = (uintptr_t)packed.buf % _Alignof(PackedSock) == 0;
-    PackedSock *socks = aligned ? packed.buf : malloc((size_t)n * sizeof *socks);
-    if (!socks) {
+    PackedSock *socks = aligned_socks(&packed, n);
+    if (!socks)
+        goto done;
+    result = render(&t, socks, n, headers, right);
+    if (socks != packed.buf)
+        free(socks);
+done:
+    table_free(&t);
+    PyBuffer_Release(&packed);
+    return result;
+}
+
+/* ---------------------------------------------------------------- the JSON of a plain listing
+ *
+ *   inet_json(packed, walk, user_name, process_user, state_names, lines, ensure_ascii) -> str or None
+ *       The JSON `netlab conns --format json` prints for a packed dump and a walk
+ *       (None: no owners), as Conn.as_dict() and netlab.output make it from the
+ *       records: one list indented by 2 (lines false), or one compact object a
+ *       line (lines true: jsonl). The strings are escaped as orjson escapes
+ *       them, or with ensure_ascii as json.dumps does. user_name(uid) gives the
+ *       "user" of a socket, process_user(pid) the "user" of an owner (str or
+ *       None), each asked once. None (and no exception) where the records must
+ *       print it: a name that is no UTF-8.
+ */
+
+#define JSON_FIXED 1024  /* bytes of a row besides its strings: keys, indents, numbers, addresses */
+
+static char *put_hex4(char *at, unsigned int v) {
+    static const char hex[] = "0123456789abcdef";
+    *at++ = '\\';
+    *at++ = 'u';
+    for (int shift = 12; shift >= 0; shift -= 4)
+        *at++ = hex[(v >> shift) & 15];
+    return at;
+}
+
+/* A JSON string of UTF-8 text: at most 2 + 6 bytes per byte of it. Quote, backslash and control
+   characters escaped as both encoders do; with ensure_ascii also DEL and everything past it, in
+   UTF-16 units (json.dumps's \ud83d\ude00), else as they are (orjson). */
+static char *put_json_string(char *at, const char *text, size_t len, int ensure_ascii) {
+    *at++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\') {
+            *at++ = '\\';
+            *at++ = (char)c;
+        } else if (c < 0x20) {
+            char brief = c == '\b' ? 'b' : c == '\t' ? 't' : c == '\n' ? 'n' : c == '\f' ? 'f' : c == '\r' ? 'r' : 0;
+            if (brief) {
+                *at++ = '\\';
+                *at++ = brief;
+            } else {
+                at = put_hex4(at, c);
+            }
+        } else if (c < 0x7F || !ensure_ascii) {
+            *at++ = (char)c;
+        } else if (c == 0x7F) {
+            at = put_hex4(at, c);
+        } else {  /* valid UTF-8: the text came from a str */
+            int more = c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+            unsigned int cp = c & (0x3F >> more);
+            for (int k = 0; k < more && i + 1 < len; k++)
+                cp = (cp << 6) | ((unsigned char)text[++i] & 0x3F);
+            if (cp > 0xFFFF) {
+                cp -= 0x10000;
+                at = put_hex4(put_hex4(at, 0xD800 | (cp >> 10)), 0xDC00 | (cp & 0x3FF));
+            } else {
+                at = put_hex4(at, cp);
+            }
+        }
+    }
+    *at++ = '"';
+    return at;
+}
+
+static char *put_cached(char *at, const Cached *item, int ensure_ascii) {
+    if (!item->utf8)
+        return put_bytes(at, "null", 4);
+    return put_json_string(at, item->utf8, (size_t)item->bytes, ensure_ascii);
+}
+
+/* Before a value in an object or list whose values sit at depth: a comma after the first, and
+   with indent a new line indented by two a level (the layout of orjson's OPT_INDENT_2 and of json.dumps(indent=2)). */
+static char *put_separator(char *at, int indent, int depth, int first) {
+    if (!first)
+        *at++ = ',';
+    if (indent) {
+        *at++ = '\n';
+        memset(at, ' ', 2 * (size_t)depth);
+        at += 2 * depth;
+    }
+    return at;
+}
+
+static char *put_key(char *at, int indent, int depth, int first, const char *key) {
+    at = put_separator(at, indent, depth, first);
+    *at++ = '"';
+    at = put_bytes(at, key, strlen(key));
+    *at++ = '"';
+    *at++ = ':';
+    if (indent)
+        *at++ = ' ';
+    return at;
+}
+
+static char *put_int(char *at, long long v) {
+    if (v < 0) {
+        *at++ = '-';
+        return put_uint(at, 0ULL - (unsigned long long)v);
+    }
+    return put_uint(at, (unsigned long long)v);
+}
+
+static char *put_json_addr(char *at, int af, const void *addr) {
+    *at++ = '"';
+    if (!(at = put_addr(at, af, addr)))
+        return NULL;
+    *at++ = '"';
+    return at;
+}
+
+/* The user of an owner's process (process_user(pid)), once per process of the walk. */
+static Cached *owner_user(Table *t, const Holder *h) {
+    Cached *item = &t->proc_users[h->proc];
+    if (item->text)
+        return item;
+    PyObject *user = PyObject_CallFunction(t->process_user, "i", h->pid);
+    if (user == Py_None) {
+        *item = (Cached){h->proc, user, NULL, 0, 0};
+        return item;
+    }
+    int rc = cached_fill(item, h->proc, user);
+    if (rc > 0)
+        t->fallback = 1;
+    return rc == 0 ? item : NULL;
+}
+
+/* One owner: {"pid", "process", "user", "fd"} at depth (its keys one deeper). */
+static int json_owner(Table *t, const Holder *h, int indent, int depth, int first) {
+    Cached *name = process_cell(t, h), *user = name ? owner_user(t, h) : NULL;
+    if (!user || t->fallback)  /* NULL without fallback: an exception */
+        return t->fallback ? 0 : -1;
+    char *at = cell_room(t, JSON_FIXED + 6 * (size_t)(name->bytes + user->bytes));
+    if (!at)
+        return -1;
+    at = put_separator(at, indent, depth, first);
+    *at++ = '{';
+    at = put_int(put_key(at, indent, depth + 1, 1, "pid"), h->pid);
+    at = put_cached(put_key(at, indent, depth + 1, 0, "process"), name, t->ensure_ascii);
+    at = put_cached(put_key(at, indent, depth + 1, 0, "user"), user, t->ensure_ascii);
+    at = put_int(put_key(at, indent, depth + 1, 0, "fd"), h->fd);
+    at = put_separator(at, indent, depth, 1);
+    *at++ = '}';
+    t->arena.len = (size_t)(at - t->arena.data);
+    return 0;
+}
+
+/* One socket's object, Conn.BASE_KEYS in their order, its keys at depth 2 (a list's item; jsonl: no indent). */
+static int json_row(Table *t, const PackedSock *s, int indent) {
+    const struct inet_diag_msg *m = &s->msg;
+    size_t count = 0;
+    const Holder *h = (t->walk && m->idiag_inode) ? owner_of(t->walk, m->idiag_inode, &count) : NULL;
+    Cached *user = user_cell(t, m->idiag_uid), *name = h && user ? process_cell(t, h) : NULL;
+    if (!user || (h && !name) || t->fallback)  /* NULL without fallback: an exception */
+        return t->fallback ? 0 : -1;
+    char *at = cell_room(t, JSON_FIXED + 6 * (size_t)(user->bytes + (name ? name->bytes : 0)));
+    if (!at)
+        return -1;
+    *at++ = '{';
+    at = put_bytes(put_key(at, indent, 2, 1, "proto"), s->proto == PACKED_TCP ? "\"tcp\"" : "\"udp\"", 5);
+    at = s->af == AF_INET6 ? put_bytes(put_key(at, indent, 2, 0, "family"), "\"inet6\"", 7)
+                           : put_bytes(put_key(at, indent, 2, 0, "family"), "\"inet\"", 6);
+    Py_ssize_t len;
+    const char *state = state_name(t, s, &len);
+    at = put_key(at, indent, 2, 0, "state");
+    if (state) {
+        at = put_json_string(at, state, (size_t)len, t->ensure_ascii);
+    } else {  /* no name: its number, as a string (the records' state) */
+        *at++ = '"';
+        at = put_uint(at, m->idiag_state);
+        *at++ = '"';
+    }
+    if (!(at = put_json_addr(put_key(at, indent, 2, 0, "local_addr"), s->af, m->id.idiag_src)))
+        return PyErr_SetFromErrno(PyExc_OSError), -1;
+    at = put_uint(put_key(at, indent, 2, 0, "local_port"), ntohs(m->id.idiag_sport));
+    if (!(at = put_json_addr(put_key(at, indent, 2, 0, "remote_addr"), s->af, m->id.idiag_dst)))
+        return PyErr_SetFromErrno(PyExc_OSError), -1;
+    at = put_uint(put_key(at, indent, 2, 0, "remote_port"), ntohs(m->id.idiag_dport));
+    at = put_uint(put_key(at, indent, 2, 0, "recv_q"), m->idiag_rqueue);
+    at = put_uint(put_key(at, indent, 2, 0, "send_q"), m->idiag_wqueue);
+    at = put_uint(put_key(at, indent, 2, 0, "uid"), m->idiag_uid);
+    at = put_uint(put_key(at, indent, 2, 0, "inode"), m->idiag_inode);
+    at = put_key(at, indent, 2, 0, "pid");
+    at = h ? put_int(at, h->pid) : put_bytes(at, "null", 4);
+    at = put_key(at, indent, 2, 0, "process");
+    at = h ? put_cached(at, name, t->ensure_ascii) : put_bytes(at, "null", 4);
+    at = put_cached(put_key(at, indent, 2, 0, "user"), user, t->ensure_ascii);
+    at = put_key(at, indent, 2, 0, "owners");
+    *at++ = '[';
+    t->arena.len = (size_t)(at - t->arena.data);
+    for (size_t i = 0; i < count; i++)  /* every holder, by (pid, fd) as the walk sorted them */
+        if (json_owner(t, &h[i], indent, 3, i == 0) < 0)
+            return -1;
+    if (!(at = cell_room(t, 16 + 2 * 2)))
+        return -1;
+    if (count)
+        at = put_separator(at, indent, 2, 1);
+    *at++ = ']';
+    at = put_separator(at, indent, 1, 1);
+    *at++ = '}';
+    t->arena.len = (size_t)(at - t->arena.data);
+    return 0;
+}
+
+PyObject *netlab_inet_json(PyObject *self, PyObject *args) {
+    Py_buffer packed;
+    PyObject *walk_arg, *user_name, *process_user, *state_names;
+    int lines, ensure_ascii;
+    if (!PyArg_ParseTuple(args, "y*OOOO!pp:inet_json", &packed, &walk_arg, &user_name, &process_user,
+                          &PyTuple_Type, &state_names, &lines, &ensure_ascii))
+        return NULL;
+    Table t = {.user_name = user_name, .process_user = process_user, .state_names = state_names,
+               .ensure_ascii = ensure_ascii};
+    PyObject *result = NULL;
+    PackedSock *socks = NULL;
+    Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
+    if (table_walk(&t, walk_arg) < 0 || (n && !(socks = aligned_socks(&packed, n))))
+        goto done;
+    if (arena_reserve(&t.arena, (size_t)n * (lines ? 300 : 520) + 16) < 0) {  /* about a row's bytes */
         PyErr_NoMemory();
         goto done;
     }
-    if (!aligned)
-        memcpy(socks, packed.buf, (size_t)n * sizeof *socks);
-    result = render(&t, socks, n, headers, right);
-    if (!aligned)
-        free(socks);
+    char *at = t.arena.data;
+    if (!lines)
+        *at++ = '[';
+    t.arena.len = (size_t)(at - t.arena.data);
+    for (Py_ssize_t i = 0; i < n && !t.fallback; i++) {
+        if (!(at = cell_room(&t, 16)))
+            goto done;
+        at = lines ? (i ? put_bytes(at, "\n", 1) : at) : put_separator(at, 1, 1, i == 0);
+        t.arena.len = (size_t)(at - t.arena.data);
+        if (json_row(&t, &socks[i], !lines) < 0)
+            goto done;
+    }
+    if (t.fallback) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    if (!(at = cell_room(&t, 4)))
+        goto done;
+    if (!lines)
+        at = n ? put_bytes(put_separator(at, 1, 0, 1), "]", 1) : put_bytes(at, "]", 1);
+    result = PyUnicode_DecodeUTF8(t.arena.data, at - t.arena.data, "strict");
 done:
-    cache_clear(&t.users);
-    for (size_t i = 0; t.procs && i < t.walk->n_procs; i++)
-        Py_XDECREF(t.procs[i].text);
-    free(t.procs);
-    cache_clear(&t.interfaces);
-    free(t.arena.data);
+    if (socks && socks != packed.buf)
+        free(socks);
+    table_free(&t);
     PyBuffer_Release(&packed);
     return result;
 }

@@ -22,7 +22,7 @@ def conns(
     events, no_header, sort, watch, iterations, resolve, numeric, processes, fmt,
 ) -> ExitStatus:
     protocols, families = _protocols_and_families(tcp, udp, raw, unix, packet, ipv4, ipv6, summary)
-    plain = fmt == "table" and not any(
+    plain = fmt in ("table", "json", "jsonl") and not any(
         (raw, unix, packet, listening, extended, info, summary, timers, memory, cgroup, kill, events, resolve))
     selection = None
     if expression:
@@ -32,13 +32,13 @@ def conns(
     if plain and all(value is None for value in (state, sport, dport, port, src, dst, pid, process, user, count_by,
                                                   top, sort, watch, iterations)):
         # ss -tanp's listing, the commonest, and the same with a filter the kernel runs alone:
-        # printed in C from the dump, none of the records' code imported
-        answer = _plain_table(protocols, families, selection, no_header)
+        # printed in C from the dump (a table, json or jsonl), none of the records' code imported
+        answer = _plain_table(protocols, families, selection, no_header, fmt)
         if answer is not None:  # None: something this path leaves to the records
             text, notes = answer
             for note in notes:
                 print(f"netlab: note: {note}", file=sys.stderr)
-            common.emit(text)
+            _emit(fmt, text)
             return ExitStatus.OK
 
     from netlab.conns import LISTENING, Query, check_pid, check_process, parse_states, parse_user
@@ -136,7 +136,7 @@ def _narrowed(protocols: list[str], families: list[str], selection) -> tuple[lis
     return protocols, [f for f in families if f in selection.families] or list(selection.families)
 
 
-def _plain_table(protocols: list[str], families: list[str], selection, no_header: bool):
+def _plain_table(protocols: list[str], families: list[str], selection, no_header: bool, fmt: str = "table"):
     """The plain table and its notes (netlab.conns.plain.table), the filter's states and bytecode run by
     the kernel; None where the records' path must list: a condition Python evaluates (a UNIX pattern,
     autobound, a /0 prefix: netlab.core.ssfilter.Filter.kernel_alone), or what plain.table() refuses."""
@@ -155,7 +155,7 @@ def _plain_table(protocols: list[str], families: list[str], selection, no_header
             states = states_mask(selection.states)
         protocols, families = _narrowed(protocols, families, selection)
     return plain_listing.table(tuple(protocols), tuple(families), header=not no_header, states=states,
-                               bytecode=bytecode)
+                               bytecode=bytecode, fmt=fmt)
 
 
 def _emit(fmt: str, text: str) -> None:

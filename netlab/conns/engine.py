@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence  # not typing: a share of start-u
 from dataclasses import dataclass, field
 
 from netlab.core import diag, owners
-from netlab.conns.plain import hidden_note, user_name, user_names
+from netlab.conns.plain import hidden_note, process_user, user_name, user_names
 from netlab.core.addr import Network, interface_name, is_decimal
 from netlab.core.sockets import LISTENING, STATE_FILTERS, Socket
 from netlab.errors import UsageError
@@ -208,19 +208,6 @@ def tcp_info_ms(info: dict | None) -> dict | None:
         else:
             out[key] = value
     return out
-
-
-_process_users: dict[int, str | None] = {}
-
-
-def process_user(pid: int) -> str | None:
-    """The user a process runs as (the owner of /proc/PID, as ps and lsof show it); None once it is gone."""
-    if pid not in _process_users:
-        try:
-            _process_users[pid] = user_name(os.stat(f"/proc/{pid}").st_uid)
-        except OSError:
-            _process_users[pid] = None
-    return _process_users[pid]
 
 
 @dataclass
