@@ -1,5 +1,6 @@
 /*
- * netlab._speedups: the plain listing's table, without a Python object per socket.
+ * netlab._speedups: the plain listing's table, and its JSON (inet_json, below), without a
+ * Python object per socket.
  *
  *   inet_table(packed, walk, shown, user_name, state_names, headers, right) -> str or None
  *       The table `netlab conns` prints for a packed dump (inet_packed) and a
