@@ -60,10 +60,14 @@ keep[0].bind(("127.0.0.1", 0))
 keep[0].listen()
 keep[1].bind(("::1", 0))
 libc.prctl(PR_SET_NAME, bytes.fromhex(sys.argv[1]), 0, 0, 0)
-if sys.argv[2:] and os.fork() == 0:
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # it goes with its parent
-    libc.prctl(PR_SET_NAME, bytes.fromhex(sys.argv[2]), 0, 0, 0)
-    signal.pause()
+if sys.argv[2:]:
+    named, told = os.pipe()  # ready once the child has its name too
+    if os.fork() == 0:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # it goes with its parent
+        libc.prctl(PR_SET_NAME, bytes.fromhex(sys.argv[2]), 0, 0, 0)
+        os.write(told, b".")
+        signal.pause()
+    os.read(named, 1)
 print("ready", flush=True)
 sys.stdin.read()
 """
