@@ -71,7 +71,7 @@ static PyMethodDef methods[] = {
     {"inet_table", netlab_inet_table, METH_VARARGS,
      "inet_table(packed, walk, shown, user_name, state_names, headers, right) -> str or None (_speedups_table.c)."},
     {"inet_json", netlab_inet_json, METH_VARARGS,
-     "inet_json(packed, walk, user_name, process_user, state_names, lines, ensure_ascii) -> str or None "
+     "inet_json(packed, walk, user_name, process_user, state_names, lines, ensure_ascii) -> bytes or None "
      "(_speedups_table.c)."},
     {"aligned", netlab_aligned, METH_VARARGS,
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},

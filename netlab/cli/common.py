@@ -83,13 +83,24 @@ def every(seconds: float, iterations: int | None) -> Iterator[int]:
         time.sleep(max(0.0, start + n * seconds - time.monotonic()))
 
 
-def emit(text: str) -> None:
+def emit(text: str | bytes) -> None:
     """One block of output, with its newline, flushed now (a watcher sees it at once).
 
+    Bytes are UTF-8 (megabytes of JSON written in C) and go to stdout's binary buffer as they are.
     Started with stdout closed (``>&-``) Python has no sys.stdout: nothing to write on.
     """
     if sys.stdout is None:
         return
+    buffer = getattr(sys.stdout, "buffer", None)  # none: a stream replaced by a str one
+    if isinstance(text, bytes):
+        if buffer is None:
+            text = text.decode()
+        else:
+            sys.stdout.flush()  # what was written as text goes first
+            buffer.write(text)
+            buffer.write(b"\n")
+            buffer.flush()
+            return
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

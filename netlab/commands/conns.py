@@ -158,7 +158,7 @@ def _plain_table(protocols: list[str], families: list[str], selection, no_header
                                bytecode=bytecode, fmt=fmt)
 
 
-def _emit(fmt: str, text: str) -> None:
+def _emit(fmt: str, text: str | bytes) -> None:
     """A table always prints (its header); jsonl and csv without rows print nothing, not a blank line."""
     if text or fmt in ("table", "json"):
         common.emit(text)

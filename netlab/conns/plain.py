@@ -88,10 +88,10 @@ def inet_table(data: bytes, walk: object | None) -> str | None:
     return _speedups.inet_table(data, walk, shown, user_name, STATE_NAMES, HEADERS, RIGHT)
 
 
-def inet_json(data: bytes, walk: object | None, lines: bool = False) -> str | None:
+def inet_json(data: bytes, walk: object | None, lines: bool = False) -> bytes | None:
     """The JSON of a packed dump with its owners from ``walk`` (None: none), as netlab.output writes the
     records' dicts: one indented list (output.to_json), or with ``lines`` an object a line (jsonl,
-    output.to_jsonl_line: json.dumps's escapes); None: print the records."""
+    output.to_jsonl_line: json.dumps's escapes), as UTF-8 (what stdout gets); None: print the records."""
     ensure_ascii = lines or not _orjson_installed()
     return _speedups.inet_json(data, walk, user_name, process_user, STATE_NAMES, lines, ensure_ascii)
 
@@ -114,10 +114,10 @@ def _held(data: bytes) -> bool:
 
 
 def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = True, states: int = ALL_STATES,
-          bytecode: bytes = b"", fmt: str = "table") -> tuple[str, list[str]] | None:
+          bytecode: bytes = b"", fmt: str = "table") -> tuple[str | bytes, list[str]] | None:
     """The plain listing of these TCP/UDP sockets as `netlab conns` prints it, and its notes.
 
-    ``fmt``: "table", or "json" or "jsonl" (``header`` then means nothing).
+    ``fmt``: "table" (a str), or "json" or "jsonl" (UTF-8 bytes, as inet_json(); ``header`` means nothing).
 
     ``states`` (a mask of kernel states) and ``bytecode`` (inet_diag bytecode:
     netlab.core.bytecode) select in the kernel: a filter it runs alone. None
@@ -132,7 +132,7 @@ def table(protocols=("tcp", "udp"), families=("inet", "inet6"), header: bool = T
     if error or diag_error:
         return None
     if not data:  # no sockets: the header alone (each column as wide as its header), and no walk of /proc
-        return {"table": "  ".join(HEADERS) if header else "", "json": "[]", "jsonl": ""}[fmt], []
+        return {"table": "  ".join(HEADERS) if header else "", "json": b"[]", "jsonl": b""}[fmt], []
     walk, hidden = owners.socket_walk() if not bytecode or _held(data) else (None, 0)
     text = inet_table(data, walk) if fmt == "table" else inet_json(data, walk, lines=fmt == "jsonl")
     if text is None:

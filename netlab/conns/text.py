@@ -53,9 +53,9 @@ def listing_text(conns: Sequence[Conn], fmt: str, extended: bool = False, info: 
     if fmt in ("json", "jsonl") and isinstance(conns, PackedConns) and time is None and not (
             any(flags) or listening):
         # the same JSON written in C from the dump and the walk, without a record or dict per socket
-        text = plain.inet_json(conns.packed, conns.walk, lines=fmt == "jsonl") if len(conns) else None
-        if text is not None:
-            return text
+        data = plain.inet_json(conns.packed, conns.walk, lines=fmt == "jsonl") if len(conns) else None
+        if data is not None:
+            return data.decode()
     if fmt == "json":
         return output.to_json([_record(c, flags, listening) for c in conns])
     stamp = {} if time is None else {"time": time}

@@ -114,9 +114,9 @@ def test_json_of_the_packed_dump_is_the_records_json(odd_crowd, protocols):
     with ns.inside():
         owners.prefetch()
         packed = list_connections(Query(protocols=protocols)).conns
-        fast = {lines: plain.inet_json(packed.packed, packed.walk, lines) for lines in (False, True)}
+        fast = {lines: plain.inet_json(packed.packed, packed.walk, lines).decode() for lines in (False, True)}
         no_orjson = plain._speedups.inet_json(packed.packed, packed.walk, plain.user_name, plain.process_user,
-                                              plain.STATE_NAMES, False, True)
+                                              plain.STATE_NAMES, False, True).decode()
         records = list(packed)  # the records' path: a list, no PackedConns
     assert fast[False] == text.listing_text(records, "json") == output.to_json([c.as_dict() for c in records])
     assert fast[True] == text.listing_text(records, "jsonl")
