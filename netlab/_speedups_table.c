@@ -27,6 +27,7 @@ enum { COL_USER = 6, COL_OWNER = 7 };
 typedef struct {
     char *data;
     size_t len, cap;
+    PyObject *bytes;  /* JSON: data is this bytes object's (the result, without a copy), else malloc's */
 } Arena;
 
 typedef struct {  /* small: 8 of them per socket */
@@ -55,6 +56,15 @@ static int arena_reserve(Arena *a, size_t more) {
     size_t cap = a->cap ? a->cap * 2 : 1 << 20;
     while (cap < a->len + more)
         cap *= 2;
+    if (a->bytes) {  /* realloc too (mremap: no copy of the pages written) */
+        if (_PyBytes_Resize(&a->bytes, (Py_ssize_t)cap) < 0) {
+            PyErr_Clear();  /* the callers raise MemoryError */
+            return -1;
+        }
+        a->data = PyBytes_AS_STRING(a->bytes);
+        a->cap = cap;
+        return 0;
+    }
     char *p = realloc(a->data, cap);
     if (!p)
         return -1;
@@ -486,7 +496,10 @@ static void table_free(Table *t) {
     free(t->procs);
     free(t->proc_users);
     cache_clear(&t->interfaces);
-    free(t->arena.data);
+    if (t->arena.bytes)
+        Py_DECREF(t->arena.bytes);
+    else
+        free(t->arena.data);
 }
 
 /* The sockets of a packed dump, aligned: a bytes object's are (its buffer itself), others are copied
@@ -762,10 +775,11 @@ PyObject *netlab_inet_json(PyObject *self, PyObject *args) {
     Py_ssize_t n = packed.len / (Py_ssize_t)sizeof(PackedSock);
     if (table_walk(&t, walk_arg) < 0 || (n && !(socks = aligned_socks(&packed, n))))
         goto done;
-    if (arena_reserve(&t.arena, (size_t)n * (lines ? 300 : 520) + 16) < 0) {  /* about a row's bytes */
-        PyErr_NoMemory();
+    /* about a row's bytes; pages not written cost nothing (mmap), and the result is cut to size */
+    if (!(t.arena.bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * (lines ? 300 : 520) + 16)))
         goto done;
-    }
+    t.arena.data = PyBytes_AS_STRING(t.arena.bytes);
+    t.arena.cap = (size_t)PyBytes_GET_SIZE(t.arena.bytes);
     char *at = t.arena.data;
     if (!lines)
         *at++ = '[';
@@ -787,7 +801,10 @@ PyObject *netlab_inet_json(PyObject *self, PyObject *args) {
         goto done;
     if (!lines)
         at = n ? put_bytes(put_separator(at, 1, 0, 1), "]", 1) : put_bytes(at, "]", 1);
-    result = PyBytes_FromStringAndSize(t.arena.data, at - t.arena.data);
+    if (_PyBytes_Resize(&t.arena.bytes, at - t.arena.data) == 0)
+        result = t.arena.bytes;  /* handed over */
+    t.arena.bytes = NULL;  /* _PyBytes_Resize freed it where it failed */
+    t.arena.data = NULL;
 done:
     if (socks && socks != packed.buf)
         free(socks);
