@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import fields
 from collections.abc import Iterator  # not typing: a share of start-up
 
 
@@ -18,6 +17,8 @@ def as_dict(record) -> dict:
 
 def fields_dict(record) -> dict:
     """A dataclass record's fields by name, shallow (dataclasses.asdict deep-copies every value)."""
+    from dataclasses import fields  # loaded already by the record's class; not by every importer of this module
+
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 

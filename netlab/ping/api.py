@@ -16,7 +16,7 @@ as the CLI checks them (UsageError with the same words).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable  # not typing: a share of start-up
 
 from netlab.errors import UsageError
 from netlab.ping.base import Session

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator  # not typing: a share of start-up
 
 from netlab.errors import ExitStatus, UsageError
 from netlab.ping.control import RunControl

@@ -37,9 +37,8 @@ import ipaddress
 import struct
 import time
 from array import array
-from dataclasses import replace
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator  # not typing: a share of start-up
 
 from netlab.core import privilege
 from netlab.core.addr import interface_name
@@ -161,7 +160,7 @@ class PingSession(Session):
         if opts.strict_source:
             self.bound_source = source
         if target.family == socket.AF_INET and address.is_unspecified:
-            self.targets[0] = replace(target, address=source)
+            self.targets[0] = Target(target.host, source, target.family, target.numeric)
 
     def _socket_for(self, target: Target, data: bytes) -> IcmpSocket:
         """The first socket of the target's family that serves no target of its address yet."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator  # not typing: a share of start-up
 
 from netlab.ping import icmp
 from netlab.ping.records import Progress, StatusRequest

@@ -9,7 +9,7 @@ the reply line as it is. It remembers the last route, as iputils does, to print
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable  # not typing: a share of start-up
 
 IPOPT_EOL, IPOPT_NOP, IPOPT_RR, IPOPT_TS, IPOPT_LSRR, IPOPT_SSRR = 0, 1, 7, 68, 131, 137
 IPOPT_MINOFF = 4

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from netlab.core import privilege
+from netlab.core.plain import Plain
 from netlab.errors import UsageError
 
 MAX_SIZE_V4 = 65507  # 65535 - 20 (IP header) - 8 (ICMP header)
@@ -28,45 +28,50 @@ def _seconds_ok(value: float | None, limit: float) -> bool:
     return value is None or (math.isfinite(value) and 0 <= value <= limit)
 
 
-@dataclass(slots=True)
-class PingOptions:
-    count: int | None = None  # -c
-    interval: float | None = None  # -i, seconds; None = 1 s (0 with -f)
-    timeout: float | None = None  # -W, seconds
-    deadline: float | None = None  # -w, seconds
-    size: int = DEFAULT_SIZE  # -s
-    ttl: int | None = None  # -t
-    tos: int | None = None  # -Q
-    pmtudisc: str | None = None  # -M do|dont|want|probe
-    interface: str | None = None  # -I name
-    source: str | None = None  # -I address
-    pattern: bytes | None = None  # -p
-    flood: bool = False  # -f
-    family: int | None = None  # 4 or 6
-    outstanding: bool = False  # -O
-    keep_replies: bool = True  # keep every Reply in the summary (for --format json)
-    stream_timeouts: bool = False  # report Timeout events while running (for jsonl)
-    reply_events: bool = True  # yield a Reply per reply; off, a flood yields only Progress
-    tcp_port: int | None = None  # --tcp
-    audible: bool = False  # -a: a bell with every reply
-    adaptive: bool = False  # -A: the interval follows the RTT
-    broadcast: bool = False  # -b
-    strict_source: bool = False  # -B: bind to the source address the route gives, never change it
-    so_debug: bool = False  # -d: SO_DEBUG
-    ident: int | None = None  # -e: the ICMP identifier
-    flowlabel: int | None = None  # -F: IPv6 flow label
-    preload: int = 1  # -l: probes sent at once before the interval applies
-    no_loop: bool = False  # -L: no multicast loopback
-    mark: int | None = None  # -m: SO_MARK
-    dont_route: bool = False  # -r: SO_DONTROUTE, on-link hosts only
-    record_route: bool = False  # -R: the IPv4 record-route option
-    timestamp: str | None = None  # -T tsonly|tsandaddr|tsprespec: the IPv4 timestamp option
-    prespec: tuple = ()  # -T tsprespec: the addresses that stamp (the hosts before the target)
-    sndbuf: int | None = None  # -S: SO_SNDBUF
-    latency: bool = False  # -U: user-to-user time, not the kernel's timestamps
-    verbose: bool = False  # -v
-    report_interval: float | None = None  # --summary-interval: fping's -Q, seconds
-    tcp_syn: bool = False  # --syn: a half-open probe over a raw socket (root), not connect()
+class PingOptions(Plain):
+    """What a run is asked to do: every field by keyword (or in DEFAULTS' order), defaulting as below."""
+
+    DEFAULTS = {
+        "count": None,  # -c
+        "interval": None,  # -i, seconds; None = 1 s (0 with -f)
+        "timeout": None,  # -W, seconds
+        "deadline": None,  # -w, seconds
+        "size": DEFAULT_SIZE,  # -s
+        "ttl": None,  # -t
+        "tos": None,  # -Q
+        "pmtudisc": None,  # -M do|dont|want|probe
+        "interface": None,  # -I name
+        "source": None,  # -I address
+        "pattern": None,  # -p
+        "flood": False,  # -f
+        "family": None,  # 4 or 6
+        "outstanding": False,  # -O
+        "keep_replies": True,  # keep every Reply in the summary (for --format json)
+        "stream_timeouts": False,  # report Timeout events while running (for jsonl)
+        "reply_events": True,  # yield a Reply per reply; off, a flood yields only Progress
+        "tcp_port": None,  # --tcp
+        "audible": False,  # -a: a bell with every reply
+        "adaptive": False,  # -A: the interval follows the RTT
+        "broadcast": False,  # -b
+        "strict_source": False,  # -B: bind to the source address the route gives, never change it
+        "so_debug": False,  # -d: SO_DEBUG
+        "ident": None,  # -e: the ICMP identifier
+        "flowlabel": None,  # -F: IPv6 flow label
+        "preload": 1,  # -l: probes sent at once before the interval applies
+        "no_loop": False,  # -L: no multicast loopback
+        "mark": None,  # -m: SO_MARK
+        "dont_route": False,  # -r: SO_DONTROUTE, on-link hosts only
+        "record_route": False,  # -R: the IPv4 record-route option
+        "timestamp": None,  # -T tsonly|tsandaddr|tsprespec: the IPv4 timestamp option
+        "prespec": (),  # -T tsprespec: the addresses that stamp (the hosts before the target)
+        "sndbuf": None,  # -S: SO_SNDBUF
+        "latency": False,  # -U: user-to-user time, not the kernel's timestamps
+        "verbose": False,  # -v
+        "report_interval": None,  # --summary-interval: fping's -Q, seconds
+        "tcp_syn": False,  # --syn: a half-open probe over a raw socket (root), not connect()
+    }
+    FIELDS = tuple(DEFAULTS)
+    __slots__ = FIELDS
 
     @property
     def run_deadline(self) -> float | None:

@@ -1,14 +1,18 @@
 """The plain records the ping engine returns: events while it runs, a summary per target.
 
-Slotted dataclasses with ``as_dict()``; their keys are the JSON contract
-(documented in man/netlab-ping.1 and pinned by tests).
+Plain slotted classes with ``as_dict()``; their keys are the JSON contract
+(documented in man/netlab-ping.1 and pinned by tests). Not dataclasses: that module
+(with the inspect, ast, dis and tokenize it imports) was a fifth of the start-up of
+`netlab ping`. Each class writes its __init__ out (a Reply is made per reply) and
+lists its FIELDS, in order; netlab.core.plain.Plain compares and shows them as a
+dataclass would.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
+from netlab.core.plain import Plain
 from netlab.ping.stats import NO_MIN, RttStats
 
 
@@ -16,32 +20,39 @@ def _ms(us: int | None) -> float | None:
     return None if us is None else round(us / 1000, 3)
 
 
-@dataclass(slots=True)
-class Target:
+class Target(Plain):
     """A host as the user named it, and the address we ping."""
 
-    host: str
-    address: str
-    family: int
-    numeric: bool  # named by address (or -n): print addresses, never names
+    FIELDS = ("host", "address", "family", "numeric")
+    __slots__ = FIELDS
+
+    def __init__(self, host: str, address: str, family: int, numeric: bool):
+        self.host = host
+        self.address = address
+        self.family = family
+        self.numeric = numeric  # named by address (or -n): print addresses, never names
 
     def as_dict(self) -> dict:
         return {"host": self.host, "address": self.address}
 
 
-@dataclass(slots=True)
-class Reply:
+class Reply(Plain):
     """An echo reply (or a duplicate of one), with the kernel-timestamped RTT."""
 
-    target: Target
-    seq: int
-    ttl: int  # -1 when unknown (TCP)
-    rtt_us: int
-    bytes: int
-    dup: bool
-    source: str
-    time: float  # arrival, seconds since the epoch (kernel timestamp)
-    ip_options: bytes = b""  # the reply's IPv4 options (-R, -T), raw
+    FIELDS = ("target", "seq", "ttl", "rtt_us", "bytes", "dup", "source", "time", "ip_options")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, seq: int, ttl: int, rtt_us: int, bytes: int, dup: bool, source: str,
+                 time: float, ip_options: bytes = b""):
+        self.target = target
+        self.seq = seq
+        self.ttl = ttl  # -1 when unknown (TCP)
+        self.rtt_us = rtt_us
+        self.bytes = bytes
+        self.dup = dup
+        self.source = source
+        self.time = time  # arrival, seconds since the epoch (kernel timestamp)
+        self.ip_options = ip_options  # the reply's IPv4 options (-R, -T), raw
 
     def as_dict(self) -> dict:
         ttl = self.ttl if self.ttl >= 0 else None  # -1: no TTL known (a TCP ping): null, not a number
@@ -51,17 +62,21 @@ class Reply:
         return {"type": "reply", **self.target.as_dict(), **self.as_dict(), "time": round(self.time, 6)}
 
 
-@dataclass(slots=True)
-class ProbeError:
+class ProbeError(Plain):
     """An ICMP error that quotes one of our probes (TTL exceeded, unreachable, ...), or a local send error."""
 
-    target: Target
-    seq: int
-    source: str  # who sent the error (a router, the target, or ourselves)
-    message: str  # iputils' words, e.g. "Time to live exceeded"
-    icmp_type: int | None
-    icmp_code: int | None
-    time: float
+    FIELDS = ("target", "seq", "source", "message", "icmp_type", "icmp_code", "time")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, seq: int, source: str, message: str, icmp_type: int | None,
+                 icmp_code: int | None, time: float):
+        self.target = target
+        self.seq = seq
+        self.source = source  # who sent the error (a router, the target, or ourselves)
+        self.message = message  # iputils' words, e.g. "Time to live exceeded"
+        self.icmp_type = icmp_type
+        self.icmp_code = icmp_code
+        self.time = time
 
     def as_dict(self) -> dict:
         return {"seq": self.seq, "from": self.source, "message": self.message, "icmp_type": self.icmp_type,
@@ -71,69 +86,92 @@ class ProbeError:
         return {"type": "error", **self.target.as_dict(), **self.as_dict(), "time": round(self.time, 6)}
 
 
-@dataclass(slots=True)
-class Timeout:
+class Timeout(Plain):
     """A probe that got no answer within the wait time (-W), or by the end of the run."""
 
-    target: Target
-    seq: int
-    time: float
+    FIELDS = ("target", "seq", "time")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, seq: int, time: float):
+        self.target = target
+        self.seq = seq
+        self.time = time
 
     def stream_dict(self) -> dict:
         return {"type": "timeout", **self.target.as_dict(), "seq": self.seq, "time": round(self.time, 6)}
 
 
-@dataclass(slots=True)
-class NoAnswerYet:
+class NoAnswerYet(Plain):
     """-O: the previous probe is still unanswered when the next one leaves."""
 
-    target: Target
-    seq: int
-    time: float
+    FIELDS = ("target", "seq", "time")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, seq: int, time: float):
+        self.target = target
+        self.seq = seq
+        self.time = time
 
 
-@dataclass(slots=True)
-class Progress:
+class Progress(Plain):
     """Flood mode, ten times a second and at the end: the counts so far (for the dots)."""
 
-    target: Target
-    transmitted: int
-    received: int
-    errors: int
+    FIELDS = ("target", "transmitted", "received", "errors")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, transmitted: int, received: int, errors: int):
+        self.target = target
+        self.transmitted = transmitted
+        self.received = received
+        self.errors = errors
 
 
-@dataclass(slots=True)
-class IntervalReport:
+class IntervalReport(Plain):
     """--summary-interval: time for fping's periodic per-host lines (-Q)."""
 
-    time: float
+    FIELDS = ("time",)
+    __slots__ = FIELDS
+
+    def __init__(self, time: float):
+        self.time = time
 
 
-@dataclass(slots=True)
-class StatusRequest:
+class StatusRequest(Plain):
     """SIGQUIT asked for the interim one-line status."""
 
+    __slots__ = ()
 
-@dataclass(slots=True)
-class Summary:
+    def __init__(self):
+        pass
+
+
+class Summary(Plain):
     """The statistics of one target at the end of the run."""
 
-    target: Target
-    transmitted: int
-    received: int
-    duplicates: int
-    errors: int
-    loss_pct: float
-    rtt_min_us: int | None
-    rtt_avg_us: int | None
-    rtt_max_us: int | None
-    rtt_mdev_us: int | None
-    ewma_us8: int
-    pipe: int
-    elapsed_ms: int  # first to last probe, as ping's "time"
-    elapsed_us: int = 0
-    replies: list[Reply] = field(default_factory=list)
-    time: float = 0.0  # when the statistics were taken (the run's end), seconds since the epoch
+    FIELDS = ("target", "transmitted", "received", "duplicates", "errors", "loss_pct", "rtt_min_us", "rtt_avg_us",
+              "rtt_max_us", "rtt_mdev_us", "ewma_us8", "pipe", "elapsed_ms", "elapsed_us", "replies", "time")
+    __slots__ = FIELDS
+
+    def __init__(self, target: Target, transmitted: int, received: int, duplicates: int, errors: int,
+                 loss_pct: float, rtt_min_us: int | None, rtt_avg_us: int | None, rtt_max_us: int | None,
+                 rtt_mdev_us: int | None, ewma_us8: int, pipe: int, elapsed_ms: int, elapsed_us: int = 0,
+                 replies: list[Reply] | None = None, time: float = 0.0):
+        self.target = target
+        self.transmitted = transmitted
+        self.received = received
+        self.duplicates = duplicates
+        self.errors = errors
+        self.loss_pct = loss_pct
+        self.rtt_min_us = rtt_min_us
+        self.rtt_avg_us = rtt_avg_us
+        self.rtt_max_us = rtt_max_us
+        self.rtt_mdev_us = rtt_mdev_us
+        self.ewma_us8 = ewma_us8
+        self.pipe = pipe
+        self.elapsed_ms = elapsed_ms  # first to last probe, as ping's "time"
+        self.elapsed_us = elapsed_us
+        self.replies = [] if replies is None else replies  # a list of its own each (dataclass: default_factory)
+        self.time = time  # when the statistics were taken (the run's end), seconds since the epoch
 
     def as_dict(self) -> dict:
         return {

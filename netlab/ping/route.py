@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator  # not typing: a share of start-up
 
 from netlab.ping.records import Target
 

@@ -19,7 +19,7 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator  # not typing: a share of start-up
 
 from netlab.core import privilege
 from netlab.core.inet import checksum

@@ -20,7 +20,7 @@ import resource
 import select
 import socket
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator  # not typing: a share of start-up
 
 from netlab.core.sockopt import tcp_info
 from netlab.ping.options import PingOptions
