@@ -33,7 +33,6 @@ import functools
 import os
 import select
 import socket
-import ipaddress
 import struct
 import time
 from array import array
@@ -41,9 +40,9 @@ from collections import deque
 from collections.abc import Generator, Iterator  # not typing: a share of start-up
 
 from netlab.core import privilege
-from netlab.core.addr import interface_name
 from netlab.ping.base import Session, TargetStats
 from netlab.ping import icmp
+from netlab.core.inet import multicast_unspecified
 from netlab.ping.icmp import fold
 from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, IntervalReport, StatusRequest, Target, Timeout
@@ -149,8 +148,7 @@ class PingSession(Session):
         (Linux delivers 0.0.0.0 to this host)."""
         opts = self.options
         target = self.targets[0]
-        address = ipaddress.ip_address(target.address.partition("%")[0])
-        self.multicast = address.is_multicast
+        self.multicast, unspecified = multicast_unspecified(target.address.partition("%")[0])
         if opts.source is not None:
             return
         source, broadcast = probe_route(target, opts.interface, opts.broadcast, opts.mark)
@@ -159,7 +157,7 @@ class PingSession(Session):
             self.multicast = True
         if opts.strict_source:
             self.bound_source = source
-        if target.family == socket.AF_INET and address.is_unspecified:
+        if target.family == socket.AF_INET and unspecified:
             self.targets[0] = Target(target.host, source, target.family, target.numeric)
 
     def _socket_for(self, target: Target, data: bytes) -> IcmpSocket:
@@ -578,6 +576,8 @@ class PingSession(Session):
                 return None
             st = self._states[0]  # a broadcast or multicast ping: every host's reply is an answer
         if v6 and addr[3]:  # a link-local source: ping shows it with its %interface
+            from netlab.core.addr import interface_name  # here: core.addr imports ipaddress (~1 ms of start-up)
+
             source = f"{source}%{interface_name(addr[3])}"
         idx = seq & st.mask
         if not rx_ns:

@@ -6,8 +6,6 @@ they never resolve, and no query for them should leave the machine).
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import socket
 from functools import lru_cache
 
@@ -18,17 +16,15 @@ FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, None: socket.AF_UNSPEC}
 # What inet_aton(3) reads as an IPv4 address ("0", "127.1", "0x7f.1"): iputils tries it
 # first and takes such a target as numeric. Checked before inet_aton, which would also
 # take "1.2.3.4 anything" (it stops at a blank).
-_INET_ATON = re.compile(r"(0[xX][0-9a-fA-F]*|[0-9]+)(\.(0[xX][0-9a-fA-F]*|[0-9]+)){0,3}\Z")
+# A pattern, compiled by re on first use: re (~1 ms to import) is off the path of an address.
+_INET_ATON = r"(0[xX][0-9a-fA-F]*|[0-9]+)(\.(0[xX][0-9a-fA-F]*|[0-9]+)){0,3}\Z"
 
 
 def resolve(host: str, family: int | None = None, numeric: bool = False) -> Target:
     """One host argument -> Target; UsageError (exit 2) if it cannot be resolved."""
     want = FAMILIES[family]
     literal = host.strip("[]")
-    try:
-        addr = ipaddress.ip_address(literal)
-    except ValueError:
-        addr = None
+    addr = _ip_literal(literal)
     if addr is not None:
         fam = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
         if getattr(addr, "scope_id", None) and not _known_scope(addr.scope_id):
@@ -37,7 +33,7 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
         if want not in (socket.AF_UNSPEC, fam):
             raise UsageError(f"{host}: Address family for hostname not supported", f"drop -{family}")
         return Target(host=literal, address=str(addr), family=fam, numeric=True)
-    if want != socket.AF_INET6 and _INET_ATON.match(host):
+    if want != socket.AF_INET6 and _inet_aton_form(host):
         try:
             packed = socket.inet_aton(host)
         except OSError:  # a part out of range ("256.1.1.1"): the resolver has the last word
@@ -56,6 +52,45 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
         raise UsageError(f"{host}: Name or service not known", "not a valid host name") from None
     fam, _, _, canon, sockaddr = infos[0]
     return Target(host=canon or host, address=sockaddr[0], family=fam, numeric=numeric)
+
+
+class _IPv4Literal:
+    """A dotted quad as ipaddress.ip_address would give it (version, str), without importing ipaddress."""
+
+    __slots__ = ("text",)
+    version = 4
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _ip_literal(text: str):
+    """text as an IP address (ipaddress's reading), or None if it is not one.
+
+    A dotted quad goes through inet_pton(3), which takes exactly the quads ipaddress
+    takes (four decimal parts 0-255, no leading zeros); ipaddress (~1 ms to import)
+    reads only the IPv6 forms, with their zones and its way of writing them.
+    """
+    if ":" not in text:
+        try:
+            return _IPv4Literal(socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text)))
+        except (OSError, ValueError):  # not a quad; ValueError: an embedded NUL
+            return None
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _inet_aton_form(host: str) -> bool:
+    import re
+
+    return re.match(_INET_ATON, host) is not None
 
 
 def _known_scope(scope: str) -> bool:
