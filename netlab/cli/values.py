@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Sequence
 
 INT32_MAX = 2**31 - 1
-_DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z"  # [0-9] on a str pattern: ASCII only
+_DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z"  # what _decimal takes (a unit test holds them equal)
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _MAX_DIGITS = 40  # longer is out of every range; int() refuses past 4300 digits anyway
 
@@ -38,9 +38,20 @@ def _ascii_digits(text: str) -> bool:
 
 
 def _decimal(text: str) -> bool:
-    import re  # here: re costs start-up, and only seconds need it
-
-    return re.match(_DECIMAL, text) is not None
+    """Whether text matches _DECIMAL, read by hand: re is ~1 ms of start-up, and `ping -i 0.2` needs this."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body.isascii():
+        return False
+    mantissa, e, exponent = body.lower().partition("e")
+    if e:
+        if exponent[:1] in ("+", "-"):
+            exponent = exponent[1:]
+        if not exponent.isdigit():
+            return False
+    whole, dot, fraction = mantissa.partition(".")
+    if fraction and not fraction.isdigit():
+        return False
+    return whole.isdigit() or (not whole and bool(dot) and bool(fraction))
 
 
 def undecodable(text: str) -> bool:

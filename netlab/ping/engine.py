@@ -48,7 +48,7 @@ from netlab.ping.options import DEFAULT_LINGER, FLOOD_WAIT, PingOptions
 from netlab.ping.records import NoAnswerYet, ProbeError, Progress, Reply, IntervalReport, StatusRequest, Target, Timeout
 from netlab.ping.sockets import (IP_RECVERR, IPV6_HOPLIMIT, IPV6_RECVERR, SCM_TS_OPT_ID, SO_TIMESTAMPING, SO_TIMESTAMPNS,
                                  IcmpSocket, ip_options, open_icmp_socket, request_flowlabel, tune)
-from netlab.ping.route import path_mtu, probe_route
+from netlab.ping.route import path_mtu, probe_route, v6_sockaddr
 
 SOL_SOCKET = socket.SOL_SOCKET
 SOL_IP = socket.IPPROTO_IP
@@ -719,7 +719,7 @@ def _unscoped(address: str) -> str:
 def _sockaddr(target: Target) -> tuple:
     """Where sendto() goes. IPv6 needs the 4-tuple: a link-local target's %scope becomes its scope id."""
     if target.family == socket.AF_INET6:
-        return socket.getaddrinfo(target.address, 0, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)[0][4]
+        return v6_sockaddr(target.address, 0)
     return (target.address, 0)
 
 

@@ -54,13 +54,13 @@ def resolve(host: str, family: int | None = None, numeric: bool = False) -> Targ
     return Target(host=canon or host, address=sockaddr[0], family=fam, numeric=numeric)
 
 
-class _IPv4Literal:
-    """A dotted quad as ipaddress.ip_address would give it (version, str), without importing ipaddress."""
+class _Literal:
+    """An address as ipaddress.ip_address would give it (its version, its str), without importing ipaddress."""
 
-    __slots__ = ("text",)
-    version = 4
+    __slots__ = ("version", "text")
 
-    def __init__(self, text: str):
+    def __init__(self, version: int, text: str):
+        self.version = version
         self.text = text
 
     def __str__(self) -> str:
@@ -70,15 +70,20 @@ class _IPv4Literal:
 def _ip_literal(text: str):
     """text as an IP address (ipaddress's reading), or None if it is not one.
 
-    A dotted quad goes through inet_pton(3), which takes exactly the quads ipaddress
-    takes (four decimal parts 0-255, no leading zeros); ipaddress (~1 ms to import)
-    reads only the IPv6 forms, with their zones and its way of writing them.
+    inet_pton(3) takes exactly the dotted quads ipaddress takes (four decimal parts
+    0-255, no leading zeros), and inet_ntop writes an IPv6 address as ipaddress does
+    (RFC 5952) except an embedded IPv4 one (::ffff:1.2.3.4). Those, %zones, and what
+    inet_pton refuses go to ipaddress (~1 ms to import), the last word.
     """
-    if ":" not in text:
-        try:
-            return _IPv4Literal(socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text)))
-        except (OSError, ValueError):  # not a quad; ValueError: an embedded NUL
-            return None
+    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+    try:
+        short = socket.inet_ntop(family, socket.inet_pton(family, text))
+    except (OSError, ValueError):  # ValueError: an embedded NUL, or not encodable
+        short = None
+    if family == socket.AF_INET:
+        return None if short is None else _Literal(4, short)
+    if short is not None and "." not in short:
+        return _Literal(6, short)
     import ipaddress
 
     try:

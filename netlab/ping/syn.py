@@ -27,7 +27,7 @@ from netlab.errors import PrivilegeError
 from netlab.ping.base import Session, TargetStats
 from netlab.ping.options import PingOptions
 from netlab.ping.records import ProbeError, Reply, StatusRequest, Target, Timeout
-from netlab.ping.route import probe_route
+from netlab.ping.route import probe_route, v6_sockaddr
 from netlab.ping.sockets import IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, SO_TIMESTAMPNS, bind_interface, bind_source, set_ttl_tos
 
 NS = 1_000_000_000
@@ -106,9 +106,7 @@ class SynPingSession(Session):
             self.close()
             raise
         # Where sendto() goes; an IPv6 target's 4-tuple keeps a link-local %scope.
-        self._where = [(t.address, 0) if t.family == socket.AF_INET else
-                       socket.getaddrinfo(t.address, 0, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)[0][4]
-                       for t in targets]
+        self._where = [(t.address, 0) if t.family == socket.AF_INET else v6_sockaddr(t.address, 0) for t in targets]
         self._buf = bytearray(65536)
 
     def close(self) -> None:

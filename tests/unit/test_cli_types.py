@@ -142,3 +142,15 @@ def test_spec_reads_a_value_with_its_parser_and_refuses_in_its_words():
             stats.convert(bad, None, None)
     for bad in ("tcp", "tcp,-1", "tcp,1,2", "udp,0", "tcp,1.2.3.4:70000,1.2.3.4:1", "tcp,[1.2.3.4]:1,::1:2"):
         assert not Spec(parse_follow).valid(bad)
+
+
+def test_the_hand_read_decimal_takes_what_its_pattern_takes():
+    # netlab.cli.values reads seconds without re (start-up); the pattern stays as the spec.
+    import itertools
+    import re
+
+    from netlab.cli.values import _DECIMAL, _decimal
+
+    words = ["".join(t) for n in range(6) for t in itertools.product("09.eE+-x", repeat=n)]
+    words += ["٣", "1²", "1_0", " 1", "1\n", "inf", "nan", "0x1p3", "1e٣", ".e1", "+.5E-3"]
+    assert [w for w in words if _decimal(w) != (re.match(_DECIMAL, w) is not None)] == []
