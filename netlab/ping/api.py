@@ -24,7 +24,6 @@ from netlab.ping.engine import PingSession
 from netlab.ping.options import PingOptions, parse_interface, parse_pattern, parse_tos
 from netlab.ping.records import Summary, Target
 from netlab.ping.resolve import resolve
-from netlab.ping.tcp import TcpPingSession
 
 
 def _targets(hosts: str | Target | Iterable[str | Target], family: int | None = None,
@@ -75,6 +74,8 @@ def session(hosts: str | Target | Iterable[str | Target], options: PingOptions |
 
         return SynPingSession(found, options)
     if options.tcp_port is not None:
+        from netlab.ping.tcp import TcpPingSession  # here: an ICMP ping need not load it
+
         return TcpPingSession(found, options)
     return PingSession(found, options)
 
