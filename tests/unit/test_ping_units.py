@@ -176,3 +176,30 @@ def test_session_factory_picks_the_mode():
         run.close()
     with pytest.raises(UsageError):
         session([], PingOptions(count=1, tcp_port=9).validate())
+
+
+def test_records_and_options_behave_as_the_dataclasses_they_were():
+    # Plain classes for start-up (netlab.core.plain): repr, equality, no hash, defaults, and
+    # an unknown keyword in the words a dataclass's __init__ uses (netlab.ping.session repeats them).
+    import dataclasses
+
+    from netlab.ping import PingOptions, Summary, Target
+
+    @dataclasses.dataclass
+    class Target_:
+        host: str
+        address: str
+        family: int
+        numeric: bool
+
+    t = Target("h", "127.0.0.1", 2, True)
+    fields = repr(Target_("h", "127.0.0.1", 2, True)).partition("(")[2]  # after the (local) class's qualname
+    assert repr(t) == "Target(" + fields
+    assert t == Target("h", "127.0.0.1", 2, True) and t != Target("h", "127.0.0.2", 2, True)
+    with pytest.raises(TypeError):
+        hash(t)
+    a, b = (Summary(t, 1, 1, 0, 0, 0.0, 1, 1, 1, 0, 8, 1, 0) for _ in range(2))
+    assert a.replies == [] and a.replies is not b.replies and a.time == 0.0
+    assert PingOptions(count=2) == PingOptions(2) and PingOptions().size == 56
+    with pytest.raises(TypeError, match=r"^PingOptions.__init__\(\) got an unexpected keyword argument 'cuont'$"):
+        PingOptions(cuont=1)
