@@ -33,10 +33,6 @@
  *       shared int64 buffer (netlab/ping/flood.py; its twin is the Python loop of
  *       netlab.ping.engine.PingSession._run_flood).
  *
- *   attach_filter(fd, program)
- *       SO_ATTACH_FILTER with a classic BPF program, without ctypes (its twin is
- *       netlab.ping.sockets._attach_filter's ctypes path).
- *
  *   walk, walk_start, walk_join, walk_result; inet_packed, packed_start, packed_join,
  *   packed_records; inet_table, inet_json
  *       The plain listing without a Python object per socket: the walk kept
@@ -77,8 +73,6 @@ static PyMethodDef methods[] = {
      "aligned(rows, headers, right) -> str or None: string cells as tabulate's plain format aligns them."},
     {"flood_burst", netlab_flood_burst, METH_VARARGS,
      "flood_burst(...) -> (status, value, sender): ping -f's ping-pong for a bounded time (_speedups_flood.c)."},
-    {"attach_filter", netlab_attach_filter, METH_VARARGS,
-     "attach_filter(fd, program) -> None: SO_ATTACH_FILTER with a classic BPF program (_speedups_flood.c)."},
     {NULL, NULL, 0, NULL},
 };
 

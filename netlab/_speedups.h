@@ -74,6 +74,5 @@ PyObject *netlab_aligned(PyObject *self, PyObject *args);
 PyObject *netlab_inet_table(PyObject *self, PyObject *args);
 PyObject *netlab_inet_json(PyObject *self, PyObject *args);
 PyObject *netlab_flood_burst(PyObject *self, PyObject *args);
-PyObject *netlab_attach_filter(PyObject *self, PyObject *args);
 
 #endif

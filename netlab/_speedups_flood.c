@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -194,25 +193,3 @@ done:
     return out;
 }
 
-
-/* attach_filter(fd, program) -> None: SO_ATTACH_FILTER with a classic BPF program (struct
-   sock_filter's 8 bytes per instruction), the filter of ping's raw ICMP socket. In Python the
-   program's address takes ctypes, ~1.3 ms of every ping's start (netlab/ping/sockets.py). */
-PyObject *netlab_attach_filter(PyObject *self, PyObject *args) {
-    int fd;
-    Py_buffer program;
-    if (!PyArg_ParseTuple(args, "iy*", &fd, &program))
-        return NULL;
-    size_t count = (size_t)program.len / sizeof(struct sock_filter);
-    if (count == 0 || (size_t)program.len % sizeof(struct sock_filter) || count > 0xFFFF) {
-        PyBuffer_Release(&program);
-        PyErr_SetString(PyExc_ValueError, "a BPF program is 1 to 65535 8-byte instructions");
-        return NULL;
-    }
-    struct sock_fprog fprog = {.len = (unsigned short)count, .filter = program.buf};
-    int failed = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0;
-    PyBuffer_Release(&program);
-    if (failed)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    Py_RETURN_NONE;
-}
