@@ -192,4 +192,3 @@ done:
     PyBuffer_Release(&buf);
     return out;
 }
-

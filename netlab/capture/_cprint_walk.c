@@ -355,9 +355,6 @@ PyObject *cp_scan(PyObject *module, PyObject *args)
     return Py_BuildValue("(Nnn)", hits, (Py_ssize_t)w.records, (Py_ssize_t)w.at);
 }
 
-/* take(buffer, base, hits, first, last, big_endian, snaplen) -> packets: the records at
-   hits[first:last] (scan's offsets from base) as (ts_sec, ts_frac, caplen, length, data)
-   tuples, a record past the snapshot length cut to it, as libpcap reads it. */
 /* take()'s loop: packets[i - first] for the hits in [first, last); 0, or -1 with a Python error. */
 static int take_packets(PyObject *packets, const Py_buffer *view, size_t base, const uint32_t *at, Py_ssize_t first,
                         Py_ssize_t last, int big, unsigned long snaplen)
