@@ -139,8 +139,14 @@ class OfflineCapture:
             from netlab.capture.bpf import matcher_for
 
             self._match = matcher_for(self._program)
-        match = self._match
-        for batch in self._parser.batches(size):
+        yield from self._parsed_batches(size, rescale, self._match)
+
+    def _parsed_batches(self, size: int, rescale, match, offset: int | None = None) -> Iterator[list[Packet]]:
+        """The Python reader's batches from the file's position, in the user's unit (``rescale``),
+        those ``match`` accepts (None: all). ``offset``: the position, where a classic pcap is read
+        on from a record (_read_on); None: where the records start."""
+        parsed = self._parser.batches(size) if offset is None else self._parser.batches(size, offset)
+        for batch in parsed:
             self.seen += len(batch)
             if rescale is not None:
                 batch = [(s, rescale(f), c, n, d) for s, f, c, n, d in batch]
@@ -240,16 +246,9 @@ class OfflineCapture:
         cut gets the words (and the place) that reading the whole file gives it."""
         from netlab.capture.bpf import matcher_for
 
-        match = matcher_for(self._program)
         self._file.seek(offset)
         try:
-            for batch in self._parser.batches(size, offset):
-                if rescale is not None:
-                    batch = [(s, rescale(f), c, n, d) for s, f, c, n, d in batch]
-                batch = [packet for packet in batch if match(packet[4], packet[3])]
-                self.matched += len(batch)
-                if batch:
-                    yield batch
+            yield from self._parsed_batches(size, rescale, matcher_for(self._program), offset)
         except CaptureFileError:
             raise self._damage_report("the file shrank while it was read") from None
 
