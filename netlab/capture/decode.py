@@ -54,7 +54,7 @@ MAXIMUM_SNAPLEN = 262144  # tcpdump's sanity limit on a record's lengths
 # The options the C printer knows; any other at a value but its default leaves it out.
 _OPTIONS_COMPILED = {"quiet", "link", "verbose", "ts_mode", "nano", "number", "hex_mode", "numeric", "utc",
                      "absolute_seq"}
-_OPTIONS_NOT_COMPILED = [(name, default) for name, default in FormatOptions.FIELDS.items()
+_OPTIONS_NOT_COMPILED = [(name, default) for name, default in FormatOptions.DEFAULTS.items()
                          if name not in _OPTIONS_COMPILED]
 _COMPILED_LINKS = {} if _cprint is None else {"ether": _cprint.LINK_ETHER, "sll": _cprint.LINK_SLL,
                                               "raw": _cprint.LINK_RAW}

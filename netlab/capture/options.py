@@ -9,34 +9,13 @@ against tcpdump.
 
 from __future__ import annotations
 
-class _Options:
-    """Plain slotted fields with defaults (FIELDS: name -> default), keyword-built, compared by value.
-
-    Not dataclasses: that module alone would cost every `netlab capture` run a fifth of
-    its start-up (it imports inspect, ast, dis and tokenize).
-    """
-
-    FIELDS: dict = {}
-    __slots__ = ()
-
-    def __init__(self, **given):
-        unknown = given.keys() - self.FIELDS.keys()
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]}")
-        for name, default in self.FIELDS.items():
-            setattr(self, name, given.get(name, default))
-
-    def __eq__(self, other) -> bool:
-        return type(other) is type(self) and all(getattr(self, n) == getattr(other, n) for n in self.FIELDS)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.FIELDS) + ")"
+from netlab.core.plain import Plain
 
 
-class FormatOptions(_Options):
+class FormatOptions(Plain):
     """What the Formatter prints: tcpdump's switches as the printers read them."""
 
-    FIELDS = {
+    DEFAULTS = {
         "quiet": False,         # -q
         "link": False,          # -e
         "verbose": 0,           # -v count
@@ -49,15 +28,17 @@ class FormatOptions(_Options):
         "absolute_seq": False,  # -S: TCP seq/ack as on the wire, not relative to the first
         "no_checksums": False,  # -K: don't verify IP, TCP or UDP checksums (with -v)
     }
-    __slots__ = tuple(FIELDS)
+    FIELDS = tuple(DEFAULTS)
+    __slots__ = FIELDS
 
 
-class Look(_Options):
+class Look(Plain):
     """tcpdump's line switches: -q -e -v -t.. -# -x/-X/-A -S -K (the counted ones as counts)."""
 
-    FIELDS = {"quiet": False, "link": False, "verbose": 0, "stamps": 0, "number": False, "hex_x": 0, "hex_ascii": 0,
-              "ascii_only": 0, "absolute_seq": False, "no_checksums": False}
-    __slots__ = tuple(FIELDS)
+    DEFAULTS = {"quiet": False, "link": False, "verbose": 0, "stamps": 0, "number": False, "hex_x": 0, "hex_ascii": 0,
+                "ascii_only": 0, "absolute_seq": False, "no_checksums": False}
+    FIELDS = tuple(DEFAULTS)
+    __slots__ = FIELDS
 
     @classmethod
     def from_params(cls, params: dict) -> "Look":

@@ -1,7 +1,8 @@
 """A base for small records: slotted fields named in FIELDS, compared and shown as a dataclass does.
 
 Not dataclasses: that module imports inspect, ast, dis and tokenize, ~7 ms, a fifth of
-the start-up of `netlab ping` or `netlab capture` (tests/cli/test_startup_imports.py).
+the start-up of `netlab ping` or `netlab capture` (tests/cli/test_startup_imports.py):
+ping's records and options, capture's FormatOptions and Look.
 A subclass lists its fields in FIELDS (in order) and sets them in its own __init__,
 or gives DEFAULTS (name -> default, every field) and takes the generic one.
 """
