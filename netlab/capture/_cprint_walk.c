@@ -39,7 +39,7 @@ static bpf_filter_fn libpcap_bpf_filter;
 #define RESYNC_CHAIN 8            /* plausible records in a row that make a place to start a second walk */
 #define RESYNC_SPAN (1 << 20)     /* how far past the middle a second walk looks for one */
 #define TWO_WALKS_FROM (4 << 20)  /* bytes: below this a second thread costs more than it saves */
-#define WALK_AHEAD 4096           /* bytes the walk fetches ahead of the record it reads */
+#define WALK_AHEAD 2048           /* bytes ahead of the record it reads that the walk has on their way */
 #define TAKE_AHEAD 8              /* take(): packets fetched ahead of the one made into a tuple */
 
 /* Where a SIGBUS of this thread goes while it reads the map: NULL elsewhere. The handler reads it
@@ -142,15 +142,19 @@ static void walk_records(walk_t *w)
 {
     const u8 *p = w->p;
     size_t at = w->at, records = 0, matched = 0;
+    size_t fetched = at;  /* every cache line before it is on its way from memory */
     while (at < w->stop) {
         if (at + 16 > w->size) {
             w->damaged = at != w->size;  /* a header cut short */
             break;
         }
         const u8 *h = p + at;
-        /* The records ahead are on their way from memory meanwhile: the next record's place is
-           known only once this one's length is read, which leaves the hardware nothing to guess. */
-        __builtin_prefetch(h + WALK_AHEAD);
+        /* The next record's place is known only once this one's length is read, a chain of loads
+           the hardware cannot guess ahead of: every cache line up to WALK_AHEAD bytes on is asked
+           for meanwhile, so the headers are in cache when the chain gets there (one line ahead of
+           each record, as before, left the walk waiting on memory: 3x slower on an AMD EPYC). */
+        for (size_t ahead = at + WALK_AHEAD; fetched < ahead && fetched < w->size; fetched += 64)
+            __builtin_prefetch(p + fetched);
         uint32_t caplen = rd32(h + 8, w->big);
         if (caplen > w->max_caplen || at + 16 + caplen > w->size) {
             w->damaged = 1;

@@ -397,13 +397,12 @@ except ImportError:  # built without a C compiler: the Python loop reads every r
 
 def _map_file(fd: int, offset: int, length: int):
     """``length`` bytes of the file from ``offset`` (a page's start) mapped read-only, or None
-    (nothing there, or unmappable). Its pages are mapped at once (MAP_POPULATE): one call
-    instead of a page fault per 64 KiB, and the walk's prefetches then find them."""
+    (nothing there, or unmappable). Its pages are mapped as the walks touch them: in two threads
+    on a big file, where MAP_POPULATE would map them all first in one (measured: 4-5 ms slower on
+    a 100 MB file)."""
     import mmap
 
     try:
-        if hasattr(mmap, "MAP_POPULATE"):
-            return mmap.mmap(fd, length, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ, offset=offset)
         data = mmap.mmap(fd, length, access=mmap.ACCESS_READ, offset=offset)
     except (OSError, ValueError):
         return None
