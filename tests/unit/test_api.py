@@ -110,3 +110,17 @@ def test_backlog_probe_refuses_unknown_plan_fields():
         netlab.backlog.probe(backlog=[5])
     with pytest.raises(UsageError, match="not both"):
         netlab.backlog.probe(netlab.backlog.Plan(), connects=5)
+
+
+def test_exit_status_reads_as_an_int_enum_does():
+    """ExitStatus is an int subclass (enum cost start-up): what a script reads of it is an IntEnum's."""
+    from netlab.errors import ExitStatus
+
+    usage = ExitStatus.USAGE
+    assert usage == 2 and isinstance(usage, int) and ExitStatus(2) is usage
+    assert (repr(usage), str(usage), f"{usage}", usage.name, usage.value) == ("<ExitStatus.USAGE: 2>", "2", "2", "USAGE", 2)
+    assert UsageError("x").exit_code is usage
+    assert [int(getattr(ExitStatus, name)) for name in ("OK", "NEGATIVE", "USAGE", "PRIVILEGE", "INTERNAL",
+                                                          "INTERRUPTED")] == [0, 1, 2, 3, 70, 130]
+    with pytest.raises(ValueError, match="5 is not a valid ExitStatus"):
+        ExitStatus(5)
