@@ -17,10 +17,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from netlab.core import signals
 from netlab.errors import ExitStatus, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: collections (1.4 ms) is not imported at start-up
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
 WATCH_HELP = "Redraw every SECONDS until Ctrl-C (or -n redraws)."
 ITERATIONS_HELP = "With --watch: stop after N redraws."

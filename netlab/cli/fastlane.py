@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from netlab.cli.layouts import LAYOUTS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: collections (1.4 ms) is not imported at start-up
+    from collections.abc import Callable
 
 
 class _HandBack(Exception):

@@ -24,6 +24,9 @@ from tests.helpers.frames import write_frames
 SLOW = {"click", "typer", "dataclasses", "inspect", "typing", "json", "scapy", "psutil", "tabulate",
         "ctypes", "threading", "asyncio", "signal"}
 PING_SLOW = SLOW | {"ipaddress", "re"}  # ~1 ms each: a short ping's start-up is most of its run
+# --count on a file is start-up and a walk in C: not even enum, functools and collections
+# (3.7 ms together, netlab.errors.ExitStatus was an IntEnum), nor socket (which imports enum).
+COUNT_SLOW = SLOW | {"enum", "functools", "collections", "socket", "re"}
 
 ETHER_UDP = bytes.fromhex(
     "ffffffffffff020000000001080045000021000040004011f9c90a4d00010a4d0002"
@@ -34,7 +37,10 @@ def slow_modules(args: list[str], tmp_path, slow_set: set = SLOW) -> list[str]:
     """The slow modules (of slow_set) `netlab ARGS` imports, each with the module that imported it."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("NETLAB_FASTLANE", None)
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "netlab", *args], capture_output=True,
+    # The launcher users run (scripts/install.sh installs it as netlab), not `-m netlab`: runpy
+    # brings modules of its own (contextlib, functools, collections).
+    launcher = str(ROOT / "scripts" / "launcher.py")
+    proc = subprocess.run([sys.executable, "-X", "importtime", launcher, *args], capture_output=True,
                           text=True, timeout=60, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = []  # (depth, module), in the order importtime prints them: a module after what it imported
@@ -81,3 +87,12 @@ def test_the_commonest_lines_start_without_the_slow_modules(args, pcap, tmp_path
 ], ids=lambda args: " ".join(args))
 def test_a_ping_to_addresses_starts_without_the_slow_modules(args, tmp_path):
     assert slow_modules(args, tmp_path, PING_SLOW) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["capture", "--count", "-r", "{pcap}"],
+    ["capture", "--count", "-r", "{pcap}", "udp"],
+], ids=lambda args: " ".join(args))
+def test_a_count_starts_without_enum_or_collections(args, pcap, tmp_path):
+    argv = [pcap if word == "{pcap}" else word for word in args]
+    assert slow_modules(argv, tmp_path, COUNT_SLOW) == []
