@@ -25,8 +25,9 @@ SLOW = {"click", "typer", "dataclasses", "inspect", "typing", "json", "scapy", "
         "ctypes", "threading", "asyncio", "signal"}
 PING_SLOW = SLOW | {"ipaddress", "re"}  # ~1 ms each: a short ping's start-up is most of its run
 # --count on a file is start-up and a walk in C: not even enum, functools and collections
-# (3.7 ms together, netlab.errors.ExitStatus was an IntEnum), nor socket (which imports enum).
-COUNT_SLOW = SLOW | {"enum", "functools", "collections", "socket", "re"}
+# (3.7 ms together, netlab.errors.ExitStatus was an IntEnum), nor socket (which imports enum)
+# or math (a shared library to load).
+COUNT_SLOW = SLOW | {"enum", "functools", "collections", "socket", "re", "math"}
 
 ETHER_UDP = bytes.fromhex(
     "ffffffffffff020000000001080045000021000040004011f9c90a4d00010a4d0002"
