@@ -7,14 +7,9 @@ and the line ends with tcpdump's ``[|proto]`` marker (raised as ``Truncated``).
 
 from __future__ import annotations
 
-import socket
 import struct
-from functools import partial
 
 from netlab.capture import hexdump
-
-_inet_ntop = socket.inet_ntop
-_AF_INET6 = socket.AF_INET6
 
 
 class Truncated(Exception):
@@ -58,7 +53,9 @@ def ip4(b: bytes) -> str:
 def ip6(b: bytes) -> str:
     s = _ip6_cache.get(b)
     if s is None:
-        s = _inet_ntop(_AF_INET6, b)
+        from socket import AF_INET6, inet_ntop  # here, once per address: socket (and its enums) is 3 ms of a start
+
+        s = inet_ntop(AF_INET6, b)
         if len(_ip6_cache) > 65536:
             _ip6_cache.clear()
         _ip6_cache[b] = s
@@ -114,8 +111,19 @@ def get_ip4(d, i: int, end: int, cut: Truncated) -> str:
 
 
 def checked_readers(cut: Truncated):
-    """``u8, u16, u32`` of (d, i, end), each raising the printer's ``cut``."""
-    return partial(get_u8, cut=cut), partial(get_u16, cut=cut), partial(get_u32, cut=cut)
+    """``u8, u16, u32`` of (d, i, end), each raising the printer's ``cut``. Closures, not
+    functools.partial: functools and the collections it imports are 2 ms of every start."""
+
+    def u8(d, i: int, end: int) -> int:
+        return get_u8(d, i, end, cut)
+
+    def u16(d, i: int, end: int) -> int:
+        return get_u16(d, i, end, cut)
+
+    def u32(d, i: int, end: int) -> int:
+        return get_u32(d, i, end, cut)
+
+    return u8, u16, u32
 
 
 class CheckedReader:

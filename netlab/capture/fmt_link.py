@@ -9,7 +9,6 @@ from dispatch.ETHERTYPES, filled by fmt_ip and fmt_arp.
 
 from __future__ import annotations
 
-import socket
 import struct
 
 from netlab.capture import dispatch, linktypes
@@ -199,8 +198,10 @@ def _ifname(index: int) -> str:
     """
     name = _ifname_cache.get(index)
     if name is None:
+        from socket import if_indextoname  # here: socket is 3 ms of every start, and few captures are SLL2
+
         try:
-            name = socket.if_indextoname(index)
+            name = if_indextoname(index)
         except OSError:
             name = "?"
         _ifname_cache[index] = name

@@ -6,10 +6,9 @@ NTP, BOOTP/DHCP and DHCPv6 have modules of their own (fmt_ntp, fmt_bootp, fmt_dh
 from __future__ import annotations
 
 import struct
-from functools import partial
 
 from netlab.capture import dispatch
-from netlab.capture.fmt_base import TRUNC, Truncated, get_u8, hex_print, ip4, printjn
+from netlab.capture.fmt_base import TRUNC, Truncated, checked_readers, hex_print, ip4, printjn
 from netlab.core.inet import checksum
 
 _U16 = struct.Struct("!H")
@@ -151,7 +150,7 @@ _FACILITIES = ["kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "new
                "local5", "local6", "local7"]
 _SEVERITIES = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"]
 _SYSLOG_CUT = Truncated("syslog")
-_syslog_byte = partial(get_u8, cut=_SYSLOG_CUT)
+_syslog_byte = checked_readers(_SYSLOG_CUT)[0]
 
 
 def syslog_print(f, out, d, q, length, end, ulen, fragmented):

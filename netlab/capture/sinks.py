@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import time
 from itertools import starmap
-from collections.abc import Callable
 from io import TextIOBase as TextIO  # the stream's kind, for the annotations
 
 from netlab.capture.reader import Packet
 from netlab.capture.session import SinkFull, packet_count
 from netlab.capture.writer import PcapWriter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: collections (1.4 ms) is not imported at start-up
+    from collections.abc import Callable
 
 
 class LineSink:
